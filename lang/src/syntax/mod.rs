@@ -1,0 +1,1 @@
+//! Parsing: source text to [`crate::ast::SourceTree`].

@@ -1,0 +1,1 @@
+//! kcfg-stdlib: the `std` object.
