@@ -1,1 +1,78 @@
-fn main() {}
+//! `kcfg`: evaluate, render and ship kcfg / Jsonnet configurations.
+//!
+//! `main` only dispatches: each subcommand lives in its own module under
+//! [`cmd`]. Invoked through a link named `jsonnet`, the binary takes the
+//! `jsonnet` command line directly (see [`cmd::eval`]).
+
+mod cmd;
+mod importer;
+mod report;
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Stack reserved for the thread that evaluates, so deeply nested (but
+/// legal) programs never hit the native stack limit. Only touched pages use
+/// memory.
+const EVAL_STACK: usize = 1 << 30;
+
+#[derive(Parser)]
+#[command(
+    name = "kcfg",
+    version,
+    about = "A fast, Jsonnet-compatible configuration language for Kubernetes fleets",
+    long_about = "kcfg evaluates kcfg and Jsonnet programs (.kcfg, .jsonnet, .libsonnet) with the \
+                  full Jsonnet language and standard library.",
+    after_help = "Examples:\n  kcfg eval main.kcfg                 Print a program's value as JSON (jsonnet-compatible flags)\n  kcfg eval -e 'std.range(1, 3)'      Evaluate code from the command line\n\nRun `kcfg <command> --help` for the options of a command."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Evaluate a program and print its value (a drop-in for the `jsonnet` command)
+    #[command(disable_help_flag = true)]
+    Eval {
+        /// `jsonnet` options and the file (see `kcfg eval --help`)
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<OsString>,
+    },
+}
+
+fn main() -> ExitCode {
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    let invoked_as = argv
+        .first()
+        .and_then(|arg0| Path::new(arg0).file_stem())
+        .and_then(|stem| stem.to_str());
+    if invoked_as == Some("jsonnet") {
+        return cmd::eval::run(&argv[1..], cmd::eval::Personality::Jsonnet);
+    }
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Eval { args } => cmd::eval::run(&args, cmd::eval::Personality::Kcfg),
+    }
+}
+
+/// Runs `f` on a thread with a large stack and returns its result.
+pub fn with_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let handle = std::thread::Builder::new()
+        .name("kcfg-eval".into())
+        .stack_size(EVAL_STACK)
+        .spawn(f);
+    match handle {
+        Ok(handle) => match handle.join() {
+            Ok(value) => value,
+            Err(panic) => std::panic::resume_unwind(panic),
+        },
+        Err(err) => {
+            eprintln!("INTERNAL ERROR: cannot start the evaluation thread: {err}");
+            std::process::exit(1);
+        }
+    }
+}

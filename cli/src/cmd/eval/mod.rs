@@ -1,0 +1,355 @@
+//! `kcfg eval`: evaluate one program, as the `jsonnet` command does.
+//!
+//! A drop-in for `jsonnet` 0.22: the same flags (parsed in [`args`]), the
+//! same outputs (JSON, `-S`, `-m`, `-y`, `-o`), the same messages and exit
+//! statuses. The binary also behaves this way when it is invoked through a
+//! link named `jsonnet`.
+
+pub mod args;
+
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use kcfg_lang::diag::Diagnostic;
+use kcfg_lang::eval::{Arena, Ctx, EvalConfig};
+use kcfg_lang::manifest::{self, Mode};
+use kcfg_lang::program::Program;
+use kcfg_lang::span::SourceName;
+
+use self::args::{EvalArgs, Input, Parsed, ProcessEnv, Usage};
+use crate::importer::FsImporter;
+use crate::report::{self, ColorChoice};
+
+/// Which program the user thinks they are running, for help and version
+/// texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Personality {
+    /// `kcfg eval`.
+    Kcfg,
+    /// The binary invoked as `jsonnet`.
+    Jsonnet,
+}
+
+/// Runs `kcfg eval` with the arguments after `eval`.
+pub fn run(raw: &[OsString], personality: Personality) -> ExitCode {
+    let parsed = match args::parse(raw, &ProcessEnv) {
+        Ok(parsed) => parsed,
+        Err(err) => {
+            let mut text = err.message.clone();
+            text.push('\n');
+            match err.usage {
+                Usage::None => {}
+                Usage::BlankLine => text.push('\n'),
+                Usage::BlankLineAndUsage => {
+                    text.push('\n');
+                    text.push_str(&usage(personality));
+                }
+                Usage::Usage => text.push_str(&usage(personality)),
+            }
+            let _ = std::io::stderr().write_all(text.as_bytes());
+            return ExitCode::from(1);
+        }
+    };
+    match parsed {
+        Parsed::Help => {
+            print_stdout(&usage(personality));
+            ExitCode::SUCCESS
+        }
+        Parsed::Version => {
+            print_stdout(&format!("{}\n", version_line(personality)));
+            ExitCode::SUCCESS
+        }
+        Parsed::Run(args) => crate::with_big_stack(move || evaluate(*args)),
+    }
+}
+
+fn print_stdout(text: &str) {
+    let _ = std::io::stdout().write_all(text.as_bytes());
+}
+
+fn version_line(personality: Personality) -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    match personality {
+        Personality::Jsonnet => {
+            format!("Jsonnet commandline interpreter (kcfg {version}, compatible with v0.22.0)")
+        }
+        Personality::Kcfg => format!("kcfg eval {version} (Jsonnet v0.22.0 compatible)"),
+    }
+}
+
+/// The help text: the reference's options, worded for kcfg.
+pub fn usage(personality: Personality) -> String {
+    let command = match personality {
+        Personality::Jsonnet => "jsonnet",
+        Personality::Kcfg => "kcfg eval",
+    };
+    format!(
+        "{version}
+
+{command} {{<option>}} <filename>
+
+Evaluates a kcfg / Jsonnet program and prints its value as JSON.
+
+Available options:
+  -h / --help             This message
+  -e / --exec             Treat filename as code
+  -J / --jpath <dir>      Specify an additional library search dir (right-most wins)
+  -o / --output-file <file> Write to the output file rather than stdout
+  -m / --multi <dir>      Write multiple files to the directory, list files on stdout
+  -c / --create-output-dirs Create the directories -m writes into
+  -y / --yaml-stream      Write output as a YAML stream of JSON documents
+  -S / --string           Expect a string, manifest as plain text
+  --no-trailing-newline   Do not add a trailing newline to the output
+  -s / --max-stack <n>    Number of allowed stack frames (default 500)
+  -t / --max-trace <n>    Max length of stack trace before cropping (default 20, 0 = no limit)
+  --color <when>          Rich error messages: auto (on a terminal), always, never
+  --gc-min-objects <n>    Accepted for compatibility; kcfg frees memory per evaluation
+  --gc-growth-trigger <n> Accepted for compatibility
+  --version               Print version
+Available options for specifying values of 'external' variables:
+Provide the value as a string:
+  -V / --ext-str <var>[=<val>]     If <val> is omitted, get from environment var <var>
+       --ext-str-file <var>=<file> Read the string from the file
+Provide a value as Jsonnet code:
+  --ext-code <var>[=<code>]    If <code> is omitted, get from environment var <var>
+  --ext-code-file <var>=<file> Read the code from the file
+Available options for specifying values of 'top-level arguments':
+Provide the value as a string:
+  -A / --tla-str <var>[=<val>]     If <val> is omitted, get from environment var <var>
+       --tla-str-file <var>=<file> Read the string from the file
+Provide a value as Jsonnet code:
+  --tla-code <var>[=<code>]    If <code> is omitted, get from environment var <var>
+  --tla-code-file <var>=<file> Read the code from the file
+Environment variables:
+JSONNET_PATH is a colon separated list of directories added
+in reverse order before the paths specified by --jpath (i.e. left-most wins)
+E.g. JSONNET_PATH=a:b {command} -J c -J d is equivalent to:
+JSONNET_PATH=d:c:a:b {command}
+{command} -J b -J a -J c -J d
+
+Examples:
+  {command} main.kcfg                      Print main.kcfg's value as JSON
+  {command} -e '{{a: 1 + 1}}'                Evaluate code from the command line
+  {command} -J vendor -m out main.jsonnet  One file per field of the result, under out/
+  {command} -y stream.jsonnet              A YAML stream, one document per array element
+  {command} -A env=prod main.kcfg          Call a top-level function with env=\"prod\"
+
+In all cases:
+<filename> can be - (stdin)
+Multichar options are expanded e.g. -abc becomes -a -b -c.
+The -- option suppresses option processing for subsequent arguments.
+Note that since filenames and jsonnet programs can begin with -, it is advised to
+use -- if the argument is unknown, e.g. {command} -- \"$FILENAME\".
+",
+        version = version_line(personality),
+    )
+}
+
+/// An error already rendered for standard error.
+struct Failure(String);
+
+fn evaluate(args: EvalArgs) -> ExitCode {
+    let color = match args.color {
+        args::Color::Auto => ColorChoice::Auto,
+        args::Color::Always => ColorChoice::Always,
+        args::Color::Never => ColorChoice::Never,
+    };
+    let rich = color.rich_on_stderr();
+    let jsonnet_path = std::env::var("JSONNET_PATH").ok();
+    let importer = FsImporter::new(&args.jpath, jsonnet_path.as_deref());
+    let program = Program::new(Arc::new(importer), kcfg_stdlib::std());
+    let config = EvalConfig {
+        ext_vars: args.ext_vars.clone(),
+        max_stack: args.max_stack,
+        trace: Arc::new(|line: &str| {
+            let _ = writeln!(std::io::stderr(), "{line}");
+        }),
+    };
+    let outcome = run_program(&program, &config, &args);
+    match outcome {
+        Ok(output) => match write_output(&args, output) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(Failure(text)) => {
+                let _ = std::io::stderr().write_all(text.as_bytes());
+                ExitCode::from(1)
+            }
+        },
+        Err(Outcome::Usage(text)) => {
+            let _ = std::io::stderr().write_all(text.as_bytes());
+            ExitCode::from(1)
+        }
+        Err(Outcome::Diagnostics(diags)) => {
+            let mut text = String::new();
+            for diag in &diags {
+                text.push_str(&report::render(
+                    diag,
+                    program.sources(),
+                    args.max_trace,
+                    rich,
+                ));
+            }
+            let _ = std::io::stderr().write_all(text.as_bytes());
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// What a successful evaluation produced.
+enum Output {
+    Document(String),
+    Multi(Vec<(String, String)>),
+    Stream(Vec<String>),
+}
+
+enum Outcome {
+    Usage(String),
+    Diagnostics(Vec<Diagnostic>),
+}
+
+fn run_program(program: &Program, config: &EvalConfig, args: &EvalArgs) -> Result<Output, Outcome> {
+    let code = match &args.input {
+        Input::File(path) => {
+            let file = program.load(path).map_err(|err| {
+                Outcome::Usage(format!(
+                    "Opening input file: {}: {}\n",
+                    path.display(),
+                    args::io_message(&err)
+                ))
+            })?;
+            program.code(&file).map_err(Outcome::Diagnostics)?
+        }
+        Input::Code(text) => program
+            .snippet(SourceName::Virtual("<cmdline>".into()), text)
+            .map_err(Outcome::Diagnostics)?,
+        Input::Stdin => {
+            let mut text = String::new();
+            std::io::stdin().read_to_string(&mut text).map_err(|err| {
+                Outcome::Usage(format!(
+                    "Reading standard input: {}\n",
+                    args::io_message(&err)
+                ))
+            })?;
+            program
+                .snippet(SourceName::Virtual("<stdin>".into()), &text)
+                .map_err(Outcome::Diagnostics)?
+        }
+    };
+    let arena = Arena::new();
+    let mut ctx = Ctx::new(&arena, program, config);
+    let result = (|| {
+        let value = ctx.eval_code(code)?;
+        let value = ctx.apply_tlas(value, &args.tlas)?;
+        let mode = if args.string {
+            Mode::String
+        } else {
+            Mode::Json
+        };
+        if args.multi.is_some() {
+            manifest::multi(&mut ctx, value, mode).map(Output::Multi)
+        } else if args.yaml_stream {
+            manifest::stream(&mut ctx, value).map(Output::Stream)
+        } else {
+            manifest::document(&mut ctx, value, mode).map(Output::Document)
+        }
+    })();
+    let output = result.map_err(|err| Outcome::Diagnostics(vec![err.into_diagnostic()]));
+    // The arena holds every value of the evaluation; the process is about
+    // to print and exit, so skip walking it to free memory.
+    std::mem::forget(ctx);
+    std::mem::forget(arena);
+    output
+}
+
+fn write_output(args: &EvalArgs, output: Output) -> Result<(), Failure> {
+    let newline = if args.trailing_newline { "\n" } else { "" };
+    match output {
+        Output::Document(text) => emit(args.output_file.as_deref(), &format!("{text}{newline}")),
+        Output::Stream(docs) => {
+            let mut text = String::new();
+            for doc in &docs {
+                text.push_str("---\n");
+                text.push_str(doc);
+                text.push('\n');
+            }
+            if !docs.is_empty() {
+                text.push_str("...\n");
+            }
+            emit(args.output_file.as_deref(), &text)
+        }
+        Output::Multi(files) => {
+            let dir = args.multi.as_deref().unwrap_or(".");
+            let mut listing = String::new();
+            let mut names: Vec<&(String, String)> = files.iter().collect();
+            names.sort_by(|a, b| a.0.cmp(&b.0));
+            for (name, content) in names {
+                let path = if dir.ends_with('/') {
+                    format!("{dir}{name}")
+                } else {
+                    format!("{dir}/{name}")
+                };
+                let content = format!("{content}{newline}");
+                write_file_if_changed(Path::new(&path), &content, args.create_dirs)?;
+                listing.push_str(&path);
+                listing.push('\n');
+            }
+            emit(args.output_file.as_deref(), &listing)
+        }
+    }
+}
+
+/// Writes `content` to `path` unless the file already holds exactly that.
+fn write_file_if_changed(path: &Path, content: &str, create_dirs: bool) -> Result<(), Failure> {
+    if let Ok(existing) = std::fs::read(path) {
+        if existing == content.as_bytes() {
+            return Ok(());
+        }
+    }
+    if create_dirs {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|err| {
+                Failure(format!(
+                    "ERROR: creating directory {}: {}\n",
+                    parent.display(),
+                    args::io_message(&err)
+                ))
+            })?;
+        }
+    }
+    std::fs::write(path, content).map_err(|err| {
+        Failure(format!(
+            "ERROR: opening output file: {}: {}\n",
+            path.display(),
+            args::io_message(&err)
+        ))
+    })
+}
+
+fn emit(output_file: Option<&Path>, text: &str) -> Result<(), Failure> {
+    match output_file {
+        Some(path) => std::fs::write(path, text).map_err(|err| {
+            Failure(format!(
+                "ERROR: opening output file: {}: {}\n",
+                path.display(),
+                args::io_message(&err)
+            ))
+        }),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Ok(()) => Ok(()),
+                // A closed pipe (`kcfg eval x | head`) is not an error.
+                Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(err) => Err(Failure(format!(
+                    "ERROR: writing output: {}\n",
+                    args::io_message(&err)
+                ))),
+            }
+        }
+    }
+}

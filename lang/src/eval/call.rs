@@ -1,0 +1,424 @@
+//! Function calls: matching arguments to parameters, builtins, and
+//! `tailstrict`.
+//!
+//! Arguments are lazy: the caller passes thunks, and a parameter's default
+//! is evaluated in the callee's frame (so defaults may refer to other
+//! parameters). A builtin's strict parameters are evaluated directly,
+//! without allocating a thunk, which is the hot path of most `std` calls.
+//!
+//! `f(x) tailstrict` evaluates its arguments first and, when it is the last
+//! thing a function body does, replaces the caller's frame instead of
+//! adding one: recursion through `tailstrict` tail calls runs in constant
+//! stack, as in the reference.
+
+use std::cell::Cell;
+
+use super::builtin::{Args, Builtin, MAX_PARAMS};
+use super::error::{FrameName, Site};
+use super::expr::var_name;
+use super::value::{Env, Function, FunctionData, Lazy, Value};
+use super::{Ctx, Result};
+use crate::ir::{self, ExprKind as I};
+use crate::span::{FileId, Span};
+use crate::sym::Sym;
+
+/// Where a call's arguments come from.
+#[derive(Clone, Copy)]
+enum ArgSource<'a, 's> {
+    /// Expressions in the caller's frame; `strict` evaluates them now.
+    Exprs {
+        env: &'a Env<'a>,
+        apply: &'a ir::Apply,
+        strict: bool,
+    },
+    /// Values computed by Rust code.
+    Values {
+        positional: &'s [Lazy<'a>],
+        named: &'s [(Sym, Lazy<'a>)],
+    },
+}
+
+impl ArgSource<'_, '_> {
+    fn positional_count(&self) -> usize {
+        match self {
+            ArgSource::Exprs { apply, .. } => apply.positional.len(),
+            ArgSource::Values { positional, .. } => positional.len(),
+        }
+    }
+}
+
+/// Which parameters have been bound, for up to 64 parameters without
+/// allocating.
+struct BoundSet {
+    small: u64,
+    large: Vec<bool>,
+}
+
+impl BoundSet {
+    fn new(count: usize) -> BoundSet {
+        BoundSet {
+            small: 0,
+            large: if count > 64 {
+                vec![false; count]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    fn insert(&mut self, index: usize) -> bool {
+        if self.large.is_empty() {
+            let bit = 1u64 << index;
+            let fresh = self.small & bit == 0;
+            self.small |= bit;
+            fresh
+        } else {
+            !std::mem::replace(&mut self.large[index], true)
+        }
+    }
+
+    fn contains(&self, index: usize) -> bool {
+        if self.large.is_empty() {
+            self.small & (1u64 << index) != 0
+        } else {
+            self.large[index]
+        }
+    }
+}
+
+fn site_span(site: Site) -> Span {
+    match site {
+        Site::At(span) => span,
+        _ => Span {
+            file: FileId(0),
+            start: 0,
+            end: 0,
+        },
+    }
+}
+
+impl<'a> Ctx<'a> {
+    /// Evaluates a call expression.
+    pub(crate) fn eval_apply(
+        &mut self,
+        env: &'a Env<'a>,
+        apply: &'a ir::Apply,
+        span: Span,
+    ) -> Result<Value<'a>> {
+        let target = self.eval(env, &apply.target)?;
+        let Value::Func(func) = target else {
+            return Err(self.error(
+                span,
+                format!("only functions can be called, got {}", target.type_name()),
+            ));
+        };
+        let source = ArgSource::Exprs {
+            env,
+            apply,
+            strict: apply.tailstrict,
+        };
+        let hint = var_name(&apply.target);
+        self.call_from(func, source, Site::At(span), hint)
+    }
+
+    /// Calls `func` with positional and named arguments computed by Rust
+    /// code.
+    pub(crate) fn call_values(
+        &mut self,
+        func: Function<'a>,
+        positional: &[Lazy<'a>],
+        named: &[(Sym, Lazy<'a>)],
+        site: Site,
+    ) -> Result<Value<'a>> {
+        self.call_from(func, ArgSource::Values { positional, named }, site, None)
+    }
+
+    /// Calls `func` with positional arguments, entered from `span`.
+    pub fn call_function(
+        &mut self,
+        func: Function<'a>,
+        args: &[Lazy<'a>],
+        span: Span,
+    ) -> Result<Value<'a>> {
+        self.call_values(func, args, &[], Site::At(span))
+    }
+
+    fn call_from(
+        &mut self,
+        func: Function<'a>,
+        source: ArgSource<'a, '_>,
+        site: Site,
+        hint: Option<Sym>,
+    ) -> Result<Value<'a>> {
+        match func.0 {
+            FunctionData::Closure { def, env } => {
+                let frame = self.bind_args(def, env, source, site)?;
+                let name = FrameName::Function(def.name.or(hint));
+                self.guard(site, name, |ctx| ctx.eval_body(def, frame))
+            }
+            FunctionData::Builtin(builtin) => self.call_builtin(builtin, source, site),
+        }
+    }
+
+    /// Builds the call frame of a closure.
+    fn bind_args(
+        &mut self,
+        def: &'a ir::FunctionDef,
+        closure_env: &'a Env<'a>,
+        source: ArgSource<'a, '_>,
+        site: Site,
+    ) -> Result<&'a Env<'a>> {
+        let params = &def.params;
+        if source.positional_count() > params.len() {
+            return Err(self.error_at(
+                "kcfg::eval::too_many_args",
+                site,
+                format!("too many args, function has {} parameter(s)", params.len()),
+            ));
+        }
+        let slots = self
+            .bump
+            .alloc_slice_fill_with(def.frame_size as usize, |_| {
+                Cell::new(Lazy::Val(Value::Null))
+            });
+        let frame = self.bump.alloc(Env {
+            parent: Some(closure_env),
+            slots,
+            this: closure_env.this,
+            layer: closure_env.layer,
+            dollar: closure_env.dollar,
+        });
+        let mut bound = BoundSet::new(params.len());
+        match source {
+            ArgSource::Exprs { env, apply, strict } => {
+                for (index, arg) in apply.positional.iter().enumerate() {
+                    let lazy = if strict {
+                        Lazy::Val(self.eval(env, &arg.expr)?)
+                    } else {
+                        self.delay(env, arg)
+                    };
+                    slots[index].set(lazy);
+                    bound.insert(index);
+                }
+                for (name, arg) in apply.named.iter() {
+                    let index = self.param_index(params.iter().map(|p| p.name), *name, site)?;
+                    if !bound.insert(index) {
+                        return Err(self.error_at(
+                            "kcfg::eval::duplicate_argument",
+                            site,
+                            format!("binding parameter a second time: {name}"),
+                        ));
+                    }
+                    let lazy = if strict {
+                        Lazy::Val(self.eval(env, &arg.expr)?)
+                    } else {
+                        self.delay(env, arg)
+                    };
+                    slots[index].set(lazy);
+                }
+            }
+            ArgSource::Values { positional, named } => {
+                for (index, lazy) in positional.iter().enumerate() {
+                    slots[index].set(*lazy);
+                    bound.insert(index);
+                }
+                for (name, lazy) in named {
+                    let index = self.param_index(params.iter().map(|p| p.name), *name, site)?;
+                    if !bound.insert(index) {
+                        return Err(self.error_at(
+                            "kcfg::eval::duplicate_argument",
+                            site,
+                            format!("binding parameter a second time: {name}"),
+                        ));
+                    }
+                    slots[index].set(*lazy);
+                }
+            }
+        }
+        for (index, param) in params.iter().enumerate() {
+            if bound.contains(index) {
+                continue;
+            }
+            match &param.default {
+                Some(default) => slots[index].set(self.delay_binding(frame, default)),
+                None => {
+                    return Err(self.error_at(
+                        "kcfg::eval::missing_argument",
+                        site,
+                        format!("function parameter {} not bound in call.", param.name),
+                    ));
+                }
+            }
+        }
+        Ok(frame)
+    }
+
+    fn param_index(
+        &self,
+        mut names: impl Iterator<Item = Sym>,
+        name: Sym,
+        site: Site,
+    ) -> Result<usize> {
+        names.position(|param| param == name).ok_or_else(|| {
+            self.error_at(
+                "kcfg::eval::unknown_parameter",
+                site,
+                format!("function has no parameter {name}"),
+            )
+        })
+    }
+
+    /// Evaluates a function body in its call frame. A `tailstrict` call in
+    /// tail position replaces the frame and loops.
+    fn eval_body(
+        &mut self,
+        mut def: &'a ir::FunctionDef,
+        mut frame: &'a Env<'a>,
+    ) -> Result<Value<'a>> {
+        'call: loop {
+            let env = frame;
+            let mut expr = &def.body;
+            loop {
+                match &expr.kind {
+                    I::Local(local) => {
+                        self.bind(env, &local.binds);
+                        expr = &local.body;
+                    }
+                    I::If(branch) => match self.eval(env, &branch.cond)? {
+                        Value::Bool(true) => expr = &branch.then,
+                        Value::Bool(false) => match &branch.otherwise {
+                            Some(otherwise) => expr = otherwise,
+                            None => return Ok(Value::Null),
+                        },
+                        other => {
+                            return Err(self.error(
+                                branch.cond.span,
+                                format!("condition must be boolean, got {}.", other.type_name()),
+                            ));
+                        }
+                    },
+                    I::Apply(apply) if apply.tailstrict => {
+                        let target = self.eval(env, &apply.target)?;
+                        let Value::Func(func) = target else {
+                            return Err(self.error(
+                                expr.span,
+                                format!("only functions can be called, got {}", target.type_name()),
+                            ));
+                        };
+                        let source = ArgSource::Exprs {
+                            env,
+                            apply,
+                            strict: true,
+                        };
+                        let site = Site::At(expr.span);
+                        match func.0 {
+                            FunctionData::Closure {
+                                def: callee,
+                                env: closure_env,
+                            } => {
+                                frame = self.bind_args(callee, closure_env, source, site)?;
+                                def = callee;
+                                if let Some(top) = self.stack.last_mut() {
+                                    top.site = site;
+                                    top.name = FrameName::Function(
+                                        callee.name.or(var_name(&apply.target)),
+                                    );
+                                }
+                                continue 'call;
+                            }
+                            FunctionData::Builtin(builtin) => {
+                                return self.call_builtin(builtin, source, site)
+                            }
+                        }
+                    }
+                    _ => return self.eval(env, expr),
+                }
+            }
+        }
+    }
+
+    /// Calls a builtin: matches arguments to its parameters and evaluates
+    /// the strict ones.
+    fn call_builtin(
+        &mut self,
+        builtin: &'static Builtin,
+        source: ArgSource<'a, '_>,
+        site: Site,
+    ) -> Result<Value<'a>> {
+        let params = builtin.params;
+        if source.positional_count() > params.len() {
+            return Err(self.error_at(
+                "kcfg::eval::too_many_args",
+                site,
+                format!("too many args, function has {} parameter(s)", params.len()),
+            ));
+        }
+        let mut values: [Option<Lazy<'a>>; MAX_PARAMS] = [None; MAX_PARAMS];
+        match source {
+            ArgSource::Exprs { env, apply, .. } => {
+                for (index, arg) in apply.positional.iter().enumerate() {
+                    values[index] = Some(if builtin.is_lazy(index) {
+                        self.delay(env, arg)
+                    } else {
+                        Lazy::Val(self.eval(env, &arg.expr)?)
+                    });
+                }
+                for (name, arg) in apply.named.iter() {
+                    let index =
+                        self.param_index(params.iter().map(|p| Sym::intern(p)), *name, site)?;
+                    if values[index].is_some() {
+                        return Err(self.error_at(
+                            "kcfg::eval::duplicate_argument",
+                            site,
+                            format!("binding parameter a second time: {name}"),
+                        ));
+                    }
+                    values[index] = Some(if builtin.is_lazy(index) {
+                        self.delay(env, arg)
+                    } else {
+                        Lazy::Val(self.eval(env, &arg.expr)?)
+                    });
+                }
+            }
+            ArgSource::Values { positional, named } => {
+                for (index, lazy) in positional.iter().enumerate() {
+                    values[index] = Some(*lazy);
+                }
+                for (name, lazy) in named {
+                    let index =
+                        self.param_index(params.iter().map(|p| Sym::intern(p)), *name, site)?;
+                    if values[index].is_some() {
+                        return Err(self.error_at(
+                            "kcfg::eval::duplicate_argument",
+                            site,
+                            format!("binding parameter a second time: {name}"),
+                        ));
+                    }
+                    values[index] = Some(*lazy);
+                }
+                let span = site_span(site);
+                for (index, value) in values.iter_mut().enumerate().take(params.len()) {
+                    if let (Some(lazy @ Lazy::Thunk(_)), false) = (*value, builtin.is_lazy(index)) {
+                        *value = Some(Lazy::Val(self.force(lazy, span)?));
+                    }
+                }
+            }
+        }
+        for (index, param) in params.iter().enumerate().take(builtin.required) {
+            if values[index].is_none() {
+                return Err(self.error_at(
+                    "kcfg::eval::missing_argument",
+                    site,
+                    format!("function parameter {param} not bound in call."),
+                ));
+            }
+        }
+        let args = Args {
+            values,
+            count: params.len(),
+            site: site_span(site),
+            builtin: builtin.name,
+        };
+        (builtin.func)(self, &args)
+    }
+}

@@ -1,0 +1,244 @@
+//! Builtins the language itself relies on: the operators' `std`
+//! counterparts (`std.equals` is `==`, `std.mod` is `%`, `std.objectHasEx`
+//! is `in`, `std.slice` is `a[b:c:d]`, …), and the ones that reach into the
+//! evaluation (`std.extVar`, `std.type`, `std.length`).
+//!
+//! `kcfg-stdlib` puts these rows in its table next to its own; an evaluator
+//! built without `kcfg-stdlib` can still use them through [`CORE`].
+
+use super::builtin::{Args, Builtin};
+use super::value::{Lazy, Value};
+use super::{Array, Ctx, Result};
+use crate::span::Span;
+use crate::sym::Sym;
+
+/// The core rows.
+pub static CORE: &[Builtin] = &[
+    Builtin::strict("type", &["x"], builtin_type),
+    Builtin::strict("length", &["x"], builtin_length),
+    Builtin::strict("equals", &["a", "b"], builtin_equals),
+    Builtin::strict("primitiveEquals", &["a", "b"], builtin_primitive_equals),
+    Builtin::strict("mod", &["a", "b"], builtin_mod),
+    Builtin::strict("format", &["str", "vals"], builtin_format),
+    Builtin::strict(
+        "objectHasEx",
+        &["obj", "fname", "hidden"],
+        builtin_object_has_ex,
+    ),
+    Builtin::strict(
+        "objectFieldsEx",
+        &["obj", "hidden"],
+        builtin_object_fields_ex,
+    ),
+    Builtin::strict(
+        "slice",
+        &["indexable", "index", "end", "step"],
+        builtin_slice,
+    ),
+    Builtin::strict("makeArray", &["sz", "func"], builtin_make_array),
+    Builtin::strict("extVar", &["x"], builtin_ext_var),
+];
+
+fn builtin_type<'a>(_ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
+    Ok(Value::Str(super::Str::new(
+        _ctx.bump,
+        args.value(0).type_name(),
+    )))
+}
+
+/// `std.length`.
+pub fn length<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, span: Span) -> Result<usize> {
+    match value {
+        Value::Str(s) => Ok(s.char_len(ctx.bump)),
+        Value::Arr(a) => Ok(a.len()),
+        Value::Obj(o) => Ok(o.visible_fields(ctx.bump).count()),
+        Value::Func(f) => Ok(f.params().len()),
+        other => Err(ctx.error(
+            span,
+            format!(
+                "length operates on strings, objects, and arrays, got {}",
+                other.type_name()
+            ),
+        )),
+    }
+}
+
+fn builtin_length<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
+    length(ctx, args.value(0), args.site).map(|n| Value::Num(n as f64))
+}
+
+fn builtin_equals<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
+    ctx.equals(args.value(0), args.value(1), args.site)
+        .map(Value::Bool)
+}
+
+fn builtin_primitive_equals<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
+    let (a, b) = (args.value(0), args.value(1));
+    match (a, b) {
+        (Value::Arr(_), _) | (_, Value::Arr(_)) | (Value::Obj(_), _) | (_, Value::Obj(_)) => {
+            Err(ctx.error(
+                args.site,
+                format!(
+                    "primitiveEquals operates on primitive types, got {}",
+                    a.type_name()
+                ),
+            ))
+        }
+        (Value::Func(_), _) | (_, Value::Func(_)) => {
+            Err(ctx.error(args.site, "cannot test equality of functions"))
+        }
+        _ => ctx.equals(a, b, args.site).map(Value::Bool),
+    }
+}
+
+fn builtin_mod<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
+    ctx.binary(
+        crate::ast::BinaryOp::Mod,
+        args.value(0),
+        args.value(1),
+        args.site,
+    )
+}
+
+fn builtin_format<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
+    let Value::Str(format) = args.value(0) else {
+        return Err(ctx.error(
+            args.site,
+            format!(
+                "format expected string as first parameter, got {}",
+                args.value(0).type_name()
+            ),
+        ));
+    };
+    let format = ctx.text(format);
+    let text = ctx.format(format, args.value(1), args.site)?;
+    Ok(ctx.str(&text))
+}
+
+fn builtin_object_has_ex<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
+    let (Value::Obj(obj), Value::Str(name), Value::Bool(hidden)) =
+        (args.value(0), args.value(1), args.value(2))
+    else {
+        return Err(ctx.error(
+            args.site,
+            format!(
+                "objectHasEx expected (object, string, boolean), got ({}, {}, {})",
+                args.value(0).type_name(),
+                args.value(1).type_name(),
+                args.value(2).type_name()
+            ),
+        ));
+    };
+    let name = Sym::intern(ctx.text(name));
+    Ok(Value::Bool(match obj.is_hidden(name) {
+        Some(is_hidden) => hidden || !is_hidden,
+        None => false,
+    }))
+}
+
+fn builtin_object_fields_ex<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
+    let (Value::Obj(obj), Value::Bool(hidden)) = (args.value(0), args.value(1)) else {
+        return Err(ctx.error(
+            args.site,
+            format!(
+                "objectFieldsEx expected (object, boolean), got ({}, {})",
+                args.value(0).type_name(),
+                args.value(1).type_name()
+            ),
+        ));
+    };
+    let bump = ctx.bump;
+    let names: Vec<Value<'a>> = obj
+        .fields(bump)
+        .iter()
+        .filter(|f| hidden || !f.hidden)
+        .map(|f| Value::Str(super::Str::new(bump, f.name.as_str())))
+        .collect();
+    Ok(ctx.array(names))
+}
+
+fn builtin_slice<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
+    let part = |i: usize| match args.value(i) {
+        Value::Null => None,
+        other => Some(other),
+    };
+    ctx.slice(args.value(0), part(1), part(2), part(3), args.site)
+}
+
+/// An element of `std.makeArray`: `func(index)`, computed on first use.
+struct MakeArrayElement<'a> {
+    func: super::Function<'a>,
+    index: usize,
+    span: Span,
+}
+
+impl<'a> super::value::Deferred<'a> for MakeArrayElement<'a> {
+    fn compute(&self, ctx: &mut Ctx<'a>) -> Result<Value<'a>> {
+        ctx.call_function(
+            self.func,
+            &[Lazy::Val(Value::Num(self.index as f64))],
+            self.span,
+        )
+    }
+}
+
+fn builtin_make_array<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
+    let size = match args.value(0) {
+        Value::Num(n) => n,
+        other => {
+            return Err(ctx.error(
+                args.site,
+                format!(
+                    "makeArray requires size to be number, got {}",
+                    other.type_name()
+                ),
+            ));
+        }
+    };
+    let Value::Func(func) = args.value(1) else {
+        return Err(ctx.error(
+            args.site,
+            format!(
+                "makeArray requires func to be function, got {}",
+                args.value(1).type_name()
+            ),
+        ));
+    };
+    if size < 0.0 {
+        return Err(ctx.error(
+            args.site,
+            format!(
+                "makeArray requires size >= 0, got {}",
+                super::expr::format_g(size)
+            ),
+        ));
+    }
+    if size.fract() != 0.0 {
+        return Err(ctx.error(
+            args.site,
+            format!(
+                "makeArray requires size to be an integer, got {}",
+                super::expr::format_g(size)
+            ),
+        ));
+    }
+    let size = size as usize;
+    let span = args.site;
+    let mut elems = Vec::with_capacity(size);
+    for index in 0..size {
+        elems.push(ctx.defer(MakeArrayElement { func, index, span }));
+    }
+    let elems = ctx.bump.alloc_slice_copy(&elems);
+    Ok(Value::Arr(Array::new(ctx.bump, elems)))
+}
+
+fn builtin_ext_var<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
+    let Value::Str(name) = args.value(0) else {
+        return Err(ctx.error(
+            args.site,
+            format!("extVar expected string, got {}", args.value(0).type_name()),
+        ));
+    };
+    let name = ctx.text(name);
+    ctx.ext_var(name, args.site)
+}

@@ -1,0 +1,616 @@
+//! Evaluation: IR to values, lazily.
+//!
+//! An evaluation runs in a [`Ctx`]: the arena its values live in, the
+//! program it reads files from, the shadow call stack, and per-evaluation
+//! caches (imported files' values, external variables, the `std` object).
+//! The evaluator is a recursive interpreter over the IR; recursion that user
+//! data can make deep (calls, thunks, fields, manifesting) goes through
+//! [`Ctx::guard`], which both enforces the reference's stack-frame limit
+//! and grows the native stack on demand (`stacker`), so deep input fails
+//! with `max stack frames exceeded.`, never with a native stack overflow.
+
+pub mod array;
+pub mod builtin;
+mod call;
+pub mod core;
+mod error;
+mod expr;
+pub mod format;
+pub mod object;
+pub mod ops;
+pub mod string;
+pub mod value;
+
+use std::cell::{Cell, RefCell};
+use std::path::Path;
+use std::sync::Arc;
+
+use bumpalo::Bump;
+use rustc_hash::FxHashMap;
+
+pub use self::error::Site;
+pub use self::error::{Error, Result};
+pub(crate) use self::error::{FrameName, StackEntry};
+pub use self::value::{Array, Env, Function, FunctionData, Lazy, Object, Str, Thunk, Value};
+
+use self::object::NativeField;
+use self::value::ThunkState;
+use crate::ast::{ImportKind, Visibility};
+use crate::diag::Diagnostic;
+use crate::ir::{self, ThunkName};
+use crate::program::Program;
+use crate::span::{FileId, SourceName, Span};
+use crate::sym::Sym;
+
+/// Native stack kept free before recursing further.
+const RED_ZONE: usize = 256 * 1024;
+/// Size of each extra native stack segment.
+const STACK_SEGMENT: usize = 8 * 1024 * 1024;
+
+/// Where the values of one evaluation live. Dropping it frees them all.
+pub struct Arena {
+    bump: Bump,
+    held: RefCell<Vec<Arc<dyn std::any::Any + Send + Sync>>>,
+}
+
+impl Default for Arena {
+    fn default() -> Self {
+        Arena::new()
+    }
+}
+
+impl Arena {
+    /// An empty arena.
+    pub fn new() -> Arena {
+        Arena {
+            bump: Bump::new(),
+            held: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The bump allocator values are allocated in.
+    pub fn bump(&self) -> &Bump {
+        &self.bump
+    }
+
+    /// Bytes allocated so far.
+    pub fn allocated_bytes(&self) -> usize {
+        self.bump.allocated_bytes()
+    }
+
+    /// Keeps `value` alive as long as the arena and borrows it for that long.
+    pub fn hold<T: std::any::Any + Send + Sync>(&self, value: Arc<T>) -> &T {
+        let ptr: *const T = Arc::as_ptr(&value);
+        self.held.borrow_mut().push(value);
+        // SAFETY: the Arc is stored in `self.held`, which is only ever
+        // appended to and is dropped with the arena, so the pointee lives at
+        // least as long as the returned borrow of `self`.
+        unsafe { &*ptr }
+    }
+}
+
+/// An external variable (`std.extVar`) or top-level argument.
+#[derive(Clone, Debug)]
+pub enum ExtValue {
+    /// A string (`--ext-str`, `--tla-str`).
+    Str(String),
+    /// Code to evaluate (`--ext-code`, `--tla-code`): its name in messages
+    /// (a path makes imports resolve next to it) and its text.
+    Code {
+        /// Name in messages.
+        name: SourceName,
+        /// The code.
+        text: String,
+    },
+}
+
+/// Settings of one evaluation.
+#[derive(Clone)]
+pub struct EvalConfig {
+    /// External variables.
+    pub ext_vars: Vec<(String, ExtValue)>,
+    /// Maximum number of stack frames (`-s`).
+    pub max_stack: usize,
+    /// Where `std.trace` writes its lines.
+    pub trace: Arc<dyn Fn(&str) + Send + Sync>,
+}
+
+impl Default for EvalConfig {
+    fn default() -> Self {
+        EvalConfig {
+            ext_vars: Vec::new(),
+            max_stack: 500,
+            trace: Arc::new(|_| {}),
+        }
+    }
+}
+
+/// The state of one evaluation.
+pub struct Ctx<'a> {
+    /// The allocator for values.
+    pub bump: &'a Bump,
+    arena: &'a Arena,
+    program: &'a Program,
+    config: &'a EvalConfig,
+    stack: Vec<StackEntry>,
+    max_stack: usize,
+    std_object: Option<Object<'a>>,
+    root_env: &'a Env<'a>,
+    imports: FxHashMap<(FileId, &'a str), Lazy<'a>>,
+    file_values: FxHashMap<std::path::PathBuf, Lazy<'a>>,
+    ext_cache: FxHashMap<&'a str, Lazy<'a>>,
+    /// Bumped on every `std.trace`-style side channel; keeps `Ctx` `!Sync`.
+    _not_sync: Cell<()>,
+}
+
+impl<'a> Ctx<'a> {
+    /// Starts an evaluation.
+    pub fn new(arena: &'a Arena, program: &'a Program, config: &'a EvalConfig) -> Ctx<'a> {
+        let bump = &arena.bump;
+        let root_env = bump.alloc(Env {
+            parent: None,
+            slots: &[],
+            this: None,
+            layer: 0,
+            dollar: None,
+        });
+        Ctx {
+            bump,
+            arena,
+            program,
+            config,
+            stack: Vec::with_capacity(64),
+            max_stack: config.max_stack.max(1),
+            std_object: None,
+            root_env,
+            imports: FxHashMap::default(),
+            file_values: FxHashMap::default(),
+            ext_cache: FxHashMap::default(),
+            _not_sync: Cell::new(()),
+        }
+    }
+
+    /// The program being evaluated.
+    pub fn program(&self) -> &'a Program {
+        self.program
+    }
+
+    /// The evaluation's settings.
+    pub fn config(&self) -> &'a EvalConfig {
+        self.config
+    }
+
+    // ----- errors and the stack -------------------------------------------
+
+    /// A runtime error at `span`, with the current stack as its trace.
+    pub fn error(&self, span: Span, message: impl Into<String>) -> Error {
+        self.error_code("kcfg::eval::runtime", span, message)
+    }
+
+    /// A runtime error with a specific code.
+    pub fn error_code(&self, code: &'static str, span: Span, message: impl Into<String>) -> Error {
+        self.error_at(code, Site::At(span), message)
+    }
+
+    pub(crate) fn error_at(
+        &self,
+        code: &'static str,
+        site: Site,
+        message: impl Into<String>,
+    ) -> Error {
+        let mut diag = Diagnostic::runtime_error(code, message);
+        if let Site::At(span) = site {
+            diag.span = Some(span);
+        }
+        diag.trace = error::build_trace(&self.stack, site);
+        Error(Box::new(diag))
+    }
+
+    fn stack_overflow(&self, site: Site) -> Error {
+        self.error_at("kcfg::eval::max_stack", site, "max stack frames exceeded.")
+    }
+
+    /// Runs `f` inside a new stack frame, checking the frame limit and
+    /// growing the native stack if it is running low.
+    #[inline]
+    pub(crate) fn guard<T>(
+        &mut self,
+        site: Site,
+        name: FrameName,
+        f: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        // The reference counts the top-level evaluation as a frame.
+        if self.stack.len() + 1 >= self.max_stack {
+            return Err(self.stack_overflow(site));
+        }
+        self.stack.push(StackEntry { site, name });
+        let result = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || f(self));
+        self.stack.pop();
+        result
+    }
+
+    /// Checks that one more frame would fit, for reads that the reference
+    /// counts as a frame but this evaluator answers without one.
+    #[inline]
+    pub(crate) fn check_depth(&self, span: Span) -> Result<()> {
+        if self.stack.len() + 1 >= self.max_stack {
+            return Err(self.stack_overflow(Site::At(span)));
+        }
+        Ok(())
+    }
+
+    /// Current depth of the shadow stack.
+    pub fn depth(&self) -> usize {
+        self.stack.len()
+    }
+
+    // ----- thunks ---------------------------------------------------------
+
+    /// Forces a lazy value, entered from `span`.
+    #[inline]
+    pub fn force(&mut self, lazy: Lazy<'a>, span: Span) -> Result<Value<'a>> {
+        match lazy {
+            Lazy::Val(value) => Ok(value),
+            Lazy::Thunk(thunk) => match thunk.state.get() {
+                ThunkState::Done(value) => Ok(value),
+                _ => self.force_thunk(thunk, Site::At(span)),
+            },
+        }
+    }
+
+    /// Forces a lazy value from the manifester.
+    pub(crate) fn force_from(&mut self, lazy: Lazy<'a>, site: Site) -> Result<Value<'a>> {
+        match lazy {
+            Lazy::Val(value) => Ok(value),
+            Lazy::Thunk(thunk) => match thunk.state.get() {
+                ThunkState::Done(value) => Ok(value),
+                _ => self.force_thunk(thunk, site),
+            },
+        }
+    }
+
+    #[inline(never)]
+    fn force_thunk(&mut self, thunk: &'a Thunk<'a>, site: Site) -> Result<Value<'a>> {
+        match thunk.state.get() {
+            ThunkState::Done(value) => Ok(value),
+            ThunkState::Running => Err(self
+                .error_at(
+                    "kcfg::eval::infinite_recursion",
+                    site,
+                    "max stack frames exceeded.",
+                )
+                .with_note("infinite recursion: a value is needed to compute itself")),
+            ThunkState::Pending(env, lazy) => {
+                thunk.state.set(ThunkState::Running);
+                let result = self.guard(site, FrameName::Thunk(lazy.name), |ctx| {
+                    ctx.eval(env, &lazy.expr)
+                });
+                match result {
+                    Ok(value) => {
+                        thunk.state.set(ThunkState::Done(value));
+                        Ok(value)
+                    }
+                    Err(err) => {
+                        thunk.state.set(ThunkState::Pending(env, lazy));
+                        Err(err)
+                    }
+                }
+            }
+            ThunkState::Deferred(computation) => {
+                thunk.state.set(ThunkState::Running);
+                let result = self.guard(site, FrameName::Thunk(ThunkName::Argument), |ctx| {
+                    computation.compute(ctx)
+                });
+                match result {
+                    Ok(value) => {
+                        thunk.state.set(ThunkState::Done(value));
+                        Ok(value)
+                    }
+                    Err(err) => {
+                        thunk.state.set(ThunkState::Deferred(computation));
+                        Err(err)
+                    }
+                }
+            }
+        }
+    }
+
+    /// A lazy value for `lazy` evaluated in `env`: literals and functions
+    /// are built at once, variables share the thunk they are bound to, and
+    /// anything else becomes a thunk.
+    #[inline]
+    pub(crate) fn delay(&mut self, env: &'a Env<'a>, lazy: &'a ir::Lazy) -> Lazy<'a> {
+        match &lazy.expr.kind {
+            ir::ExprKind::Null => Lazy::Val(Value::Null),
+            ir::ExprKind::True => Lazy::Val(Value::Bool(true)),
+            ir::ExprKind::False => Lazy::Val(Value::Bool(false)),
+            ir::ExprKind::Num(n) => Lazy::Val(Value::Num(*n)),
+            ir::ExprKind::Str(s) => Lazy::Val(Value::Str(Str::new(self.bump, s))),
+            ir::ExprKind::Function(def) => Lazy::Val(self.closure(env, def)),
+            ir::ExprKind::Var(var) => env.get(*var),
+            _ => Lazy::Thunk(self.bump.alloc(Thunk::pending(env, lazy))),
+        }
+    }
+
+    /// Like [`Ctx::delay`], for the value of a binding in a group that is
+    /// being bound: a variable of the same frame may not be bound yet, so it
+    /// gets a thunk of its own instead of sharing the slot's current content.
+    #[inline]
+    pub(crate) fn delay_binding(&mut self, env: &'a Env<'a>, lazy: &'a ir::Lazy) -> Lazy<'a> {
+        match &lazy.expr.kind {
+            ir::ExprKind::Var(var) if var.depth == 0 => {
+                Lazy::Thunk(self.bump.alloc(Thunk::pending(env, lazy)))
+            }
+            _ => self.delay(env, lazy),
+        }
+    }
+
+    /// A thunk running a deferred computation.
+    pub fn defer(&self, computation: impl value::Deferred<'a> + 'a) -> Lazy<'a> {
+        let computation: &'a dyn value::Deferred<'a> = self.bump.alloc(computation);
+        Lazy::Thunk(self.bump.alloc(Thunk::deferred(computation)))
+    }
+
+    pub(crate) fn closure(&self, env: &'a Env<'a>, def: &'a ir::FunctionDef) -> Value<'a> {
+        Value::Func(Function(
+            self.bump.alloc(FunctionData::Closure { def, env }),
+        ))
+    }
+
+    // ----- strings and small constructors ----------------------------------
+
+    /// A string value copied into the arena.
+    pub fn str(&self, text: &str) -> Value<'a> {
+        Value::Str(Str::copy(self.bump, text))
+    }
+
+    /// A string value borrowing text that lives as long as the arena.
+    pub fn str_ref(&self, text: &'a str) -> Value<'a> {
+        Value::Str(Str::new(self.bump, text))
+    }
+
+    /// The text of a string value.
+    pub fn text(&self, s: Str<'a>) -> &'a str {
+        s.flat(self.bump)
+    }
+
+    /// An array of values.
+    pub fn array(&self, values: impl IntoIterator<Item = Value<'a>>) -> Value<'a> {
+        Value::Arr(Array::from_values(self.bump, values))
+    }
+
+    /// An object with the given visible fields.
+    pub fn object(&self, fields: impl IntoIterator<Item = (Sym, Lazy<'a>)>) -> Value<'a> {
+        Value::Obj(Object::from_fields(
+            self.bump,
+            fields.into_iter().map(|(name, value)| NativeField {
+                name,
+                visibility: Visibility::Inherit,
+                value,
+            }),
+        ))
+    }
+
+    // ----- std ------------------------------------------------------------
+
+    /// The `std` object.
+    pub fn std_object(&mut self) -> Object<'a> {
+        if let Some(obj) = self.std_object {
+            return obj;
+        }
+        let std = self.program.std();
+        let bump = self.bump;
+        let builtins = std.builtins.iter().map(|builtin| NativeField {
+            name: Sym::intern(builtin.name),
+            visibility: Visibility::Hidden,
+            value: Lazy::Val(Value::Func(Function(
+                bump.alloc(FunctionData::Builtin(builtin)),
+            ))),
+        });
+        let constants = std.constants.iter().map(|(name, value)| NativeField {
+            name: Sym::intern(name),
+            visibility: Visibility::Hidden,
+            value: Lazy::Val(Value::Num(*value)),
+        });
+        let obj = Object::from_fields(bump, builtins.chain(constants));
+        self.std_object = Some(obj);
+        obj
+    }
+
+    // ----- files, imports, external variables -------------------------------
+
+    /// Evaluates analyzed code as a whole file.
+    pub fn eval_code(&mut self, code: Arc<ir::Code>) -> Result<Value<'a>> {
+        let code: &'a ir::Code = self.arena.hold(code);
+        let env = self.file_env(code);
+        self.eval(env, &code.root)
+    }
+
+    fn file_env(&self, code: &'a ir::Code) -> &'a Env<'a> {
+        let slots = self
+            .bump
+            .alloc_slice_fill_with(code.frame_size as usize, |_| {
+                Cell::new(Lazy::Val(Value::Null))
+            });
+        self.bump.alloc(Env {
+            parent: None,
+            slots,
+            this: None,
+            layer: 0,
+            dollar: None,
+        })
+    }
+
+    /// Loads, analyzes and evaluates the file at `path`.
+    pub fn eval_file(&mut self, path: &Path) -> Result<Value<'a>> {
+        let file = self.program.load(path).map_err(|err| {
+            Error::from(Diagnostic::runtime_error(
+                "kcfg::import::read",
+                format!("{}: {err}", path.display()),
+            ))
+        })?;
+        let code = self.program.code(&file).map_err(first_error)?;
+        self.eval_code(code)
+    }
+
+    /// Evaluates `import`, `importstr` or `importbin` of `path` written at
+    /// `span`.
+    pub(crate) fn import(
+        &mut self,
+        kind: ImportKind,
+        path: &'a str,
+        span: Span,
+    ) -> Result<Value<'a>> {
+        if kind == ImportKind::Code {
+            if let Some(lazy) = self.imports.get(&(span.file, path)) {
+                let lazy = *lazy;
+                return self.force(lazy, span);
+            }
+        }
+        if path.is_empty() {
+            return Err(self.error_code(
+                "kcfg::import::empty",
+                span,
+                "couldn't open import \"\": the empty string is not a valid filename",
+            ));
+        }
+        let source = self.program.sources().get(span.file);
+        let dir = source.dir().map(Path::to_path_buf);
+        let Some(resolved) = self.program.resolve(dir.as_deref(), path) else {
+            return Err(self.error_code(
+                "kcfg::import::not_found",
+                span,
+                format!(
+                    "couldn't open import {}: no match locally or in the Jsonnet library paths.",
+                    crate::manifest::json::escape_string(path)
+                ),
+            ));
+        };
+        let file = self.program.load(&resolved).map_err(|err| {
+            self.error_code(
+                "kcfg::import::read",
+                span,
+                format!(
+                    "couldn't open import {}: {err}",
+                    crate::manifest::json::escape_string(path)
+                ),
+            )
+        })?;
+        match kind {
+            ImportKind::Str => {
+                let text = String::from_utf8_lossy(&file.bytes);
+                Ok(self.str(&text))
+            }
+            ImportKind::Bin => {
+                let file: &'a crate::program::LoadedFile = self.arena.hold(file);
+                Ok(Value::Arr(Array::bytes(self.bump, &file.bytes)))
+            }
+            ImportKind::Code => {
+                let lazy = match self.file_values.get(&resolved) {
+                    Some(lazy) => *lazy,
+                    None => {
+                        let code = self.program.code(&file).map_err(first_error)?;
+                        let code: &'a ir::Code = self.arena.hold(code);
+                        let env = self.file_env(code);
+                        let lazy = self.defer(FileRoot { env, code });
+                        self.file_values.insert(resolved.clone(), lazy);
+                        lazy
+                    }
+                };
+                self.imports.insert((span.file, path), lazy);
+                self.force(lazy, span)
+            }
+        }
+    }
+
+    /// The value of external variable `name`, evaluated once.
+    pub fn ext_var(&mut self, name: &str, span: Span) -> Result<Value<'a>> {
+        if let Some(lazy) = self.ext_cache.get(name) {
+            let lazy = *lazy;
+            return self.force(lazy, span);
+        }
+        let Some((key, value)) = self.config.ext_vars.iter().find(|(key, _)| key == name) else {
+            return Err(self.error_code(
+                "kcfg::eval::undefined_ext_var",
+                span,
+                format!("undefined external variable: {name}"),
+            ));
+        };
+        let lazy = match value {
+            ExtValue::Str(text) => Lazy::Val(self.str(text)),
+            ExtValue::Code { name, text } => {
+                let code = self
+                    .program
+                    .snippet(name.clone(), text)
+                    .map_err(first_error)?;
+                let value = self.eval_code(code)?;
+                Lazy::Val(value)
+            }
+        };
+        self.ext_cache.insert(key.as_str(), lazy);
+        self.force(lazy, span)
+    }
+
+    /// Calls a top-level function with the given arguments (`--tla-*`); any
+    /// other value is returned unchanged, as the reference does.
+    pub fn apply_tlas(
+        &mut self,
+        value: Value<'a>,
+        tlas: &[(String, ExtValue)],
+    ) -> Result<Value<'a>> {
+        let Value::Func(func) = value else {
+            return Ok(value);
+        };
+        let mut named = Vec::with_capacity(tlas.len());
+        for (name, arg) in tlas {
+            let lazy = match arg {
+                ExtValue::Str(text) => Lazy::Val(self.str(text)),
+                ExtValue::Code { name, text } => {
+                    let code = self
+                        .program
+                        .snippet(name.clone(), text)
+                        .map_err(first_error)?;
+                    Lazy::Val(self.eval_code(code)?)
+                }
+            };
+            named.push((Sym::intern(name), lazy));
+        }
+        self.call_values(func, &[], &named, Site::TopLevel)
+    }
+
+    /// The root environment (no variables), for evaluating detached code.
+    pub fn root_env(&self) -> &'a Env<'a> {
+        self.root_env
+    }
+}
+
+/// Evaluates a file's root expression the first time the import is forced.
+struct FileRoot<'a> {
+    env: &'a Env<'a>,
+    code: &'a ir::Code,
+}
+
+impl<'a> value::Deferred<'a> for FileRoot<'a> {
+    fn compute(&self, ctx: &mut Ctx<'a>) -> Result<Value<'a>> {
+        ctx.eval(self.env, &self.code.root)
+    }
+}
+
+/// The first of a file's static errors, as a runtime error value.
+pub fn first_error(mut diags: Vec<Diagnostic>) -> Error {
+    if diags.is_empty() {
+        return Error::from(Diagnostic::runtime_error(
+            "kcfg::internal",
+            "INTERNAL ERROR: empty error list",
+        ));
+    }
+    Error::from(diags.swap_remove(0))
+}
+
+impl Error {
+    /// Adds a help line.
+    pub fn with_note(mut self, note: impl Into<String>) -> Error {
+        self.0.notes.push(note.into());
+        self
+    }
+}

@@ -1,0 +1,411 @@
+//! Objects: stacks of layers with late-bound `self`.
+//!
+//! Let `a = {x: 42}` and `b = a + {y: self.x}`. `b` is not a copy of two
+//! field maps: it is the stack of `a`'s layer under the literal's layer.
+//! Looking up `b.y` finds the topmost layer that defines `y` and evaluates
+//! its body with `self` bound to `b` — the whole object, whichever layer the
+//! code came from — and `super` bound to the layers below the one that
+//! defined it. So `self.x` in the top layer sees `a`'s `x`, and if something
+//! later extends `b` with `{x: 1}`, the new object's `y` is 1.
+//!
+//! Each object caches the values of its fields, keyed by (layer, field):
+//! the value of field `f` from layer `i` with `self` = this object does not
+//! depend on how it is reached (`self.f` or `super.f` from above). Without
+//! the cache, inheritance chains that read `super` repeatedly are
+//! exponential (`bench08`).
+//!
+//! Visibility: a field is hidden if, looking from the top layer down, the
+//! first layer that defines it with `::` comes before any with `:::`;
+//! layers that use `:` inherit the decision from below, and a field no
+//! layer decides is visible.
+
+use std::cell::Cell;
+
+use bumpalo::Bump;
+use rustc_hash::FxHashMap;
+
+use super::value::{Env, Lazy, Value};
+use crate::ast::Visibility;
+use crate::ir;
+use crate::sym::Sym;
+
+/// An object value.
+#[derive(Clone, Copy)]
+pub struct Object<'a>(pub(crate) &'a ObjectData<'a>);
+
+/// The representation of an object.
+pub struct ObjectData<'a> {
+    pub(crate) layers: &'a [Layer<'a>],
+    pub(crate) states: &'a [LayerState<'a>],
+    pub(crate) asserts: Cell<AssertState>,
+    has_asserts: bool,
+    listing: Cell<Option<&'a [FieldInfo]>>,
+}
+
+/// Whether an object's assertions have been checked.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AssertState {
+    Unchecked,
+    Checking,
+    Checked,
+}
+
+/// A field name and whether it is hidden.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldInfo {
+    /// The name.
+    pub name: Sym,
+    /// Hidden (`::`) after inheritance.
+    pub hidden: bool,
+}
+
+/// One layer of an object: what one object literal, comprehension or
+/// builtin contributed.
+#[derive(Clone, Copy)]
+pub(crate) enum Layer<'a> {
+    Literal(&'a LiteralLayer<'a>),
+    Comp(&'a CompLayer<'a>),
+    Native(&'a NativeLayer<'a>),
+}
+
+/// An evaluated object literal: its definition, the frame it was created
+/// in, and its field names (computed ones evaluated).
+pub(crate) struct LiteralLayer<'a> {
+    pub def: &'a ir::ObjectDef,
+    pub env: &'a Env<'a>,
+    pub names: &'a [Option<Sym>],
+    pub has_computed: bool,
+}
+
+/// An evaluated object comprehension: one field per iteration, each with
+/// the iteration frame its value is evaluated in. Sorted by name address.
+pub(crate) struct CompLayer<'a> {
+    pub def: &'a ir::ObjectCompDef,
+    pub fields: &'a [(Sym, &'a Env<'a>)],
+}
+
+/// Fields made by the standard library or the embedding program, sorted
+/// by name address.
+pub(crate) struct NativeLayer<'a> {
+    pub fields: &'a [NativeField<'a>],
+}
+
+/// A field of a [`NativeLayer`].
+#[derive(Clone, Copy)]
+pub struct NativeField<'a> {
+    /// The name.
+    pub name: Sym,
+    /// `:`, `::` or `:::`.
+    pub visibility: Visibility,
+    /// The value.
+    pub value: Lazy<'a>,
+}
+
+/// Per-object, per-layer state: the object frame (for literals) and the
+/// field cache.
+pub(crate) struct LayerState<'a> {
+    pub frame: Cell<Option<&'a Env<'a>>>,
+    pub cache: Cell<Option<&'a [Cell<Slot<'a>>]>>,
+}
+
+/// A cached field value.
+#[derive(Clone, Copy)]
+pub(crate) enum Slot<'a> {
+    Empty,
+    Running,
+    Done(Value<'a>),
+}
+
+#[inline]
+fn addr(name: Sym) -> usize {
+    name.as_str().as_ptr() as usize
+}
+
+impl<'a> Layer<'a> {
+    /// The index of `name` among this layer's fields.
+    #[inline]
+    pub fn find(&self, name: Sym) -> Option<usize> {
+        match self {
+            Layer::Literal(layer) => {
+                if let (Some(index), false) = (&layer.def.index, layer.has_computed) {
+                    return index.get(&name).map(|i| *i as usize);
+                }
+                layer.names.iter().position(|n| *n == Some(name))
+            }
+            Layer::Comp(layer) => layer
+                .fields
+                .binary_search_by_key(&addr(name), |(n, _)| addr(*n))
+                .ok(),
+            Layer::Native(layer) => layer
+                .fields
+                .binary_search_by_key(&addr(name), |f| addr(f.name))
+                .ok(),
+        }
+    }
+
+    pub fn field_count(&self) -> usize {
+        match self {
+            Layer::Literal(layer) => layer.names.len(),
+            Layer::Comp(layer) => layer.fields.len(),
+            Layer::Native(layer) => layer.fields.len(),
+        }
+    }
+
+    fn visibility(&self, index: usize) -> Visibility {
+        match self {
+            Layer::Literal(layer) => layer.def.fields[index].visibility,
+            Layer::Comp(layer) => layer.def.visibility,
+            Layer::Native(layer) => layer.fields[index].visibility,
+        }
+    }
+
+    fn name(&self, index: usize) -> Option<Sym> {
+        match self {
+            Layer::Literal(layer) => layer.names[index],
+            Layer::Comp(layer) => Some(layer.fields[index].0),
+            Layer::Native(layer) => Some(layer.fields[index].name),
+        }
+    }
+
+    fn has_asserts(&self) -> bool {
+        match self {
+            Layer::Literal(layer) => !layer.def.asserts.is_empty(),
+            _ => false,
+        }
+    }
+}
+
+impl<'a> Object<'a> {
+    pub(crate) fn from_layers(bump: &'a Bump, layers: &'a [Layer<'a>]) -> Object<'a> {
+        let states = bump.alloc_slice_fill_with(layers.len(), |_| LayerState {
+            frame: Cell::new(None),
+            cache: Cell::new(None),
+        });
+        let has_asserts = layers.iter().any(Layer::has_asserts);
+        Object(bump.alloc(ObjectData {
+            layers,
+            states,
+            asserts: Cell::new(AssertState::Unchecked),
+            has_asserts,
+            listing: Cell::new(None),
+        }))
+    }
+
+    /// An object with the given fields. Later duplicates replace earlier
+    /// ones.
+    pub fn from_fields(
+        bump: &'a Bump,
+        fields: impl IntoIterator<Item = NativeField<'a>>,
+    ) -> Object<'a> {
+        let mut fields: Vec<NativeField<'a>> = fields.into_iter().collect();
+        // Keep the last of duplicate names: sort stably, then dedup keeping
+        // the last entry of each run.
+        fields.sort_by_key(|f| addr(f.name));
+        let mut deduped: Vec<NativeField<'a>> = Vec::with_capacity(fields.len());
+        for field in fields {
+            match deduped.last_mut() {
+                Some(last) if last.name == field.name => *last = field,
+                _ => deduped.push(field),
+            }
+        }
+        let fields = bump.alloc_slice_copy(&deduped);
+        let layer = bump.alloc(NativeLayer { fields });
+        let layers = bump.alloc_slice_copy(&[Layer::Native(layer)]);
+        Object::from_layers(bump, layers)
+    }
+
+    /// The empty object.
+    pub fn empty(bump: &'a Bump) -> Object<'a> {
+        Object::from_layers(bump, &[])
+    }
+
+    /// `lhs + rhs`: the layers of `rhs` on top of those of `lhs`.
+    pub fn extend(bump: &'a Bump, lhs: Object<'a>, rhs: Object<'a>) -> Object<'a> {
+        if lhs.0.layers.is_empty() {
+            return Object::from_layers(bump, rhs.0.layers);
+        }
+        if rhs.0.layers.is_empty() {
+            return Object::from_layers(bump, lhs.0.layers);
+        }
+        let layers: Vec<Layer<'a>> = lhs.0.layers.iter().chain(rhs.0.layers).copied().collect();
+        let layers = bump.alloc_slice_copy(&layers);
+        Object::from_layers(bump, layers)
+    }
+
+    /// Finds the topmost layer below `below` that defines `name`.
+    #[inline]
+    pub(crate) fn find(&self, name: Sym, below: usize) -> Option<(usize, usize)> {
+        for layer_index in (0..below.min(self.0.layers.len())).rev() {
+            if let Some(field_index) = self.0.layers[layer_index].find(name) {
+                return Some((layer_index, field_index));
+            }
+        }
+        None
+    }
+
+    /// Whether the object has the field, visible or hidden.
+    pub fn has_field(&self, name: Sym) -> bool {
+        self.find(name, usize::MAX).is_some()
+    }
+
+    /// Whether the field exists and is hidden, or `None` if it does not
+    /// exist.
+    pub fn is_hidden(&self, name: Sym) -> Option<bool> {
+        let mut found = false;
+        for layer in self.0.layers.iter().rev() {
+            if let Some(index) = layer.find(name) {
+                found = true;
+                match layer.visibility(index) {
+                    Visibility::Hidden => return Some(true),
+                    Visibility::Visible => return Some(false),
+                    Visibility::Inherit => {}
+                }
+            }
+        }
+        found.then_some(false)
+    }
+
+    /// All fields, sorted by name, with their visibility.
+    pub fn fields(&self, bump: &'a Bump) -> &'a [FieldInfo] {
+        if let Some(listing) = self.0.listing.get() {
+            return listing;
+        }
+        let listing: &'a [FieldInfo] = match self.0.layers {
+            [] => &[],
+            [single] => {
+                let mut fields: Vec<FieldInfo> = (0..single.field_count())
+                    .filter_map(|i| {
+                        single.name(i).map(|name| FieldInfo {
+                            name,
+                            hidden: single.visibility(i) == Visibility::Hidden,
+                        })
+                    })
+                    .collect();
+                fields.sort_unstable_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
+                bump.alloc_slice_copy(&fields)
+            }
+            layers => {
+                let mut hidden: FxHashMap<Sym, bool> = FxHashMap::default();
+                for layer in layers {
+                    for index in 0..layer.field_count() {
+                        let Some(name) = layer.name(index) else {
+                            continue;
+                        };
+                        match layer.visibility(index) {
+                            Visibility::Inherit => {
+                                hidden.entry(name).or_insert(false);
+                            }
+                            Visibility::Hidden => {
+                                hidden.insert(name, true);
+                            }
+                            Visibility::Visible => {
+                                hidden.insert(name, false);
+                            }
+                        }
+                    }
+                }
+                let mut fields: Vec<FieldInfo> = hidden
+                    .into_iter()
+                    .map(|(name, hidden)| FieldInfo { name, hidden })
+                    .collect();
+                fields.sort_unstable_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
+                bump.alloc_slice_copy(&fields)
+            }
+        };
+        self.0.listing.set(Some(listing));
+        listing
+    }
+
+    /// The visible fields, sorted by name.
+    pub fn visible_fields(&self, bump: &'a Bump) -> impl Iterator<Item = Sym> + 'a {
+        self.fields(bump)
+            .iter()
+            .filter(|f| !f.hidden)
+            .map(|f| f.name)
+    }
+
+    /// Whether the object has assertions not yet checked.
+    #[inline]
+    pub(crate) fn needs_assert_check(&self) -> bool {
+        self.0.has_asserts && self.0.asserts.get() == AssertState::Unchecked
+    }
+
+    /// The cache cell of a field.
+    pub(crate) fn slot(&self, bump: &'a Bump, layer: usize, field: usize) -> &'a Cell<Slot<'a>> {
+        let state = &self.0.states[layer];
+        let cache = match state.cache.get() {
+            Some(cache) => cache,
+            None => {
+                let count = self.0.layers[layer].field_count();
+                let cache: &'a [Cell<Slot<'a>>] =
+                    bump.alloc_slice_fill_with(count, |_| Cell::new(Slot::Empty));
+                state.cache.set(Some(cache));
+                cache
+            }
+        };
+        &cache[field]
+    }
+
+    /// Whether two handles are the same object value.
+    pub fn ptr_eq(self, other: Object<'a>) -> bool {
+        std::ptr::eq(self.0, other.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field<'a>(name: &str, visibility: Visibility) -> NativeField<'a> {
+        NativeField {
+            name: Sym::intern(name),
+            visibility,
+            value: Lazy::Val(Value::Null),
+        }
+    }
+
+    #[test]
+    fn visibility_through_layers() {
+        let bump = Bump::new();
+        let base = Object::from_fields(
+            &bump,
+            [
+                field("a", Visibility::Hidden),
+                field("b", Visibility::Inherit),
+            ],
+        );
+        let top = Object::from_fields(
+            &bump,
+            [
+                field("a", Visibility::Inherit),
+                field("b", Visibility::Hidden),
+            ],
+        );
+        let merged = Object::extend(&bump, base, top);
+        assert_eq!(merged.is_hidden(Sym::intern("a")), Some(true));
+        assert_eq!(merged.is_hidden(Sym::intern("b")), Some(true));
+        let forced = Object::extend(
+            &bump,
+            merged,
+            Object::from_fields(&bump, [field("a", Visibility::Visible)]),
+        );
+        assert_eq!(forced.is_hidden(Sym::intern("a")), Some(false));
+        let names: Vec<&str> = forced.visible_fields(&bump).map(|s| s.as_str()).collect();
+        assert_eq!(names, ["a"]);
+        assert_eq!(forced.is_hidden(Sym::intern("zzz")), None);
+    }
+
+    #[test]
+    fn later_duplicates_win() {
+        let bump = Bump::new();
+        let obj = Object::from_fields(
+            &bump,
+            [
+                field("a", Visibility::Hidden),
+                field("a", Visibility::Inherit),
+            ],
+        );
+        assert_eq!(obj.is_hidden(Sym::intern("a")), Some(false));
+        assert_eq!(obj.fields(&bump).len(), 1);
+    }
+}

@@ -1,0 +1,525 @@
+//! Operators: arithmetic, comparison, equality, `in`, bitwise, slicing and
+//! string conversion, with the reference's semantics and messages.
+
+use std::cmp::Ordering;
+
+use super::value::{Lazy, Value};
+use super::{Array, Ctx, Object, Result, Str};
+use crate::ast::{BinaryOp, UnaryOp};
+use crate::span::Span;
+use crate::sym::Sym;
+
+/// Largest integer a double holds exactly; bitwise operators refuse larger.
+const SAFE_INT: f64 = 9_007_199_254_740_992.0;
+
+impl<'a> Ctx<'a> {
+    /// Applies a (non-short-circuit) binary operator.
+    pub fn binary(
+        &mut self,
+        op: BinaryOp,
+        left: Value<'a>,
+        right: Value<'a>,
+        span: Span,
+    ) -> Result<Value<'a>> {
+        use BinaryOp as B;
+        match op {
+            B::Add => self.add(left, right, span),
+            B::Sub | B::Mul | B::Div => match (left, right) {
+                (Value::Num(a), Value::Num(b)) => {
+                    let result = match op {
+                        B::Sub => a - b,
+                        B::Mul => a * b,
+                        _ => {
+                            if b == 0.0 {
+                                return Err(self.error(span, "division by zero."));
+                            }
+                            a / b
+                        }
+                    };
+                    self.number(result, span)
+                }
+                (Value::Str(_), Value::Str(_)) => Err(self.error(
+                    span,
+                    format!(
+                        "binary operator {} does not operate on strings.",
+                        op.as_str()
+                    ),
+                )),
+                _ => Err(self.mismatch(op, left, right, span)),
+            },
+            B::Mod => match (left, right) {
+                (Value::Num(a), Value::Num(b)) => {
+                    if b == 0.0 {
+                        return Err(self.error(span, "division by zero."));
+                    }
+                    self.number(a % b, span)
+                }
+                (Value::Str(format), values) => {
+                    let format = self.text(format);
+                    let text = self.format(format, values, span)?;
+                    Ok(self.str(&text))
+                }
+                _ => Err(self.error(
+                    span,
+                    format!(
+                        "Operator % cannot be used on types {} and {}.",
+                        left.type_name(),
+                        right.type_name()
+                    ),
+                )),
+            },
+            B::Lt | B::Le | B::Gt | B::Ge => {
+                let ordering = self.compare_top(op, left, right, span)?;
+                Ok(Value::Bool(match op {
+                    B::Lt => ordering == Ordering::Less,
+                    B::Le => ordering != Ordering::Greater,
+                    B::Gt => ordering == Ordering::Greater,
+                    _ => ordering != Ordering::Less,
+                }))
+            }
+            B::Eq => Ok(Value::Bool(self.equals(left, right, span)?)),
+            B::Ne => Ok(Value::Bool(!self.equals(left, right, span)?)),
+            B::In => match (left, right) {
+                (Value::Str(name), Value::Obj(obj)) => {
+                    let name = Sym::intern(self.text(name));
+                    Ok(Value::Bool(obj.has_field(name)))
+                }
+                (Value::Str(_), other) => Err(self.error(
+                    span,
+                    format!(
+                        "the right hand side of the 'in' operator should be an object, got {}",
+                        other.type_name()
+                    ),
+                )),
+                (other, _) => Err(self.error(
+                    span,
+                    format!(
+                        "the left hand side of the 'in' operator should be a string,  got {}",
+                        other.type_name()
+                    ),
+                )),
+            },
+            B::Shl | B::Shr | B::BitAnd | B::BitOr | B::BitXor => match (left, right) {
+                (Value::Num(a), Value::Num(b)) => {
+                    let a = self.safe_int(a, span)?;
+                    let b = self.safe_int(b, span)?;
+                    let result = match op {
+                        B::Shl | B::Shr if b < 0 => {
+                            return Err(self.error(span, "shift by negative exponent."))
+                        }
+                        B::Shl => {
+                            let shift = (b % 64) as u32;
+                            let shifted = a.wrapping_shl(shift);
+                            if shifted.wrapping_shr(shift) != a {
+                                return Err(self.error(
+                                    span,
+                                    "numeric value outside safe integer range for bitwise operation.",
+                                ));
+                            }
+                            shifted
+                        }
+                        B::Shr => a.wrapping_shr((b % 64) as u32),
+                        B::BitAnd => a & b,
+                        B::BitOr => a | b,
+                        _ => a ^ b,
+                    };
+                    Ok(Value::Num(result as f64))
+                }
+                _ => Err(self.mismatch(op, left, right, span)),
+            },
+            B::And | B::Or => match (left, right) {
+                (Value::Bool(a), Value::Bool(b)) => {
+                    Ok(Value::Bool(if op == B::And { a && b } else { a || b }))
+                }
+                _ => Err(self.mismatch(op, left, right, span)),
+            },
+        }
+    }
+
+    fn safe_int(&self, n: f64, span: Span) -> Result<i64> {
+        if n.is_nan() || n <= -SAFE_INT || n >= SAFE_INT {
+            return Err(self.error(
+                span,
+                "numeric value outside safe integer range for bitwise operation.",
+            ));
+        }
+        Ok(n as i64)
+    }
+
+    /// A number result, or the reference's `overflow` error if it is not
+    /// finite.
+    pub fn number(&self, n: f64, span: Span) -> Result<Value<'a>> {
+        if n.is_finite() {
+            Ok(Value::Num(n))
+        } else {
+            Err(self.error(span, "overflow"))
+        }
+    }
+
+    fn mismatch(
+        &self,
+        op: BinaryOp,
+        left: Value<'a>,
+        right: Value<'a>,
+        span: Span,
+    ) -> super::Error {
+        self.error(
+            span,
+            format!(
+                "binary operator {} requires matching types, got {} and {}.",
+                op.as_str(),
+                left.type_name(),
+                right.type_name()
+            ),
+        )
+    }
+
+    /// `left + right`.
+    pub fn add(&mut self, left: Value<'a>, right: Value<'a>, span: Span) -> Result<Value<'a>> {
+        match (left, right) {
+            (Value::Num(a), Value::Num(b)) => self.number(a + b, span),
+            (Value::Str(a), Value::Str(b)) => Ok(Value::Str(Str::concat(self.bump, a, b))),
+            (Value::Str(a), other) => {
+                let b = self.to_string_value(other, span)?;
+                Ok(Value::Str(Str::concat(self.bump, a, b)))
+            }
+            (other, Value::Str(b)) => {
+                let a = self.to_string_value(other, span)?;
+                Ok(Value::Str(Str::concat(self.bump, a, b)))
+            }
+            (Value::Arr(a), Value::Arr(b)) => Ok(Value::Arr(Array::concat(self.bump, a, b))),
+            (Value::Obj(a), Value::Obj(b)) => Ok(Value::Obj(Object::extend(self.bump, a, b))),
+            _ => Err(self.mismatch(BinaryOp::Add, left, right, span)),
+        }
+    }
+
+    /// Applies a unary operator.
+    pub fn unary(&mut self, op: UnaryOp, value: Value<'a>, span: Span) -> Result<Value<'a>> {
+        match (op, value) {
+            (UnaryOp::Neg, Value::Num(n)) => Ok(Value::Num(-n)),
+            (UnaryOp::Plus, Value::Num(n)) => Ok(Value::Num(n)),
+            (UnaryOp::BitNot, Value::Num(n)) => Ok(Value::Num(!(n as i64) as f64)),
+            (UnaryOp::Not, Value::Bool(b)) => Ok(Value::Bool(!b)),
+            (UnaryOp::Not, other) => Err(self.error(
+                span,
+                format!(
+                    "unary operator ! does not operate on {}.",
+                    plural_type(other.type_name())
+                ),
+            )),
+            (op, other) => Err(self.error(
+                span,
+                format!(
+                    "unary operator {} does not operate on type {}",
+                    op.as_str(),
+                    other.type_name()
+                ),
+            )),
+        }
+    }
+
+    /// The value as a string, as `+` and `std.toString` convert it:
+    /// strings unchanged, anything else as single-line JSON.
+    pub fn to_string_value(&mut self, value: Value<'a>, span: Span) -> Result<Str<'a>> {
+        match value {
+            Value::Str(s) => Ok(s),
+            other => {
+                let text = crate::manifest::json::to_single_line(self, other, span)?;
+                Ok(Str::copy(self.bump, &text))
+            }
+        }
+    }
+
+    // ----- equality and ordering -------------------------------------------
+
+    /// Deep equality, as `==` and `std.equals`: values of different types
+    /// are unequal, objects compare their visible fields, functions cannot
+    /// be compared.
+    pub fn equals(&mut self, a: Value<'a>, b: Value<'a>, span: Span) -> Result<bool> {
+        match (a, b) {
+            (Value::Null, Value::Null) => Ok(true),
+            (Value::Bool(x), Value::Bool(y)) => Ok(x == y),
+            (Value::Num(x), Value::Num(y)) => Ok(x == y),
+            (Value::Str(x), Value::Str(y)) => {
+                if x.ptr_eq(y) {
+                    return Ok(true);
+                }
+                if x.byte_len() != y.byte_len() {
+                    return Ok(false);
+                }
+                Ok(self.text(x) == self.text(y))
+            }
+            (Value::Arr(x), Value::Arr(y)) => {
+                if x.len() != y.len() {
+                    return Ok(false);
+                }
+                if x.ptr_eq(y) {
+                    return Ok(true);
+                }
+                for (left, right) in x.iter().zip(y.iter()) {
+                    let left = self.force(left, span)?;
+                    let right = self.force(right, span)?;
+                    if !self.equals(left, right, span)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            (Value::Obj(x), Value::Obj(y)) => {
+                let left: Vec<Sym> = x.visible_fields(self.bump).collect();
+                let right: Vec<Sym> = y.visible_fields(self.bump).collect();
+                if left != right {
+                    return Ok(false);
+                }
+                for name in left {
+                    let lv = self.get_field(x, name, super::Site::At(span), None)?;
+                    let rv = self.get_field(y, name, super::Site::At(span), None)?;
+                    if !self.equals(lv, rv, span)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            (Value::Func(_), Value::Func(_)) => {
+                Err(self.error(span, "cannot test equality of functions"))
+            }
+            _ => Ok(false),
+        }
+    }
+
+    fn compare_top(
+        &mut self,
+        op: BinaryOp,
+        a: Value<'a>,
+        b: Value<'a>,
+        span: Span,
+    ) -> Result<Ordering> {
+        match (a, b) {
+            (Value::Num(_), Value::Num(_))
+            | (Value::Str(_), Value::Str(_))
+            | (Value::Arr(_), Value::Arr(_)) => self.compare(a, b, span),
+            _ if a.type_name() != b.type_name() => Err(self.mismatch(op, a, b, span)),
+            _ => Err(self.error(
+                span,
+                format!(
+                    "binary operator {} does not operate on {}.",
+                    op.as_str(),
+                    plural_type(a.type_name())
+                ),
+            )),
+        }
+    }
+
+    /// Orders two values as `<` does (numbers, strings, arrays
+    /// lexicographically).
+    pub fn compare(&mut self, a: Value<'a>, b: Value<'a>, span: Span) -> Result<Ordering> {
+        match (a, b) {
+            (Value::Num(x), Value::Num(y)) => Ok(x.partial_cmp(&y).unwrap_or(Ordering::Equal)),
+            (Value::Str(x), Value::Str(y)) => Ok(self.text(x).cmp(self.text(y))),
+            (Value::Arr(x), Value::Arr(y)) => {
+                for (left, right) in x.iter().zip(y.iter()) {
+                    let left = self.force(left, span)?;
+                    let right = self.force(right, span)?;
+                    let ordering = self.compare(left, right, span)?;
+                    if ordering != Ordering::Equal {
+                        return Ok(ordering);
+                    }
+                }
+                Ok(x.len().cmp(&y.len()))
+            }
+            _ if a.type_name() != b.type_name() => Err(self.error(
+                span,
+                format!(
+                    "Comparison requires matching types. Got {} and {}",
+                    a.type_name(),
+                    b.type_name()
+                ),
+            )),
+            _ => Err(self.error(
+                span,
+                format!("Values of type {} are not comparable.", a.type_name()),
+            )),
+        }
+    }
+
+    // ----- slices ----------------------------------------------------------
+
+    /// `target[start:end:step]`, as `std.slice`.
+    pub fn slice(
+        &mut self,
+        target: Value<'a>,
+        start: Option<Value<'a>>,
+        end: Option<Value<'a>>,
+        step: Option<Value<'a>>,
+        span: Span,
+    ) -> Result<Value<'a>> {
+        let length = match target {
+            Value::Str(s) => s.char_len(self.bump) as f64,
+            Value::Arr(a) => a.len() as f64,
+            Value::Obj(o) => o.visible_fields(self.bump).count() as f64,
+            other => {
+                return Err(self.error(
+                    span,
+                    format!(
+                        "length operates on strings, objects, and arrays, got {}",
+                        other.type_name()
+                    ),
+                ));
+            }
+        };
+        let start = match start {
+            None | Some(Value::Null) => 0.0,
+            Some(Value::Num(n)) => {
+                if n < 0.0 {
+                    (length + n).max(0.0)
+                } else {
+                    n
+                }
+            }
+            Some(other) => {
+                return Err(self.error(
+                    span,
+                    format!(
+                        "binary operator < requires matching types, got {} and number.",
+                        other.type_name()
+                    ),
+                ));
+            }
+        };
+        let end = match end {
+            None | Some(Value::Null) => length,
+            Some(Value::Num(n)) => {
+                if n < 0.0 {
+                    length + n
+                } else {
+                    n
+                }
+            }
+            Some(other) => {
+                return Err(self.error(
+                    span,
+                    format!(
+                        "binary operator < requires matching types, got {} and number.",
+                        other.type_name()
+                    ),
+                ));
+            }
+        };
+        let step = match step {
+            None | Some(Value::Null) => 1.0,
+            Some(Value::Num(n)) => n,
+            Some(other) => {
+                return Err(self.error(
+                    span,
+                    format!(
+                        "binary operator >= requires matching types, got {} and number.",
+                        other.type_name()
+                    ),
+                ));
+            }
+        };
+        if step < 0.0 {
+            return Err(self.error(
+                span,
+                format!(
+                    "got [{}:{}:{}] but negative steps are not supported",
+                    crate::manifest::json::format_number(start),
+                    crate::manifest::json::format_number(end),
+                    crate::manifest::json::format_number(step)
+                ),
+            ));
+        }
+        if step == 0.0 {
+            return Err(self.error(span, "got 0 but step must be greater than 0"));
+        }
+        match target {
+            Value::Str(s) => {
+                let text = self.text(s);
+                let mut out = String::new();
+                let mut cur = start;
+                if s.is_ascii(self.bump) {
+                    while cur < end && cur < length {
+                        let index = cur.floor() as usize;
+                        out.push_str(&text[index..index + 1]);
+                        cur += step;
+                    }
+                } else {
+                    let chars: Vec<char> = text.chars().collect();
+                    while cur < end && cur < length {
+                        out.push(chars[cur.floor() as usize]);
+                        cur += step;
+                    }
+                }
+                Ok(self.str(&out))
+            }
+            Value::Arr(a) => {
+                if start < end && start < length {
+                    if start.fract() != 0.0 {
+                        return Err(self.error(
+                            span,
+                            format!(
+                                "array index was not integer: {}",
+                                super::expr::format_g(start)
+                            ),
+                        ));
+                    }
+                    if step.fract() != 0.0 {
+                        let next = start + step;
+                        if next < end && next < length {
+                            return Err(self.error(
+                                span,
+                                format!(
+                                    "array index was not integer: {}",
+                                    super::expr::format_g(next)
+                                ),
+                            ));
+                        }
+                    }
+                }
+                let step = step.floor().max(1.0) as usize;
+                let end = end.min(length).max(0.0).ceil() as usize;
+                Ok(Value::Arr(Array::slice(
+                    self.bump,
+                    a,
+                    start as usize,
+                    end,
+                    step,
+                )))
+            }
+            other => Err(self.error(
+                span,
+                format!(
+                    "std.slice accepts a string or an array, but got: {}",
+                    other.type_name()
+                ),
+            )),
+        }
+    }
+
+    /// Forces every element of an array (for builtins that need values).
+    pub fn force_all(&mut self, array: Array<'a>, span: Span) -> Result<Vec<Value<'a>>> {
+        let mut out = Vec::with_capacity(array.len());
+        for lazy in array.iter() {
+            out.push(self.force(lazy, span)?);
+        }
+        Ok(out)
+    }
+
+    /// Forces a lazy value.
+    pub fn value_of(&mut self, lazy: Lazy<'a>, span: Span) -> Result<Value<'a>> {
+        self.force(lazy, span)
+    }
+}
+
+/// `number` → `numbers`, as the reference's messages pluralize type names.
+fn plural_type(name: &str) -> &'static str {
+    match name {
+        "number" => "numbers",
+        "string" => "strings",
+        "boolean" => "booleans",
+        "object" => "objects",
+        "array" => "arrays",
+        "function" => "functions",
+        _ => "null",
+    }
+}

@@ -1,0 +1,94 @@
+//! Manifesting: turning a value into output text.
+//!
+//! [`json`] writes JSON with the reference's exact bytes; this module adds
+//! the output modes of the `jsonnet` command line on top of it: one JSON
+//! document, a plain string (`-S`), one file per field (`-m`) and a stream
+//! of documents (`-y`). YAML output for Kubernetes manifests lives in
+//! [`yaml`].
+
+pub mod json;
+pub mod yaml;
+
+use crate::eval::{Ctx, Result, Site, Value};
+
+/// How to turn the program's value into output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// One JSON document.
+    Json,
+    /// The value must be a string, written as it is (`-S`).
+    String,
+}
+
+/// The output of a program in `mode`, without the final newline.
+pub fn document<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, mode: Mode) -> Result<String> {
+    match mode {
+        Mode::Json => json::to_pretty(ctx, value),
+        Mode::String => match value {
+            Value::Str(s) => Ok(ctx.text(s).to_string()),
+            other => Err(ctx.error_at(
+                "kcfg::manifest::not_a_string",
+                Site::Manifest,
+                format!("expected string result, got: {}", other.type_name()),
+            )),
+        },
+    }
+}
+
+/// `-m`: one document per visible field of the top-level object, as
+/// `(file name, content)` in field order.
+pub fn multi<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, mode: Mode) -> Result<Vec<(String, String)>> {
+    let Value::Obj(obj) = value else {
+        return Err(ctx.error_at(
+            "kcfg::manifest::multi_not_object",
+            Site::Manifest,
+            format!(
+                "multi mode: top-level object was a {}, should be an object whose keys are filenames and values hold the JSON for that file.",
+                value.type_name()
+            ),
+        ));
+    };
+    let names: Vec<_> = obj.visible_fields(ctx.bump).collect();
+    let mut files = Vec::with_capacity(names.len());
+    for name in names {
+        let field = ctx.get_field(obj, name, Site::Manifest, None)?;
+        let text = match mode {
+            Mode::Json => json::to_pretty(ctx, field)?,
+            Mode::String => match field {
+                Value::Str(s) => ctx.text(s).to_string(),
+                other => {
+                    return Err(ctx.error_at(
+                        "kcfg::manifest::not_a_string",
+                        Site::Manifest,
+                        format!(
+                            "multi mode: field {name} was {}, expected string",
+                            other.type_name()
+                        ),
+                    ));
+                }
+            },
+        };
+        files.push((name.as_str().to_string(), text));
+    }
+    Ok(files)
+}
+
+/// `-y`: one JSON document per element of the top-level array.
+pub fn stream<'a>(ctx: &mut Ctx<'a>, value: Value<'a>) -> Result<Vec<String>> {
+    let Value::Arr(array) = value else {
+        return Err(ctx.error_at(
+            "kcfg::manifest::stream_not_array",
+            Site::Manifest,
+            format!(
+                "stream mode: top-level object was a {}, should be an array whose elements hold the JSON for each document in the stream.",
+                value.type_name()
+            ),
+        ));
+    };
+    let mut docs = Vec::with_capacity(array.len());
+    for lazy in array.iter() {
+        let element = ctx.force_from(lazy, Site::Manifest)?;
+        docs.push(json::to_pretty(ctx, element)?);
+    }
+    Ok(docs)
+}

@@ -1,0 +1,1 @@
+//! YAML output for Kubernetes manifests (used by `kcfg render`).
