@@ -1,9 +1,12 @@
 //! kcfg-stdlib: the Jsonnet standard library, `std`, as native Rust.
 //!
-//! Every function is a row of the builtin table ([`kcfg_lang::eval::builtin::Builtin`]):
-//! its Jsonnet name, its parameter names and a plain Rust function. The rows
-//! are grouped by area, one module each; [`std`] collects them into the
-//! [`Std`] that a [`kcfg_lang::program::Program`] is built with.
+//! Every function is a row of the builtin table ([`Builtin`]): its Jsonnet
+//! name, its parameter names and a plain Rust function that receives its
+//! arguments already matched and (for strict parameters) evaluated. The rows
+//! are grouped by area, one module each; [`std`] collects them, together
+//! with the rows `kcfg-lang` itself provides for the operators
+//! ([`kcfg_lang::eval::core::CORE`]), into the [`Std`] a
+//! [`kcfg_lang::program::Program`] is built with.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -13,12 +16,36 @@
 //! assert!(program.std().builtins.iter().any(|b| b.name == "length"));
 //! ```
 
+pub mod args;
+pub mod arrays;
+pub mod encoding;
+pub mod manifest;
+pub mod math;
+pub mod objects;
+pub mod parse;
+pub mod strings;
+pub mod types;
+
+use kcfg_lang::eval::builtin::Builtin;
 use kcfg_lang::program::Std;
 
 /// The standard library: every builtin row and constant of `std`.
 pub fn std() -> Std {
     let mut std = Std::default();
-    std.builtins.extend(kcfg_lang::eval::core::CORE.iter());
+    let areas: [&'static [Builtin]; 9] = [
+        kcfg_lang::eval::core::CORE,
+        strings::ROWS,
+        parse::ROWS,
+        encoding::ROWS,
+        arrays::ROWS,
+        objects::ROWS,
+        math::ROWS,
+        types::ROWS,
+        manifest::ROWS,
+    ];
+    for rows in areas {
+        std.builtins.extend(rows.iter());
+    }
     std.constants.push(("pi", std::f64::consts::PI));
     std
 }

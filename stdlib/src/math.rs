@@ -1,0 +1,6 @@
+//! `std` functions: math.
+
+use kcfg_lang::eval::builtin::Builtin;
+
+/// The rows of this area.
+pub static ROWS: &[Builtin] = &[];

@@ -1,0 +1,6 @@
+//! `std` functions: types.
+
+use kcfg_lang::eval::builtin::Builtin;
+
+/// The rows of this area.
+pub static ROWS: &[Builtin] = &[];
