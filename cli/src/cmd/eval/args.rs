@@ -81,9 +81,9 @@ pub enum Usage {
     /// A blank line.
     BlankLine,
     /// A blank line, then the usage text.
-    BlankLineAndUsage,
+    BlankLineThenText,
     /// The usage text.
-    Usage,
+    Text,
 }
 
 fn usage_error(message: impl Into<String>, usage: Usage) -> UsageError {
@@ -306,7 +306,7 @@ pub fn parse(raw: &[OsString], env: &dyn Env) -> Result<Parsed, UsageError> {
     if files.is_empty() {
         return Err(usage_error(
             "ERROR: must give filename",
-            Usage::BlankLineAndUsage,
+            Usage::BlankLineThenText,
         ));
     }
     if files.len() > 1 {
@@ -318,7 +318,7 @@ pub fn parse(raw: &[OsString], env: &dyn Env) -> Result<Parsed, UsageError> {
     if parsed.yaml_stream && !parsed.trailing_newline {
         return Err(usage_error(
             "ERROR: cannot use --no-trailing-newline with --yaml-stream",
-            Usage::Usage,
+            Usage::Text,
         ));
     }
     let file = files.remove(0);
@@ -425,7 +425,7 @@ mod tests {
             run(&["-t", "-1", "-e", "1"]).unwrap_err().message,
             "ERROR: invalid --max-trace value: -1"
         );
-        assert_eq!(run(&[]).unwrap_err().usage, Usage::BlankLineAndUsage);
+        assert_eq!(run(&[]).unwrap_err().usage, Usage::BlankLineThenText);
         assert_eq!(
             run(&["a", "b"]).unwrap_err().message,
             "ERROR: only one filename is allowed"

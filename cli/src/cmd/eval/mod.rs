@@ -43,11 +43,11 @@ pub fn run(raw: &[OsString], personality: Personality) -> ExitCode {
             match err.usage {
                 Usage::None => {}
                 Usage::BlankLine => text.push('\n'),
-                Usage::BlankLineAndUsage => {
+                Usage::BlankLineThenText => {
                     text.push('\n');
                     text.push_str(&usage(personality));
                 }
-                Usage::Usage => text.push_str(&usage(personality)),
+                Usage::Text => text.push_str(&usage(personality)),
             }
             let _ = std::io::stderr().write_all(text.as_bytes());
             return ExitCode::from(1);
