@@ -34,11 +34,11 @@ impl<'a> Ctx<'a> {
                 },
                 I::SelfValue => match env.this {
                     Some(obj) => Ok(Value::Obj(obj)),
-                    None => Err(self.error(expr.span, "Can't use self outside of an object.")),
+                    None => Err(self.no_object(expr.span, "Can't use self outside of an object.")),
                 },
                 I::Dollar => match env.dollar {
                     Some(obj) => Ok(Value::Obj(obj)),
-                    None => Err(self.error(expr.span, "No top-level object found.")),
+                    None => Err(self.no_object(expr.span, "No top-level object found.")),
                 },
                 I::Std => Ok(Value::Obj(self.std_object())),
                 I::Local(local) => {
@@ -48,12 +48,7 @@ impl<'a> Ctx<'a> {
                 }
                 I::Function(def) => Ok(self.closure(env, def)),
                 I::Apply(apply) => self.eval_apply(env, apply, expr.span),
-                I::Array(elems) => {
-                    let bump = self.bump;
-                    let elems =
-                        bump.alloc_slice_fill_iter(elems.iter().map(|elem| self.delay(env, elem)));
-                    Ok(Value::Arr(Array::new(bump, elems)))
-                }
+                I::Array(elems) => Ok(self.eval_array(env, elems)),
                 I::ArrayComp(comp) => self.eval_array_comp(env, comp, expr.span),
                 I::Object(def) => self.eval_object(env, def, expr.span),
                 I::ObjectComp(def) => self.eval_object_comp(env, def, expr.span),
@@ -67,43 +62,11 @@ impl<'a> Ctx<'a> {
                     self.index(value, index, expr.span, var_name(target))
                 }
                 I::SuperField(name) => self.super_field(env, *name, expr.span),
-                I::SuperIndex(index) => {
-                    let (this, layer) = self.super_of(env, expr.span)?;
-                    match self.eval(env, index)? {
-                        Value::Str(s) => {
-                            let name = Sym::intern(self.text(s));
-                            self.super_field_of(this, layer, name, expr.span)
-                        }
-                        other => Err(self.error(
-                            expr.span,
-                            format!("super index must be string, got {}.", other.type_name()),
-                        )),
-                    }
-                }
-                I::InSuper(key) => {
-                    let key = self.eval(env, key)?;
-                    let Value::Str(key) = key else {
-                        return Err(self.error(
-                            expr.span,
-                            format!(
-                                "left hand side of e in super must be string, got {}.",
-                                key.type_name()
-                            ),
-                        ));
-                    };
-                    let name = Sym::intern(self.text(key));
-                    let found = match env.this {
-                        Some(this) => this.find(name, env.layer as usize).is_some(),
-                        None => false,
-                    };
-                    Ok(Value::Bool(found))
-                }
+                I::SuperIndex(index) => self.eval_super_index(env, index, expr.span),
+                I::InSuper(key) => self.eval_in_super(env, key, expr.span),
                 I::Slice(slice) => self.eval_slice(env, slice, expr.span),
                 I::Binary { op, lhs, rhs } => self.eval_binary(env, *op, lhs, rhs, expr.span),
-                I::Unary { op, expr: operand } => {
-                    let value = self.eval(env, operand)?;
-                    self.unary(*op, value, expr.span)
-                }
+                I::Unary { op, expr: operand } => self.eval_unary(env, *op, operand, expr.span),
                 I::If(branch) => {
                     let cond = self.eval(env, &branch.cond)?;
                     match cond {
@@ -118,43 +81,132 @@ impl<'a> Ctx<'a> {
                             }
                             None => Ok(Value::Null),
                         },
-                        other => Err(self.error(
-                            branch.cond.span,
-                            format!("condition must be boolean, got {}.", other.type_name()),
-                        )),
+                        other => Err(self.not_boolean(other, branch.cond.span)),
                     }
                 }
-                I::Error(message) => {
-                    let value = self.eval(env, message)?;
-                    let text = self.error_message(value, expr.span)?;
-                    Err(self.error_code("kcfg::eval::user_error", expr.span, text))
-                }
-                I::Assert(assert) => {
-                    let cond = self.eval(env, &assert.cond)?;
-                    match cond {
-                        Value::Bool(true) => {
-                            expr = &assert.rest;
-                            continue;
-                        }
-                        Value::Bool(false) => {
-                            let text = match &assert.message {
-                                Some(message) => {
-                                    let value = self.eval(env, message)?;
-                                    self.error_message(value, expr.span)?
-                                }
-                                None => "Assertion failed.".to_string(),
-                            };
-                            Err(self.error_code("kcfg::eval::assertion_failed", expr.span, text))
-                        }
-                        other => Err(self.error(
-                            assert.cond.span,
-                            format!("condition must be boolean, got {}.", other.type_name()),
-                        )),
+                I::Error(message) => self.eval_error(env, message, expr.span),
+                I::Assert(assert) => match self.eval(env, &assert.cond)? {
+                    Value::Bool(true) => {
+                        expr = &assert.rest;
+                        continue;
                     }
-                }
+                    other => self.assertion_failed(env, assert, other, expr.span),
+                },
                 I::Import { kind, path } => self.import(*kind, path, expr.span),
             };
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn no_object(&self, span: Span, message: &str) -> super::Error {
+        self.error(span, message)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn not_boolean(&self, value: Value<'a>, span: Span) -> super::Error {
+        self.error(
+            span,
+            format!("condition must be boolean, got {}.", value.type_name()),
+        )
+    }
+
+    #[inline(never)]
+    fn eval_error(
+        &mut self,
+        env: &'a Env<'a>,
+        message: &'a ir::Expr,
+        span: Span,
+    ) -> Result<Value<'a>> {
+        let value = self.eval(env, message)?;
+        let text = self.error_message(value, span)?;
+        Err(self.error_code("kcfg::eval::user_error", span, text))
+    }
+
+    #[inline(never)]
+    fn assertion_failed(
+        &mut self,
+        env: &'a Env<'a>,
+        assert: &'a ir::Assert,
+        cond: Value<'a>,
+        span: Span,
+    ) -> Result<Value<'a>> {
+        if !matches!(cond, Value::Bool(false)) {
+            return Err(self.not_boolean(cond, assert.cond.span));
+        }
+        let text = match &assert.message {
+            Some(message) => {
+                let value = self.eval(env, message)?;
+                self.error_message(value, span)?
+            }
+            None => "Assertion failed.".to_string(),
+        };
+        Err(self.error_code("kcfg::eval::assertion_failed", span, text))
+    }
+
+    #[inline(never)]
+    fn eval_array(&mut self, env: &'a Env<'a>, elems: &'a [ir::Lazy]) -> Value<'a> {
+        let bump = self.bump;
+        let elems = bump.alloc_slice_fill_iter(elems.iter().map(|elem| self.delay(env, elem)));
+        Value::Arr(Array::new(bump, elems))
+    }
+
+    #[inline(never)]
+    fn eval_unary(
+        &mut self,
+        env: &'a Env<'a>,
+        op: crate::ast::UnaryOp,
+        operand: &'a ir::Expr,
+        span: Span,
+    ) -> Result<Value<'a>> {
+        let value = self.eval(env, operand)?;
+        self.unary(op, value, span)
+    }
+
+    #[inline(never)]
+    fn eval_super_index(
+        &mut self,
+        env: &'a Env<'a>,
+        index: &'a ir::Expr,
+        span: Span,
+    ) -> Result<Value<'a>> {
+        let (this, layer) = self.super_of(env, span)?;
+        match self.eval(env, index)? {
+            Value::Str(s) => {
+                let name = Sym::intern(self.text(s));
+                self.super_field_of(this, layer, name, span)
+            }
+            other => Err(self.error(
+                span,
+                format!("super index must be string, got {}.", other.type_name()),
+            )),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_in_super(
+        &mut self,
+        env: &'a Env<'a>,
+        key: &'a ir::Expr,
+        span: Span,
+    ) -> Result<Value<'a>> {
+        let key = self.eval(env, key)?;
+        let Value::Str(key) = key else {
+            return Err(self.error(
+                span,
+                format!(
+                    "left hand side of e in super must be string, got {}.",
+                    key.type_name()
+                ),
+            ));
+        };
+        let name = Sym::intern(self.text(key));
+        let found = match env.this {
+            Some(this) => this.find(name, env.layer as usize).is_some(),
+            None => false,
+        };
+        Ok(Value::Bool(found))
     }
 
     /// The text of an `error` or assertion message: strings as they are,
@@ -182,6 +234,7 @@ impl<'a> Ctx<'a> {
     // ----- indexing -------------------------------------------------------
 
     /// `value.name`.
+    #[inline(never)]
     pub(crate) fn index_field(
         &mut self,
         value: Value<'a>,
@@ -210,6 +263,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// `value[index]`.
+    #[inline(never)]
     pub(crate) fn index(
         &mut self,
         value: Value<'a>,
@@ -549,6 +603,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    #[inline(never)]
     fn super_field(&mut self, env: &'a Env<'a>, name: Sym, span: Span) -> Result<Value<'a>> {
         let (this, layer) = self.super_of(env, span)?;
         self.super_field_of(this, layer, name, span)
@@ -573,6 +628,7 @@ impl<'a> Ctx<'a> {
 
     // ----- objects and comprehensions ---------------------------------------
 
+    #[inline(never)]
     fn eval_object(
         &mut self,
         env: &'a Env<'a>,
@@ -619,6 +675,7 @@ impl<'a> Ctx<'a> {
         Ok(Value::Obj(Object::from_layers(self.bump, layers)))
     }
 
+    #[inline(never)]
     fn eval_object_comp(
         &mut self,
         env: &'a Env<'a>,
@@ -655,6 +712,7 @@ impl<'a> Ctx<'a> {
         Ok(Value::Obj(Object::from_layers(self.bump, layers)))
     }
 
+    #[inline(never)]
     fn eval_array_comp(
         &mut self,
         env: &'a Env<'a>,
@@ -719,6 +777,7 @@ impl<'a> Ctx<'a> {
 
     // ----- slices and operators ---------------------------------------------
 
+    #[inline(never)]
     fn eval_slice(
         &mut self,
         env: &'a Env<'a>,
@@ -738,6 +797,7 @@ impl<'a> Ctx<'a> {
         self.slice(target, start, end, step, span)
     }
 
+    #[inline(never)]
     fn eval_binary(
         &mut self,
         env: &'a Env<'a>,
