@@ -1,1 +1,512 @@
-//! YAML output for Kubernetes manifests (used by `kcfg render`).
+//! YAML output for Kubernetes manifests (`kcfg render`, the Argo CD
+//! plugin).
+//!
+//! The layout is the one Kubernetes tools print (`kubectl get -o yaml`):
+//! block style, two-space indentation, sequences at the indentation of their
+//! key, keys in Jsonnet's order (sorted), `{}` and `[]` for empty
+//! collections. The output must read back as exactly the same data with any
+//! YAML parser, 1.1 or 1.2, so a string is written plain only when no
+//! resolver could take it for something else:
+//!
+//! * strings that YAML 1.1 or 1.2 reads as booleans (`y`, `no`, `on`, `True`
+//!   …), null (`~`, `null`), numbers (`1e3`, `0x1F`, `0o17`, `017`, `1_000`,
+//!   `1:30`, `.inf`, `.NaN` …), timestamps (`2024-01-02`) or merge keys (`<<`)
+//!   are double-quoted;
+//! * so are strings that start with an indicator character, contain `: ` or
+//!   ` #`, have leading or trailing spaces, or contain control characters;
+//! * multi-line strings are literal blocks (`|`, `|-`, `|+`), which keep them
+//!   readable in diffs, unless a line has trailing spaces or the text has
+//!   characters a block cannot carry, in which case they are double-quoted.
+//!
+//! Numbers print as integers when integral, otherwise in the shortest form
+//! that reads back as the same double.
+
+use std::fmt::Write as _;
+
+use crate::eval::{Ctx, FrameName, Result, Site, Value};
+
+/// Writes `value` as one YAML document (no `---`), ending with a newline.
+pub fn write_document<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, out: &mut String) -> Result<()> {
+    let mut writer = Writer { out };
+    match value {
+        Value::Obj(_) | Value::Arr(_) if !is_empty(ctx, value) => writer.block(ctx, value, 0)?,
+        other => {
+            writer.scalar_or_flow(ctx, other, 0)?;
+            writer.out.push('\n');
+        }
+    }
+    Ok(())
+}
+
+/// `value` as one YAML document.
+pub fn to_document<'a>(ctx: &mut Ctx<'a>, value: Value<'a>) -> Result<String> {
+    let mut out = String::new();
+    write_document(ctx, value, &mut out)?;
+    Ok(out)
+}
+
+fn is_empty<'a>(ctx: &mut Ctx<'a>, value: Value<'a>) -> bool {
+    match value {
+        Value::Arr(array) => array.is_empty(),
+        Value::Obj(obj) => obj.fields(ctx.bump).iter().all(|f| f.hidden),
+        _ => false,
+    }
+}
+
+struct Writer<'o> {
+    out: &'o mut String,
+}
+
+impl Writer<'_> {
+    fn indent(&mut self, level: usize) {
+        for _ in 0..level {
+            self.out.push_str("  ");
+        }
+    }
+
+    /// Writes a non-empty object or array in block style, starting at the
+    /// current position (already indented for the first line).
+    fn block<'a>(&mut self, ctx: &mut Ctx<'a>, value: Value<'a>, level: usize) -> Result<()> {
+        ctx.guard(Site::Manifest, FrameName::Object(None), |ctx| match value {
+            Value::Obj(obj) => {
+                if obj.needs_assert_check() {
+                    ctx.check_asserts(obj, Site::Manifest)?;
+                }
+                let fields = obj.fields(ctx.bump);
+                let mut first = true;
+                for field in fields.iter().filter(|f| !f.hidden) {
+                    if !first {
+                        self.indent(level);
+                    }
+                    first = false;
+                    write_key(field.name.as_str(), self.out);
+                    self.out.push(':');
+                    let child = ctx.get_field(obj, field.name, Site::Manifest, None)?;
+                    self.after_key(ctx, child, level)?;
+                }
+                Ok(())
+            }
+            Value::Arr(array) => {
+                let mut first = true;
+                for lazy in array.iter() {
+                    if !first {
+                        self.indent(level);
+                    }
+                    first = false;
+                    self.out.push_str("- ");
+                    let child = ctx.force_from(lazy, Site::Manifest)?;
+                    match child {
+                        Value::Obj(_) | Value::Arr(_) if !is_empty(ctx, child) => {
+                            self.block(ctx, child, level + 1)?
+                        }
+                        other => {
+                            self.scalar_or_flow(ctx, other, level + 1)?;
+                            self.out.push('\n');
+                        }
+                    }
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        })
+    }
+
+    /// Writes what follows `key:`.
+    fn after_key<'a>(&mut self, ctx: &mut Ctx<'a>, child: Value<'a>, level: usize) -> Result<()> {
+        match child {
+            Value::Obj(_) if !is_empty(ctx, child) => {
+                self.out.push('\n');
+                self.indent(level + 1);
+                self.block(ctx, child, level + 1)
+            }
+            // Sequences under a key sit at the key's indentation, as kubectl
+            // prints them.
+            Value::Arr(_) if !is_empty(ctx, child) => {
+                self.out.push('\n');
+                self.indent(level);
+                self.block(ctx, child, level)
+            }
+            other => {
+                self.out.push(' ');
+                self.scalar_or_flow(ctx, other, level + 1)?;
+                self.out.push('\n');
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes a scalar, `{}` or `[]`. `level` is the indentation a block
+    /// scalar's lines get.
+    fn scalar_or_flow<'a>(
+        &mut self,
+        ctx: &mut Ctx<'a>,
+        value: Value<'a>,
+        level: usize,
+    ) -> Result<()> {
+        match value {
+            Value::Null => self.out.push_str("null"),
+            Value::Bool(b) => self.out.push_str(if b { "true" } else { "false" }),
+            Value::Num(n) => write_number(n, self.out),
+            Value::Str(s) => {
+                let text = ctx.text(s);
+                write_string(text, level, self.out);
+            }
+            Value::Arr(_) => self.out.push_str("[]"),
+            Value::Obj(_) => self.out.push_str("{}"),
+            Value::Func(_) => {
+                return Err(ctx.error_at(
+                    "kcfg::manifest::function",
+                    Site::Manifest,
+                    "couldn't manifest function in YAML output.",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A number: integral values in full, others in the shortest form that
+/// reads back as the same double.
+pub fn write_number(n: f64, out: &mut String) {
+    if n == n.trunc() && n.abs() < 1e17 {
+        if n == 0.0 && n.is_sign_negative() {
+            out.push_str("-0");
+        } else {
+            let _ = write!(out, "{}", n as i64);
+        }
+    } else if n == n.trunc() {
+        let _ = write!(out, "{n:.0}");
+    } else {
+        // Rust's shortest round-trip form; it never uses an exponent, so
+        // YAML 1.1 parsers (which need a dot before one) read it too.
+        let _ = write!(out, "{n}");
+    }
+}
+
+fn write_key(key: &str, out: &mut String) {
+    if is_plain_safe(key) {
+        out.push_str(key);
+    } else {
+        write_double_quoted(key, out);
+    }
+}
+
+/// Writes a string value: plain, double-quoted or as a literal block.
+pub fn write_string(text: &str, level: usize, out: &mut String) {
+    if text.contains('\n') {
+        if can_be_block(text) {
+            write_block(text, level, out);
+        } else {
+            write_double_quoted(text, out);
+        }
+    } else if is_plain_safe(text) {
+        out.push_str(text);
+    } else {
+        write_double_quoted(text, out);
+    }
+}
+
+fn can_be_block(text: &str) -> bool {
+    text.chars().all(|c| {
+        c == '\n'
+            || (!c.is_control()
+                && c != '\u{feff}'
+                && c != '\u{85}'
+                && c != '\u{2028}'
+                && c != '\u{2029}')
+    }) && !text
+        .lines()
+        .any(|line| line.ends_with(' ') || line.ends_with('\t'))
+        && !text.starts_with('\n')
+}
+
+fn write_block(text: &str, level: usize, out: &mut String) {
+    let trailing = text.len() - text.trim_end_matches('\n').len();
+    out.push('|');
+    // A first line that starts with a space needs an explicit indentation
+    // indicator, or the parser would take its spaces as indentation.
+    if text.starts_with(' ') {
+        out.push('2');
+    }
+    match trailing {
+        0 => out.push('-'),
+        1 => {}
+        _ => out.push('+'),
+    }
+    let body = if trailing == 1 {
+        &text[..text.len() - 1]
+    } else {
+        text.trim_end_matches('\n')
+    };
+    for line in body.split('\n') {
+        out.push('\n');
+        if !line.is_empty() {
+            for _ in 0..level {
+                out.push_str("  ");
+            }
+            out.push_str(line);
+        }
+    }
+    if trailing > 1 {
+        for _ in 1..trailing {
+            out.push('\n');
+        }
+    }
+}
+
+fn write_double_quoted(text: &str, out: &mut String) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() || c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}' => {
+                let code = c as u32;
+                if code <= 0xff {
+                    let _ = write!(out, "\\x{code:02x}");
+                } else {
+                    let _ = write!(out, "\\u{code:04x}");
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Whether `text` can be written as a plain scalar and read back as the
+/// same string by YAML 1.1 and 1.2 parsers.
+pub fn is_plain_safe(text: &str) -> bool {
+    let Some(first) = text.chars().next() else {
+        return false;
+    };
+    if text.starts_with(' ')
+        || text.ends_with(' ')
+        || text.starts_with('\t')
+        || text.ends_with('\t')
+    {
+        return false;
+    }
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
+        // `-`, `?` and `:` are allowed when followed by a non-space, but
+        // `-1`, `-.5` or `:x` invite misreading; quote them all.
+        return false;
+    }
+    if text.contains(": ") || text.contains(" #") || text.ends_with(':') {
+        return false;
+    }
+    if text.chars().any(|c| {
+        c.is_control() || c == '\u{feff}' || c == '\u{85}' || c == '\u{2028}' || c == '\u{2029}'
+    }) {
+        return false;
+    }
+    !is_ambiguous_scalar(text)
+}
+
+/// Whether a YAML 1.1 or 1.2 resolver would read `text` as something other
+/// than a string.
+pub fn is_ambiguous_scalar(text: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false",
+        "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~", "<<",
+        "=",
+    ];
+    if WORDS.contains(&text) {
+        return true;
+    }
+    let lower = text.to_ascii_lowercase();
+    if matches!(lower.as_str(), ".inf" | "+.inf" | "-.inf" | ".nan") {
+        return true;
+    }
+    looks_numeric(text) || looks_like_timestamp(text)
+}
+
+/// Numbers in the YAML 1.1 and 1.2 forms: decimal, octal (`017`, `0o17`),
+/// hexadecimal, binary, with `_` separators, floats with or without a
+/// leading digit or exponent, and base-60 (`1:30`).
+fn looks_numeric(text: &str) -> bool {
+    let body = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if body.is_empty() {
+        return false;
+    }
+    let lower = body.to_ascii_lowercase();
+    for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
+        if let Some(digits) = lower.strip_prefix(prefix) {
+            return !digits.is_empty() && digits.chars().all(|c| c == '_' || c.is_digit(radix));
+        }
+    }
+    // Base 60 (YAML 1.1): 1:30, 190:20:30.5
+    if body.contains(':') {
+        let parts: Vec<&str> = body.split(':').collect();
+        return parts.iter().all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '_' || c == '.')
+        }) && parts[0].chars().next().is_some_and(|c| c.is_ascii_digit());
+    }
+    // Decimal integers and floats, with underscores, optional exponent.
+    let mut digits = 0;
+    let mut dots = 0;
+    let mut chars = lower.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        match c {
+            '0'..='9' => digits += 1,
+            '_' => {}
+            '.' => dots += 1,
+            _ => break,
+        }
+        chars.next();
+    }
+    if dots > 1 || (digits == 0 && dots == 0) {
+        return false;
+    }
+    match chars.next() {
+        None => digits > 0 || dots == 1 && digits > 0,
+        Some('e') => {
+            if digits == 0 {
+                return false;
+            }
+            let rest: String = chars.collect();
+            let exponent = rest.strip_prefix(['+', '-']).unwrap_or(&rest);
+            !exponent.is_empty() && exponent.chars().all(|c| c.is_ascii_digit())
+        }
+        Some(_) => false,
+    }
+}
+
+/// YAML 1.1 timestamps: `2001-12-14`, `2001-12-14t21:59:43.10-05:00`, …
+fn looks_like_timestamp(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if bytes.len() < 8 || !bytes[0].is_ascii_digit() {
+        return false;
+    }
+    let date_end = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '-'))
+        .unwrap_or(text.len());
+    let date: Vec<&str> = text[..date_end].split('-').collect();
+    date.len() == 3
+        && date[0].len() == 4
+        && date
+            .iter()
+            .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_what_yaml_would_misread() {
+        for text in [
+            "",
+            "y",
+            "n",
+            "yes",
+            "No",
+            "on",
+            "OFF",
+            "true",
+            "False",
+            "null",
+            "~",
+            "<<",
+            "1",
+            "-1",
+            "+1",
+            "1.5",
+            ".5",
+            "1e3",
+            "1E3",
+            "1.0e+3",
+            "0x1F",
+            "0o17",
+            "017",
+            "0b101",
+            "1_000",
+            "1:30",
+            ".inf",
+            "-.Inf",
+            ".NaN",
+            "2024-01-02",
+            "2001-12-14t21:59:43.10-05:00",
+            "- x",
+            "-x",
+            ":x",
+            "a: b",
+            "a #b",
+            " lead",
+            "trail ",
+            "{x}",
+            "[x]",
+            "*ref",
+            "&anchor",
+            "!tag",
+            "%x",
+            "@x",
+            "`x",
+            "'x",
+            "\"x",
+            "|x",
+            ">x",
+            "#x",
+            "a:",
+            "\u{7}",
+        ] {
+            assert!(!is_plain_safe(text), "{text:?} must be quoted");
+        }
+    }
+
+    #[test]
+    fn leaves_ordinary_strings_plain() {
+        for text in [
+            "nginx:1.27.3",
+            "apps/v1",
+            "Deployment",
+            "edge-eu-001",
+            "10.0.0.1",
+            "http://x.example/a",
+            "a-b_c.d",
+            "500m",
+            "1Gi",
+            "v1.2.3",
+            "RollingUpdate",
+            "x y",
+            "é",
+            "1.2.3",
+            "a#b",
+            "a:b",
+        ] {
+            assert!(is_plain_safe(text), "{text:?} should stay plain");
+        }
+    }
+
+    #[test]
+    fn blocks() {
+        let mut out = String::new();
+        write_string("a\nb\n", 1, &mut out);
+        assert_eq!(out, "|\n  a\n  b");
+        let mut out = String::new();
+        write_string("a\n\nb", 0, &mut out);
+        assert_eq!(out, "|-\na\n\nb");
+        let mut out = String::new();
+        write_string(" a\nb\n\n", 0, &mut out);
+        assert_eq!(out, "|2+\n a\nb\n");
+        let mut out = String::new();
+        write_string("trailing \nspace", 0, &mut out);
+        assert_eq!(out, "\"trailing \\nspace\"");
+    }
+
+    #[test]
+    fn numbers() {
+        let mut out = String::new();
+        for n in [1.0, -0.0, 0.1, 1e20, 2.5e-7, 123456.5] {
+            write_number(n, &mut out);
+            out.push(' ');
+        }
+        assert_eq!(out, "1 -0 0.1 100000000000000000000 0.00000025 123456.5 ");
+    }
+}
