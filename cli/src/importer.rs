@@ -5,10 +5,17 @@
 //! `-e` code and standard input), then in the `-J` directories from the
 //! last given to the first ("right-most wins"), then in the `JSONNET_PATH`
 //! directories from the first to the last ("left-most wins").
+//!
+//! Before all of that, `kcfg/<name>.libsonnet` names one of the libraries
+//! built into the binary ([`crate::render::libraries`]): the `kcfg/` prefix
+//! is reserved, so a plan or an application can import
+//! `kcfg/render.libsonnet` without any file on disk.
 
 use std::path::{Path, PathBuf};
 
 use kcfg_lang::program::Importer;
+
+use crate::render::libraries;
 
 /// Finds imports on disk.
 #[derive(Debug, Clone, Default)]
@@ -41,6 +48,9 @@ impl FsImporter {
 
 impl Importer for FsImporter {
     fn resolve(&self, from: Option<&Path>, path: &str) -> Option<PathBuf> {
+        if let Some(name) = path.strip_prefix(libraries::PREFIX) {
+            return libraries::find(name).map(|library| library.path());
+        }
         let wanted = Path::new(path);
         if wanted.is_absolute() {
             return wanted.is_file().then(|| wanted.to_path_buf());
@@ -59,6 +69,9 @@ impl Importer for FsImporter {
     }
 
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        if let Some(library) = libraries::by_path(path) {
+            return Ok(library.text.as_bytes().to_vec());
+        }
         std::fs::read(path)
     }
 }
@@ -76,5 +89,14 @@ mod tests {
             .map(|p| p.to_str().unwrap())
             .collect();
         assert_eq!(order, ["b", "a", "c", "d"]);
+    }
+
+    #[test]
+    fn embedded_libraries_come_first_and_the_prefix_is_reserved() {
+        let importer = FsImporter::new(&[], None);
+        let found = importer.resolve(None, "kcfg/render.libsonnet").unwrap();
+        let text = importer.read(&found).unwrap();
+        assert!(String::from_utf8(text).unwrap().contains("directories("));
+        assert_eq!(importer.resolve(None, "kcfg/nothing.libsonnet"), None);
     }
 }

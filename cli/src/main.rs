@@ -6,6 +6,7 @@
 
 mod cmd;
 mod importer;
+mod render;
 mod report;
 
 use std::ffi::OsString;
@@ -17,7 +18,7 @@ use clap::{Parser, Subcommand};
 /// Stack reserved for the thread that evaluates, so deeply nested (but
 /// legal) programs never hit the native stack limit. Only touched pages use
 /// memory.
-const EVAL_STACK: usize = 1 << 30;
+pub const EVAL_STACK: usize = 1 << 30;
 
 #[derive(Parser)]
 #[command(
@@ -26,7 +27,7 @@ const EVAL_STACK: usize = 1 << 30;
     about = "A fast, Jsonnet-compatible configuration language for Kubernetes fleets",
     long_about = "kcfg evaluates kcfg and Jsonnet programs (.kcfg, .jsonnet, .libsonnet) with the \
                   full Jsonnet language and standard library.",
-    after_help = "Examples:\n  kcfg eval main.kcfg                 Print a program's value as JSON (jsonnet-compatible flags)\n  kcfg eval -e 'std.range(1, 3)'      Evaluate code from the command line\n\nRun `kcfg <command> --help` for the options of a command."
+    after_help = "Examples:\n  kcfg eval main.kcfg                 Print a program's value as JSON (jsonnet-compatible flags)\n  kcfg eval -e 'std.range(1, 3)'      Evaluate code from the command line\n  kcfg render                         Render every target of ./render.kcfg into ./rendered/\n  kcfg render --check                 Exit 1 and show a diff if ./rendered/ is not current\n\nRun `kcfg <command> --help` for the options of a command."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -42,6 +43,8 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<OsString>,
     },
+    /// Render every target of a plan (render.kcfg) into manifests, or --check them
+    Render(Box<cmd::render::RenderArgs>),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Eval { args } => cmd::eval::run(&args, cmd::eval::Personality::Kcfg),
+        Command::Render(args) => args.run(),
     }
 }
 

@@ -122,8 +122,8 @@ impl<'a> Ctx<'a> {
     }
 
     /// Calls `func` with positional and named arguments computed by Rust
-    /// code.
-    pub(crate) fn call_values(
+    /// code, entered from `site`.
+    pub fn call_values(
         &mut self,
         func: Function<'a>,
         positional: &[Lazy<'a>],

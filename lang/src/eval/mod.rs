@@ -258,8 +258,10 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Forces a lazy value from the manifester.
-    pub(crate) fn force_from(&mut self, lazy: Lazy<'a>, site: Site) -> Result<Value<'a>> {
+    /// Forces a lazy value entered from `site` rather than from a span of
+    /// code: the manifester, or an embedding program walking a value (the
+    /// fleet renderer).
+    pub fn force_from(&mut self, lazy: Lazy<'a>, site: Site) -> Result<Value<'a>> {
         match lazy {
             Lazy::Val(value) => Ok(value),
             Lazy::Thunk(thunk) => match thunk.state.get() {

@@ -1,0 +1,303 @@
+//! `kcfg render`: render every target of a plan into manifests, or check
+//! that the manifests on disk are current. The flags are parsed here and
+//! validated into [`crate::render::Settings`]; the work is in
+//! [`crate::render`].
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use globset::{GlobBuilder, GlobSetBuilder};
+use kcfg_lang::eval::ExtValue;
+use kcfg_lang::span::SourceName;
+
+use crate::render::output::{Format, Layout, OutputOptions};
+use crate::render::Settings;
+use crate::report::ColorChoice;
+
+const LONG_ABOUT: &str = "\
+Render every target of a plan into Kubernetes manifests, in parallel.
+
+A plan is the file render.kcfg in PATH (default: the current directory),
+written in kcfg. Its value lists targets; each target names an output
+directory, an entry file, and the top-level arguments and external
+variables to evaluate it with. Generators make targets from data, in the
+style of Argo CD ApplicationSets:
+
+    local kcfg = import 'kcfg/render.libsonnet';   // built in, no file needed
+    kcfg.plan {
+      generators: [
+        kcfg.matrix([
+          kcfg.clusters('inventory/clusters.yaml'),      // {cluster: {...}} per cluster
+          kcfg.directories('apps/*', entry='main.kcfg'), // {path, name, entry} per app
+        ]),
+      ],
+      template(params):: {
+        name: params.cluster.name + '/' + params.name,   // OUT/<name>/
+        entry: params.path + '/' + params.entry,
+        tlas: { cluster: params.cluster },
+      },
+      policies: ['policies/limits.kcfg'],  // function(object, target) -> [violations]
+    }
+
+Also: kcfg.list([...]), kcfg.merge(base, [others], mergeKeys=['name']), and
+`targets: [...]` for targets written out by hand. The header of
+kcfg/render.libsonnet documents every field (`kcfg eval -S -e \"importstr
+'kcfg/render.libsonnet'\"` prints it).
+
+The plan is evaluated once; then each target is evaluated on its own. Its
+value may nest Kubernetes objects in objects and arrays at any depth (a
+`List` is flattened); every object needs apiVersion, kind and metadata.name.
+
+Layouts: one file per object in OUT/<target>/ (default), named by
+--file-name (default {kind}-{name}.yaml, kind in lower case; objects in a
+namespace other than the target's `namespace` go under <namespace>/), or
+with --single-file one OUT/<target>/manifest.yaml. Each target is replaced
+atomically; files no longer produced disappear; a failed target keeps its
+previous files; identical targets are not touched. OUT/.kcfg-rendered marks
+the directory as kcfg's: directories of targets that left the plan are
+removed, and kcfg refuses to write into a non-empty directory without it.
+
+--check renders in memory, writes nothing, and compares with OUT: exit 0
+when identical, 1 otherwise, listing per target the files added, removed
+and changed, with unified diffs. Run it in CI to prove the committed
+manifests are current.";
+
+const AFTER_HELP: &str = "\
+Examples:
+  kcfg render                               Render ./render.kcfg into ./rendered/
+  kcfg render deploy/ --out /tmp/manifests  Render deploy/render.kcfg into /tmp/manifests
+  kcfg render --check                       CI: exit 1 and show diffs if rendered/ is stale
+  kcfg render --only 'edge-eu-*/*'          Only targets whose name matches the glob
+  kcfg render --single-file --format json   One manifest.json (a v1 List) per target
+  kcfg render --file-name '{namespace}/{kind}-{name}.yaml'
+  kcfg render bench/fleet --tla-code clusters=100 --out /tmp/fleet
+                                            Top-level arguments of the plan itself
+
+Exit status: 0 on success; 1 if a target failed, a policy was violated, or
+(with --check) the output directory differs; 2 for bad flags.";
+
+/// Whether to color output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// `kcfg render` flags.
+#[derive(Debug, Args)]
+#[command(long_about = LONG_ABOUT, after_help = AFTER_HELP)]
+pub struct RenderArgs {
+    /// The plan's directory (holding render.kcfg)
+    #[arg(default_value = ".")]
+    path: PathBuf,
+
+    /// Output directory [default: PATH/rendered]
+    #[arg(short, long, value_name = "DIR")]
+    out: Option<PathBuf>,
+
+    /// Compare with the output directory instead of writing; exit 1 if it differs
+    #[arg(long)]
+    check: bool,
+
+    /// Only the targets whose name matches GLOB (repeatable)
+    #[arg(long, value_name = "GLOB")]
+    only: Vec<String>,
+
+    /// Targets evaluated in parallel [default: the number of cores]
+    #[arg(short, long, value_name = "N")]
+    jobs: Option<usize>,
+
+    /// Stop at the first target that fails
+    #[arg(long)]
+    fail_fast: bool,
+
+    /// No progress bar and no summary line
+    #[arg(short, long)]
+    quiet: bool,
+
+    /// Output format [default: yaml, or the plan's]
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+
+    /// One manifest file per target instead of one file per object
+    #[arg(long)]
+    single_file: bool,
+
+    /// File name template of the one-file-per-object layout
+    #[arg(long, value_name = "TEMPLATE")]
+    file_name: Option<String>,
+
+    /// Library search directory for the plan and every target (repeatable; right-most wins)
+    #[arg(short = 'J', long = "jpath", value_name = "DIR")]
+    jpath: Vec<PathBuf>,
+
+    /// External variable of the plan, as a string (NAME=VALUE, or NAME to read the environment)
+    #[arg(short = 'V', long = "ext-str", value_name = "NAME[=VALUE]")]
+    ext_str: Vec<String>,
+
+    /// External variable of the plan, as code
+    #[arg(long = "ext-code", value_name = "NAME[=CODE]")]
+    ext_code: Vec<String>,
+
+    /// External variable of the plan, a string read from a file
+    #[arg(long = "ext-str-file", value_name = "NAME=FILE")]
+    ext_str_file: Vec<String>,
+
+    /// External variable of the plan, code read from a file
+    #[arg(long = "ext-code-file", value_name = "NAME=FILE")]
+    ext_code_file: Vec<String>,
+
+    /// Top-level argument of the plan, as a string
+    #[arg(short = 'A', long = "tla-str", value_name = "NAME[=VALUE]")]
+    tla_str: Vec<String>,
+
+    /// Top-level argument of the plan, as code
+    #[arg(long = "tla-code", value_name = "NAME[=CODE]")]
+    tla_code: Vec<String>,
+
+    /// Top-level argument of the plan, a string read from a file
+    #[arg(long = "tla-str-file", value_name = "NAME=FILE")]
+    tla_str_file: Vec<String>,
+
+    /// Top-level argument of the plan, code read from a file
+    #[arg(long = "tla-code-file", value_name = "NAME=FILE")]
+    tla_code_file: Vec<String>,
+
+    /// Maximum stack frames of an evaluation
+    #[arg(short = 's', long, default_value_t = 500, value_name = "N")]
+    max_stack: usize,
+
+    /// Maximum stack trace lines in errors (0: no limit)
+    #[arg(short = 't', long, default_value_t = 20, value_name = "N")]
+    max_trace: usize,
+
+    /// Colors and rich error messages
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+}
+
+impl RenderArgs {
+    /// Validates the flags and renders.
+    pub fn run(self) -> ExitCode {
+        match self.settings() {
+            Ok(settings) => crate::with_big_stack(move || crate::render::run(settings)),
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::from(2)
+            }
+        }
+    }
+
+    fn settings(self) -> Result<Settings, String> {
+        let only = if self.only.is_empty() {
+            None
+        } else {
+            let mut set = GlobSetBuilder::new();
+            for pattern in &self.only {
+                let glob = GlobBuilder::new(pattern)
+                    .literal_separator(true)
+                    .build()
+                    .map_err(|err| format!("--only {pattern:?}: {err}"))?;
+                set.add(glob);
+            }
+            Some(set.build().map_err(|err| format!("--only: {err}"))?)
+        };
+        let jobs = match self.jobs {
+            Some(0) => return Err("--jobs must be at least 1".into()),
+            Some(jobs) => jobs,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        if self.max_stack == 0 {
+            return Err("--max-stack must be at least 1".into());
+        }
+        let color = match self.color {
+            Color::Auto => ColorChoice::Auto,
+            Color::Always => ColorChoice::Always,
+            Color::Never => ColorChoice::Never,
+        };
+        let color_stdout = match self.color {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => {
+                use std::io::IsTerminal;
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        };
+        let mut vars: [Vec<(String, ExtValue)>; 2] = [Vec::new(), Vec::new()];
+        for (flags, kind, code, file) in [
+            (&self.ext_str, "ext", false, false),
+            (&self.ext_code, "ext", true, false),
+            (&self.ext_str_file, "ext", false, true),
+            (&self.ext_code_file, "ext", true, true),
+            (&self.tla_str, "tla", false, false),
+            (&self.tla_code, "tla", true, false),
+            (&self.tla_str_file, "tla", false, true),
+            (&self.tla_code_file, "tla", true, true),
+        ] {
+            let into = &mut vars[usize::from(kind == "tla")];
+            for flag in flags {
+                let (name, value) = variable(flag, kind, code, file)?;
+                // A variable given twice takes its last value.
+                into.retain(|(existing, _)| *existing != name);
+                into.push((name, value));
+            }
+        }
+        let [ext_vars, tlas] = vars;
+        Ok(Settings {
+            plan_dir: self.path,
+            out: self.out,
+            check: self.check,
+            only,
+            jobs,
+            fail_fast: self.fail_fast,
+            quiet: self.quiet,
+            rich_stderr: color.rich_on_stderr(),
+            color_stdout,
+            output: OutputOptions {
+                format: self.format,
+                layout: self.single_file.then_some(Layout::SingleFile),
+                file_name: self.file_name,
+            },
+            jpath: self.jpath,
+            ext_vars,
+            tlas,
+            max_stack: self.max_stack,
+            max_trace: self.max_trace,
+        })
+    }
+}
+
+/// Reads `NAME=VALUE`, `NAME` (from the environment) or `NAME=FILE`.
+fn variable(flag: &str, kind: &str, code: bool, file: bool) -> Result<(String, ExtValue), String> {
+    let (name, text, source) = match flag.split_once('=') {
+        Some((name, rest)) if file => {
+            let text = std::fs::read_to_string(rest)
+                .map_err(|err| format!("--{kind}-*-file {name}: cannot read {rest}: {err}"))?;
+            (name, text, SourceName::Path(PathBuf::from(rest)))
+        }
+        Some((name, value)) => (
+            name,
+            value.to_string(),
+            SourceName::Virtual(format!("<{kind}:{name}>")),
+        ),
+        None if file => return Err(format!("expected NAME=FILE, got {flag:?}")),
+        None => match std::env::var(flag) {
+            Ok(value) => (flag, value, SourceName::Virtual(format!("<{kind}:{flag}>"))),
+            Err(_) => return Err(format!("environment variable {flag} is not set")),
+        },
+    };
+    if name.is_empty() {
+        return Err(format!("missing variable name in {flag:?}"));
+    }
+    let value = if code {
+        ExtValue::Code { name: source, text }
+    } else {
+        ExtValue::Str(text)
+    };
+    Ok((name.to_string(), value))
+}
