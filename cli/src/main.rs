@@ -44,6 +44,7 @@ enum Command {
         args: Vec<OsString>,
     },
     /// Render every target of a plan (render.kcfg) into manifests, or --check them
+    #[command(long_about = cmd::render::LONG_ABOUT, after_help = cmd::render::AFTER_HELP)]
     Render(Box<cmd::render::RenderArgs>),
 }
 

@@ -15,7 +15,8 @@ use crate::render::output::{Format, Layout, OutputOptions};
 use crate::render::Settings;
 use crate::report::ColorChoice;
 
-const LONG_ABOUT: &str = "\
+/// The long help text of `kcfg render`: plans, layouts, `--check`.
+pub const LONG_ABOUT: &str = "\
 Render every target of a plan into Kubernetes manifests, in parallel.
 
 A plan is the file render.kcfg in PATH (default: the current directory),
@@ -63,7 +64,8 @@ when identical, 1 otherwise, listing per target the files added, removed
 and changed, with unified diffs. Run it in CI to prove the committed
 manifests are current.";
 
-const AFTER_HELP: &str = "\
+/// Examples after the options.
+pub const AFTER_HELP: &str = "\
 Examples:
   kcfg render                               Render ./render.kcfg into ./rendered/
   kcfg render deploy/ --out /tmp/manifests  Render deploy/render.kcfg into /tmp/manifests
@@ -90,7 +92,6 @@ pub enum Color {
 
 /// `kcfg render` flags.
 #[derive(Debug, Args)]
-#[command(long_about = LONG_ABOUT, after_help = AFTER_HELP)]
 pub struct RenderArgs {
     /// The plan's directory (holding render.kcfg)
     #[arg(default_value = ".")]

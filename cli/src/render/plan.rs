@@ -107,7 +107,11 @@ const PLAN_FIELDS: &[&str] = &["generators", "targets", "template", "policies", 
 /// Evaluates the plan in `input.dir` and reads its targets. Errors come
 /// back rendered for standard error.
 pub fn load(input: &PlanInput<'_>) -> Result<Plan, String> {
-    let path = input.dir.join(PLAN_FILE);
+    let path = if input.dir == Path::new(".") {
+        PathBuf::from(PLAN_FILE)
+    } else {
+        input.dir.join(PLAN_FILE)
+    };
     if !path.is_file() {
         return Err(format!(
             "error: no plan: {} does not exist (kcfg render reads {PLAN_FILE} in the directory it is given; see kcfg render --help)\n",
