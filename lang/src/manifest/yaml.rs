@@ -206,17 +206,22 @@ pub fn write_string(text: &str, level: usize, out: &mut String) {
     }
 }
 
+/// Characters a plain or block scalar cannot carry as they are: those
+/// YAML does not allow in a stream at all (C0 and C1 controls, U+FFFE,
+/// U+FFFF), and those a parser reads as a line break or a byte order mark.
+fn must_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{feff}' | '\u{2028}' | '\u{2029}' | '\u{fffe}' | '\u{ffff}'
+        )
+}
+
 fn can_be_block(text: &str) -> bool {
-    text.chars().all(|c| {
-        c == '\n'
-            || (!c.is_control()
-                && c != '\u{feff}'
-                && c != '\u{85}'
-                && c != '\u{2028}'
-                && c != '\u{2029}')
-    }) && !text
-        .lines()
-        .any(|line| line.ends_with(' ') || line.ends_with('\t'))
+    text.chars().all(|c| c == '\n' || !must_escape(c))
+        && !text
+            .lines()
+            .any(|line| line.ends_with(' ') || line.ends_with('\t'))
         && !text.starts_with('\n')
 }
 
@@ -263,7 +268,7 @@ fn write_double_quoted(text: &str, out: &mut String) {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control() || c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}' => {
+            c if must_escape(c) => {
                 let code = c as u32;
                 if code <= 0xff {
                     let _ = write!(out, "\\x{code:02x}");
@@ -298,9 +303,11 @@ pub fn is_plain_safe(text: &str) -> bool {
     if text.contains(": ") || text.contains(" #") || text.ends_with(':') {
         return false;
     }
-    if text.chars().any(|c| {
-        c.is_control() || c == '\u{feff}' || c == '\u{85}' || c == '\u{2028}' || c == '\u{2029}'
-    }) {
+    if text.chars().any(must_escape) {
+        return false;
+    }
+    // `...` at the start of a line ends a document.
+    if text.starts_with("...") {
         return false;
     }
     !is_ambiguous_scalar(text)
@@ -348,28 +355,31 @@ fn looks_numeric(text: &str) -> bool {
                     .all(|c| c.is_ascii_digit() || c == '_' || c == '.')
         }) && parts[0].chars().next().is_some_and(|c| c.is_ascii_digit());
     }
-    // Decimal integers and floats, with underscores, optional exponent.
-    let mut digits = 0;
+    // Decimal integers and floats, with underscores and an optional
+    // exponent. A mantissa counts as a number when it has a digit or an
+    // underscore before the dot, or a digit after it: SnakeYAML's float
+    // pattern (`[0-9_]+(\.[0-9_]*)?`) takes even `_` and `_.` for numbers.
+    let mut before_dot = 0;
+    let mut digits_after_dot = 0;
     let mut dots = 0;
     let mut chars = lower.chars().peekable();
     while let Some(&c) = chars.peek() {
         match c {
-            '0'..='9' => digits += 1,
+            '0'..='9' | '_' if dots == 0 => before_dot += 1,
+            '0'..='9' => digits_after_dot += 1,
             '_' => {}
             '.' => dots += 1,
             _ => break,
         }
         chars.next();
     }
-    if dots > 1 || (digits == 0 && dots == 0) {
+    let mantissa = before_dot > 0 || digits_after_dot > 0;
+    if dots > 1 || !mantissa {
         return false;
     }
     match chars.next() {
-        None => digits > 0,
+        None => true,
         Some('e') => {
-            if digits == 0 {
-                return false;
-            }
             let rest: String = chars.collect();
             let exponent = rest.strip_prefix(['+', '-']).unwrap_or(&rest);
             !exponent.is_empty() && exponent.chars().all(|c| c.is_ascii_digit())
@@ -427,6 +437,9 @@ mod tests {
             "017",
             "0b101",
             "1_000",
+            "_",
+            "_.",
+            "_e5",
             "1:30",
             ".inf",
             "-.Inf",
