@@ -79,8 +79,6 @@ pub struct Options {
     pub poll_interval: Duration,
     /// Requests in flight at once on this cluster.
     pub concurrency: usize,
-    /// Namespace for namespaced objects that name none.
-    pub default_namespace: String,
 }
 
 impl Default for Options {
@@ -99,7 +97,6 @@ impl Default for Options {
             timeout: Duration::from_secs(300),
             poll_interval: Duration::from_secs(2),
             concurrency: 8,
-            default_namespace: "default".into(),
         }
     }
 }
@@ -348,7 +345,7 @@ impl Run<'_> {
             match self.cluster.resource(&id).await {
                 Ok(Some(resource)) => {
                     if resource.namespaced && id.namespace.is_empty() {
-                        let ns = self.options.default_namespace.clone();
+                        let ns = self.cluster.default_namespace().to_string();
                         // The identity check made sure metadata is a mapping.
                         item.object.value["metadata"]["namespace"] = Value::String(ns.clone());
                         item.object.id.namespace = ns;

@@ -250,9 +250,13 @@ async fn run_cluster(
     } else {
         Some(options.contexts.context_for(&cluster))
     };
-    let display_context = context
-        .clone()
-        .unwrap_or_else(|| "(current context)".into());
+    let display_context = context.clone().unwrap_or_else(|| "current-context".into());
+    // The single-directory target is named after its context.
+    let cluster = if cluster == "." {
+        display_context.clone()
+    } else {
+        cluster
+    };
     let mut report = ClusterReport {
         cluster: cluster.clone(),
         context: display_context,
@@ -263,6 +267,7 @@ async fn run_cluster(
         Ok(client) => client,
         Err(err) => {
             report.error = Some(err.to_string());
+            progress(&cluster, &format!("done: {}", report.status()));
             return report;
         }
     };
@@ -299,7 +304,7 @@ async fn run_cluster(
             break;
         }
     }
-    progress(&cluster, "done");
+    progress(&cluster, &format!("done: {}", report.status()));
     report
 }
 

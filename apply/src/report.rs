@@ -284,11 +284,16 @@ pub fn render_set(set: &SetReport, with_diffs: bool) -> String {
         }
     }
     let mut out = String::new();
+    let target = if set.target == "." {
+        String::new()
+    } else {
+        format!(" {}", set.target)
+    };
     let _ = writeln!(
         out,
-        "== {} {} (ApplySet {}){}",
+        "== {}{} (ApplySet {}){}",
         set.cluster,
-        set.target,
+        target,
         set.applyset,
         if set.dry_run { " [dry run]" } else { "" }
     );

@@ -515,7 +515,7 @@ async fn report_table_and_summary() {
     report.duration = Duration::from_millis(1234);
     report.requests = 42;
     insta::assert_snapshot!(render_set(&report, false), @"
-    == edge-1 . (ApplySet web/web) [dry run]
+    == edge-1 (ApplySet web/web) [dry run]
     WAVE  ACTION     OBJECT           RESULT   HEALTH  MESSAGE
     0     update     ConfigMap web/a  dry-run  -
     0     unchanged  ConfigMap web/b  dry-run  -

@@ -109,11 +109,6 @@ impl KubeCluster {
         })
     }
 
-    /// The namespace of the kubeconfig context (`default` when unset).
-    pub fn default_namespace(&self) -> &str {
-        &self.default_namespace
-    }
-
     /// The underlying client, for tests that play a controller.
     pub fn client(&self) -> kube::Client {
         self.client.clone()
@@ -365,5 +360,9 @@ impl Cluster for KubeCluster {
 
     fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
+    }
+
+    fn default_namespace(&self) -> &str {
+        &self.default_namespace
     }
 }

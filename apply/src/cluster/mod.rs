@@ -160,6 +160,12 @@ pub trait Cluster: Send + Sync {
 
     /// How many API requests were sent so far (for measurements).
     fn requests(&self) -> u64;
+
+    /// The namespace for namespaced objects that name none (the kubeconfig
+    /// context's namespace).
+    fn default_namespace(&self) -> &str {
+        "default"
+    }
 }
 
 impl fmt::Debug for dyn Cluster {
