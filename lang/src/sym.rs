@@ -64,17 +64,12 @@ fn intern_global(text: &str) -> Sym {
     let table = TABLE.get_or_init(|| Mutex::new(FxHashMap::default()));
     // A poisoned lock only means another thread panicked while holding it;
     // the map itself is always left consistent (one insert at a time).
-    let mut map = table
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut map = table.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(sym) = map.get(text) {
         return *sym;
     }
     let hash = FxBuildHasher.hash_one(text);
-    let data: &'static SymData = Box::leak(Box::new(SymData {
-        hash,
-        text: text.into(),
-    }));
+    let data: &'static SymData = Box::leak(Box::new(SymData { hash, text: text.into() }));
     let sym = Sym(data);
     map.insert(&data.text, sym);
     sym
@@ -148,9 +143,7 @@ mod tests {
     #[test]
     fn shared_across_threads() {
         let here = Sym::intern("metadata");
-        let there = std::thread::spawn(|| Sym::intern("metadata"))
-            .join()
-            .unwrap();
+        let there = std::thread::spawn(|| Sym::intern("metadata")).join().unwrap();
         assert_eq!(here, there);
     }
 
