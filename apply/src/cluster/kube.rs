@@ -241,6 +241,8 @@ fn convert_error(err: kube::Error) -> ClusterError {
             }
         }
         kube::Error::HyperError(err) => ClusterError::Unreachable(error_chain(&err)),
+        // A group missing from discovery is a kind that is not served.
+        kube::Error::Discovery(err) => ClusterError::UnknownKind(err.to_string()),
         kube::Error::Service(err) => ClusterError::Unreachable(error_chain(err.as_ref())),
         other => ClusterError::Other(error_chain(&other)),
     }
@@ -290,6 +292,7 @@ impl Cluster for KubeCluster {
             Ok(group) => Ok(group
                 .recommended_kind(&group_kind.kind)
                 .map(|(resource, _)| resource.version)),
+            Err(ClusterError::UnknownKind(_)) => Ok(None),
             Err(err) if err.is_not_found() => Ok(None),
             Err(err) => Err(err),
         }
