@@ -110,6 +110,9 @@ pub fn no_progress() -> Progress {
     Arc::new(|_, _| {})
 }
 
+/// The identity key of [`ObjectRef::key`]: group, kind, namespace, name.
+type ObjectKey = (String, String, String, String);
+
 /// One planned object.
 #[derive(Debug, Clone)]
 struct Step {
@@ -496,7 +499,7 @@ impl Run<'_> {
         &self,
         steps: &[Step],
         old: &ParentState,
-        desired: &HashSet<(String, String, String, String)>,
+        desired: &HashSet<ObjectKey>,
     ) -> Result<(usize, Vec<PruneStep>), String> {
         let mut kinds: BTreeSet<GroupKind> = old.group_kinds.clone();
         kinds.extend(steps.iter().map(|s| s.ordered.object.id.group_kind()));
@@ -661,7 +664,7 @@ impl Run<'_> {
             .enumerate()
             .map(|(i, s)| (s.ordered.object.id.key(), i))
             .collect();
-        let wave_list: Vec<(i64, Vec<(String, String, String, String)>)> =
+        let wave_list: Vec<(i64, Vec<ObjectKey>)> =
             waves(&steps.iter().map(|s| s.ordered.clone()).collect::<Vec<_>>())
                 .into_iter()
                 .map(|(wave, items)| (wave, items.iter().map(|o| o.object.id.key()).collect()))

@@ -330,3 +330,105 @@ pub fn hydrate(
     }
     Ok(res)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn git(repo: &Path, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(repo)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    #[test]
+    fn one_commit_per_change_and_none_for_a_new_dry_sha_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path();
+        git(repo, &["init", "-q"]);
+        let cm = |value: &str| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "data": {"k": value}});
+        let targets = vec![
+            ("edge-1/web".to_string(), vec![cm("1")]),
+            ("edge-2/web".to_string(), vec![cm("1")]),
+        ];
+        let meta = HydratorMeta {
+            repo_url: Some("https://git.example/fleet".into()),
+            dry_sha: Some("aaa".into()),
+            commands: vec!["kcfg render".into()],
+        };
+        let handle = Git::open(repo).unwrap();
+        let first = hydrate(&handle, &targets, "env/", &meta, "hydrate").unwrap();
+        assert!(
+            first
+                .iter()
+                .all(|(_, o)| matches!(o, BranchOutcome::Committed(_))),
+            "{first:?}"
+        );
+        let files = git(repo, &["ls-tree", "-r", "--name-only", "env/edge-1"]);
+        assert_eq!(
+            files,
+            "hydrator.metadata\nweb/README.md\nweb/hydrator.metadata\nweb/manifest.yaml"
+        );
+        assert_eq!(
+            git(repo, &["show", "env/edge-1:web/manifest.yaml"]),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: '1'"
+        );
+        assert!(git(repo, &["show", "env/edge-1:web/hydrator.metadata"])
+            .contains("\"drySha\": \"aaa\""));
+
+        let new_sha = HydratorMeta {
+            dry_sha: Some("bbb".into()),
+            ..meta.clone()
+        };
+        let second = hydrate(&handle, &targets, "env/", &new_sha, "hydrate").unwrap();
+        assert!(
+            second.iter().all(|(_, o)| *o == BranchOutcome::Unchanged),
+            "{second:?}"
+        );
+
+        let changed = vec![
+            ("edge-1/web".to_string(), vec![cm("2")]),
+            ("edge-2/web".to_string(), vec![cm("1")]),
+        ];
+        let third = hydrate(&handle, &changed, "env/", &new_sha, "hydrate").unwrap();
+        assert!(matches!(third[0].1, BranchOutcome::Committed(_)));
+        assert_eq!(third[1].1, BranchOutcome::Unchanged);
+        assert_eq!(git(repo, &["rev-list", "--count", "env/edge-1"]), "2");
+        assert_eq!(git(repo, &["rev-list", "--count", "env/edge-2"]), "1");
+        // The work tree and the index were never touched.
+        assert_eq!(git(repo, &["status", "--porcelain"]), "");
+    }
+
+    #[test]
+    fn writes_the_layout_for_render() {
+        let dir = tempfile::tempdir().unwrap();
+        let objects = vec![
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}),
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "b"}}),
+        ];
+        write_hydrator_layout(
+            &dir.path().join("edge-1/web"),
+            "edge-1/web",
+            &objects,
+            &HydratorMeta::default(),
+        )
+        .unwrap();
+        let manifest =
+            std::fs::read_to_string(dir.path().join("edge-1/web/manifest.yaml")).unwrap();
+        assert_eq!(manifest, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("edge-1/web/hydrator.metadata")).unwrap(),
+            "{}\n"
+        );
+        assert!(Git::open(dir.path()).is_err());
+    }
+}

@@ -55,7 +55,8 @@ impl TestServer {
     /// error, not a skip.
     fn start() -> TestServer {
         let script = scripts_dir().join("start.sh");
-        let out = Command::new(&script)
+        let out = Command::new("bash")
+            .arg(&script)
             .stderr(Stdio::piped())
             .output()
             .unwrap_or_else(|err| panic!("cannot run {}: {err}\n{NEEDS_SERVER}", script.display()));
