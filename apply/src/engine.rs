@@ -688,8 +688,9 @@ impl Run<'_> {
             if !crds.is_empty() {
                 self.wait_healthy(steps, &crds, "CRDs to be established")
                     .await?;
-                self.cluster.refresh_discovery().await;
             }
+            // Custom resources whose CRD came in this run or an earlier wave.
+            self.await_served(steps, &rest).await?;
             self.apply_batch(steps, &rest).await?;
             if self.options.wait {
                 self.wait_healthy(steps, &indices, &format!("wave {wave}"))
@@ -742,6 +743,46 @@ impl Run<'_> {
                 "{} object(s) could not be pruned",
                 failed_prunes.len()
             ));
+        }
+        Ok(())
+    }
+
+    /// After CRDs are established, refreshes discovery until the kinds they
+    /// define are served (an API server publishes them a moment later), and
+    /// fills in the default namespace of namespaced custom resources.
+    async fn await_served(&self, steps: &mut [Step], indices: &[usize]) -> Result<(), String> {
+        for &i in indices {
+            if !steps[i].after_crd {
+                continue;
+            }
+            let resource = loop {
+                self.cluster.refresh_discovery().await;
+                let id = &steps[i].ordered.object.id;
+                match self.cluster.resource(id).await {
+                    Ok(Some(resource)) => break resource,
+                    Ok(None) if Instant::now() < self.deadline => {
+                        self.say(&format!("waiting for {} to be served", id.group_kind()));
+                        tokio::time::sleep(
+                            self.options.poll_interval.min(Duration::from_millis(500)),
+                        )
+                        .await;
+                    }
+                    Ok(None) => {
+                        return Err(format!(
+                            "timed out waiting for {} to be served",
+                            id.group_kind()
+                        ))
+                    }
+                    Err(err) => return Err(format!("discovery of {}: {err}", id.group_kind())),
+                }
+            };
+            let step = &mut steps[i];
+            if resource.namespaced && step.ordered.object.id.namespace.is_empty() {
+                let ns = self.cluster.default_namespace().to_string();
+                step.ordered.object.value["metadata"]["namespace"] = Value::String(ns.clone());
+                step.ordered.object.id.namespace = ns;
+                step.record.object = step.ordered.object.id.clone();
+            }
         }
         Ok(())
     }

@@ -478,6 +478,22 @@ async fn custom_resources_wait_for_their_crd() {
 }
 
 #[tokio::test]
+async fn custom_resources_in_a_later_wave_than_their_crd() {
+    let cluster = FakeCluster::new("c1");
+    let crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "gadgets.example.com", "annotations": {"argocd.argoproj.io/sync-wave": "-5"}},
+        "spec": {"group": "example.com", "scope": "Namespaced", "names": {"kind": "Gadget", "plural": "gadgets"}}});
+    let gadget = json!({"apiVersion": "example.com/v1", "kind": "Gadget",
+        "metadata": {"name": "g", "annotations": {"argocd.argoproj.io/sync-wave": "3"}}});
+    let report = run(&cluster, vec![gadget, crd], &options()).await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    insta::assert_snapshot!(summary(&report), @"
+    Create Done CustomResourceDefinition.apiextensions.k8s.io gadgets.example.com
+    Create Done Gadget.example.com default/g its CRD is created earlier in this run; not checked by a dry run
+    ");
+}
+
+#[tokio::test]
 async fn bad_input_is_reported_not_panicked() {
     let cluster = FakeCluster::new("c1");
     let objects = vec![cm("dup", "1"), cm("dup", "2")];
