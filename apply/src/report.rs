@@ -284,16 +284,18 @@ pub fn render_set(set: &SetReport, with_diffs: bool) -> String {
         }
     }
     let mut out = String::new();
-    let target = if set.target == "." {
-        String::new()
+    // Targets are usually "<cluster>/<app>": name the cluster once.
+    let title = if set.target == "." {
+        set.cluster.clone()
+    } else if set.target.starts_with(&format!("{}/", set.cluster)) {
+        set.target.clone()
     } else {
-        format!(" {}", set.target)
+        format!("{} {}", set.cluster, set.target)
     };
     let _ = writeln!(
         out,
-        "== {}{} (ApplySet {}){}",
-        set.cluster,
-        target,
+        "== {} (ApplySet {}){}",
+        title,
         set.applyset,
         if set.dry_run { " [dry run]" } else { "" }
     );

@@ -314,6 +314,7 @@ impl ProgressDisplay {
             ProgressStyle::with_template("{bar:30} {pos}/{len} clusters done {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
+        overall.tick();
         ProgressDisplay {
             multi,
             overall,
@@ -342,6 +343,10 @@ impl ProgressDisplay {
             }
             let line = lines.entry(cluster.to_string()).or_insert_with(|| {
                 let line = multi.add(ProgressBar::new_spinner());
+                // wide_msg cuts long waits to the terminal's width instead of wrapping.
+                if let Ok(style) = ProgressStyle::with_template("{spinner} {wide_msg}") {
+                    line.set_style(style);
+                }
                 line.enable_steady_tick(Duration::from_millis(120));
                 line
             });
