@@ -6,12 +6,12 @@
 #
 #   bash apply/tests/run-k8s.sh [extra libtest args, e.g. a test name]
 #
-# KCFG_K8S_DIR: where setup.sh/start.sh/stop.sh live
-#               (default: ../shared/k8s beside the repository).
+# KCFG_K8S_DIR: where setup.sh/start.sh/stop.sh live (default: the copy in
+#               apply/tests/k8s, so a clean checkout needs nothing else).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-K8S=${KCFG_K8S_DIR:-$ROOT/../shared/k8s}
+K8S=${KCFG_K8S_DIR:-$HERE/k8s}
 if [ ! -f "$K8S/setup.sh" ]; then
   echo "run-k8s.sh: $K8S/setup.sh not found; set KCFG_K8S_DIR to the shared/k8s directory" >&2
   exit 1
