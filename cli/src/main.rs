@@ -10,6 +10,7 @@ mod render;
 mod report;
 
 use std::ffi::OsString;
+use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -46,6 +47,12 @@ enum Command {
     /// Render every target of a plan (render.kcfg) into manifests, or --check them
     #[command(long_about = cmd::render::LONG_ABOUT, after_help = cmd::render::AFTER_HELP)]
     Render(Box<cmd::render::RenderArgs>),
+    /// Apply rendered manifests to a cluster or a fleet (server-side apply, ApplySets, safe pruning)
+    Apply(cmd::apply::ApplyArgs),
+    /// Show what `kcfg apply` would change, without changing anything
+    Diff(cmd::diff::DiffArgs),
+    /// Commit each cluster's rendered manifests to its own git branch (Argo CD source hydrator layout)
+    Hydrate(cmd::hydrate::HydrateArgs),
 }
 
 fn main() -> ExitCode {
@@ -58,9 +65,22 @@ fn main() -> ExitCode {
         return cmd::eval::run(&argv[1..], cmd::eval::Personality::Jsonnet);
     }
     let cli = Cli::parse();
-    match cli.command {
-        Command::Eval { args } => cmd::eval::run(&args, cmd::eval::Personality::Kcfg),
-        Command::Render(args) => args.run(),
+    let result = match cli.command {
+        Command::Eval { args } => return cmd::eval::run(&args, cmd::eval::Personality::Kcfg),
+        Command::Render(args) => return args.run(),
+        Command::Apply(args) => args.run(),
+        Command::Diff(args) => args.run(),
+        Command::Hydrate(args) => args.run(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            // Reports ignore write errors, so a closed pipe (`kcfg diff | head`)
+            // ends the output without an error.
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "error: {err}");
+            ExitCode::from(1)
+        }
     }
 }
 

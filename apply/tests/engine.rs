@@ -1,0 +1,611 @@
+//! The engine's logic against the in-memory fake cluster: planning, waves,
+//! health waits, every prune guard, conflicts, adoption, hooks, CRDs and the
+//! report. Server semantics (real server-side apply) are in `k8s.rs`.
+
+use std::time::Duration;
+
+use kcfg_apply::applyset::{ApplySet, ARGOCD_TRACKING_ID, GROUP_KINDS_ANNOTATION, PART_OF_LABEL};
+use kcfg_apply::cluster::fake::{id, FakeCluster};
+use kcfg_apply::engine::{no_progress, run_set, Options, ARGOCD_SYNC_OPTIONS, PRUNE_ANNOTATION};
+use kcfg_apply::fleet::{run_fleet, ContextMap, FleetOptions, Target};
+use kcfg_apply::object::{annotation, GroupMap};
+use kcfg_apply::report::{render_set, render_summary, Action, Outcome, SetReport};
+use serde_json::{json, Value};
+
+fn cm(name: &str, data: &str) -> Value {
+    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "web"}, "data": {"k": data}})
+}
+
+fn deploy(name: &str, wave: Option<&str>) -> Value {
+    let mut obj = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": "web"},
+        "spec": {"replicas": 2}});
+    if let Some(wave) = wave {
+        obj["metadata"]["annotations"] = json!({"argocd.argoproj.io/sync-wave": wave});
+    }
+    obj
+}
+
+fn ready_status() -> Value {
+    json!({"observedGeneration": 99, "replicas": 2, "updatedReplicas": 2, "availableReplicas": 2, "readyReplicas": 2})
+}
+
+fn options() -> Options {
+    Options {
+        applyset: "web".into(),
+        applyset_namespace: "web".into(),
+        poll_interval: Duration::from_millis(1),
+        timeout: Duration::from_secs(5),
+        ..Options::default()
+    }
+}
+
+async fn run(cluster: &FakeCluster, objects: Vec<Value>, options: &Options) -> SetReport {
+    let (target, problems) = Target::from_values(".", objects, &options.groups);
+    assert!(problems.is_empty(), "{problems:?}");
+    run_set(cluster, ".", target.objects, options, no_progress()).await
+}
+
+/// One line per record: action, result, object, message.
+fn summary(report: &SetReport) -> String {
+    let mut out = String::new();
+    for r in &report.records {
+        out.push_str(
+            &format!("{:?} {:?} {} {}\n", r.action, r.result, r.object, r.message)
+                .replace(" \n", "\n"),
+        );
+    }
+    if let Some(error) = &report.error {
+        out.push_str(&format!("error: {error}\n"));
+    }
+    out
+}
+
+#[tokio::test]
+async fn apply_then_reapply_changes_nothing() {
+    let cluster = FakeCluster::new("c1");
+    cluster.script_status(
+        &id("apps/v1", "Deployment", "web", "api"),
+        vec![ready_status()],
+    );
+    let objects = vec![cm("settings", "1"), deploy("api", None)];
+    let first = run(&cluster, objects.clone(), &options()).await;
+    insta::assert_snapshot!(summary(&first), @r"
+    Create Done ConfigMap web/settings
+    Create Done Deployment.apps web/api
+    ");
+    let parent = cluster
+        .stored(&ApplySet::new("web", "web", &GroupMap::new()).parent_ref())
+        .unwrap();
+    assert_eq!(
+        annotation(&parent, GROUP_KINDS_ANNOTATION),
+        Some("ConfigMap,Deployment.apps")
+    );
+    let stored = cluster
+        .stored(&id("v1", "ConfigMap", "web", "settings"))
+        .unwrap();
+    assert_eq!(
+        stored["metadata"]["labels"][PART_OF_LABEL],
+        json!(first.applyset_id)
+    );
+
+    let writes = cluster.log().len();
+    let second = run(&cluster, objects, &options()).await;
+    insta::assert_snapshot!(summary(&second), @r"
+    Unchanged Done ConfigMap web/settings
+    Unchanged Done Deployment.apps web/api
+    ");
+    assert_eq!(
+        cluster.log().len(),
+        writes,
+        "a re-apply without changes writes nothing"
+    );
+    assert!(!second.has_changes());
+}
+
+#[tokio::test]
+async fn dry_run_plans_without_writing() {
+    let cluster = FakeCluster::new("c1");
+    run(&cluster, vec![cm("a", "1"), cm("b", "1")], &options()).await;
+    let writes = cluster.log().len();
+    let plan = run(
+        &cluster,
+        vec![cm("a", "2"), cm("c", "1")],
+        &Options {
+            dry_run: true,
+            ..options()
+        },
+    )
+    .await;
+    insta::assert_snapshot!(summary(&plan), @r"
+    Update Planned ConfigMap web/a
+    Create Planned ConfigMap web/c
+    Prune Planned ConfigMap web/b
+    ");
+    assert_eq!(cluster.log().len(), writes);
+    let update = &plan.records[0];
+    insta::assert_snapshot!(update.diff.as_deref().unwrap(), @r"
+    --- live/ConfigMap web/a
+    +++ desired/ConfigMap web/a
+    @@ -1,6 +1,6 @@
+     apiVersion: v1
+     data:
+    -  k: '1'
+    +  k: '2'
+     kind: ConfigMap
+     metadata:
+       labels:
+    ");
+}
+
+#[tokio::test]
+async fn waves_wait_for_health_and_degraded_fails_fast() {
+    let cluster = FakeCluster::new("c1");
+    let api = id("apps/v1", "Deployment", "web", "api");
+    // The "controller": not observed, then rolling out, then ready.
+    cluster.script_status(
+        &api,
+        vec![
+            json!({"observedGeneration": 0}),
+            json!({"observedGeneration": 99, "replicas": 2, "updatedReplicas": 1}),
+            ready_status(),
+        ],
+    );
+    let report = run(
+        &cluster,
+        vec![cm("after", "1"), deploy("api", Some("-1"))],
+        &options(),
+    )
+    .await;
+    insta::assert_snapshot!(summary(&report), @r"
+    Create Done Deployment.apps web/api
+    Create Done ConfigMap web/after
+    ");
+    assert_eq!(
+        report.records[0]
+            .health
+            .as_ref()
+            .unwrap()
+            .status
+            .to_string(),
+        "Healthy"
+    );
+    let log = cluster.log();
+    let order: Vec<&str> = log
+        .iter()
+        .map(String::as_str)
+        .filter(|l| !l.contains("Secret"))
+        .collect();
+    assert_eq!(
+        order,
+        ["apply Deployment web/api", "apply ConfigMap web/after"]
+    );
+
+    let cluster = FakeCluster::new("c2");
+    let degraded = json!({"observedGeneration": 99, "conditions": [
+        {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded"}]});
+    cluster.script_status(&api, vec![degraded]);
+    let report = run(
+        &cluster,
+        vec![cm("after", "1"), deploy("api", Some("-1"))],
+        &options(),
+    )
+    .await;
+    insta::assert_snapshot!(summary(&report), @r#"
+    Create Failed Deployment.apps web/api Degraded: Deployment "api" exceeded its progress deadline
+    Create NotRun ConfigMap web/after
+    error: Deployment.apps web/api is Degraded while waiting for wave -1
+    "#);
+    assert!(cluster
+        .stored(&id("v1", "ConfigMap", "web", "after"))
+        .is_none());
+}
+
+#[tokio::test]
+async fn health_timeout_names_what_it_waited_for() {
+    let cluster = FakeCluster::new("c1");
+    cluster.script_status(
+        &id("apps/v1", "Deployment", "web", "api"),
+        vec![json!({"observedGeneration": 0})],
+    );
+    let opts = Options {
+        timeout: Duration::from_millis(50),
+        ..options()
+    };
+    let report = run(&cluster, vec![deploy("api", None)], &opts).await;
+    let error = report.error.unwrap();
+    assert!(
+        error.starts_with("timed out waiting for wave 0: Deployment.apps web/api (Progressing"),
+        "{error}"
+    );
+    assert_eq!(report.records[0].result, Outcome::Failed);
+}
+
+#[tokio::test]
+async fn every_prune_guard() {
+    let cluster = FakeCluster::new("c1");
+    let mut keep_annotated = cm("keep-kcfg", "1");
+    keep_annotated["metadata"]["annotations"] = json!({PRUNE_ANNOTATION: "false"});
+    let mut keep_argo = cm("keep-argo", "1");
+    keep_argo["metadata"]["annotations"] =
+        json!({ARGOCD_SYNC_OPTIONS: "ServerSideApply=true,Prune=false"});
+    let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "web"}});
+    let pvc = json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data", "namespace": "web"}});
+    let pv = json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "disk"}});
+    let crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.com"},
+        "spec": {"group": "example.com", "scope": "Namespaced", "names": {"kind": "Widget", "plural": "widgets"}}});
+    let mut all = vec![keep_annotated, keep_argo, ns, pvc, pv, crd, cm("gone", "1")];
+    all.extend((0..10).map(|i| cm(&format!("stay-{i}"), "1")));
+    cluster.script_status(
+        &id("v1", "PersistentVolumeClaim", "web", "data"),
+        vec![json!({"phase": "Bound"})],
+    );
+    let report = run(&cluster, all.clone(), &options()).await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+
+    let stay: Vec<Value> = (0..10).map(|i| cm(&format!("stay-{i}"), "1")).collect();
+    let report = run(&cluster, stay.clone(), &options()).await;
+    let prunes: String = summary(&report)
+        .lines()
+        .filter(|l| !l.starts_with("Unchanged"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    insta::assert_snapshot!(prunes, @r#"
+    Keep Done CustomResourceDefinition.apiextensions.k8s.io widgets.example.com not pruned: CustomResourceDefinition objects are never pruned unless allowed (--allow-prune-kind CustomResourceDefinition)
+    Keep Done PersistentVolumeClaim web/data not pruned: PersistentVolumeClaim objects are never pruned unless allowed (--allow-prune-kind PersistentVolumeClaim)
+    Keep Done PersistentVolume disk not pruned: PersistentVolume objects are never pruned unless allowed (--allow-prune-kind PersistentVolume)
+    Keep Done ConfigMap web/keep-kcfg not pruned: kcfg.dev/prune: "false"
+    Keep Done ConfigMap web/keep-argo not pruned: argocd.argoproj.io/sync-options: Prune=false
+    Prune Done ConfigMap web/gone
+    Keep Done Namespace web not pruned: Namespace objects are never pruned unless allowed (--allow-prune-kind Namespace)
+    "#);
+    // Kept objects stay in the set, so the parent still lists their kinds.
+    let parent = cluster
+        .stored(&ApplySet::new("web", "web", &GroupMap::new()).parent_ref())
+        .unwrap();
+    assert!(annotation(&parent, GROUP_KINDS_ANNOTATION)
+        .unwrap()
+        .contains("Namespace"));
+
+    // Allowed by name, a protected kind is pruned.
+    let allow = Options {
+        prune_allowed_kinds: ["PersistentVolume".to_string()].into(),
+        ..options()
+    };
+    let report = run(&cluster, stay.clone(), &allow).await;
+    assert!(
+        summary(&report).contains("Prune Done PersistentVolume disk"),
+        "{}",
+        summary(&report)
+    );
+    assert!(cluster
+        .stored(&id("v1", "PersistentVolume", "", "disk"))
+        .is_none());
+
+    // --prune=false keeps everything.
+    run(&cluster, all.clone(), &options()).await;
+    let report = run(
+        &cluster,
+        stay.clone(),
+        &Options {
+            prune: false,
+            ..options()
+        },
+    )
+    .await;
+    assert!(
+        summary(&report).contains("Keep Done ConfigMap web/gone not pruned: pruning is off"),
+        "{}",
+        summary(&report)
+    );
+    assert!(cluster
+        .stored(&id("v1", "ConfigMap", "web", "gone"))
+        .is_some());
+}
+
+#[tokio::test]
+async fn prune_share_guard_refuses_the_whole_run() {
+    let cluster = FakeCluster::new("c1");
+    run(
+        &cluster,
+        vec![cm("a", "1"), cm("b", "1"), cm("c", "1")],
+        &options(),
+    )
+    .await;
+    let writes = cluster.log().len();
+    let report = run(&cluster, vec![cm("a", "2")], &options()).await;
+    insta::assert_snapshot!(summary(&report), @r"
+    Update NotRun ConfigMap web/a
+    Prune NotRun ConfigMap web/c
+    Prune NotRun ConfigMap web/b
+    error: refusing to prune 2 of the set's 3 objects (67%, limit 50%); if this is intended, raise --max-prune-ratio
+    ");
+    assert_eq!(
+        cluster.log().len(),
+        writes,
+        "nothing changes when the guard trips"
+    );
+    let report = run(
+        &cluster,
+        vec![cm("a", "2")],
+        &Options {
+            max_prune_ratio: 1.0,
+            ..options()
+        },
+    )
+    .await;
+    assert!(report.error.is_none());
+    assert_eq!(cluster.inventory(), ["ConfigMap web/a", "Secret web/web"]);
+}
+
+#[tokio::test]
+async fn conflicts_stop_the_run_unless_forced() {
+    let cluster = FakeCluster::new("c1");
+    cluster.insert(cm("shared", "theirs"));
+    cluster.script_conflict(&id("v1", "ConfigMap", "web", "shared"), "helm", ".data.k");
+    let report = run(
+        &cluster,
+        vec![cm("mine", "1"), cm("shared", "ours")],
+        &options(),
+    )
+    .await;
+    insta::assert_snapshot!(summary(&report), @r#"
+    Create NotRun ConfigMap web/mine
+    Conflict Failed ConfigMap web/shared conflict: .data.k (owned by "helm"); pass --force-conflicts to take them over
+    error: 1 object(s) cannot be applied; nothing was changed
+    "#);
+    assert!(cluster
+        .stored(&id("v1", "ConfigMap", "web", "mine"))
+        .is_none());
+    let forced = run(
+        &cluster,
+        vec![cm("mine", "1"), cm("shared", "ours")],
+        &Options {
+            force_conflicts: true,
+            ..options()
+        },
+    )
+    .await;
+    assert!(forced.error.is_none(), "{:?}", forced.error);
+    assert_eq!(
+        cluster
+            .stored(&id("v1", "ConfigMap", "web", "shared"))
+            .unwrap()["data"]["k"],
+        json!("ours")
+    );
+}
+
+#[tokio::test]
+async fn adoption_is_refused_unless_asked() {
+    let cluster = FakeCluster::new("c1");
+    let mut other_set = cm("theirs", "1");
+    other_set["metadata"]["labels"] = json!({PART_OF_LABEL: "applyset-other-v1"});
+    cluster.insert(other_set);
+    let mut argo = cm("argo", "1");
+    argo["metadata"]["annotations"] = json!({ARGOCD_TRACKING_ID: "guestbook:/ConfigMap:web/argo"});
+    cluster.insert(argo);
+    cluster.insert(cm("unowned", "1"));
+    let objects = vec![cm("theirs", "2"), cm("argo", "2"), cm("unowned", "1")];
+    let report = run(&cluster, objects.clone(), &options()).await;
+    insta::assert_snapshot!(summary(&report), @r"
+    Refuse Failed ConfigMap web/argo managed by Argo CD (tracking id guestbook:/ConfigMap:web/argo); pass --adopt to take it over
+    Refuse Failed ConfigMap web/theirs owned by another ApplySet (applyset-other-v1); pass --adopt to take it over
+    Update NotRun ConfigMap web/unowned
+    error: 2 object(s) cannot be applied; nothing was changed
+    ");
+    let adopted = run(
+        &cluster,
+        objects,
+        &Options {
+            adopt: true,
+            ..options()
+        },
+    )
+    .await;
+    assert!(adopted.error.is_none());
+    let theirs = cluster
+        .stored(&id("v1", "ConfigMap", "web", "theirs"))
+        .unwrap();
+    assert_eq!(
+        theirs["metadata"]["labels"][PART_OF_LABEL],
+        json!(adopted.applyset_id)
+    );
+}
+
+#[tokio::test]
+async fn hooks_are_skipped_and_foreign_parents_refused() {
+    let cluster = FakeCluster::new("c1");
+    let mut hook = json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "migrate", "namespace": "web",
+        "annotations": {"argocd.argoproj.io/hook": "PreSync"}}});
+    hook["spec"] = json!({});
+    let report = run(&cluster, vec![hook, cm("a", "1")], &options()).await;
+    insta::assert_snapshot!(summary(&report), @r"
+    Skip Done Job.batch web/migrate hook (argocd.argoproj.io/hook: PreSync): not applied
+    Create Done ConfigMap web/a
+    ");
+    assert!(cluster
+        .stored(&id("batch/v1", "Job", "web", "migrate"))
+        .is_none());
+
+    let cluster = FakeCluster::new("c2");
+    cluster.insert(
+        json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "web", "namespace": "web",
+        "annotations": {"applyset.kubernetes.io/tooling": "kubectl/v1.32"}}}),
+    );
+    let report = run(&cluster, vec![cm("a", "1")], &options()).await;
+    assert!(report
+        .error
+        .unwrap()
+        .contains("managed by \"kubectl/v1.32\", not by kcfg"));
+    assert!(report.records.is_empty());
+}
+
+#[tokio::test]
+async fn custom_resources_wait_for_their_crd() {
+    let cluster = FakeCluster::new("c1");
+    let crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.com"},
+        "spec": {"group": "example.com", "scope": "Namespaced", "names": {"kind": "Widget", "plural": "widgets"}}});
+    let widget = json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "web"}});
+    let unknown = json!({"apiVersion": "nope.example.com/v1", "kind": "Gizmo", "metadata": {"name": "g", "namespace": "web"}});
+    let report = run(
+        &cluster,
+        vec![widget.clone(), unknown, crd.clone()],
+        &options(),
+    )
+    .await;
+    insta::assert_snapshot!(summary(&report), @"
+    Create NotRun CustomResourceDefinition.apiextensions.k8s.io widgets.example.com
+    Error Failed Gizmo.nope.example.com web/g kind Gizmo.nope.example.com (nope.example.com/v1) is not served by the cluster
+    Create NotRun Widget.example.com web/w its CRD is created earlier in this run; not checked by a dry run
+    error: 1 object(s) cannot be applied; nothing was changed
+    ");
+    let report = run(&cluster, vec![widget, crd], &options()).await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    let log = cluster.log();
+    let order: Vec<&str> = log
+        .iter()
+        .map(String::as_str)
+        .filter(|l| !l.contains("Secret"))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "apply CustomResourceDefinition /widgets.example.com",
+            "apply Widget web/w"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn custom_resources_in_a_later_wave_than_their_crd() {
+    let cluster = FakeCluster::new("c1");
+    let crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "gadgets.example.com", "annotations": {"argocd.argoproj.io/sync-wave": "-5"}},
+        "spec": {"group": "example.com", "scope": "Namespaced", "names": {"kind": "Gadget", "plural": "gadgets"}}});
+    let gadget = json!({"apiVersion": "example.com/v1", "kind": "Gadget",
+        "metadata": {"name": "g", "annotations": {"argocd.argoproj.io/sync-wave": "3"}}});
+    let report = run(&cluster, vec![gadget, crd], &options()).await;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    insta::assert_snapshot!(summary(&report), @"
+    Create Done CustomResourceDefinition.apiextensions.k8s.io gadgets.example.com
+    Create Done Gadget.example.com default/g its CRD is created earlier in this run; not checked by a dry run
+    ");
+}
+
+#[tokio::test]
+async fn bad_input_is_reported_not_panicked() {
+    let cluster = FakeCluster::new("c1");
+    let objects = vec![cm("dup", "1"), cm("dup", "2")];
+    let report = run(&cluster, objects, &options()).await;
+    assert!(
+        report.records[1].message.contains("is defined twice"),
+        "{}",
+        summary(&report)
+    );
+    assert!(report.error.is_some());
+
+    cluster.set_unreachable(true);
+    let report = run(&cluster, vec![cm("a", "1")], &options()).await;
+    insta::assert_snapshot!(report.error.unwrap(), @"cluster unreachable: c1: connection refused");
+}
+
+#[tokio::test]
+async fn report_table_and_summary() {
+    let cluster = FakeCluster::new("edge-1");
+    run(
+        &cluster,
+        vec![cm("a", "1"), cm("b", "1"), cm("c", "1")],
+        &options(),
+    )
+    .await;
+    let mut report = run(
+        &cluster,
+        vec![cm("a", "2"), cm("b", "1"), cm("d", "1")],
+        &Options {
+            dry_run: true,
+            ..options()
+        },
+    )
+    .await;
+    report.duration = Duration::from_millis(1234);
+    report.requests = 42;
+    insta::assert_snapshot!(render_set(&report, false), @"
+    == edge-1 (ApplySet web/web) [dry run]
+    WAVE  ACTION     OBJECT           RESULT   HEALTH  MESSAGE
+    0     update     ConfigMap web/a  dry-run  -
+    0     unchanged  ConfigMap web/b  dry-run  -
+    0     create     ConfigMap web/d  dry-run  -
+    0     prune      ConfigMap web/c  dry-run  -
+    1 create, 1 update, 1 unchanged, 1 prune, 0 keep, 0 skip; 42 requests in 1.2s
+    ");
+    let json = serde_json::to_value(&report.records[0]).unwrap();
+    insta::assert_snapshot!(serde_json::to_string(&json).unwrap().split(",\"diff\"").next().unwrap(), @r#"{"group":"","version":"v1","kind":"ConfigMap","namespace":"web","name":"a","wave":0,"action":"update","result":"planned","source":".""#);
+}
+
+#[tokio::test]
+async fn fleet_keeps_going_when_a_cluster_is_down() {
+    use async_trait::async_trait;
+    use kcfg_apply::cluster::{Cluster, ClusterError};
+    use kcfg_apply::fleet::Connector;
+    use std::sync::Arc;
+
+    struct Fakes(Vec<Arc<FakeCluster>>);
+    #[async_trait]
+    impl Connector for Fakes {
+        async fn connect(
+            &self,
+            cluster: &str,
+            _context: Option<&str>,
+        ) -> Result<Arc<dyn Cluster>, ClusterError> {
+            let found = self.0.iter().find(|c| c.name() == cluster).cloned();
+            found
+                .map(|c| c as Arc<dyn Cluster>)
+                .ok_or_else(|| ClusterError::Other(format!("no context for {cluster}")))
+        }
+    }
+    let fakes: Vec<Arc<FakeCluster>> = ["edge-1", "edge-2", "edge-3"]
+        .iter()
+        .map(|n| Arc::new(FakeCluster::new(n)))
+        .collect();
+    fakes[1].set_unreachable(true);
+    let mut targets = Vec::new();
+    for cluster in ["edge-1", "edge-2", "edge-3", "edge-4"] {
+        for app in ["web", "dns"] {
+            let (target, _) = Target::from_values(
+                &format!("{cluster}/{app}"),
+                vec![cm(app, "1")],
+                &GroupMap::new(),
+            );
+            targets.push(target);
+        }
+    }
+    let options = FleetOptions {
+        engine: options(),
+        contexts: ContextMap::default(),
+        context: None,
+        parallel: 2,
+    };
+    let fleet = run_fleet(targets, &options, &Fakes(fakes.clone()), no_progress()).await;
+    insta::assert_snapshot!(render_summary(&fleet), @r"
+    CLUSTER  STATUS       SETS  CREATE  UPDATE  PRUNE  MESSAGE
+    edge-1   changed         2       2       0      0
+    edge-2   unreachable     1       0       0      0  cluster unreachable (context edge-2); its remaining applications were skipped
+    edge-3   changed         2       2       0      0
+    edge-4   failed          0       0       0      0  no context for edge-4
+    4 clusters: 2 changed, 1 failed, 1 unreachable
+    ");
+    assert_eq!(fleet.exit_code(), 1);
+    assert_eq!(
+        fakes[0].inventory(),
+        [
+            "ConfigMap web/dns",
+            "ConfigMap web/web",
+            "Secret web/dns",
+            "Secret web/web"
+        ]
+    );
+    // Four objects on the two good clusters, and one failure line per failed set or cluster.
+    assert_eq!(fleet.json_records().len(), 7);
+    let _ = Action::Create;
+}

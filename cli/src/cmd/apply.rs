@@ -1,0 +1,363 @@
+//! `kcfg apply`: make clusters match a directory of rendered manifests.
+
+use std::collections::BTreeSet;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use kcfg_apply::cluster::kube::ConnectOptions;
+use kcfg_apply::engine::{Options, Progress};
+use kcfg_apply::fleet::{load_dir, run_fleet, ContextMap, FleetOptions, KubeConnector, Target};
+use kcfg_apply::object::GroupMap;
+use kcfg_apply::report::{render_set, render_summary, FleetReport};
+use owo_colors::OwoColorize as _;
+
+use super::{parse_duration, CmdError};
+
+/// Output format of the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// A table per cluster and application, then a fleet summary.
+    Table,
+    /// A JSON array of per-object records (action, result, health, message).
+    Json,
+}
+
+/// What to apply, where, and how to reach the clusters (shared by `apply` and `diff`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ClusterArgs {
+    /// Directory of rendered manifests: YAML/JSON files (one object each, or
+    /// multi-document streams), or one directory per target `<cluster>/<app>`.
+    pub dir: PathBuf,
+
+    /// Kubeconfig file [default: $KUBECONFIG, then ~/.kube/config].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Kubeconfig context for a single directory [default: the current context].
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Map clusters to contexts: GLOB=CONTEXT, `{cluster}` is replaced by the
+    /// cluster name; first match wins; no match means the context is the
+    /// cluster name. Repeatable.
+    #[arg(long = "context-for", value_name = "GLOB=CONTEXT")]
+    pub context_for: Vec<String>,
+
+    /// A YAML/JSON file mapping cluster globs to contexts (read before --context-for).
+    #[arg(long, value_name = "FILE")]
+    pub contexts: Option<PathBuf>,
+
+    /// ApplySet name for a single directory (and for targets without an application part).
+    #[arg(long, value_name = "NAME")]
+    pub applyset: Option<String>,
+
+    /// Namespace of the ApplySet parent Secret.
+    #[arg(long, value_name = "NS", default_value = "default")]
+    pub applyset_namespace: String,
+
+    /// Send objects of API group FROM as group TO (e.g. apps=apps.kcfg.dev
+    /// for a test server's stand-ins; `core` is the core group). Repeatable.
+    #[arg(long = "map-group", value_name = "FROM=TO")]
+    pub map_group: Vec<String>,
+
+    /// Clusters processed at once.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub parallel: usize,
+
+    /// Requests in flight at once per cluster.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub concurrency: usize,
+
+    /// Requests per second per cluster at most (0: no limit).
+    #[arg(long, value_name = "N", default_value_t = 50.0)]
+    pub qps: f64,
+
+    /// Time-out of one request; 429, 5xx and time-outs are retried with back-off.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+
+    /// Attempts per request (429, 5xx, time-outs, refused connections are retried).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub attempts: u32,
+
+    /// Report format.
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}
+
+/// Apply rendered manifests to one cluster or a fleet, with server-side apply and ApplySet pruning.
+#[derive(Debug, Clone, clap::Args)]
+#[command(after_help = APPLY_EXAMPLES)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+
+    /// Plan only: server-side dry run (dryRun=All), print the plan and diffs, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Take over fields that other field managers own (server-side apply force).
+    #[arg(long)]
+    pub force_conflicts: bool,
+
+    /// Take over objects that another ApplySet or Argo CD owns.
+    #[arg(long)]
+    pub adopt: bool,
+
+    /// Delete objects of the set that are no longer desired.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub prune: bool,
+
+    /// Allow pruning of a protected kind (Namespace, CustomResourceDefinition,
+    /// PersistentVolume, PersistentVolumeClaim). Repeatable.
+    #[arg(long = "allow-prune-kind", value_name = "KIND")]
+    pub allow_prune_kind: Vec<String>,
+
+    /// Refuse the run when more than this share of a set would be pruned.
+    #[arg(long, value_name = "RATIO", default_value_t = 0.5)]
+    pub max_prune_ratio: f64,
+
+    /// Wait for health between waves and after the last one.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub wait: bool,
+
+    /// Deadline per cluster and application, waiting included.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// Pause between health checks.
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    pub poll_interval: Duration,
+}
+
+const APPLY_EXAMPLES: &str = "\
+Examples:
+  # One cluster, one set: plan, then apply
+  kcfg apply out/ --kubeconfig ~/.kube/config --context prod --applyset web --dry-run
+  kcfg apply out/ --kubeconfig ~/.kube/config --context prod --applyset web
+
+  # A rendered fleet (out/<cluster>/<app>/...), contexts named edge-<cluster>
+  kcfg apply out/ --context-for 'edge-*=edge-{cluster}' --parallel 16
+
+  # Per-object records for scripts
+  kcfg apply out/ --dry-run -o json | jq '.[] | select(.action != \"unchanged\")'
+
+Order: sync waves (argocd.argoproj.io/sync-wave), then Argo CD's kind order, then
+name; Namespaces and CRDs go first; hooks are skipped. Nothing is changed when
+the plan finds a conflict, an object owned by another set or Argo CD, or a prune
+of more than --max-prune-ratio of a set. Namespaces, CRDs, PVs and PVCs are never
+pruned unless allowed; objects annotated kcfg.dev/prune: \"false\" or Argo CD's
+Prune=false are kept.
+
+Exit status: 0 nothing changed, 2 something changed (or would, with --dry-run),
+1 an error (any cluster failed or was unreachable).";
+
+impl ClusterArgs {
+    fn groups(&self) -> Result<GroupMap, CmdError> {
+        let mut groups = GroupMap::new();
+        for rule in &self.map_group {
+            groups.parse_rule(rule)?;
+        }
+        Ok(groups)
+    }
+
+    fn contexts(&self) -> Result<ContextMap, CmdError> {
+        let mut contexts = match &self.contexts {
+            Some(file) => ContextMap::from_file(file)?,
+            None => ContextMap::default(),
+        };
+        for rule in &self.context_for {
+            contexts.add_rule(rule)?;
+        }
+        Ok(contexts)
+    }
+
+    fn connector(&self) -> KubeConnector {
+        KubeConnector {
+            kubeconfig: self.kubeconfig.clone(),
+            options: ConnectOptions {
+                timeout: self.request_timeout,
+                qps: (self.qps > 0.0).then_some(self.qps),
+                attempts: self.attempts.max(1),
+                ..ConnectOptions::default()
+            },
+        }
+    }
+}
+
+impl ApplyArgs {
+    fn engine_options(&self, groups: GroupMap) -> Options {
+        Options {
+            applyset: self.cluster.applyset.clone().unwrap_or_default(),
+            applyset_namespace: self.cluster.applyset_namespace.clone(),
+            groups,
+            dry_run: self.dry_run,
+            force_conflicts: self.force_conflicts,
+            adopt: self.adopt,
+            prune: self.prune,
+            prune_allowed_kinds: self
+                .allow_prune_kind
+                .iter()
+                .cloned()
+                .collect::<BTreeSet<_>>(),
+            max_prune_ratio: self.max_prune_ratio,
+            wait: self.wait,
+            timeout: self.timeout,
+            poll_interval: self.poll_interval,
+            concurrency: self.cluster.concurrency.max(1),
+        }
+    }
+
+    /// Runs the command; the exit code follows the report.
+    pub fn run(self) -> Result<ExitCode, CmdError> {
+        let show_diffs = self.dry_run;
+        run_with(
+            &self.cluster,
+            self.engine_options(self.cluster.groups()?),
+            show_diffs,
+        )
+    }
+}
+
+/// Loads, runs and prints; shared with `kcfg diff`.
+pub(crate) fn run_with(
+    args: &ClusterArgs,
+    engine: Options,
+    show_diffs: bool,
+) -> Result<ExitCode, CmdError> {
+    if !(0.0..=1.0).contains(&engine.max_prune_ratio) {
+        return Err(CmdError("--max-prune-ratio must be between 0 and 1".into()));
+    }
+    let targets = load_dir(&args.dir, &engine.groups).map_err(|err| CmdError(err.to_string()))?;
+    let single = targets.len() == 1 && targets[0].name == ".";
+    if single && engine.applyset.is_empty() {
+        return Err(CmdError(format!(
+            "{} holds manifests directly: pass --applyset NAME to name the set they form",
+            args.dir.display()
+        )));
+    }
+    let fleet = FleetOptions {
+        engine,
+        contexts: args.contexts()?,
+        context: args.context.clone(),
+        parallel: args.parallel.max(1),
+    };
+    let connector = args.connector();
+    let display = ProgressDisplay::new(&targets);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|err| CmdError(format!("cannot start the async runtime: {err}")))?;
+    let report = runtime.block_on(run_fleet(targets, &fleet, &connector, display.progress()));
+    display.finish();
+    print_report(&report, args.output, show_diffs);
+    Ok(ExitCode::from(report.exit_code()))
+}
+
+fn print_report(report: &FleetReport, format: OutputFormat, show_diffs: bool) {
+    let mut out = anstream::stdout().lock();
+    if format == OutputFormat::Json {
+        let text = serde_json::to_string_pretty(&report.json_records()).unwrap_or_default();
+        let _ = writeln!(out, "{text}");
+        return;
+    }
+    for cluster in &report.clusters {
+        if let Some(error) = &cluster.error {
+            let _ = writeln!(
+                out,
+                "== {} (context {}): {}",
+                cluster.cluster,
+                cluster.context,
+                error.red()
+            );
+        }
+        for set in &cluster.sets {
+            for line in render_set(set, show_diffs).lines() {
+                let _ = match line.chars().next() {
+                    _ if line.starts_with("+++") || line.starts_with("---") => {
+                        writeln!(out, "{}", line.bold())
+                    }
+                    Some('+') => writeln!(out, "{}", line.green()),
+                    Some('-') => writeln!(out, "{}", line.red()),
+                    Some('@') => writeln!(out, "{}", line.cyan()),
+                    _ if line.starts_with("error:") => writeln!(out, "{}", line.red()),
+                    _ => writeln!(out, "{line}"),
+                };
+            }
+            let _ = writeln!(out);
+        }
+    }
+    if report.clusters.len() > 1 {
+        let _ = write!(out, "{}", render_summary(report));
+    }
+}
+
+/// Progress on stderr (drawn only on a terminal): a bar of clusters done and
+/// failed, and one line per cluster in flight saying what it waits for.
+struct ProgressDisplay {
+    multi: MultiProgress,
+    overall: ProgressBar,
+    lines: Arc<Mutex<std::collections::HashMap<String, ProgressBar>>>,
+}
+
+impl ProgressDisplay {
+    fn new(targets: &[Target]) -> ProgressDisplay {
+        let clusters: BTreeSet<_> = targets.iter().map(|t| t.cluster().unwrap_or(".")).collect();
+        let multi = MultiProgress::new();
+        let overall = multi.add(ProgressBar::new(clusters.len() as u64));
+        overall.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} clusters done {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        overall.tick();
+        ProgressDisplay {
+            multi,
+            overall,
+            lines: Arc::default(),
+        }
+    }
+
+    fn progress(&self) -> Progress {
+        let multi = self.multi.clone();
+        let overall = self.overall.clone();
+        let lines = self.lines.clone();
+        let failed = Arc::new(Mutex::new(0usize));
+        Arc::new(move |cluster: &str, message: &str| {
+            let mut lines = lines.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(status) = message.strip_prefix("done: ") {
+                if let Some(line) = lines.remove(cluster) {
+                    line.finish_and_clear();
+                }
+                if status == "failed" || status == "unreachable" {
+                    let mut failed = failed.lock().unwrap_or_else(|e| e.into_inner());
+                    *failed += 1;
+                    overall.set_message(format!("({} failed)", *failed));
+                }
+                overall.inc(1);
+                return;
+            }
+            let line = lines.entry(cluster.to_string()).or_insert_with(|| {
+                let line = multi.add(ProgressBar::new_spinner());
+                // wide_msg cuts long waits to the terminal's width instead of wrapping.
+                if let Ok(style) = ProgressStyle::with_template("{spinner} {wide_msg}") {
+                    line.set_style(style);
+                }
+                line.enable_steady_tick(Duration::from_millis(120));
+                line
+            });
+            line.set_message(format!("{cluster}: {message}"));
+        })
+    }
+
+    fn finish(&self) {
+        for (_, line) in self.lines.lock().unwrap_or_else(|e| e.into_inner()).drain() {
+            line.finish_and_clear();
+        }
+        self.overall.finish_and_clear();
+    }
+}
