@@ -51,8 +51,9 @@ value may nest Kubernetes objects in objects and arrays at any depth (a
 `List` is flattened); every object needs apiVersion, kind and metadata.name.
 
 Layouts: one file per object in OUT/<target>/ (default), named by
---file-name (default {kind}-{name}.yaml, kind in lower case; objects in a
-namespace other than the target's `namespace` go under <namespace>/), or
+--file-name (default {kind}-{name}.yaml, kind in lower case; files of
+objects in a namespace other than the target's `namespace` start with
+<namespace>_), or
 with --single-file one OUT/<target>/manifest.yaml. Each target is replaced
 atomically; files no longer produced disappear; a failed target keeps its
 previous files; identical targets are not touched. OUT/.kcfg-rendered marks

@@ -131,10 +131,16 @@ pub struct Output {
 ///
 /// `/` in the template separates directories. In values, characters other
 /// than ASCII letters, digits, `.`, `-` and `_` become `_`, so a value never
-/// adds a directory or a character some file systems refuse. When the
-/// template has no `{namespace}`, an object whose namespace is set and is
-/// not the target's `namespace` goes into a directory named after its
-/// namespace: `OUT/target/kube-system/configmap-x.yaml`.
+/// adds a directory or a character some file systems refuse.
+///
+/// When the template has no `{namespace}`, an object whose namespace is set
+/// and is not the target's `namespace` gets its namespace and `_` in front
+/// of its path: `OUT/target/kube-system_configmap-x.yaml`. `_` cannot occur
+/// in Kubernetes names or namespaces, so this never collides with another
+/// object's file. The layout stays flat on purpose: `kcfg apply` and
+/// `kcfg hydrate` (kcfg-apply's `load`) take every directory that holds
+/// manifests for a target of its own, so a namespace subdirectory would
+/// split one target into two.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileName {
     parts: Vec<Part>,
@@ -217,7 +223,7 @@ impl FileName {
             if let Some(namespace) = &id.namespace {
                 if Some(namespace.as_str()) != default_namespace {
                     push_value(&mut out, namespace);
-                    out.push('/');
+                    out.push('_');
                 }
             }
         }
@@ -537,7 +543,7 @@ mod tests {
         );
         assert_eq!(
             default.render(&deployment, None),
-            "web/deployment-frontend.yaml"
+            "web_deployment-frontend.yaml"
         );
         assert_eq!(
             default.render(&deployment, Some("web")),

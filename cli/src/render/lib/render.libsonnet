@@ -45,8 +45,8 @@
 //   extVars    external variables (std.extVar), same form as tlas.
 //   jpath      extra import directories, relative to the plan's directory,
 //              searched before the -J directories of the command line.
-//   namespace  the target's default namespace: objects in another namespace
-//              are written under a directory named after their namespace.
+//   namespace  the target's default namespace: the files of objects in
+//              another namespace start with that namespace and '_'.
 //   output     per-target overrides of the plan's `output` (below).
 //   params     anything: handed to the policies with the target. Targets
 //              made by `template` get the parameter set here by default.
@@ -67,9 +67,11 @@
 //             {name}, {namespace}, {apiVersion}, {group}, {version}. '/' in
 //             the template makes directories; characters other than
 //             letters, digits, '.', '-' and '_' in values become '_'. When
-//             the template has no {namespace}, objects whose namespace is
-//             set and differs from the target's `namespace` go into a
-//             directory named after it.
+//             the template has no {namespace}, the file of an object whose
+//             namespace is set and differs from the target's `namespace`
+//             starts with '<namespace>_' (kube-system_configmap-x.yaml):
+//             '_' never occurs in Kubernetes names, and the target's
+//             directory stays flat, as `kcfg apply` reads it.
 //
 // POLICIES
 //
