@@ -463,10 +463,10 @@ fn value_to_objects_errors_name_the_target_and_path() {
     insta::assert_snapshot!(
         fixture.tree("rendered/ok").keys().cloned().collect::<Vec<_>>().join("\n"),
         @"
-    a/core-configmap-x.yaml
+    a_core-configmap-x.yaml
     apps-deployment-d.yaml
-    b/core-configmap-x.yaml
-    b/core-secret-x.yaml
+    b_core-configmap-x.yaml
+    b_core-secret-x.yaml
     extensions-deployment-d.yaml
     "
     );
