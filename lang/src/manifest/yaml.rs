@@ -285,30 +285,45 @@ fn write_double_quoted(text: &str, out: &mut String) {
 /// Whether `text` can be written as a plain scalar and read back as the
 /// same string by YAML 1.1 and 1.2 parsers.
 pub fn is_plain_safe(text: &str) -> bool {
-    let Some(first) = text.chars().next() else {
+    let bytes = text.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
         return false;
     };
-    if text.starts_with(' ')
-        || text.ends_with(' ')
-        || text.starts_with('\t')
-        || text.ends_with('\t')
-    {
+    if matches!(first, b' ' | b'\t') || matches!(last, b' ' | b'\t' | b':') {
         return false;
     }
-    if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
+    if b"-?:,[]{}#&*!|>'\"%@`".contains(&first) {
         // `-`, `?` and `:` are allowed when followed by a non-space, but
         // `-1`, `-.5` or `:x` invite misreading; quote them all.
         return false;
     }
-    if text.contains(": ") || text.contains(" #") || text.ends_with(':') {
-        return false;
+    // One pass over the bytes: `: ` and ` #` start a mapping value and a
+    // comment; control characters need escapes; other characters that need
+    // them are all outside ASCII.
+    let mut ascii = true;
+    for (index, &byte) in bytes.iter().enumerate() {
+        match byte {
+            b':' if bytes.get(index + 1) == Some(&b' ') => return false,
+            b'#' if index > 0 && bytes[index - 1] == b' ' => return false,
+            0..=0x1f | 0x7f => return false,
+            0x80.. => ascii = false,
+            _ => {}
+        }
     }
-    if text.chars().any(must_escape) {
+    if !ascii && text.chars().any(must_escape) {
         return false;
     }
     // `...` at the start of a line ends a document.
     if text.starts_with("...") {
         return false;
+    }
+    // Only the words of the boolean and null types start with a letter
+    // among these; every other resolvable scalar starts with a digit or a
+    // sign, `.`, `_`, `~`, `<` or `=`. Most strings of a manifest start with
+    // another letter and need no closer look (this function runs for every
+    // string written).
+    if first.is_ascii_alphabetic() && !b"yYnNtTfFoO".contains(&first) {
+        return true;
     }
     !is_ambiguous_scalar(text)
 }
@@ -321,12 +336,14 @@ pub fn is_ambiguous_scalar(text: &str) -> bool {
         "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~", "<<",
         "=",
     ];
-    if WORDS.contains(&text) {
+    if text.len() <= 5 && WORDS.contains(&text) {
         return true;
     }
-    let lower = text.to_ascii_lowercase();
-    if matches!(lower.as_str(), ".inf" | "+.inf" | "-.inf" | ".nan") {
-        return true;
+    if text.len() <= 5 {
+        let lower = text.to_ascii_lowercase();
+        if matches!(lower.as_str(), ".inf" | "+.inf" | "-.inf" | ".nan") {
+            return true;
+        }
     }
     looks_numeric(text) || looks_like_timestamp(text)
 }
@@ -335,25 +352,39 @@ pub fn is_ambiguous_scalar(text: &str) -> bool {
 /// hexadecimal, binary, with `_` separators, floats with or without a
 /// leading digit or exponent, and base-60 (`1:30`).
 fn looks_numeric(text: &str) -> bool {
-    let body = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let body = text.strip_prefix(['+', '-']).unwrap_or(text).as_bytes();
     if body.is_empty() {
         return false;
     }
-    let lower = body.to_ascii_lowercase();
-    for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
-        if let Some(digits) = lower.strip_prefix(prefix) {
-            return !digits.is_empty() && digits.chars().all(|c| c == '_' || c.is_digit(radix));
+    // Every numeric form is ASCII; this also keeps the indexing below on
+    // character boundaries.
+    if !body.is_ascii() {
+        return false;
+    }
+    if body.len() > 1 && body[0] == b'0' {
+        let radix = match body[1].to_ascii_lowercase() {
+            b'x' => Some(16),
+            b'o' => Some(8),
+            b'b' => Some(2),
+            _ => None,
+        };
+        if let Some(radix) = radix {
+            let digits = &body[2..];
+            return !digits.is_empty()
+                && digits
+                    .iter()
+                    .all(|&c| c == b'_' || char::from(c).is_digit(radix));
         }
     }
     // Base 60 (YAML 1.1): 1:30, 190:20:30.5
-    if body.contains(':') {
-        let parts: Vec<&str> = body.split(':').collect();
-        return parts.iter().all(|part| {
-            !part.is_empty()
-                && part
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || c == '_' || c == '.')
-        }) && parts[0].chars().next().is_some_and(|c| c.is_ascii_digit());
+    if body.contains(&b':') {
+        return body[0].is_ascii_digit()
+            && body.split(|&c| c == b':').all(|part| {
+                !part.is_empty()
+                    && part
+                        .iter()
+                        .all(|&c| c.is_ascii_digit() || c == b'_' || c == b'.')
+            });
     }
     // Decimal integers and floats, with underscores and an optional
     // exponent. A mantissa counts as a number when it has a digit or an
@@ -362,27 +393,30 @@ fn looks_numeric(text: &str) -> bool {
     let mut before_dot = 0;
     let mut digits_after_dot = 0;
     let mut dots = 0;
-    let mut chars = lower.chars().peekable();
-    while let Some(&c) = chars.peek() {
+    let mut index = 0;
+    while let Some(&c) = body.get(index) {
         match c {
-            '0'..='9' | '_' if dots == 0 => before_dot += 1,
-            '0'..='9' => digits_after_dot += 1,
-            '_' => {}
-            '.' => dots += 1,
+            b'0'..=b'9' | b'_' if dots == 0 => before_dot += 1,
+            b'0'..=b'9' => digits_after_dot += 1,
+            b'_' => {}
+            b'.' => dots += 1,
             _ => break,
         }
-        chars.next();
+        index += 1;
     }
     let mantissa = before_dot > 0 || digits_after_dot > 0;
     if dots > 1 || !mantissa {
         return false;
     }
-    match chars.next() {
+    match body.get(index) {
         None => true,
-        Some('e') => {
-            let rest: String = chars.collect();
-            let exponent = rest.strip_prefix(['+', '-']).unwrap_or(&rest);
-            !exponent.is_empty() && exponent.chars().all(|c| c.is_ascii_digit())
+        Some(b'e' | b'E') => {
+            let rest = &body[index + 1..];
+            let exponent = match rest.first() {
+                Some(b'+' | b'-') => &rest[1..],
+                _ => rest,
+            };
+            !exponent.is_empty() && exponent.iter().all(u8::is_ascii_digit)
         }
         Some(_) => false,
     }
@@ -394,15 +428,18 @@ fn looks_like_timestamp(text: &str) -> bool {
     if bytes.len() < 8 || !bytes[0].is_ascii_digit() {
         return false;
     }
-    let date_end = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '-'))
-        .unwrap_or(text.len());
-    let date: Vec<&str> = text[..date_end].split('-').collect();
-    date.len() == 3
-        && date[0].len() == 4
-        && date
-            .iter()
-            .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()))
+    let date_end = bytes
+        .iter()
+        .position(|&c| !(c.is_ascii_digit() || c == b'-'))
+        .unwrap_or(bytes.len());
+    let mut parts = 0;
+    for part in bytes[..date_end].split(|&c| c == b'-') {
+        if part.is_empty() || (parts == 0 && part.len() != 4) {
+            return false;
+        }
+        parts += 1;
+    }
+    parts == 3
 }
 
 #[cfg(test)]
