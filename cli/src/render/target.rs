@@ -13,7 +13,7 @@ use std::sync::Arc;
 use kcfg_lang::eval::{Arena, Ctx, EvalConfig, Value};
 use kcfg_lang::manifest::{json, yaml};
 use kcfg_lang::program::Program;
-use kcfg_lang::sym::Sym;
+use kcfg_lang::sym::{NameScope, Sym};
 
 use super::json::from_json;
 use super::objects::{self, ObjectsError};
@@ -65,11 +65,18 @@ pub fn render(
         max_stack: shared.max_stack,
         trace: shared.trace.clone(),
     };
+    // Field names the target computes are freed with it (see
+    // `kcfg_lang::sym`), so a fleet's memory does not grow with the names of
+    // all its objects.
+    // SAFETY: the scope ends when this function returns, after the arena
+    // and every value in it are dropped; what leaves (files, counts,
+    // violations, error text) is owned strings and bytes.
+    let _names = unsafe { NameScope::enter() };
     let arena = Arena::new();
     let mut ctx = Ctx::new(&arena, program, &config);
     let result = evaluate(&mut ctx, target, output, shared.policies);
     drop(ctx);
-    result.map_err(|err| match err {
+    let result = result.map_err(|err| match err {
         ObjectsError::Eval(err) => report::render(
             &err.into_diagnostic(),
             program.sources(),
@@ -77,7 +84,9 @@ pub fn render(
             shared.rich,
         ),
         ObjectsError::Shape(message) => format!("{message}\n"),
-    })
+    });
+    drop(arena);
+    result
 }
 
 fn evaluate<'a>(

@@ -642,7 +642,7 @@ impl<'a> Ctx<'a> {
                 match &field.name {
                     ir::FieldKey::Static(name) => names.push(Some(*name)),
                     ir::FieldKey::Computed(expr) => match self.eval(env, expr)? {
-                        Value::Str(s) => names.push(Some(Sym::intern(self.text(s)))),
+                        Value::Str(s) => names.push(Some(Sym::intern_computed(self.text(s)))),
                         Value::Null => names.push(None),
                         _ => return Err(self.error(expr.span, "field name was not a string.")),
                     },
@@ -685,7 +685,7 @@ impl<'a> Ctx<'a> {
         let mut fields: Vec<(Sym, &'a Env<'a>)> = Vec::new();
         self.run_clauses(env, &def.clauses, span, &mut |ctx, iter_env| {
             match ctx.eval(iter_env, &def.name)? {
-                Value::Str(s) => fields.push((Sym::intern(ctx.text(s)), iter_env)),
+                Value::Str(s) => fields.push((Sym::intern_computed(ctx.text(s)), iter_env)),
                 Value::Null => {}
                 other => {
                     return Err(ctx.error(
