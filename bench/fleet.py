@@ -91,6 +91,9 @@ def main():
                         help="cluster counts, comma-separated (default 10,100,1000)")
     parser.add_argument("--runs", type=int, default=3, help="timed runs per cell (default 3)")
     parser.add_argument("--jobs", default="2,1", help="kcfg -j values (default 2,1)")
+    parser.add_argument("--out-base", default=None,
+                        help="where the output directories go (default: the system's temporary "
+                             "directory; /dev/shm leaves the disk out of the measurement)")
     parser.add_argument("--kcfg", default=os.path.join(ROOT, "target", "release", "kcfg"))
     parser.add_argument("--jrsonnet", default="jrsonnet", help="jrsonnet binary ('' to skip)")
     parser.add_argument("--gojsonnet", default=os.path.join(ROOT, "..", "shared", "conformance", "gojsonnet-cli"),
@@ -98,7 +101,7 @@ def main():
     args = parser.parse_args()
     args.jobs = [int(j) for j in args.jobs.split(",")]
     sizes = [int(s) for s in args.sizes.split(",")]
-    work = tempfile.mkdtemp(prefix="kcfg-fleet-")
+    work = tempfile.mkdtemp(prefix="kcfg-fleet-", dir=args.out_base)
     rows = []
     try:
         for clusters in sizes:

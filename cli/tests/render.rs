@@ -57,10 +57,6 @@ impl Fixture {
         }
     }
 
-    fn remove(&self, path: &str) {
-        std::fs::remove_file(self.path().join(path)).unwrap();
-    }
-
     /// Runs `kcfg ARGS` in the fixture's directory.
     fn run(&self, args: &[&str]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_kcfg"))
