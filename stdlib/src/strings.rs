@@ -651,10 +651,20 @@ fn str_replace<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
         return Err(ctx.error(args.site, "'from' string must not be zero length."));
     }
     let (text, from, to) = (ctx.text(s), ctx.text(from), ctx.text(to));
-    if !text.contains(from) {
+    let count = text.matches(from).count();
+    if count == 0 {
         return Ok(Value::Str(s));
     }
-    Ok(ctx.str(&text.replace(from, to)))
+    let len = text.len() - count * from.len() + count * to.len();
+    let mut out = bumpalo::collections::String::with_capacity_in(len, ctx.bump);
+    let mut last = 0;
+    for (at, _) in text.match_indices(from) {
+        out.push_str(&text[last..at]);
+        out.push_str(to);
+        last = at + from.len();
+    }
+    out.push_str(&text[last..]);
+    Ok(ctx.str_ref(out.into_bump_str()))
 }
 
 // ----- characters, joining -----------------------------------------------------
@@ -703,25 +713,22 @@ fn string_chars<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     }
 }
 
-/// Joins strings: `sep` between the non-null elements of `arr`.
+/// Joins strings: `sep` between the non-null elements of `arr`, then
+/// `end` if there was any. The text is built once, in the arena, at its
+/// final size: joins of long strings are the big allocations of some
+/// programs.
 fn join_strings<'a>(
     ctx: &mut Ctx<'a>,
     sep: &str,
     arr: Array<'a>,
+    end: &str,
     span: Span,
-) -> Result<(String, usize)> {
-    let mut out = String::new();
-    let mut count = 0;
+) -> Result<Value<'a>> {
+    let mut parts: Vec<&'a str> = Vec::with_capacity(arr.len());
     for (index, lazy) in arr.iter().enumerate() {
         match ctx.force(lazy, span)? {
             Value::Null => {}
-            Value::Str(s) => {
-                if count > 0 {
-                    out.push_str(sep);
-                }
-                out.push_str(ctx.text(s));
-                count += 1;
-            }
+            Value::Str(s) => parts.push(ctx.text(s)),
             other => {
                 return Err(ctx.error(
                     span,
@@ -730,7 +737,21 @@ fn join_strings<'a>(
             }
         }
     }
-    Ok((out, count))
+    if parts.is_empty() {
+        return Ok(ctx.str_ref(""));
+    }
+    let len = parts.iter().map(|part| part.len()).sum::<usize>()
+        + sep.len() * (parts.len() - 1)
+        + end.len();
+    let mut out = bumpalo::collections::String::with_capacity_in(len, ctx.bump);
+    for (index, part) in parts.iter().enumerate() {
+        if index > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(part);
+    }
+    out.push_str(end);
+    Ok(ctx.str_ref(out.into_bump_str()))
 }
 
 /// `std.join(sep, arr)`: strings joined with a string separator, or arrays
@@ -758,8 +779,7 @@ fn join<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     match sep {
         Value::Str(sep) => {
             let sep = ctx.text(sep);
-            let (out, _) = join_strings(ctx, sep, arr, args.site)?;
-            Ok(ctx.str(&out))
+            join_strings(ctx, sep, arr, "", args.site)
         }
         Value::Arr(sep) => {
             let mut out: Vec<Lazy<'a>> = Vec::new();
@@ -809,11 +829,7 @@ fn lines<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
             ));
         }
     };
-    let (mut out, count) = join_strings(ctx, "\n", arr, args.site)?;
-    if count > 0 {
-        out.push('\n');
-    }
-    Ok(ctx.str(&out))
+    join_strings(ctx, "\n", arr, "\n", args.site)
 }
 
 #[cfg(test)]
