@@ -827,9 +827,9 @@ mod tests {
         );
         assert_eq!(
             ok(render_float_dec(
-                3.14159, 0.0, false, false, false, true, 2.0
+                1.23456, 0.0, false, false, false, true, 2.0
             )),
-            "3.14"
+            "1.23"
         );
         assert_eq!(
             ok(render_float_dec(0.5, 0.0, false, false, false, true, 0.0)),
