@@ -314,7 +314,7 @@ fn scan_error(err: &ScanError, source: &str) -> YamlError {
     } else if info.contains("expected ',' or '}'") {
         let (line, col) = end_position(source);
         ("missing terminating }", line, col)
-    } else if info.contains("quoted scalar") {
+    } else if info.contains("quoted scalar, found unexpected end of stream") {
         let quote = source.chars().nth(mark.index());
         let message = if quote == Some('"') {
             "reached end of file looking for closing quote"
