@@ -102,13 +102,19 @@ fn builtin_mod<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
 
 fn builtin_format<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let Value::Str(format) = args.value(0) else {
-        return Err(ctx.error(
-            args.site,
-            format!(
-                "format expected string as first parameter, got {}",
+        // The reference's `std.format` starts by taking the length of its
+        // first argument.
+        let message = match args.value(0) {
+            Value::Null | Value::Bool(_) | Value::Num(_) => format!(
+                "length operates on strings, objects, and arrays, got {}",
                 args.value(0).type_name()
             ),
-        ));
+            other => format!(
+                "format expected string as first parameter, got {}",
+                other.type_name()
+            ),
+        };
+        return Err(ctx.error(args.site, message));
     };
     let format = ctx.text(format);
     let text = ctx.format(format, args.value(1), args.site)?;
