@@ -209,8 +209,9 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// `value[index]`.
-    pub(crate) fn index(
+    /// `value[index]`, with the reference's messages for a wrong index or
+    /// a value that cannot be indexed.
+    pub fn index(
         &mut self,
         value: Value<'a>,
         index: Value<'a>,

@@ -229,6 +229,26 @@ impl<'a> Ctx<'a> {
         result
     }
 
+    /// Runs `f` one level deeper in a builtin that recurses over user data
+    /// (the `std.manifest*` writers): the level counts against the
+    /// stack-frame limit and grows the native stack when it runs low, so a
+    /// deeply nested value fails with `max stack frames exceeded.` instead
+    /// of overflowing the native stack. The level adds no line to stack
+    /// traces; the frame limit is reported at `span`.
+    #[inline]
+    pub fn descend<T>(&mut self, span: Span, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        if self.stack.len() + 1 >= self.max_stack {
+            return Err(self.stack_overflow(Site::At(span)));
+        }
+        self.stack.push(StackEntry {
+            site: Site::None,
+            name: FrameName::Thunk(ThunkName::Argument),
+        });
+        let result = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || f(self));
+        self.stack.pop();
+        result
+    }
+
     /// Checks that one more frame would fit, for reads that the reference
     /// counts as a frame but this evaluator answers without one.
     #[inline]
