@@ -634,3 +634,54 @@ impl Error {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::program::{NoImports, Std};
+
+    fn nest(ctx: &mut Ctx<'_>, span: Span, levels: usize) -> Result<usize> {
+        if levels == 0 {
+            return Ok(ctx.depth());
+        }
+        ctx.descend(span, |ctx| nest(ctx, span, levels - 1))
+    }
+
+    #[test]
+    fn descend_counts_against_the_frame_limit() {
+        let program = Program::new(Arc::new(NoImports), Std::default());
+        let span = Span {
+            file: FileId(0),
+            start: 0,
+            end: 0,
+        };
+        let config = EvalConfig {
+            max_stack: 100,
+            ..EvalConfig::default()
+        };
+        let arena = Arena::new();
+        let mut ctx = Ctx::new(&arena, &program, &config);
+        assert_eq!(nest(&mut ctx, span, 50).ok(), Some(50));
+        assert_eq!(ctx.depth(), 0);
+        let err = nest(&mut ctx, span, 1000).err().map(|e| e.to_string());
+        assert_eq!(err.as_deref(), Some("max stack frames exceeded."));
+        assert_eq!(ctx.depth(), 0);
+    }
+
+    #[test]
+    fn descend_grows_the_native_stack() {
+        let program = Program::new(Arc::new(NoImports), Std::default());
+        let span = Span {
+            file: FileId(0),
+            start: 0,
+            end: 0,
+        };
+        let config = EvalConfig {
+            max_stack: 1_000_000,
+            ..EvalConfig::default()
+        };
+        let arena = Arena::new();
+        let mut ctx = Ctx::new(&arena, &program, &config);
+        assert_eq!(nest(&mut ctx, span, 300_000).ok(), Some(300_000));
+    }
+}

@@ -50,6 +50,7 @@ fn run<'a>(
         indent,
         table_path: Vec::new(),
         path: Vec::new(),
+        fields: Vec::new(),
     };
     let mut out = String::new();
     writer.table_body(ctx, obj, 0, &mut out)?;
@@ -74,6 +75,8 @@ struct TomlWriter<'a> {
     table_path: Vec<Sym>,
     /// Names and indices down to the value being written, for errors.
     path: Vec<Step>,
+    /// The fields of the tables being written (see [`TomlWriter::table_body`]).
+    fields: Vec<(Sym, Value<'a>, Section)>,
 }
 
 impl<'a> TomlWriter<'a> {
@@ -98,15 +101,22 @@ impl<'a> TomlWriter<'a> {
     ) -> Result<()> {
         let span = self.span;
         // Like the reference, read every field and decide which are
-        // sections before writing anything.
-        let mut fields: Vec<(Sym, Value<'a>, Section)> = Vec::new();
+        // sections before writing anything. The fields of all the tables
+        // being written share one stack: this table's are `start..end`,
+        // nested tables push theirs above and pop them.
+        let start = self.fields.len();
         for field in obj.fields(ctx.bump).iter().filter(|f| !f.hidden) {
             let value = ctx.get_field(obj, field.name, Site::At(span), None)?;
             let section = section(ctx, value, span)?;
-            fields.push((field.name, value, section));
+            self.fields.push((field.name, value, section));
         }
+        let end = self.fields.len();
         let mut first = true;
-        for &(name, value, _) in fields.iter().filter(|f| f.2 == Section::None) {
+        for index in start..end {
+            let (name, value, section) = self.fields[index];
+            if section != Section::None {
+                continue;
+            }
             if !first {
                 out.push('\n');
             }
@@ -118,7 +128,11 @@ impl<'a> TomlWriter<'a> {
             self.value(ctx, value, Some(depth), out)?;
             self.path.pop();
         }
-        for &(name, value, section) in fields.iter().filter(|f| f.2 != Section::None) {
+        for index in start..end {
+            let (name, value, section) = self.fields[index];
+            if section == Section::None {
+                continue;
+            }
             out.push_str("\n\n");
             self.path.push(Step::Field(name));
             self.table_path.push(name);
@@ -159,6 +173,7 @@ impl<'a> TomlWriter<'a> {
             self.table_path.pop();
             self.path.pop();
         }
+        self.fields.truncate(start);
         Ok(())
     }
 
