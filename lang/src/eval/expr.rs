@@ -262,9 +262,10 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// `value[index]`.
+    /// `value[index]`, with the reference's messages for a wrong index or
+    /// a value that cannot be indexed.
     #[inline(never)]
-    pub(crate) fn index(
+    pub fn index(
         &mut self,
         value: Value<'a>,
         index: Value<'a>,

@@ -229,6 +229,26 @@ impl<'a> Ctx<'a> {
         result
     }
 
+    /// Runs `f` one level deeper in a builtin that recurses over user data
+    /// (the `std.manifest*` writers): the level counts against the
+    /// stack-frame limit and grows the native stack when it runs low, so a
+    /// deeply nested value fails with `max stack frames exceeded.` instead
+    /// of overflowing the native stack. The level adds no line to stack
+    /// traces; the frame limit is reported at `span`.
+    #[inline]
+    pub fn descend<T>(&mut self, span: Span, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        if self.stack.len() + 1 >= self.max_stack {
+            return Err(self.stack_overflow(Site::At(span)));
+        }
+        self.stack.push(StackEntry {
+            site: Site::None,
+            name: FrameName::Thunk(ThunkName::Argument),
+        });
+        let result = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || f(self));
+        self.stack.pop();
+        result
+    }
+
     /// Checks that one more frame would fit, for reads that the reference
     /// counts as a frame but this evaluator answers without one.
     #[inline]
@@ -612,5 +632,56 @@ impl Error {
     pub fn with_note(mut self, note: impl Into<String>) -> Error {
         self.0.notes.push(note.into());
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::program::{NoImports, Std};
+
+    fn nest(ctx: &mut Ctx<'_>, span: Span, levels: usize) -> Result<usize> {
+        if levels == 0 {
+            return Ok(ctx.depth());
+        }
+        ctx.descend(span, |ctx| nest(ctx, span, levels - 1))
+    }
+
+    #[test]
+    fn descend_counts_against_the_frame_limit() {
+        let program = Program::new(Arc::new(NoImports), Std::default());
+        let span = Span {
+            file: FileId(0),
+            start: 0,
+            end: 0,
+        };
+        let config = EvalConfig {
+            max_stack: 100,
+            ..EvalConfig::default()
+        };
+        let arena = Arena::new();
+        let mut ctx = Ctx::new(&arena, &program, &config);
+        assert_eq!(nest(&mut ctx, span, 50).ok(), Some(50));
+        assert_eq!(ctx.depth(), 0);
+        let err = nest(&mut ctx, span, 1000).err().map(|e| e.to_string());
+        assert_eq!(err.as_deref(), Some("max stack frames exceeded."));
+        assert_eq!(ctx.depth(), 0);
+    }
+
+    #[test]
+    fn descend_grows_the_native_stack() {
+        let program = Program::new(Arc::new(NoImports), Std::default());
+        let span = Span {
+            file: FileId(0),
+            start: 0,
+            end: 0,
+        };
+        let config = EvalConfig {
+            max_stack: 1_000_000,
+            ..EvalConfig::default()
+        };
+        let arena = Arena::new();
+        let mut ctx = Ctx::new(&arena, &program, &config);
+        assert_eq!(nest(&mut ctx, span, 300_000).ok(), Some(300_000));
     }
 }
