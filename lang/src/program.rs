@@ -203,8 +203,11 @@ pub struct Program {
     importer: Arc<dyn Importer>,
     std: Std,
     files: Mutex<FxHashMap<PathBuf, Arc<LoadedFile>>>,
-    resolved: Mutex<FxHashMap<(Option<PathBuf>, String), Option<PathBuf>>>,
+    resolved: Mutex<FxHashMap<ImportKey, Option<PathBuf>>>,
 }
+
+/// An import as written: the importing file's directory and the path.
+type ImportKey = (Option<PathBuf>, String);
 
 impl Program {
     /// A program reading files through `importer`, with `std` as its

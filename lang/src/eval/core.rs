@@ -156,6 +156,9 @@ fn builtin_object_fields_ex<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Va
 /// The names of an object's fields, sorted, as strings (`std.objectFields`
 /// and friends); hidden ones too if `hidden`.
 pub fn object_fields<'a>(ctx: &Ctx<'a>, obj: Object<'a>, hidden: bool) -> Array<'a> {
+    if let Some(names) = obj.name_array(hidden) {
+        return names;
+    }
     let bump = ctx.bump;
     let fields = obj.fields(bump);
     let count = if hidden {
@@ -169,7 +172,9 @@ pub fn object_fields<'a>(ctx: &Ctx<'a>, obj: Object<'a>, hidden: bool) -> Array<
         .map(|f| Lazy::Val(Value::Str(super::Str::new(bump, f.name.as_str()))));
     let names =
         bump.alloc_slice_fill_with(count, |_| names.next().unwrap_or(Lazy::Val(Value::Null)));
-    Array::new(bump, names)
+    let names = Array::new(bump, names);
+    obj.set_name_array(hidden, names);
+    names
 }
 
 fn builtin_slice<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
@@ -201,7 +206,7 @@ impl<'a> super::value::Deferred<'a> for MakeArrayElement<'a> {
 /// value for anything out of range (the reference converts sizes and bounds
 /// this way, so `std.makeArray(1e30, f)` reports a negative size).
 pub fn to_long(d: f64) -> i64 {
-    if d.is_nan() || d >= 9_223_372_036_854_775_808.0 || d < -9_223_372_036_854_775_808.0 {
+    if !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&d) {
         i64::MIN
     } else {
         d as i64

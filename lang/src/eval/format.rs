@@ -528,7 +528,7 @@ fn render_float_dec(
 ) -> String {
     let abs = n.abs();
     let whole = abs.floor();
-    let dot_size = usize::from(!(precision == 0 && !ensure_point));
+    let dot_size = usize::from(precision != 0 || ensure_point);
     let zp = zero_pad.saturating_sub(precision).saturating_sub(dot_size);
     let signed_whole = if n < 0.0 { -whole } else { whole };
     let mut text = render_int_signed(signed_whole, n < 0.0, zp, blank, sign);

@@ -50,6 +50,9 @@ pub struct ObjectData<'a> {
     pub(crate) asserts: Cell<AssertState>,
     has_asserts: bool,
     listing: Cell<Option<&'a [FieldInfo]>>,
+    /// `std.objectFieldsEx(self, hidden)` for `hidden` false and true, once
+    /// built (objects are immutable, so the arrays can be shared).
+    name_arrays: [Cell<Option<super::Array<'a>>>; 2],
 }
 
 /// Whether an object's assertions have been checked.
@@ -222,6 +225,7 @@ impl<'a> Object<'a> {
             asserts: Cell::new(AssertState::Unchecked),
             has_asserts,
             listing: Cell::new(None),
+            name_arrays: [Cell::new(None), Cell::new(None)],
         }))
     }
 
@@ -406,6 +410,17 @@ impl<'a> Object<'a> {
         listing
     }
 
+    /// The array of field names (hidden ones too if `hidden`) cached by
+    /// [`Object::set_name_array`].
+    pub fn name_array(&self, hidden: bool) -> Option<super::Array<'a>> {
+        self.0.name_arrays[usize::from(hidden)].get()
+    }
+
+    /// Caches the array of field names for [`Object::name_array`].
+    pub fn set_name_array(&self, hidden: bool, names: super::Array<'a>) {
+        self.0.name_arrays[usize::from(hidden)].set(Some(names));
+    }
+
     /// The visible fields, sorted by name.
     pub fn visible_fields(&self, bump: &'a Bump) -> impl Iterator<Item = Sym> + 'a {
         self.fields(bump)
@@ -483,6 +498,46 @@ mod tests {
         let names: Vec<&str> = forced.visible_fields(&bump).map(|s| s.as_str()).collect();
         assert_eq!(names, ["a"]);
         assert_eq!(forced.is_hidden(Sym::intern("zzz")), None);
+    }
+
+    #[test]
+    fn restriction_hides_only_the_removed_field() {
+        let bump = Bump::new();
+        let base = Object::from_fields(
+            &bump,
+            [
+                field("a", Visibility::Hidden),
+                field("b", Visibility::Inherit),
+                field("c", Visibility::Inherit),
+            ],
+        );
+        let removed = base.remove_key(&bump, Sym::intern("b"));
+        assert!(!removed.has_field(Sym::intern("b")));
+        assert_eq!(removed.is_hidden(Sym::intern("a")), Some(true));
+        assert_eq!(removed.is_hidden(Sym::intern("b")), None);
+        let names: Vec<&str> = removed
+            .fields(&bump)
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
+        assert_eq!(names, ["a", "c"]);
+        // A field added on top is found again, and decides visibility.
+        let extended = Object::extend(
+            &bump,
+            removed,
+            Object::from_fields(
+                &bump,
+                [
+                    field("b", Visibility::Inherit),
+                    field("a", Visibility::Visible),
+                ],
+            ),
+        );
+        assert!(extended.has_field(Sym::intern("b")));
+        assert_eq!(extended.is_hidden(Sym::intern("a")), Some(false));
+        // A lookup from inside the restricted layers is not restricted.
+        assert!(extended.find(Sym::intern("b"), 1).is_some());
+        assert!(extended.find(Sym::intern("b"), 2).is_none());
     }
 
     #[test]

@@ -320,6 +320,13 @@ impl<'a> Ctx<'a> {
             (Value::Str(x), Value::Str(y)) => Ok(self.text(x).cmp(self.text(y))),
             (Value::Arr(x), Value::Arr(y)) => {
                 for (left, right) in x.iter().zip(y.iter()) {
+                    // Numbers, the common element, without recursing.
+                    if let (Lazy::Val(Value::Num(a)), Lazy::Val(Value::Num(b))) = (left, right) {
+                        match a.partial_cmp(&b) {
+                            Some(Ordering::Equal) | None => continue,
+                            Some(ordering) => return Ok(ordering),
+                        }
+                    }
                     let left = self.force(left, span)?;
                     let right = self.force(right, span)?;
                     let ordering = self.compare(left, right, span)?;
