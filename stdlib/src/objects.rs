@@ -299,7 +299,10 @@ struct MergedField<'a> {
 
 impl<'a> Deferred<'a> for MergedField<'a> {
     fn compute(&self, ctx: &mut Ctx<'a>) -> Result<Value<'a>> {
-        merge(ctx, self.target, self.patch, self.span)
+        // The reference makes this call `tailstrict`: the target's field
+        // is read even when the patch replaces it.
+        let target = Lazy::Val(ctx.force(self.target, self.span)?);
+        merge(ctx, target, self.patch, self.span)
     }
 }
 
@@ -359,25 +362,25 @@ fn merge<'a>(
                 let target_value = match (order, target) {
                     (std::cmp::Ordering::Equal, Some(target)) => {
                         t += 1;
-                        ctx.defer(FieldValue {
+                        Some(ctx.defer(FieldValue {
                             obj: target,
                             name,
                             span,
-                        })
+                        }))
                     }
-                    _ => Lazy::Val(Value::Null),
+                    _ => None,
                 };
                 p += 1;
                 if matches!(patch_value, Value::Null) {
                     continue;
                 }
-                let value = match patch_value {
-                    Value::Obj(_) => ctx.defer(MergedField {
-                        target: target_value,
+                let value = match (patch_value, target_value) {
+                    (Value::Obj(_), _) | (_, Some(_)) => ctx.defer(MergedField {
+                        target: target_value.unwrap_or(Lazy::Val(Value::Null)),
                         patch: patch_value,
                         span,
                     }),
-                    other => Lazy::Val(other),
+                    (other, None) => Lazy::Val(other),
                 };
                 fields.push((name, value));
             }
