@@ -156,7 +156,7 @@ mod tests {
 
     #[test]
     fn orders_by_text() {
-        let mut names = vec![Sym::intern("b"), Sym::intern("a"), Sym::intern("c")];
+        let mut names = [Sym::intern("b"), Sym::intern("a"), Sym::intern("c")];
         names.sort();
         let texts: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
         assert_eq!(texts, ["a", "b", "c"]);
