@@ -155,8 +155,7 @@ fn object_keys_values_all<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Valu
 // ----- lookups ----------------------------------------------------------------
 
 /// `std.objectHasEx(o, f, hidden)` on checked arguments.
-fn has<'a>(ctx: &Ctx<'a>, obj: Object<'a>, name: Sym, hidden: bool) -> bool {
-    let _ = ctx;
+fn has(obj: Object<'_>, name: Sym, hidden: bool) -> bool {
     match obj.is_hidden(name) {
         Some(is_hidden) => hidden || !is_hidden,
         None => false,
@@ -187,13 +186,13 @@ fn has_args<'a>(
 /// `std.objectHas(o, f)`.
 fn object_has<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let (obj, name, hidden) = has_args(ctx, args, Value::Bool(false))?;
-    Ok(Value::Bool(has(ctx, obj, name, hidden)))
+    Ok(Value::Bool(has(obj, name, hidden)))
 }
 
 /// `std.objectHasAll(o, f)`.
 fn object_has_all<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let (obj, name, hidden) = has_args(ctx, args, Value::Bool(true))?;
-    Ok(Value::Bool(has(ctx, obj, name, hidden)))
+    Ok(Value::Bool(has(obj, name, hidden)))
 }
 
 /// `std.get(o, f, default=null, inc_hidden=true)`.
@@ -204,7 +203,7 @@ fn get<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
         Value::Bool(true)
     };
     let (obj, name, hidden) = has_args(ctx, args, inc_hidden)?;
-    if has(ctx, obj, name, hidden) {
+    if has(obj, name, hidden) {
         return ctx.get_field(obj, name, Site::At(args.site), None);
     }
     match args.get(2) {
