@@ -462,6 +462,12 @@ impl<'a> Ctx<'a> {
                 let lazy = native.fields[field].value;
                 self.force_from(lazy, Site::None)
             }
+            // `Object::find` never answers with a restriction layer.
+            Layer::Restrict(_) => Err(self.error_at(
+                "kcfg::internal",
+                Site::None,
+                "INTERNAL ERROR: a field read from a restriction layer",
+            )),
         }
     }
 

@@ -16,6 +16,7 @@ pub mod core;
 mod error;
 mod expr;
 pub mod format;
+mod native;
 pub mod object;
 pub mod ops;
 pub mod string;

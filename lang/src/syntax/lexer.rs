@@ -355,7 +355,7 @@ impl<'s> Lexer<'s> {
                     }
                 }
                 _ => {
-                    let message = if byte < 32 || byte >= 128 {
+                    let message = if !(32..128).contains(&byte) {
                         format!("Could not lex the character code {byte}")
                     } else {
                         format!("Could not lex the character '{}'", byte as char)

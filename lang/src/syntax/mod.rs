@@ -68,6 +68,8 @@ mod codes {
 ///     "STATIC ERROR: g.jsonnet:1:7: expected a comma before next array element."
 /// );
 /// ```
+// A parse fails once per file, so the size of its error does not matter.
+#[allow(clippy::result_large_err)]
 pub fn parse(file: &SourceFile) -> Result<SourceTree, Diagnostic> {
     let text: &str = &file.text;
     if u32::try_from(text.len()).is_err() {
