@@ -183,13 +183,23 @@ mod tests {
     #[test]
     fn static_error_text() {
         let map = SourceMap::new();
-        let file = map.add(SourceName::Virtual("f.jsonnet".into()), "local x = tmp2;\nx");
+        let file = map.add(
+            SourceName::Virtual("f.jsonnet".into()),
+            "local x = tmp2;\nx",
+        );
         let diag = Diagnostic::static_error(
             "kcfg::analyze::unknown_variable",
-            Span { file: file.id, start: 10, end: 14 },
+            Span {
+                file: file.id,
+                start: 10,
+                end: 14,
+            },
             "Unknown variable: tmp2",
         );
-        assert_eq!(diag.render_plain(&map, 0), "STATIC ERROR: f.jsonnet:1:11-15: Unknown variable: tmp2\n");
+        assert_eq!(
+            diag.render_plain(&map, 0),
+            "STATIC ERROR: f.jsonnet:1:11-15: Unknown variable: tmp2\n"
+        );
     }
 
     #[test]
@@ -198,9 +208,19 @@ mod tests {
         let file = map.add(SourceName::Virtual("<cmdline>".into()), "0123456789");
         let mut diag = Diagnostic::runtime_error("kcfg::eval::user_error", "whee");
         for i in 0..5 {
-            diag.trace.push(TraceFrame::At { span: Span { file: file.id, start: i, end: i + 1 }, name: String::new() });
+            diag.trace.push(TraceFrame::At {
+                span: Span {
+                    file: file.id,
+                    start: i,
+                    end: i + 1,
+                },
+                name: String::new(),
+            });
         }
         let text = diag.render_plain(&map, 3);
-        assert_eq!(text, "RUNTIME ERROR: whee\n\t<cmdline>:1:1\t\n\t...\n\t<cmdline>:1:4\t\n\t<cmdline>:1:5\t\n");
+        assert_eq!(
+            text,
+            "RUNTIME ERROR: whee\n\t<cmdline>:1:1\t\n\t...\n\t<cmdline>:1:4\t\n\t<cmdline>:1:5\t\n"
+        );
     }
 }

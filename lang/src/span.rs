@@ -31,12 +31,20 @@ pub struct Span {
 impl Span {
     /// A span from `start` to `end` in `file`.
     pub fn new(file: FileId, start: usize, end: usize) -> Span {
-        Span { file, start: start as u32, end: end as u32 }
+        Span {
+            file,
+            start: start as u32,
+            end: end as u32,
+        }
     }
 
     /// The smallest span that covers both `self` and `other` (same file).
     pub fn to(self, other: Span) -> Span {
-        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 
     /// The byte range as `usize`s.
@@ -90,7 +98,12 @@ impl SourceFile {
     fn new(id: FileId, name: SourceName, text: Arc<str>) -> SourceFile {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i as u32 + 1));
-        SourceFile { id, name, text, line_starts }
+        SourceFile {
+            id,
+            name,
+            text,
+            line_starts,
+        }
     }
 
     /// The line and column of a byte offset.
@@ -99,7 +112,10 @@ impl SourceFile {
             Ok(line) => line,
             Err(next) => next - 1,
         };
-        LineCol { line: line as u32 + 1, column: offset - self.line_starts[line] + 1 }
+        LineCol {
+            line: line as u32 + 1,
+            column: offset - self.line_starts[line] + 1,
+        }
     }
 
     /// The byte offset of a 0-based line and byte column, clamped to the text.
@@ -114,7 +130,10 @@ impl SourceFile {
     pub fn line_text(&self, line: u32) -> &str {
         let index = line as usize - 1;
         let start = self.line_starts[index] as usize;
-        let end = self.line_starts.get(index + 1).map_or(self.text.len(), |&end| end as usize);
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .map_or(self.text.len(), |&end| end as usize);
         self.text[start..end].trim_end_matches(['\n', '\r'])
     }
 
@@ -151,7 +170,10 @@ impl SourceMap {
 
     /// Adds a file and returns it.
     pub fn add(&self, name: SourceName, text: impl Into<Arc<str>>) -> Arc<SourceFile> {
-        let mut files = self.files.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut files = self
+            .files
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let id = FileId(files.len() as u32);
         let file = Arc::new(SourceFile::new(id, name, text.into()));
         files.push(file.clone());
@@ -163,7 +185,10 @@ impl SourceMap {
     /// # Panics
     /// If the id does not come from this map.
     pub fn get(&self, id: FileId) -> Arc<SourceFile> {
-        let files = self.files.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let files = self
+            .files
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         files[id.0 as usize].clone()
     }
 
@@ -188,7 +213,10 @@ pub fn format_location(file: &SourceFile, span: Span) -> String {
             format!("{name}:{}:{}-{}", begin.line, begin.column, end.column)
         }
     } else {
-        format!("{name}:({}:{})-({}:{})", begin.line, begin.column, end.line, end.column)
+        format!(
+            "{name}:({}:{})-({}:{})",
+            begin.line, begin.column, end.line, end.column
+        )
     }
 }
 
@@ -199,8 +227,17 @@ mod tests {
     #[test]
     fn locations_print_like_the_reference() {
         let map = SourceMap::new();
-        let file = map.add(SourceName::Virtual("<cmdline>".into()), "local x = 1; x\n[\n1]");
-        let at = |start, end| map.format_span(Span { file: file.id, start, end });
+        let file = map.add(
+            SourceName::Virtual("<cmdline>".into()),
+            "local x = 1; x\n[\n1]",
+        );
+        let at = |start, end| {
+            map.format_span(Span {
+                file: file.id,
+                start,
+                end,
+            })
+        };
         assert_eq!(at(13, 14), "<cmdline>:1:14");
         assert_eq!(at(0, 5), "<cmdline>:1:1-6");
         assert_eq!(at(15, 19), "<cmdline>:(2:1)-(3:3)");

@@ -64,12 +64,17 @@ fn intern_global(text: &str) -> Sym {
     let table = TABLE.get_or_init(|| Mutex::new(FxHashMap::default()));
     // A poisoned lock only means another thread panicked while holding it;
     // the map itself is always left consistent (one insert at a time).
-    let mut map = table.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut map = table
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(sym) = map.get(text) {
         return *sym;
     }
     let hash = FxBuildHasher.hash_one(text);
-    let data: &'static SymData = Box::leak(Box::new(SymData { hash, text: text.into() }));
+    let data: &'static SymData = Box::leak(Box::new(SymData {
+        hash,
+        text: text.into(),
+    }));
     let sym = Sym(data);
     map.insert(&data.text, sym);
     sym
@@ -143,13 +148,15 @@ mod tests {
     #[test]
     fn shared_across_threads() {
         let here = Sym::intern("metadata");
-        let there = std::thread::spawn(|| Sym::intern("metadata")).join().unwrap();
+        let there = std::thread::spawn(|| Sym::intern("metadata"))
+            .join()
+            .unwrap();
         assert_eq!(here, there);
     }
 
     #[test]
     fn orders_by_text() {
-        let mut names = vec![Sym::intern("b"), Sym::intern("a"), Sym::intern("c")];
+        let mut names = [Sym::intern("b"), Sym::intern("a"), Sym::intern("c")];
         names.sort();
         let texts: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
         assert_eq!(texts, ["a", "b", "c"]);
