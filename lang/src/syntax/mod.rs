@@ -1,1 +1,147 @@
-//! Parsing: source text to [`crate::ast::SourceTree`].
+//! Parsing: source text to [`crate::ast::SourceTree`], the first stage of the
+//! flow (`syntax` → `analyze` → `eval` → `manifest`).
+//!
+//! [`parse`] accepts exactly the files the Jsonnet reference implementation
+//! (google/jsonnet 0.22, C++) accepts, and for the others reports the error
+//! the reference reports, worded the same and at the same place, because the
+//! conformance suite compares the first line of every error. It works in
+//! three passes:
+//!
+//! 1. [`checker`] runs the reference's recursive descent over the tokens of
+//!    [`lexer`], with the reference's depth limit, and applies the parser's
+//!    semantic [`rules`] (duplicate locals, `+:` in a method, computed
+//!    imports, …). It reports the first lexing or syntax error, or returns
+//!    the file's comments. Its recursion is bounded (the reference stops at
+//!    depth 1000), so no input can overflow the stack here or later.
+//! 2. [`build`] parses the file with the pest grammar (`grammar.pest`) and
+//!    builds the tree, resolving string escapes and text blocks.
+//! 3. If a string has a bad escape, [`order`] picks the one the reference
+//!    reports (it resolves escapes after parsing, in its own order).
+//!
+//! The tree keeps every comment and every span (byte offsets). Spans follow
+//! the reference's locations, which error messages and stack traces print:
+//! from a node's first token to its last, except that `super.f` and
+//! `super[e]` span only `super` and a call stops at `)`, before
+//! `tailstrict`.
+
+mod build;
+mod checker;
+mod lexer;
+mod literal;
+mod order;
+mod rules;
+
+use crate::ast::SourceTree;
+use crate::diag::Diagnostic;
+use crate::span::{SourceFile, Span};
+
+/// A syntax error before it is tied to a file: a byte range, a code and the
+/// reference's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SyntaxError {
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+    pub(crate) code: &'static str,
+    pub(crate) message: String,
+}
+
+/// Diagnostic codes that belong to no single pass.
+mod codes {
+    pub(crate) const TOO_LARGE: &str = "kcfg::syntax::file_too_large";
+    pub(crate) const INTERNAL: &str = "kcfg::syntax::internal";
+}
+
+/// Parses one file. Returns the tree with all comments, or the first syntax error.
+///
+/// ```
+/// use kcfg_lang::span::{SourceMap, SourceName};
+///
+/// let sources = SourceMap::new();
+/// let file = sources.add(SourceName::Virtual("f.jsonnet".into()), "{ a: 1 } // one\n");
+/// let tree = kcfg_lang::syntax::parse(&file).unwrap();
+/// assert_eq!(tree.comments[0].text, " one");
+///
+/// let file = sources.add(SourceName::Virtual("g.jsonnet".into()), "[1, 2 3]");
+/// let error = kcfg_lang::syntax::parse(&file).unwrap_err();
+/// assert_eq!(
+///     error.first_line(&sources),
+///     "STATIC ERROR: g.jsonnet:1:7: expected a comma before next array element."
+/// );
+/// ```
+// The signature is the crate's contract with the analyzer and the language
+// server; a file has at most one syntax error, so the size of the error
+// type does not matter here.
+#[allow(clippy::result_large_err)]
+pub fn parse(file: &SourceFile) -> Result<SourceTree, Diagnostic> {
+    let text: &str = &file.text;
+    if u32::try_from(text.len()).is_err() {
+        let span = Span::new(file.id, 0, 0);
+        return Err(Diagnostic::static_error(
+            codes::TOO_LARGE,
+            span,
+            "file too large to parse (4 GiB or more)",
+        ));
+    }
+    let to_diagnostic = |err: SyntaxError| {
+        Diagnostic::static_error(err.code, point_or_range(file, &err), err.message)
+    };
+    let checked = match checker::check(text, file.id) {
+        Ok(checked) => checked,
+        Err(checker::Failure::Syntax(err)) => return Err(to_diagnostic(err)),
+        Err(checker::Failure::Lex(err)) => {
+            let err = SyntaxError {
+                start: err.offset,
+                end: err.offset,
+                code: err.code,
+                message: err.message,
+            };
+            return Err(to_diagnostic(err));
+        }
+    };
+    // Like the reference, read up to the first NUL byte only.
+    let source = &text[..text.find('\0').unwrap_or(text.len())];
+    // The checker bounded the nesting; give pest and the builder the stack
+    // that nesting needs, whatever thread this runs on.
+    let red_zone = 256 * 1024 + checked.max_depth as usize * STACK_PER_LEVEL;
+    let built = stacker::maybe_grow(red_zone, red_zone * 2, || build::build(source, file.id));
+    let built = match built {
+        Ok(built) => built,
+        Err(build::Internal(message)) => {
+            let span = Span::new(file.id, 0, 0);
+            return Err(Diagnostic::static_error(
+                codes::INTERNAL,
+                span,
+                format!("INTERNAL ERROR: the grammar rejected a file the checker accepted ({message}); please report it"),
+            ));
+        }
+    };
+    if !built.bad_strings.is_empty() {
+        if let Some(err) = order::first_error(&built.expr, built.bad_strings) {
+            return Err(to_diagnostic(err));
+        }
+    }
+    Ok(SourceTree {
+        expr: built.expr,
+        comments: checked.comments,
+    })
+}
+
+/// Native stack the pest parser and the tree builder use per level of the
+/// checker's depth, with room to spare (measured: about 1.5 KiB in release
+/// builds, more in debug builds).
+const STACK_PER_LEVEL: usize = 8 * 1024;
+
+/// The span of an error. A lexing error is at one position, which the
+/// reference prints as `L:C`; it becomes a one-byte span when the byte there
+/// is a one-byte character on the same line, and an empty span otherwise.
+fn point_or_range(file: &SourceFile, err: &SyntaxError) -> Span {
+    if err.end > err.start {
+        return Span::new(file.id, err.start as usize, err.end as usize);
+    }
+    let start = err.start as usize;
+    let end = match file.text.as_bytes().get(start) {
+        Some(&byte) if byte != b'\n' && byte.is_ascii() => start + 1,
+        _ => start,
+    };
+    Span::new(file.id, start, end)
+}
