@@ -30,6 +30,7 @@ mod lexer;
 mod literal;
 mod order;
 mod rules;
+mod tokens;
 
 use crate::ast::SourceTree;
 use crate::diag::Diagnostic;
@@ -98,12 +99,12 @@ pub fn parse(file: &SourceFile) -> Result<SourceTree, Diagnostic> {
             return Err(to_diagnostic(err));
         }
     };
-    // Like the reference, read up to the first NUL byte only.
-    let source = &text[..text.find('\0').unwrap_or(text.len())];
     // The checker bounded the nesting; give pest and the builder the stack
     // that nesting needs, whatever thread this runs on.
     let red_zone = 256 * 1024 + checked.max_depth as usize * STACK_PER_LEVEL;
-    let built = stacker::maybe_grow(red_zone, red_zone * 2, || build::build(source, file.id));
+    let built = stacker::maybe_grow(red_zone, red_zone * 2, || {
+        build::build(text, file.id, &checked.tokens)
+    });
     let built = match built {
         Ok(built) => built,
         Err(build::Internal(message)) => {
