@@ -7,7 +7,8 @@
 //! order of checks, the same messages and locations, and the same depth
 //! counter. It builds no tree; it only remembers, for each expression, what
 //! [`super::rules`] need (is it a variable? a string literal?) and the span
-//! the reference gives it.
+//! the reference gives it, and it records the tokens it consumes as the
+//! token string that pest parses next ([`super::tokens`]).
 //!
 //! Checking first has two purposes:
 //!
