@@ -136,6 +136,9 @@ pub struct Ctx<'a> {
     stack: Vec<StackEntry>,
     max_stack: usize,
     std_object: Option<Object<'a>>,
+    /// The first file evaluated: what `std.thisFile` reads when it is not
+    /// written literally (`local s = std; s.thisFile`).
+    main_file: Option<crate::span::FileId>,
     root_env: &'a Env<'a>,
     imports: FxHashMap<(FileId, &'a str), Lazy<'a>>,
     file_values: FxHashMap<std::path::PathBuf, Lazy<'a>>,
@@ -163,6 +166,7 @@ impl<'a> Ctx<'a> {
             stack: Vec::with_capacity(64),
             max_stack: config.max_stack.max(1),
             std_object: None,
+            main_file: None,
             root_env,
             imports: FxHashMap::default(),
             file_values: FxHashMap::default(),
@@ -433,7 +437,21 @@ impl<'a> Ctx<'a> {
             visibility: Visibility::Hidden,
             value: Lazy::Val(Value::Num(*value)),
         });
-        let obj = Object::from_fields(bump, builtins.chain(constants));
+        // `std.thisFile` written as such is resolved by the analyzer for the
+        // file it appears in; this field serves indirect reads.
+        let this_file = self
+            .main_file
+            .map(|file| self.program.sources().get(file).name.to_string())
+            .unwrap_or_default();
+        let this_file = NativeField {
+            name: Sym::intern("thisFile"),
+            visibility: Visibility::Hidden,
+            value: Lazy::Val(Value::Str(Str::copy(bump, &this_file))),
+        };
+        let obj = Object::from_fields(
+            bump,
+            builtins.chain(constants).chain(std::iter::once(this_file)),
+        );
         self.std_object = Some(obj);
         obj
     }
@@ -443,6 +461,7 @@ impl<'a> Ctx<'a> {
     /// Evaluates analyzed code as a whole file.
     pub fn eval_code(&mut self, code: Arc<ir::Code>) -> Result<Value<'a>> {
         let code: &'a ir::Code = self.arena.hold(code);
+        self.main_file.get_or_insert(code.file);
         let env = self.file_env(code);
         self.eval(env, &code.root)
     }

@@ -365,7 +365,7 @@ fn looks_numeric(text: &str) -> bool {
         return false;
     }
     match chars.next() {
-        None => digits > 0 || dots == 1 && digits > 0,
+        None => digits > 0,
         Some('e') => {
             if digits == 0 {
                 return false;
