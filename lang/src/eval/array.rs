@@ -51,6 +51,9 @@ pub enum ArrayData<'a> {
     Reverse(Array<'a>),
     /// Bytes as numbers (`importbin`, `std.base64DecodeBytes`).
     Bytes(&'a [u8]),
+    /// Numbers stored unboxed: array literals of number constants, which
+    /// need no thunk per element.
+    Nums(&'a [f64]),
 }
 
 /// Concatenation chains deeper than this are flattened.
@@ -81,6 +84,11 @@ impl<'a> Array<'a> {
         Array(bump.alloc(ArrayData::Range { start, len }))
     }
 
+    /// Numbers as an array, without a thunk per element.
+    pub fn nums(bump: &'a Bump, nums: &'a [f64]) -> Array<'a> {
+        Array(bump.alloc(ArrayData::Nums(nums)))
+    }
+
     /// Bytes as an array of numbers.
     pub fn bytes(bump: &'a Bump, bytes: &'a [u8]) -> Array<'a> {
         Array(bump.alloc(ArrayData::Bytes(bytes)))
@@ -95,6 +103,7 @@ impl<'a> Array<'a> {
             ArrayData::Slice { len, .. } => *len,
             ArrayData::Reverse(base) => base.len(),
             ArrayData::Bytes(bytes) => bytes.len(),
+            ArrayData::Nums(nums) => nums.len(),
         }
     }
 
@@ -149,6 +158,7 @@ impl<'a> Array<'a> {
                 ArrayData::Bytes(bytes) => {
                     return bytes.get(index).map(|b| Lazy::Val(Value::Num(*b as f64)))
                 }
+                ArrayData::Nums(nums) => return nums.get(index).map(|n| Lazy::Val(Value::Num(*n))),
             }
         }
     }
@@ -240,7 +250,7 @@ impl<'a> Array<'a> {
     /// work that could only matter for other elements.
     pub fn is_numeric_view(&self) -> bool {
         match self.0 {
-            ArrayData::Range { .. } | ArrayData::Bytes(_) => true,
+            ArrayData::Range { .. } | ArrayData::Bytes(_) | ArrayData::Nums(_) => true,
             ArrayData::Slice { base, .. } | ArrayData::Reverse(base) => base.is_numeric_view(),
             ArrayData::Concat { left, right, .. } => {
                 left.is_numeric_view() && right.is_numeric_view()
@@ -280,6 +290,7 @@ enum Run<'a> {
         left: usize,
     },
     Bytes(&'a [u8]),
+    Nums(&'a [f64]),
     One(Lazy<'a>),
 }
 
@@ -303,6 +314,10 @@ impl<'a> Array<'a> {
                 ArrayData::Bytes(bytes) => {
                     let end = bytes.len().min(index.saturating_add(limit));
                     return Run::Bytes(&bytes[index.min(end)..end]);
+                }
+                ArrayData::Nums(nums) => {
+                    let end = nums.len().min(index.saturating_add(limit));
+                    return Run::Nums(&nums[index.min(end)..end]);
                 }
                 ArrayData::Concat { left, right, .. } => {
                     let left_len = left.len();
@@ -379,6 +394,12 @@ impl<'a> Iterator for ArrayIter<'a> {
                     if let Some((first, rest)) = bytes.split_first() {
                         *bytes = rest;
                         return Some(Lazy::Val(Value::Num(f64::from(*first))));
+                    }
+                }
+                Run::Nums(nums) => {
+                    if let Some((first, rest)) = nums.split_first() {
+                        *nums = rest;
+                        return Some(Lazy::Val(Value::Num(*first)));
                     }
                 }
                 Run::One(lazy) => {

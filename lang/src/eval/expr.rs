@@ -49,6 +49,7 @@ impl<'a> Ctx<'a> {
                 I::Function(def) => Ok(self.closure(env, def)),
                 I::Apply(apply) => self.eval_apply(env, apply, expr.span),
                 I::Array(elems) => Ok(self.eval_array(env, elems)),
+                I::NumArray(nums) => Ok(Value::Arr(Array::nums(self.bump, nums))),
                 I::ArrayComp(comp) => self.eval_array_comp(env, comp, expr.span),
                 I::Object(def) => self.eval_object(env, def, expr.span),
                 I::ObjectComp(def) => self.eval_object_comp(env, def, expr.span),
