@@ -198,6 +198,11 @@ impl Analyzer {
                 }
             },
             A::Parens(inner) => return self.expr(inner),
+            A::Array { elems }
+                if elems.len() >= 4 && elems.iter().all(|e| number_constant(e).is_some()) =>
+            {
+                I::NumArray(elems.iter().filter_map(number_constant).collect())
+            }
             A::Array { elems } => I::Array(
                 elems
                     .iter()
@@ -623,5 +628,22 @@ impl Analyzer {
             outermost,
             field_span: field.value.span,
         }))
+    }
+}
+
+/// The value of a number literal, possibly negated or in parentheses.
+fn number_constant(expr: &ast::Expr) -> Option<f64> {
+    match &expr.kind {
+        A::Num(n) if n.is_finite() => Some(*n),
+        A::Parens(inner) => number_constant(inner),
+        A::Unary {
+            op: ast::UnaryOp::Neg,
+            expr,
+        } => number_constant(expr).map(|n| -n),
+        A::Unary {
+            op: ast::UnaryOp::Plus,
+            expr,
+        } => number_constant(expr),
+        _ => None,
     }
 }

@@ -92,6 +92,9 @@ pub enum ExprKind {
     Apply(Box<Apply>),
     /// An array literal.
     Array(Box<[Lazy]>),
+    /// An array literal whose elements are all number constants, stored
+    /// unboxed (large literal tables in data-heavy programs).
+    NumArray(Box<[f64]>),
     /// An array comprehension.
     ArrayComp(Box<ArrayComp>),
     /// An object literal.

@@ -107,13 +107,69 @@ pub fn normalize(path: &Path) -> PathBuf {
     out
 }
 
-/// The standard library: the builtin rows and constant fields of `std`.
+/// The standard library: the builtin rows and constant fields of `std`, and
+/// the native functions the embedding program offers through `std.native`.
 #[derive(Default, Clone)]
 pub struct Std {
     /// Builtin functions.
     pub builtins: Vec<&'static Builtin>,
     /// Number-valued fields such as `pi`.
     pub constants: Vec<(&'static str, f64)>,
+    /// Functions `std.native(name)` returns, by name.
+    pub natives: Vec<(String, NativeFunction)>,
+}
+
+impl Std {
+    /// Registers a native function: `std.native(name)` returns a function
+    /// with parameters `params` that calls `func` with its arguments as JSON,
+    /// in parameter order. An `Err(message)` from `func` is a runtime error
+    /// with that message. A later registration of the same name replaces
+    /// an earlier one.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use kcfg_lang::program::{NoImports, Program, Std};
+    ///
+    /// let mut std = Std::default();
+    /// std.add_native("add", &["a", "b"], |args| {
+    ///     match (args[0].as_f64(), args[1].as_f64()) {
+    ///         (Some(a), Some(b)) => Ok(serde_json::json!(a + b)),
+    ///         _ => Err("add expects numbers".to_string()),
+    ///     }
+    /// });
+    /// let program = Program::new(Arc::new(NoImports), std);
+    /// assert_eq!(program.std().natives[0].1.params, ["a", "b"]);
+    /// ```
+    pub fn add_native(
+        &mut self,
+        name: &str,
+        params: &[&str],
+        func: impl Fn(&[serde_json::Value]) -> Result<serde_json::Value, String> + Send + Sync + 'static,
+    ) {
+        let native = NativeFunction {
+            params: params.iter().map(|p| p.to_string()).collect(),
+            func: Arc::new(func),
+        };
+        self.natives.retain(|(existing, _)| existing != name);
+        self.natives.push((name.to_string(), native));
+    }
+}
+
+/// The Rust side of a native function (see [`Std::add_native`]).
+pub type NativeFn = dyn Fn(&[serde_json::Value]) -> Result<serde_json::Value, String> + Send + Sync;
+
+/// A function the embedding program offers through `std.native(name)`.
+///
+/// Arguments cross the boundary as JSON: numbers, strings, booleans and
+/// null as they are, arrays and objects manifested (visible fields only);
+/// a function argument is an error. The result is converted back the same
+/// way.
+#[derive(Clone)]
+pub struct NativeFunction {
+    /// Parameter names, for named arguments and arity errors.
+    pub params: Vec<String>,
+    /// The function.
+    pub func: Arc<NativeFn>,
 }
 
 /// A file read through the importer.

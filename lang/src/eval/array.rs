@@ -51,6 +51,9 @@ pub enum ArrayData<'a> {
     Reverse(Array<'a>),
     /// Bytes as numbers (`importbin`, `std.base64DecodeBytes`).
     Bytes(&'a [u8]),
+    /// Numbers stored unboxed: array literals of number constants, which
+    /// need no thunk per element.
+    Nums(&'a [f64]),
 }
 
 /// Concatenation chains deeper than this are flattened.
@@ -81,6 +84,11 @@ impl<'a> Array<'a> {
         Array(bump.alloc(ArrayData::Range { start, len }))
     }
 
+    /// Numbers as an array, without a thunk per element.
+    pub fn nums(bump: &'a Bump, nums: &'a [f64]) -> Array<'a> {
+        Array(bump.alloc(ArrayData::Nums(nums)))
+    }
+
     /// Bytes as an array of numbers.
     pub fn bytes(bump: &'a Bump, bytes: &'a [u8]) -> Array<'a> {
         Array(bump.alloc(ArrayData::Bytes(bytes)))
@@ -95,6 +103,7 @@ impl<'a> Array<'a> {
             ArrayData::Slice { len, .. } => *len,
             ArrayData::Reverse(base) => base.len(),
             ArrayData::Bytes(bytes) => bytes.len(),
+            ArrayData::Nums(nums) => nums.len(),
         }
     }
 
@@ -149,6 +158,7 @@ impl<'a> Array<'a> {
                 ArrayData::Bytes(bytes) => {
                     return bytes.get(index).map(|b| Lazy::Val(Value::Num(*b as f64)))
                 }
+                ArrayData::Nums(nums) => return nums.get(index).map(|n| Lazy::Val(Value::Num(*n))),
             }
         }
     }
@@ -159,6 +169,7 @@ impl<'a> Array<'a> {
             array: *self,
             index: 0,
             len: self.len(),
+            run: Run::Empty,
         }
     }
 
@@ -234,6 +245,20 @@ impl<'a> Array<'a> {
         }
     }
 
+    /// Whether every element is a number known without evaluating anything
+    /// (ranges and bytes, and views of them), so that builtins can skip
+    /// work that could only matter for other elements.
+    pub fn is_numeric_view(&self) -> bool {
+        match self.0 {
+            ArrayData::Range { .. } | ArrayData::Bytes(_) | ArrayData::Nums(_) => true,
+            ArrayData::Slice { base, .. } | ArrayData::Reverse(base) => base.is_numeric_view(),
+            ArrayData::Concat { left, right, .. } => {
+                left.is_numeric_view() && right.is_numeric_view()
+            }
+            ArrayData::Elems(_) => false,
+        }
+    }
+
     /// Whether two handles are the same array value.
     pub fn ptr_eq(self, other: Array<'a>) -> bool {
         std::ptr::eq(self.0, other.0)
@@ -241,10 +266,96 @@ impl<'a> Array<'a> {
 }
 
 /// Iterator over an array's elements.
+///
+/// Views are not walked from the root for every element: the iterator
+/// finds the run of consecutive elements the next index starts (a piece of
+/// an element slice, of a range or of bytes, through concatenations and
+/// step-1 slices) and yields from it until it ends.
 pub struct ArrayIter<'a> {
     array: Array<'a>,
     index: usize,
     len: usize,
+    run: Run<'a>,
+}
+
+/// Consecutive elements an [`ArrayIter`] yields without a lookup.
+#[derive(Clone, Copy)]
+enum Run<'a> {
+    Empty,
+    Elems(&'a [Lazy<'a>]),
+    /// Yielded from the end (a reversed element slice).
+    ElemsRev(&'a [Lazy<'a>]),
+    Range {
+        next: f64,
+        left: usize,
+    },
+    Bytes(&'a [u8]),
+    Nums(&'a [f64]),
+    One(Lazy<'a>),
+}
+
+impl<'a> Array<'a> {
+    /// The run of consecutive elements that starts at `index` (in bounds).
+    fn run_at(&self, mut index: usize) -> Run<'a> {
+        let mut array = *self;
+        let mut limit = usize::MAX;
+        loop {
+            match array.0 {
+                ArrayData::Elems(elems) => {
+                    let end = elems.len().min(index.saturating_add(limit));
+                    return Run::Elems(&elems[index.min(end)..end]);
+                }
+                ArrayData::Range { start, len } => {
+                    return Run::Range {
+                        next: start + index as f64,
+                        left: (len - index.min(*len)).min(limit),
+                    };
+                }
+                ArrayData::Bytes(bytes) => {
+                    let end = bytes.len().min(index.saturating_add(limit));
+                    return Run::Bytes(&bytes[index.min(end)..end]);
+                }
+                ArrayData::Nums(nums) => {
+                    let end = nums.len().min(index.saturating_add(limit));
+                    return Run::Nums(&nums[index.min(end)..end]);
+                }
+                ArrayData::Concat { left, right, .. } => {
+                    let left_len = left.len();
+                    if index < left_len {
+                        limit = limit.min(left_len - index);
+                        array = *left;
+                    } else {
+                        index -= left_len;
+                        array = *right;
+                    }
+                }
+                ArrayData::Slice {
+                    base,
+                    start,
+                    step: 1,
+                    len,
+                } => {
+                    limit = limit.min(len - index.min(*len));
+                    index += start;
+                    array = *base;
+                }
+                ArrayData::Reverse(base) => {
+                    if let ArrayData::Elems(elems) = base.0 {
+                        if index >= elems.len() {
+                            return Run::Empty;
+                        }
+                        let last = elems.len() - 1 - index;
+                        let count = (last + 1).min(limit);
+                        return Run::ElemsRev(&elems[last + 1 - count..=last]);
+                    }
+                    return array.get(index).map_or(Run::Empty, Run::One);
+                }
+                ArrayData::Slice { .. } => {
+                    return array.get(index).map_or(Run::Empty, Run::One);
+                }
+            }
+        }
+    }
 }
 
 impl<'a> Iterator for ArrayIter<'a> {
@@ -255,12 +366,56 @@ impl<'a> Iterator for ArrayIter<'a> {
         if self.index >= self.len {
             return None;
         }
-        let item = match self.array.0 {
-            ArrayData::Elems(elems) => elems[self.index],
-            _ => self.array.get(self.index)?,
-        };
         self.index += 1;
-        Some(item)
+        let mut looked_up = false;
+        loop {
+            match &mut self.run {
+                Run::Elems(elems) => {
+                    if let Some((first, rest)) = elems.split_first() {
+                        *elems = rest;
+                        return Some(*first);
+                    }
+                }
+                Run::Range { next, left } => {
+                    if *left > 0 {
+                        let value = *next;
+                        *next += 1.0;
+                        *left -= 1;
+                        return Some(Lazy::Val(Value::Num(value)));
+                    }
+                }
+                Run::ElemsRev(elems) => {
+                    if let Some((last, rest)) = elems.split_last() {
+                        *elems = rest;
+                        return Some(*last);
+                    }
+                }
+                Run::Bytes(bytes) => {
+                    if let Some((first, rest)) = bytes.split_first() {
+                        *bytes = rest;
+                        return Some(Lazy::Val(Value::Num(f64::from(*first))));
+                    }
+                }
+                Run::Nums(nums) => {
+                    if let Some((first, rest)) = nums.split_first() {
+                        *nums = rest;
+                        return Some(Lazy::Val(Value::Num(*first)));
+                    }
+                }
+                Run::One(lazy) => {
+                    let lazy = *lazy;
+                    self.run = Run::Empty;
+                    return Some(lazy);
+                }
+                Run::Empty => {}
+            }
+            if looked_up {
+                // Only if the array's length and its runs disagree.
+                return None;
+            }
+            self.run = self.array.run_at(self.index - 1);
+            looked_up = true;
+        }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -295,6 +450,38 @@ mod tests {
         let sliced = Array::slice(&bump, joined, 38, 42, 2);
         assert_eq!(nums(sliced), [39.0, 100.0]);
         assert_eq!(nums(Array::reverse(&bump, sliced)), [100.0, 39.0]);
+    }
+
+    #[test]
+    fn iteration_through_views_matches_indexing() {
+        let bump = Bump::new();
+        let elems: Vec<Lazy> = (0..50).map(|i| Lazy::Val(Value::Num(i as f64))).collect();
+        let elems = Array::new(&bump, bump.alloc_slice_copy(&elems));
+        let bytes = Array::bytes(&bump, &[7, 8, 9]);
+        let range = Array::range(&bump, 100.0, 30);
+        let mut arrays = vec![
+            elems,
+            bytes,
+            range,
+            Array::concat(&bump, elems, range),
+            Array::concat(&bump, Array::concat(&bump, range, bytes), elems),
+            Array::slice(&bump, elems, 3, 40, 1),
+            Array::slice(&bump, elems, 3, 40, 3),
+            Array::reverse(&bump, elems),
+            Array::reverse(&bump, Array::concat(&bump, elems, range)),
+        ];
+        arrays.push(Array::slice(&bump, arrays[3], 45, 70, 1));
+        arrays.push(Array::reverse(&bump, arrays[5]));
+        for array in arrays {
+            let by_index: Vec<f64> = (0..array.len())
+                .map(|i| match array.get(i) {
+                    Some(Lazy::Val(Value::Num(n))) => n,
+                    _ => f64::NAN,
+                })
+                .collect();
+            assert_eq!(nums(array), by_index);
+            assert_eq!(array.iter().len(), array.len());
+        }
     }
 
     #[test]

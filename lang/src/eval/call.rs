@@ -157,7 +157,70 @@ impl<'a> Ctx<'a> {
                 self.guard(site, name, |ctx| ctx.eval_body(def, frame))
             }
             FunctionData::Builtin(builtin) => self.call_builtin(builtin, source, site),
+            FunctionData::Native { native, .. } => self.call_native_from(native, source, site),
         }
+    }
+
+    /// Calls a native function: matches arguments to its parameters and
+    /// evaluates them all.
+    fn call_native_from(
+        &mut self,
+        native: &'a crate::program::NativeFunction,
+        source: ArgSource<'a, '_>,
+        site: Site,
+    ) -> Result<Value<'a>> {
+        let params = &native.params;
+        if source.positional_count() > params.len() {
+            return Err(self.error_at(
+                "kcfg::eval::too_many_args",
+                site,
+                format!("too many args, function has {} parameter(s)", params.len()),
+            ));
+        }
+        let span = site_span(site);
+        let mut values: Vec<Option<Lazy<'a>>> = vec![None; params.len()];
+        let mut named_lazy: Vec<(Sym, Lazy<'a>)> = Vec::new();
+        match source {
+            ArgSource::Exprs { env, apply, .. } => {
+                for (index, arg) in apply.positional.iter().enumerate() {
+                    values[index] = Some(Lazy::Val(self.eval(env, &arg.expr)?));
+                }
+                for (name, arg) in apply.named.iter() {
+                    named_lazy.push((*name, Lazy::Val(self.eval(env, &arg.expr)?)));
+                }
+            }
+            ArgSource::Values { positional, named } => {
+                for (index, lazy) in positional.iter().enumerate() {
+                    values[index] = Some(*lazy);
+                }
+                named_lazy.extend_from_slice(named);
+            }
+        }
+        for (name, lazy) in named_lazy {
+            let index = self.param_index(params.iter().map(|p| Sym::intern(p)), name, site)?;
+            if values[index].is_some() {
+                return Err(self.error_at(
+                    "kcfg::eval::duplicate_argument",
+                    site,
+                    format!("binding parameter a second time: {name}"),
+                ));
+            }
+            values[index] = Some(lazy);
+        }
+        let mut args = Vec::with_capacity(params.len());
+        for (param, value) in params.iter().zip(values) {
+            match value {
+                Some(lazy) => args.push(self.force(lazy, span)?),
+                None => {
+                    return Err(self.error_at(
+                        "kcfg::eval::missing_argument",
+                        site,
+                        format!("function parameter {param} not bound in call."),
+                    ));
+                }
+            }
+        }
+        self.call_native(native, &args, site)
     }
 
     /// Builds the call frame of a closure.
@@ -328,6 +391,9 @@ impl<'a> Ctx<'a> {
                             }
                             FunctionData::Builtin(builtin) => {
                                 return self.call_builtin(builtin, source, site)
+                            }
+                            FunctionData::Native { native, .. } => {
+                                return self.call_native_from(native, source, site)
                             }
                         }
                     }

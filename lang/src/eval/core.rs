@@ -8,7 +8,7 @@
 
 use super::builtin::{Args, Builtin};
 use super::value::{Lazy, Value};
-use super::{Array, Ctx, Result};
+use super::{Array, Ctx, Object, Result};
 use crate::span::Span;
 use crate::sym::Sym;
 
@@ -22,12 +22,12 @@ pub static CORE: &[Builtin] = &[
     Builtin::strict("format", &["str", "vals"], builtin_format),
     Builtin::strict(
         "objectHasEx",
-        &["obj", "fname", "hidden"],
+        &["obj", "f", "inc_hidden"],
         builtin_object_has_ex,
     ),
     Builtin::strict(
         "objectFieldsEx",
-        &["obj", "hidden"],
+        &["obj", "inc_hidden"],
         builtin_object_fields_ex,
     ),
     Builtin::strict(
@@ -52,7 +52,7 @@ pub fn length<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, span: Span) -> Result<usi
         Value::Str(s) => Ok(s.char_len(ctx.bump)),
         Value::Arr(a) => Ok(a.len()),
         Value::Obj(o) => Ok(o.visible_fields(ctx.bump).count()),
-        Value::Func(f) => Ok(f.params().len()),
+        Value::Func(f) => Ok(f.param_count()),
         other => Err(ctx.error(
             span,
             format!(
@@ -74,19 +74,19 @@ fn builtin_equals<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
 
 fn builtin_primitive_equals<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let (a, b) = (args.value(0), args.value(1));
-    match (a, b) {
-        (Value::Arr(_), _) | (_, Value::Arr(_)) | (Value::Obj(_), _) | (_, Value::Obj(_)) => {
-            Err(ctx.error(
-                args.site,
-                format!(
-                    "primitiveEquals operates on primitive types, got {}",
-                    a.type_name()
-                ),
-            ))
-        }
-        (Value::Func(_), _) | (_, Value::Func(_)) => {
-            Err(ctx.error(args.site, "cannot test equality of functions"))
-        }
+    // Values of different types are unequal before anything is checked.
+    if a.type_name() != b.type_name() {
+        return Ok(Value::Bool(false));
+    }
+    match a {
+        Value::Arr(_) | Value::Obj(_) => Err(ctx.error(
+            args.site,
+            format!(
+                "primitiveEquals operates on primitive types, got {}",
+                a.type_name()
+            ),
+        )),
+        Value::Func(_) => Err(ctx.error(args.site, "cannot test equality of functions")),
         _ => ctx.equals(a, b, args.site).map(Value::Bool),
     }
 }
@@ -102,32 +102,48 @@ fn builtin_mod<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
 
 fn builtin_format<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let Value::Str(format) = args.value(0) else {
-        return Err(ctx.error(
-            args.site,
-            format!(
-                "format expected string as first parameter, got {}",
+        // The reference's `std.format` starts by taking the length of its
+        // first argument.
+        let message = match args.value(0) {
+            Value::Null | Value::Bool(_) | Value::Num(_) => format!(
+                "length operates on strings, objects, and arrays, got {}",
                 args.value(0).type_name()
             ),
-        ));
+            other => format!(
+                "format expected string as first parameter, got {}",
+                other.type_name()
+            ),
+        };
+        return Err(ctx.error(args.site, message));
     };
     let format = ctx.text(format);
     let text = ctx.format(format, args.value(1), args.site)?;
     Ok(ctx.str(&text))
 }
 
+/// The reference's message for a builtin called with arguments of the wrong
+/// types: `Builtin function objectHasEx expected (object, string, boolean)
+/// but got (number, string, boolean)`.
+fn type_error<'a>(ctx: &Ctx<'a>, args: &Args<'a>, expected: &[&str]) -> super::Error {
+    let got: Vec<&str> = (0..expected.len())
+        .map(|i| args.value(i).type_name())
+        .collect();
+    ctx.error(
+        args.site,
+        format!(
+            "Builtin function {} expected ({}) but got ({})",
+            args.builtin,
+            expected.join(", "),
+            got.join(", ")
+        ),
+    )
+}
+
 fn builtin_object_has_ex<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let (Value::Obj(obj), Value::Str(name), Value::Bool(hidden)) =
         (args.value(0), args.value(1), args.value(2))
     else {
-        return Err(ctx.error(
-            args.site,
-            format!(
-                "objectHasEx expected (object, string, boolean), got ({}, {}, {})",
-                args.value(0).type_name(),
-                args.value(1).type_name(),
-                args.value(2).type_name()
-            ),
-        ));
+        return Err(type_error(ctx, args, &["object", "string", "boolean"]));
     };
     let name = Sym::intern(ctx.text(name));
     Ok(Value::Bool(match obj.is_hidden(name) {
@@ -138,23 +154,33 @@ fn builtin_object_has_ex<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value
 
 fn builtin_object_fields_ex<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let (Value::Obj(obj), Value::Bool(hidden)) = (args.value(0), args.value(1)) else {
-        return Err(ctx.error(
-            args.site,
-            format!(
-                "objectFieldsEx expected (object, boolean), got ({}, {})",
-                args.value(0).type_name(),
-                args.value(1).type_name()
-            ),
-        ));
+        return Err(type_error(ctx, args, &["object", "boolean"]));
     };
+    Ok(Value::Arr(object_fields(ctx, obj, hidden)))
+}
+
+/// The names of an object's fields, sorted, as strings (`std.objectFields`
+/// and friends); hidden ones too if `hidden`.
+pub fn object_fields<'a>(ctx: &Ctx<'a>, obj: Object<'a>, hidden: bool) -> Array<'a> {
+    if let Some(names) = obj.name_array(hidden) {
+        return names;
+    }
     let bump = ctx.bump;
-    let names: Vec<Value<'a>> = obj
-        .fields(bump)
+    let fields = obj.fields(bump);
+    let count = if hidden {
+        fields.len()
+    } else {
+        fields.iter().filter(|f| !f.hidden).count()
+    };
+    let mut names = fields
         .iter()
         .filter(|f| hidden || !f.hidden)
-        .map(|f| Value::Str(super::Str::new(bump, f.name.as_str())))
-        .collect();
-    Ok(ctx.array(names))
+        .map(|f| Lazy::Val(Value::Str(super::Str::new(bump, f.name.as_str()))));
+    let names =
+        bump.alloc_slice_fill_with(count, |_| names.next().unwrap_or(Lazy::Val(Value::Null)));
+    let names = Array::new(bump, names);
+    obj.set_name_array(hidden, names);
+    names
 }
 
 fn builtin_slice<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
@@ -182,62 +208,47 @@ impl<'a> super::value::Deferred<'a> for MakeArrayElement<'a> {
     }
 }
 
+/// `long(d)` in C++ on x86-64: truncation toward zero, and the minimum
+/// value for anything out of range (the reference converts sizes and bounds
+/// this way, so `std.makeArray(1e30, f)` reports a negative size).
+pub fn to_long(d: f64) -> i64 {
+    if !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&d) {
+        i64::MIN
+    } else {
+        d as i64
+    }
+}
+
 fn builtin_make_array<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
-    let size = match args.value(0) {
-        Value::Num(n) => n,
-        other => {
-            return Err(ctx.error(
-                args.site,
-                format!(
-                    "makeArray requires size to be number, got {}",
-                    other.type_name()
-                ),
-            ));
-        }
+    let (Value::Num(size), Value::Func(func)) = (args.value(0), args.value(1)) else {
+        return Err(type_error(ctx, args, &["number", "function"]));
     };
-    let Value::Func(func) = args.value(1) else {
+    // Like the reference, a fractional size is truncated.
+    let size = to_long(size);
+    if size < 0 {
         return Err(ctx.error(
             args.site,
-            format!(
-                "makeArray requires func to be function, got {}",
-                args.value(1).type_name()
-            ),
-        ));
-    };
-    if size < 0.0 {
-        return Err(ctx.error(
-            args.site,
-            format!(
-                "makeArray requires size >= 0, got {}",
-                super::expr::format_g(size)
-            ),
+            format!("makeArray requires size >= 0, got {size}"),
         ));
     }
-    if size.fract() != 0.0 {
+    let param_count = func.param_count();
+    if param_count != 1 {
         return Err(ctx.error(
             args.site,
-            format!(
-                "makeArray requires size to be an integer, got {}",
-                super::expr::format_g(size)
-            ),
+            format!("makeArray function must take 1 param, got: {param_count}"),
         ));
     }
     let size = size as usize;
     let span = args.site;
-    let mut elems = Vec::with_capacity(size);
-    for index in 0..size {
-        elems.push(ctx.defer(MakeArrayElement { func, index, span }));
-    }
-    let elems = ctx.bump.alloc_slice_copy(&elems);
+    let elems = ctx.bump.alloc_slice_fill_with(size, |index| {
+        ctx.defer(MakeArrayElement { func, index, span })
+    });
     Ok(Value::Arr(Array::new(ctx.bump, elems)))
 }
 
 fn builtin_ext_var<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let Value::Str(name) = args.value(0) else {
-        return Err(ctx.error(
-            args.site,
-            format!("extVar expected string, got {}", args.value(0).type_name()),
-        ));
+        return Err(type_error(ctx, args, &["string"]));
     };
     let name = ctx.text(name);
     ctx.ext_var(name, args.site)

@@ -49,6 +49,7 @@ impl<'a> Ctx<'a> {
                 I::Function(def) => Ok(self.closure(env, def)),
                 I::Apply(apply) => self.eval_apply(env, apply, expr.span),
                 I::Array(elems) => Ok(self.eval_array(env, elems)),
+                I::NumArray(nums) => Ok(Value::Arr(Array::nums(self.bump, nums))),
                 I::ArrayComp(comp) => self.eval_array_comp(env, comp, expr.span),
                 I::Object(def) => self.eval_object(env, def, expr.span),
                 I::ObjectComp(def) => self.eval_object_comp(env, def, expr.span),
@@ -262,9 +263,10 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// `value[index]`.
+    /// `value[index]`, with the reference's messages for a wrong index or
+    /// a value that cannot be indexed.
     #[inline(never)]
-    pub(crate) fn index(
+    pub fn index(
         &mut self,
         value: Value<'a>,
         index: Value<'a>,
@@ -461,6 +463,12 @@ impl<'a> Ctx<'a> {
                 let lazy = native.fields[field].value;
                 self.force_from(lazy, Site::None)
             }
+            // `Object::find` never answers with a restriction layer.
+            Layer::Restrict(_) => Err(self.error_at(
+                "kcfg::internal",
+                Site::None,
+                "INTERNAL ERROR: a field read from a restriction layer",
+            )),
         }
     }
 

@@ -2,109 +2,127 @@
 //! formatting with the reference's rendering rules (conversions
 //! `d i o x X e E f F g G c s r %`, flags `#0- +`, field width, precision,
 //! `*`, and `%(key)s` mapping keys).
+//!
+//! The reference (C++ jsonnet 0.22) writes `std.format` in Jsonnet, with
+//! its own arithmetic rather than C's `printf`, and its results differ from
+//! C's in ways programs can see: `"%e" % 1000` is `10.000000e+02` (the
+//! exponent is `floor(log(x) / log(10))`, which is 2 for 1000), `"%.0f" %
+//! 0.5` is `1` (round half up), `"%d" % -0.5` is `0`, `"%x" % -0.5` is
+//! `-1` (hex floors first), `"%f" % 1e21` shows the binary noise of
+//! `1e27 % 1e6`, a width of 2.5 pads to 3. So this module follows that
+//! definition step by step in `f64`, with the same library functions
+//! (`floor`, `fmod`, `pow`, `log`), and reports `overflow` where its
+//! arithmetic would.
+//!
+//! Evaluation is as lazy as the reference's: a value is only forced when
+//! its directive renders it, so `"%s" % [1, error "x"]` reports the extra
+//! value, not the error.
 
-use super::value::Value;
-use super::{Ctx, Result};
+use super::value::{Lazy, Value};
+use super::{Ctx, Result, Site};
 use crate::span::Span;
 use crate::sym::Sym;
 
+/// A field width or precision as written: digits, or `*`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Spec {
+    Fixed(f64),
+    Star,
+}
+
 /// One `%` directive.
 #[derive(Debug, Clone, PartialEq)]
-struct Code {
-    key: Option<String>,
+struct Code<'f> {
+    key: Option<&'f str>,
     alt: bool,
     zero: bool,
     left: bool,
     blank: bool,
-    sign: bool,
-    width: Width,
-    precision: Option<Width>,
+    plus: bool,
+    width: Spec,
+    precision: Option<Spec>,
     kind: char,
     caps: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Width {
-    Fixed(usize),
-    Star,
-}
-
 #[derive(Debug, Clone, PartialEq)]
-enum Piece {
-    Text(String),
-    Code(Code),
+enum Piece<'f> {
+    Text(&'f str),
+    Code(Code<'f>),
 }
 
-fn parse(format: &str) -> std::result::Result<Vec<Piece>, String> {
-    let chars: Vec<char> = format.chars().collect();
+const TRUNCATED: &str = "Truncated format code.";
+
+/// Parses a format string. The reference parses the whole string before
+/// formatting anything, so its parse errors come first.
+fn parse(format: &str) -> std::result::Result<Vec<Piece<'_>>, String> {
     let mut pieces = Vec::new();
-    let mut text = String::new();
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i] != '%' {
-            text.push(chars[i]);
-            i += 1;
+    let mut chars = format.char_indices().peekable();
+    let mut text_start = 0;
+    let next = |chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>| {
+        chars
+            .next()
+            .map(|(_, c)| c)
+            .ok_or_else(|| TRUNCATED.to_string())
+    };
+    while let Some((at, c)) = chars.next() {
+        if c != '%' {
             continue;
         }
-        i += 1;
-        if i >= chars.len() {
-            return Err("Truncated format code.".into());
+        if text_start < at {
+            pieces.push(Piece::Text(&format[text_start..at]));
         }
+        let mut c = next(&mut chars)?;
         let mut key = None;
-        if chars[i] == '(' {
-            let start = i + 1;
-            let mut j = start;
-            while j < chars.len() && chars[j] != ')' {
-                j += 1;
+        if c == '(' {
+            let start = chars.peek().map_or(format.len(), |(i, _)| *i);
+            loop {
+                match chars.next() {
+                    Some((end, ')')) => {
+                        key = Some(&format[start..end]);
+                        break;
+                    }
+                    Some(_) => {}
+                    None => return Err(TRUNCATED.into()),
+                }
             }
-            if j >= chars.len() {
-                return Err("Truncated format code.".into());
-            }
-            key = Some(chars[start..j].iter().collect());
-            i = j + 1;
+            c = next(&mut chars)?;
         }
-        let (mut alt, mut zero, mut left, mut blank, mut sign) =
+        let (mut alt, mut zero, mut left, mut blank, mut plus) =
             (false, false, false, false, false);
-        while i < chars.len() {
-            match chars[i] {
+        loop {
+            match c {
                 '#' => alt = true,
                 '0' => zero = true,
                 '-' => left = true,
                 ' ' => blank = true,
-                '+' => sign = true,
+                '+' => plus = true,
                 _ => break,
             }
-            i += 1;
+            c = next(&mut chars)?;
         }
-        let parse_number = |i: &mut usize| -> Width {
-            if *i < chars.len() && chars[*i] == '*' {
-                *i += 1;
-                return Width::Star;
+        let spec = |c: &mut char, chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>| {
+            if *c == '*' {
+                *c = next(chars)?;
+                return Ok::<Spec, String>(Spec::Star);
             }
-            let mut n = 0usize;
-            while *i < chars.len() && chars[*i].is_ascii_digit() {
-                n = n
-                    .saturating_mul(10)
-                    .saturating_add(chars[*i] as usize - '0' as usize);
-                *i += 1;
+            let mut n = 0.0;
+            while let Some(digit) = c.to_digit(10) {
+                n = n * 10.0 + digit as f64;
+                *c = next(chars)?;
             }
-            Width::Fixed(n)
+            Ok(Spec::Fixed(n))
         };
-        let width = parse_number(&mut i);
-        let precision = if i < chars.len() && chars[i] == '.' {
-            i += 1;
-            Some(parse_number(&mut i))
+        let width = spec(&mut c, &mut chars)?;
+        let precision = if c == '.' {
+            c = next(&mut chars)?;
+            Some(spec(&mut c, &mut chars)?)
         } else {
             None
         };
-        while i < chars.len() && matches!(chars[i], 'h' | 'l' | 'L') {
-            i += 1;
+        if matches!(c, 'h' | 'l' | 'L') {
+            c = next(&mut chars)?;
         }
-        if i >= chars.len() {
-            return Err("Truncated format code.".into());
-        }
-        let c = chars[i];
-        i += 1;
         let (kind, caps) = match c {
             'd' | 'i' | 'u' => ('d', false),
             'o' => ('o', false),
@@ -117,26 +135,70 @@ fn parse(format: &str) -> std::result::Result<Vec<Piece>, String> {
             'g' => ('g', false),
             'G' => ('g', true),
             'c' => ('c', false),
-            's' | 'r' => ('s', false),
+            's' => ('s', false),
             '%' => ('%', false),
             other => return Err(format!("Unrecognised conversion type: {other}")),
         };
-        pieces.push(Piece::Text(std::mem::take(&mut text)));
         pieces.push(Piece::Code(Code {
             key,
             alt,
             zero,
             left,
             blank,
-            sign,
+            plus,
             width,
             precision,
             kind,
             caps,
         }));
+        text_start = chars.peek().map_or(format.len(), |(i, _)| *i);
     }
-    pieces.push(Piece::Text(text));
+    if text_start < format.len() {
+        pieces.push(Piece::Text(&format[text_start..]));
+    }
     Ok(pieces)
+}
+
+/// Where a width or precision comes from, read only when it is used.
+#[derive(Clone, Copy)]
+enum Arg<'a> {
+    /// Written in the format string (or absent: `None` precision).
+    Fixed(Option<f64>),
+    /// A `*` argument.
+    Value(Lazy<'a>),
+    /// A `*` argument beyond the values: the reference's message.
+    Missing(usize, usize),
+    /// A `*` with an object of values.
+    ObjectStar(&'static str),
+}
+
+/// What goes wrong while rendering, before it becomes an [`super::Error`].
+enum Failure {
+    Message(String),
+    Eval(super::Error),
+}
+
+impl From<super::Error> for Failure {
+    fn from(err: super::Error) -> Failure {
+        Failure::Eval(err)
+    }
+}
+
+type Rendered<T> = std::result::Result<T, Failure>;
+
+fn fail<T>(message: impl Into<String>) -> Rendered<T> {
+    Err(Failure::Message(message.into()))
+}
+
+/// A result of the reference's arithmetic, which fails on infinities.
+fn checked(n: f64) -> Rendered<f64> {
+    if n.is_finite() {
+        Ok(n)
+    } else if n.is_nan() {
+        fail("not a number")
+    } else {
+        fail("overflow")
+    }
 }
 
 impl<'a> Ctx<'a> {
@@ -144,310 +206,338 @@ impl<'a> Ctx<'a> {
     pub fn format(&mut self, format: &str, values: Value<'a>, span: Span) -> Result<String> {
         let pieces = parse(format).map_err(|message| self.error(span, message))?;
         let mut out = String::with_capacity(format.len() + 16);
-        match values {
-            Value::Obj(obj) => {
-                for piece in &pieces {
-                    let code = match piece {
-                        Piece::Text(text) => {
-                            out.push_str(text);
-                            continue;
-                        }
-                        Piece::Code(code) => code,
-                    };
-                    let Some(key) = &code.key else {
-                        return Err(self.error(span, "Mapping keys required."));
-                    };
-                    let width = match code.width {
-                        Width::Fixed(n) => n,
-                        Width::Star => {
-                            return Err(self.error(span, "Cannot use * field width with object."))
-                        }
-                    };
-                    let precision = match code.precision {
-                        Some(Width::Fixed(n)) => Some(n),
-                        Some(Width::Star) => {
-                            return Err(self.error(span, "Cannot use * precision with object."))
-                        }
-                        None => None,
-                    };
-                    let text = if code.kind == '%' {
-                        "%".to_string()
-                    } else {
-                        let name = Sym::intern(key);
-                        if !obj.has_field(name) {
-                            return Err(self.error(span, format!("No such field: {key}")));
-                        }
-                        let value = self.get_field(obj, name, super::Site::At(span), None)?;
-                        self.format_code(value, code, width, precision, key, span)?
-                    };
-                    pad(&mut out, &text, width, code.left);
-                }
-            }
-            other => {
-                let values: Vec<Value<'a>> = match other {
-                    Value::Arr(arr) => self.force_all(arr, span)?,
-                    single => vec![single],
-                };
-                let mut next = 0usize;
-                for piece in &pieces {
-                    let code = match piece {
-                        Piece::Text(text) => {
-                            out.push_str(text);
-                            continue;
-                        }
-                        Piece::Code(code) => code,
-                    };
-                    let take = |ctx: &mut Self, next: &mut usize| -> Result<Value<'a>> {
-                        match values.get(*next) {
-                            Some(value) => {
-                                *next += 1;
-                                Ok(*value)
-                            }
-                            None => Err(ctx.error(
-                                span,
-                                format!(
-                                    "Not enough values to format: {}, expected more than {}",
-                                    values.len(),
-                                    *next
-                                ),
-                            )),
-                        }
-                    };
-                    let width = match code.width {
-                        Width::Fixed(n) => n,
-                        Width::Star => match take(self, &mut next)? {
-                            Value::Num(n) => n.max(0.0) as usize,
-                            other => {
-                                return Err(self.error(
-                                    span,
-                                    format!(
-                                        "Field width must be a number, got {}",
-                                        other.type_name()
-                                    ),
-                                ));
-                            }
-                        },
-                    };
-                    let precision = match code.precision {
-                        Some(Width::Fixed(n)) => Some(n),
-                        Some(Width::Star) => match take(self, &mut next)? {
-                            Value::Num(n) => Some(n.max(0.0) as usize),
-                            other => {
-                                return Err(self.error(
-                                    span,
-                                    format!(
-                                        "Precision must be a number, got {}",
-                                        other.type_name()
-                                    ),
-                                ));
-                            }
-                        },
-                        None => None,
-                    };
-                    let text = if code.kind == '%' {
-                        "%".to_string()
-                    } else {
-                        let index = next;
-                        let value = take(self, &mut next)?;
-                        self.format_code(value, code, width, precision, &index.to_string(), span)?
-                    };
-                    pad(&mut out, &text, width, code.left);
-                }
-                if next < values.len() {
-                    return Err(self.error(
-                        span,
-                        format!(
-                            "Too many values to format: {}, expected {}",
-                            values.len(),
-                            next
-                        ),
-                    ));
-                }
-            }
+        match self.format_pieces(&pieces, values, span, &mut out) {
+            Ok(()) => Ok(out),
+            Err(Failure::Message(message)) => Err(self.error(span, message)),
+            Err(Failure::Eval(err)) => Err(err),
         }
-        Ok(out)
     }
 
-    fn format_code(
+    fn format_pieces(
         &mut self,
-        value: Value<'a>,
-        code: &Code,
-        width: usize,
-        precision: Option<usize>,
-        at: &str,
+        pieces: &[Piece<'_>],
+        values: Value<'a>,
         span: Span,
-    ) -> Result<String> {
-        let zero_pad = if code.zero && !code.left { width } else { 0 };
-        let number = |ctx: &Self| -> Result<f64> {
-            match value {
-                Value::Num(n) => Ok(n),
-                other => Err(ctx.error(
-                    span,
-                    format!("Format required number at {at}, got {}", other.type_name()),
-                )),
+        out: &mut String,
+    ) -> Rendered<()> {
+        if let Value::Obj(obj) = values {
+            for piece in pieces {
+                let code = match piece {
+                    Piece::Text(text) => {
+                        out.push_str(text);
+                        continue;
+                    }
+                    Piece::Code(code) => code,
+                };
+                let width = match code.width {
+                    Spec::Fixed(n) => Arg::Fixed(Some(n)),
+                    Spec::Star => Arg::ObjectStar("Cannot use * field width with object."),
+                };
+                let precision = match code.precision {
+                    Some(Spec::Fixed(n)) => Arg::Fixed(Some(n)),
+                    Some(Spec::Star) => Arg::ObjectStar("Cannot use * precision with object."),
+                    None => Arg::Fixed(None),
+                };
+                let value = if code.kind == '%' {
+                    None
+                } else {
+                    let Some(key) = code.key else {
+                        return fail("Mapping keys required.");
+                    };
+                    let name = Sym::intern(key);
+                    if !obj.has_field(name) {
+                        return fail(format!("No such field: {key}"));
+                    }
+                    Some((
+                        self.get_field(obj, name, Site::At(span), None)?,
+                        key.to_string(),
+                    ))
+                };
+                self.format_one(code, value, width, precision, span, out)?;
             }
+            return Ok(());
+        }
+        let single = [Lazy::Val(values)];
+        let array = match values {
+            Value::Arr(arr) => Some(arr),
+            _ => None,
         };
-        let fp_precision = precision.unwrap_or(6);
-        let int_precision = precision.unwrap_or(0);
-        Ok(match code.kind {
+        let len = array.map_or(1, |arr| arr.len());
+        let get = |index: usize| match array {
+            Some(arr) => arr.get(index).unwrap_or(Lazy::Val(Value::Null)),
+            None => single[index],
+        };
+        let mut next = 0usize;
+        for piece in pieces {
+            let code = match piece {
+                Piece::Text(text) => {
+                    out.push_str(text);
+                    continue;
+                }
+                Piece::Code(code) => code,
+            };
+            let star = |next: &mut usize| {
+                let index = *next;
+                *next += 1;
+                if index < len {
+                    Arg::Value(get(index))
+                } else {
+                    Arg::Missing(len, index)
+                }
+            };
+            let width = match code.width {
+                Spec::Fixed(n) => Arg::Fixed(Some(n)),
+                Spec::Star => star(&mut next),
+            };
+            let precision = match code.precision {
+                Some(Spec::Fixed(n)) => Arg::Fixed(Some(n)),
+                Some(Spec::Star) => star(&mut next),
+                None => Arg::Fixed(None),
+            };
+            let value = if code.kind == '%' {
+                None
+            } else {
+                if next >= len {
+                    return fail(format!(
+                        "Not enough values to format: {len}, expected more than {next}"
+                    ));
+                }
+                let value = self.force(get(next), span)?;
+                let at = next.to_string();
+                next += 1;
+                Some((value, at))
+            };
+            self.format_one(code, value, width, precision, span, out)?;
+        }
+        if next < len {
+            return fail(format!("Too many values to format: {len}, expected {next}"));
+        }
+        Ok(())
+    }
+
+    /// Reads a width or precision argument. `None`: no precision given (or
+    /// a `*` precision of `null`, which the reference treats the same).
+    fn format_arg(
+        &mut self,
+        arg: Arg<'a>,
+        span: Span,
+        width: bool,
+        int: bool,
+    ) -> Rendered<Option<f64>> {
+        match arg {
+            Arg::Fixed(n) => Ok(n),
+            Arg::Missing(len, index) => fail(format!(
+                "Not enough values to format: {len}, expected at least {index}"
+            )),
+            Arg::ObjectStar(message) => fail(message),
+            Arg::Value(lazy) => match self.force(lazy, span)? {
+                Value::Num(n) => Ok(Some(n)),
+                Value::Null if !width => Ok(None),
+                other if width => fail(format!(
+                    "binary operator - requires matching types, got {} and number.",
+                    other.type_name()
+                )),
+                other if int => fail(format!(
+                    "std.max second param expected number, got {}",
+                    other.type_name()
+                )),
+                other => fail(format!(
+                    "binary operator - requires matching types, got number and {}.",
+                    other.type_name()
+                )),
+            },
+        }
+    }
+
+    /// Renders one directive and pads it to its width.
+    fn format_one(
+        &mut self,
+        code: &Code<'_>,
+        value: Option<(Value<'a>, String)>,
+        width: Arg<'a>,
+        precision: Arg<'a>,
+        span: Span,
+        out: &mut String,
+    ) -> Rendered<()> {
+        let Some((value, at)) = value else {
+            let width = self.format_arg(width, span, true, false)?.unwrap_or(0.0);
+            pad(out, "%", width, code.left);
+            return Ok(());
+        };
+        let number = |value: Value<'a>| match value {
+            Value::Num(n) => Ok(n),
+            other => fail(format!(
+                "Format required number at {at}, got {}",
+                other.type_name()
+            )),
+        };
+        let text = match code.kind {
             's' => {
                 let s = self.to_string_value(value, span)?;
                 self.text(s).to_string()
             }
-            'd' => render_int(
-                number(self)?,
-                zero_pad,
-                int_precision,
-                code.blank,
-                code.sign,
-                10,
-                "",
-            ),
-            'o' => render_int(
-                number(self)?,
-                zero_pad,
-                int_precision,
-                code.blank,
-                code.sign,
-                8,
-                if code.alt { "0" } else { "" },
-            ),
-            'x' => render_hex(
-                number(self)?,
-                zero_pad,
-                int_precision,
-                code.blank,
-                code.sign,
-                code.alt,
-                code.caps,
-            ),
-            'f' => render_float_dec(
-                number(self)?,
-                zero_pad,
-                code.blank,
-                code.sign,
-                code.alt,
-                true,
-                fp_precision,
-            ),
-            'e' => render_float_sci(
-                number(self)?,
-                zero_pad,
-                code.blank,
-                code.sign,
-                code.alt,
-                true,
-                code.caps,
-                fp_precision,
-            ),
-            'g' => {
-                let n = number(self)?;
-                let exponent = if n == 0.0 {
-                    0.0
-                } else {
-                    n.abs().log10().floor()
-                };
-                if exponent < -4.0 || exponent >= fp_precision as f64 {
-                    render_float_sci(
-                        n,
-                        zero_pad,
-                        code.blank,
-                        code.sign,
-                        code.alt,
-                        code.alt,
-                        code.caps,
-                        fp_precision.saturating_sub(1),
-                    )
-                } else {
-                    let digits_before_point = (exponent + 1.0).max(1.0) as usize;
-                    render_float_dec(
-                        n,
-                        zero_pad,
-                        code.blank,
-                        code.sign,
-                        code.alt,
-                        code.alt,
-                        fp_precision.saturating_sub(digits_before_point),
-                    )
-                }
-            }
             'c' => match value {
-                Value::Num(n) => match char::from_u32(n as u32) {
-                    Some(c) => c.to_string(),
-                    None => {
-                        return Err(self.error(
-                            span,
-                            format!(
-                                "Invalid unicode codepoint, got {}",
-                                super::expr::format_g(n)
-                            ),
-                        ))
-                    }
-                },
+                Value::Num(n) => char_of(n)?,
                 Value::Str(s) => {
                     let len = s.char_len(self.bump);
-                    if len == 1 {
-                        self.text(s).to_string()
-                    } else {
-                        return Err(
-                            self.error(span, format!("%c expected 1-sized string got: {len}"))
-                        );
+                    if len != 1 {
+                        return fail(format!("%c expected 1-sized string got: {len}"));
                     }
+                    self.text(s).to_string()
                 }
                 other => {
-                    return Err(self.error(
-                        span,
-                        format!("%c expected number / string, got: {}", other.type_name()),
+                    return fail(format!(
+                        "%c expected number / string, got: {}",
+                        other.type_name()
                     ))
                 }
             },
-            other => return Err(self.error(span, format!("Unknown code: {other}"))),
-        })
+            kind => {
+                let n = number(value)?;
+                let width = self.format_arg(width, span, true, false)?.unwrap_or(0.0);
+                let int = matches!(kind, 'd' | 'o' | 'x');
+                let precision = self.format_arg(precision, span, false, int)?;
+                let zp = if code.zero && !code.left { width } else { 0.0 };
+                let fpprec = precision.unwrap_or(6.0);
+                let iprec = precision.unwrap_or(0.0);
+                let text = match kind {
+                    'd' => render_int(
+                        n <= -1.0,
+                        n.abs().floor(),
+                        zp,
+                        iprec,
+                        code.blank,
+                        code.plus,
+                        10.0,
+                        "",
+                    )?,
+                    'o' => {
+                        let prefix = if code.alt { "0" } else { "" };
+                        render_int(
+                            n <= -1.0,
+                            n.abs().floor(),
+                            zp,
+                            iprec,
+                            code.blank,
+                            code.plus,
+                            8.0,
+                            prefix,
+                        )?
+                    }
+                    'x' => render_hex(
+                        n.floor(),
+                        zp,
+                        iprec,
+                        code.blank,
+                        code.plus,
+                        code.alt,
+                        code.caps,
+                    )?,
+                    'f' => render_float_dec(n, zp, code.blank, code.plus, code.alt, true, fpprec)?,
+                    'e' => render_float_sci(
+                        n, zp, code.blank, code.plus, code.alt, true, code.caps, fpprec,
+                    )?,
+                    _ => {
+                        let exponent = if n != 0.0 { decimal_exponent(n)? } else { 0.0 };
+                        if exponent < -4.0 || exponent >= fpprec {
+                            render_float_sci(
+                                n,
+                                zp,
+                                code.blank,
+                                code.plus,
+                                code.alt,
+                                code.alt,
+                                code.caps,
+                                fpprec - 1.0,
+                            )?
+                        } else {
+                            let digits_before_point = (exponent + 1.0).max(1.0);
+                            render_float_dec(
+                                n,
+                                zp,
+                                code.blank,
+                                code.plus,
+                                code.alt,
+                                code.alt,
+                                fpprec - digits_before_point,
+                            )?
+                        }
+                    }
+                };
+                pad(out, &text, width, code.left);
+                return Ok(());
+            }
+        };
+        let width = self.format_arg(width, span, true, false)?.unwrap_or(0.0);
+        pad(out, &text, width, code.left);
+        Ok(())
     }
 }
 
-fn pad(out: &mut String, text: &str, width: usize, left: bool) {
-    let len = text.chars().count();
+/// `std.char(n)` for `%c`, with its messages.
+fn char_of(n: f64) -> Rendered<String> {
+    // C's `long(n)`: truncation, and LONG_MIN when out of range on x86-64.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    let code = if (-LIMIT..LIMIT).contains(&n) {
+        n as i64
+    } else {
+        i64::MIN
+    };
+    if code < 0 {
+        return fail(format!("codepoints must be >= 0, got {code}"));
+    }
+    if code >= 0x110000 {
+        return fail(format!("invalid unicode codepoint, got {code}"));
+    }
+    Ok(char::from_u32(code as u32)
+        .unwrap_or(char::REPLACEMENT_CHARACTER)
+        .to_string())
+}
+
+/// How many times the reference's `padding(w, s)` appends: while `w > 0`,
+/// decrementing by one, so a fractional width rounds up.
+fn pad_count(width: f64) -> usize {
+    if width > 0.0 {
+        width.ceil() as usize
+    } else {
+        0
+    }
+}
+
+/// Pads `text` with spaces to `width` code points, on the right when
+/// `left`.
+fn pad(out: &mut String, text: &str, width: f64, left: bool) {
+    let len = if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().count()
+    };
+    let count = pad_count(width - len as f64);
     if left {
         out.push_str(text);
     }
-    for _ in len..width {
-        out.push(' ');
-    }
+    out.extend(std::iter::repeat_n(' ', count));
     if !left {
         out.push_str(text);
     }
 }
 
-fn pad_left(text: &str, width: usize, fill: char) -> String {
-    let len = text.chars().count();
-    let mut out = String::with_capacity(width.max(len));
-    for _ in len..width {
-        out.push(fill);
+/// Left-pads `text` with `0`s to `width` code points.
+fn pad_zeros(text: String, width: f64) -> String {
+    let count = pad_count(width - text.chars().count() as f64);
+    if count == 0 {
+        return text;
     }
-    out.push_str(text);
+    let mut out = String::with_capacity(count + text.len());
+    out.extend(std::iter::repeat_n('0', count));
+    out.push_str(&text);
     out
 }
 
-fn digits(mut n: f64, radix: u32, capitals: bool) -> String {
-    if n < 1.0 {
-        return "0".into();
-    }
-    let mut out = Vec::new();
-    let radix_f = radix as f64;
-    while n >= 1.0 {
-        let digit = (n % radix_f) as u32;
-        let c = std::char::from_digit(digit, radix).unwrap_or('0');
-        out.push(if capitals { c.to_ascii_uppercase() } else { c });
-        n = (n / radix_f).floor();
-    }
-    out.iter().rev().collect()
-}
-
-fn sign_prefix(neg: bool, sign: bool, blank: bool) -> &'static str {
+fn sign_prefix(neg: bool, plus: bool, blank: bool) -> &'static str {
     if neg {
         "-"
-    } else if sign {
+    } else if plus {
         "+"
     } else if blank {
         " "
@@ -456,141 +546,185 @@ fn sign_prefix(neg: bool, sign: bool, blank: bool) -> &'static str {
     }
 }
 
+/// Appends digit `d` as the reference's string concatenation would: a
+/// number's shortest form, which for whole digits is the digit.
+fn push_digit(out: &mut String, d: f64, numerals: &[u8; 16], capitals: bool) {
+    if d.fract() == 0.0 && (0.0..16.0).contains(&d) {
+        let c = numerals[d as usize] as char;
+        out.push(if capitals { c.to_ascii_uppercase() } else { c });
+    } else {
+        crate::manifest::json::write_number(d, out);
+    }
+}
+
+const NUMERALS: &[u8; 16] = b"0123456789abcdef";
+
+/// The digits of `mag` in `radix`, computed as the reference does:
+/// remainders (`%`, C's `fmod`) of successive `floor(n / radix)`.
+fn digits(mag: f64, radix: f64, capitals: bool) -> Rendered<String> {
+    let mut remainders = Vec::new();
+    let mut n = checked(mag)?;
+    while n != 0.0 {
+        remainders.push(n % radix);
+        n = (n / radix).floor();
+    }
+    let mut out = String::with_capacity(remainders.len());
+    for d in remainders.iter().rev() {
+        push_digit(&mut out, *d, NUMERALS, capitals);
+    }
+    Ok(out)
+}
+
+/// The reference's `render_int`: sign and magnitude, zero-padded to
+/// `min_chars` in all and `min_digits` digits.
+#[allow(clippy::too_many_arguments)]
 fn render_int(
-    n: f64,
-    min_chars: usize,
-    min_digits: usize,
+    neg: bool,
+    mag: f64,
+    min_chars: f64,
+    min_digits: f64,
     blank: bool,
-    sign: bool,
-    radix: u32,
+    plus: bool,
+    radix: f64,
     zero_prefix: &str,
-) -> String {
-    let abs = n.abs().floor();
-    let body = if abs == 0.0 {
+) -> Rendered<String> {
+    let dec = if mag == 0.0 {
         "0".to_string()
     } else {
-        format!("{zero_prefix}{}", digits(abs, radix, false))
+        format!("{zero_prefix}{}", digits(mag, radix, false)?)
     };
-    let neg = n < 0.0;
-    let zp = min_chars.saturating_sub(usize::from(neg || blank || sign));
+    let zp = min_chars - if neg || blank || plus { 1.0 } else { 0.0 };
     let zp2 = zp.max(min_digits);
-    format!(
+    Ok(format!(
         "{}{}",
-        sign_prefix(neg, sign, blank),
-        pad_left(&body, zp2, '0')
-    )
+        sign_prefix(neg, plus, blank),
+        pad_zeros(dec, zp2)
+    ))
 }
 
+/// The reference's `render_hex` of an already floored number.
 fn render_hex(
     n: f64,
-    min_chars: usize,
-    min_digits: usize,
+    min_chars: f64,
+    min_digits: f64,
     blank: bool,
-    sign: bool,
-    alt: bool,
-    caps: bool,
-) -> String {
-    let abs = n.abs().floor();
-    let hex = digits(abs, 16, caps);
+    plus: bool,
+    add_zerox: bool,
+    capitals: bool,
+) -> Rendered<String> {
+    let magnitude = n.abs().floor();
+    let hex = if magnitude == 0.0 {
+        "0".to_string()
+    } else {
+        digits(magnitude, 16.0, capitals)?
+    };
     let neg = n < 0.0;
     let zp = min_chars
-        .saturating_sub(usize::from(neg || blank || sign))
-        .saturating_sub(if alt { 2 } else { 0 });
+        - if neg || blank || plus { 1.0 } else { 0.0 }
+        - if add_zerox { 2.0 } else { 0.0 };
     let zp2 = zp.max(min_digits);
-    let prefix = if alt {
-        if caps {
-            "0X"
-        } else {
-            "0x"
-        }
-    } else {
-        ""
+    let prefix = match (add_zerox, capitals) {
+        (false, _) => "",
+        (true, false) => "0x",
+        (true, true) => "0X",
     };
-    format!(
+    Ok(format!(
         "{}{prefix}{}",
-        sign_prefix(neg, sign, blank),
-        pad_left(&hex, zp2, '0')
-    )
+        sign_prefix(neg, plus, blank),
+        pad_zeros(hex, zp2)
+    ))
 }
 
-fn strip_trailing_zero(text: &str) -> &str {
-    text.trim_end_matches('0')
-}
-
+/// The reference's `render_float_dec`: the number rounded half up to
+/// `prec` decimals as an integer count of `10^-prec`, carrying into the
+/// whole part.
 fn render_float_dec(
     n: f64,
-    zero_pad: usize,
+    zero_pad: f64,
     blank: bool,
-    sign: bool,
+    plus: bool,
     ensure_point: bool,
     trailing: bool,
-    precision: usize,
-) -> String {
+    prec: f64,
+) -> Rendered<String> {
     let abs = n.abs();
-    let whole = abs.floor();
-    let dot_size = usize::from(!(precision == 0 && !ensure_point));
-    let zp = zero_pad.saturating_sub(precision).saturating_sub(dot_size);
-    let signed_whole = if n < 0.0 { -whole } else { whole };
-    let mut text = render_int_signed(signed_whole, n < 0.0, zp, blank, sign);
-    if precision == 0 {
+    let denominator = checked(10f64.powf(prec))?;
+    let numerator = checked(checked(abs * denominator)? + 0.5)?;
+    if denominator == 0.0 {
+        return fail("division by zero.");
+    }
+    let sign = if abs > 0.0 { 1.0 } else { 0.0 };
+    let whole = sign * (numerator / denominator).floor();
+    let frac = numerator.floor() % denominator;
+    let dot_size = if prec == 0.0 && !ensure_point {
+        0.0
+    } else {
+        1.0
+    };
+    let zp = zero_pad - prec - dot_size;
+    let mut text = render_int(n < 0.0, whole, zp, 0.0, blank, plus, 10.0, "")?;
+    if prec == 0.0 {
         if ensure_point {
             text.push('.');
         }
-        return text;
+        return Ok(text);
     }
-    let frac = ((abs - whole) * 10f64.powi(precision as i32) + 0.5).floor();
     if trailing || frac > 0.0 {
-        let frac_text = render_int(frac, precision, 0, false, false, 10, "");
+        let frac_text = render_int(false, frac, prec, 0.0, false, false, 10.0, "")?;
         text.push('.');
         if trailing {
             text.push_str(&frac_text);
         } else {
-            text.push_str(strip_trailing_zero(&frac_text));
+            text.push_str(frac_text.trim_end_matches('0'));
         }
     }
-    text
+    Ok(text)
 }
 
-/// `render_int` for the whole part of a float, where `-0.3` must keep its
-/// sign although its whole part is zero.
-fn render_int_signed(whole: f64, neg: bool, min_chars: usize, blank: bool, sign: bool) -> String {
-    let body = digits(whole.abs(), 10, false);
-    let zp = min_chars.saturating_sub(usize::from(neg || blank || sign));
-    format!(
-        "{}{}",
-        sign_prefix(neg, sign, blank),
-        pad_left(&body, zp, '0')
-    )
+/// `floor(log(|n|) / log(10))`, the reference's decimal exponent (which
+/// is one less than it should be for some powers of ten).
+fn decimal_exponent(n: f64) -> Rendered<f64> {
+    Ok((checked(n.abs().ln())? / 10f64.ln()).floor())
 }
 
+/// The reference's `render_float_sci`.
 #[allow(clippy::too_many_arguments)]
 fn render_float_sci(
     n: f64,
-    zero_pad: usize,
+    zero_pad: f64,
     blank: bool,
-    sign: bool,
+    plus: bool,
     ensure_point: bool,
     trailing: bool,
     caps: bool,
-    precision: usize,
-) -> String {
-    let exponent = if n == 0.0 {
-        0.0
+    prec: f64,
+) -> Rendered<String> {
+    let exponent = if n == 0.0 { 0.0 } else { decimal_exponent(n)? };
+    let mut suffix = String::from(if caps { "E" } else { "e" });
+    suffix.push_str(&render_int(
+        exponent < 0.0,
+        exponent.abs(),
+        3.0,
+        0.0,
+        false,
+        true,
+        10.0,
+        "",
+    )?);
+    let mantissa = if exponent == -324.0 {
+        // 10^-324 is 0 in doubles.
+        checked(n * 10.0)? / checked(10f64.powf(exponent + 1.0))?
     } else {
-        n.abs().log10().floor()
+        let scale = checked(10f64.powf(exponent))?;
+        if scale == 0.0 {
+            return fail("division by zero.");
+        }
+        checked(n / scale)?
     };
-    let suffix = format!(
-        "{}{}",
-        if caps { 'E' } else { 'e' },
-        render_int(exponent, 3, 0, false, true, 10, "")
-    );
-    let mantissa = if n == 0.0 {
-        0.0
-    } else {
-        n / 10f64.powf(exponent)
-    };
-    let zp = zero_pad.saturating_sub(suffix.len());
-    render_float_dec(mantissa, zp, blank, sign, ensure_point, trailing, precision) + &suffix
+    let zp2 = zero_pad - suffix.len() as f64;
+    let mut text = render_float_dec(mantissa, zp2, blank, plus, ensure_point, trailing, prec)?;
+    text.push_str(&suffix);
+    Ok(text)
 }
 
 /// C's `%.{precision}g` (or `%#.{precision}g` when `alt`), used for numbers
@@ -659,26 +793,58 @@ mod tests {
     #[test]
     fn parses_codes() {
         let pieces = parse("a%(x)-5.2fb%%").unwrap();
-        assert_eq!(pieces.len(), 5);
+        assert_eq!(pieces.len(), 4);
         assert!(
-            matches!(&pieces[1], Piece::Code(code) if code.key.as_deref() == Some("x") && code.left && code.kind == 'f')
+            matches!(&pieces[1], Piece::Code(code) if code.key == Some("x") && code.left && code.kind == 'f')
         );
-        assert_eq!(parse("%").unwrap_err(), "Truncated format code.");
+        assert_eq!(parse("%").unwrap_err(), TRUNCATED);
+        assert_eq!(parse("%(ab").unwrap_err(), TRUNCATED);
+        assert_eq!(parse("%5").unwrap_err(), TRUNCATED);
         assert_eq!(parse("%y").unwrap_err(), "Unrecognised conversion type: y");
     }
 
+    fn ok(rendered: Rendered<String>) -> String {
+        match rendered {
+            Ok(text) => text,
+            Err(Failure::Message(message)) => message,
+            Err(Failure::Eval(_)) => "eval error".into(),
+        }
+    }
+
     #[test]
-    fn renders_numbers() {
-        assert_eq!(render_int(42.0, 5, 0, false, false, 10, ""), "00042");
-        assert_eq!(render_int(-42.0, 5, 0, false, false, 10, ""), "-0042");
-        assert_eq!(render_hex(255.0, 0, 0, false, false, true, true), "0XFF");
+    fn renders_numbers_like_the_reference() {
         assert_eq!(
-            render_float_dec(3.14159, 0, false, false, false, true, 2),
-            "3.14"
+            ok(render_int(false, 42.0, 5.0, 0.0, false, false, 10.0, "")),
+            "00042"
         );
         assert_eq!(
-            render_float_sci(12345.678, 0, false, false, false, true, false, 3),
-            "1.235e+04"
+            ok(render_int(true, 42.0, 5.0, 0.0, false, false, 10.0, "")),
+            "-0042"
+        );
+        assert_eq!(
+            ok(render_hex(255.0, 0.0, 0.0, false, false, true, true)),
+            "0XFF"
+        );
+        assert_eq!(
+            ok(render_float_dec(
+                1.23456, 0.0, false, false, false, true, 2.0
+            )),
+            "1.23"
+        );
+        assert_eq!(
+            ok(render_float_dec(0.5, 0.0, false, false, false, true, 0.0)),
+            "1"
+        );
+        // The reference's exponent of 1000 is 2.
+        assert_eq!(
+            ok(render_float_sci(
+                1000.0, 0.0, false, false, false, true, false, 6.0
+            )),
+            "10.000000e+02"
+        );
+        assert_eq!(
+            ok(render_float_dec(1e305, 0.0, false, false, false, true, 6.0)),
+            "overflow"
         );
     }
 }

@@ -16,6 +16,7 @@ pub mod core;
 mod error;
 mod expr;
 pub mod format;
+mod native;
 pub mod object;
 pub mod ops;
 pub mod string;
@@ -135,6 +136,9 @@ pub struct Ctx<'a> {
     stack: Vec<StackEntry>,
     max_stack: usize,
     std_object: Option<Object<'a>>,
+    /// The first file evaluated: what `std.thisFile` reads when it is not
+    /// written literally (`local s = std; s.thisFile`).
+    main_file: Option<crate::span::FileId>,
     root_env: &'a Env<'a>,
     imports: FxHashMap<(FileId, &'a str), Lazy<'a>>,
     file_values: FxHashMap<std::path::PathBuf, Lazy<'a>>,
@@ -162,6 +166,7 @@ impl<'a> Ctx<'a> {
             stack: Vec::with_capacity(64),
             max_stack: config.max_stack.max(1),
             std_object: None,
+            main_file: None,
             root_env,
             imports: FxHashMap::default(),
             file_values: FxHashMap::default(),
@@ -224,6 +229,26 @@ impl<'a> Ctx<'a> {
             return Err(self.stack_overflow(site));
         }
         self.stack.push(StackEntry { site, name });
+        let result = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || f(self));
+        self.stack.pop();
+        result
+    }
+
+    /// Runs `f` one level deeper in a builtin that recurses over user data
+    /// (the `std.manifest*` writers): the level counts against the
+    /// stack-frame limit and grows the native stack when it runs low, so a
+    /// deeply nested value fails with `max stack frames exceeded.` instead
+    /// of overflowing the native stack. The level adds no line to stack
+    /// traces; the frame limit is reported at `span`.
+    #[inline]
+    pub fn descend<T>(&mut self, span: Span, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        if self.stack.len() + 1 >= self.max_stack {
+            return Err(self.stack_overflow(Site::At(span)));
+        }
+        self.stack.push(StackEntry {
+            site: Site::None,
+            name: FrameName::Thunk(ThunkName::Argument),
+        });
         let result = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || f(self));
         self.stack.pop();
         result
@@ -414,7 +439,21 @@ impl<'a> Ctx<'a> {
             visibility: Visibility::Hidden,
             value: Lazy::Val(Value::Num(*value)),
         });
-        let obj = Object::from_fields(bump, builtins.chain(constants));
+        // `std.thisFile` written as such is resolved by the analyzer for the
+        // file it appears in; this field serves indirect reads.
+        let this_file = self
+            .main_file
+            .map(|file| self.program.sources().get(file).name.to_string())
+            .unwrap_or_default();
+        let this_file = NativeField {
+            name: Sym::intern("thisFile"),
+            visibility: Visibility::Hidden,
+            value: Lazy::Val(Value::Str(Str::copy(bump, &this_file))),
+        };
+        let obj = Object::from_fields(
+            bump,
+            builtins.chain(constants).chain(std::iter::once(this_file)),
+        );
         self.std_object = Some(obj);
         obj
     }
@@ -424,6 +463,7 @@ impl<'a> Ctx<'a> {
     /// Evaluates analyzed code as a whole file.
     pub fn eval_code(&mut self, code: Arc<ir::Code>) -> Result<Value<'a>> {
         let code: &'a ir::Code = self.arena.hold(code);
+        self.main_file.get_or_insert(code.file);
         let env = self.file_env(code);
         self.eval(env, &code.root)
     }
@@ -614,5 +654,56 @@ impl Error {
     pub fn with_note(mut self, note: impl Into<String>) -> Error {
         self.0.notes.push(note.into());
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::program::{NoImports, Std};
+
+    fn nest(ctx: &mut Ctx<'_>, span: Span, levels: usize) -> Result<usize> {
+        if levels == 0 {
+            return Ok(ctx.depth());
+        }
+        ctx.descend(span, |ctx| nest(ctx, span, levels - 1))
+    }
+
+    #[test]
+    fn descend_counts_against_the_frame_limit() {
+        let program = Program::new(Arc::new(NoImports), Std::default());
+        let span = Span {
+            file: FileId(0),
+            start: 0,
+            end: 0,
+        };
+        let config = EvalConfig {
+            max_stack: 100,
+            ..EvalConfig::default()
+        };
+        let arena = Arena::new();
+        let mut ctx = Ctx::new(&arena, &program, &config);
+        assert_eq!(nest(&mut ctx, span, 50).ok(), Some(50));
+        assert_eq!(ctx.depth(), 0);
+        let err = nest(&mut ctx, span, 1000).err().map(|e| e.to_string());
+        assert_eq!(err.as_deref(), Some("max stack frames exceeded."));
+        assert_eq!(ctx.depth(), 0);
+    }
+
+    #[test]
+    fn descend_grows_the_native_stack() {
+        let program = Program::new(Arc::new(NoImports), Std::default());
+        let span = Span {
+            file: FileId(0),
+            start: 0,
+            end: 0,
+        };
+        let config = EvalConfig {
+            max_stack: 1_000_000,
+            ..EvalConfig::default()
+        };
+        let arena = Arena::new();
+        let mut ctx = Ctx::new(&arena, &program, &config);
+        assert_eq!(nest(&mut ctx, span, 300_000).ok(), Some(300_000));
     }
 }

@@ -18,6 +18,16 @@
 //! first layer that defines it with `::` comes before any with `:::`;
 //! layers that use `:` inherit the decision from below, and a field no
 //! layer decides is visible.
+//!
+//! `std.objectRemoveKey(o, k)` does not copy `o`: it puts a restriction
+//! layer on top of `o`'s layers, which lets through only the fields it
+//! keeps. A lookup that comes from above the restriction and asks for a
+//! field it does not keep skips the layers the restriction covers, so
+//! `self.k` fails inside the result as well; a lookup from inside (a field
+//! of `o` reading `super`) starts below it and is not affected. Everything
+//! else about `o` stays: late binding, `super` to objects added on the
+//! left later, assertions. This is how the reference models it
+//! (`HeapRestrictedObject`), and the conformance suite checks it.
 
 use std::cell::Cell;
 
@@ -40,6 +50,9 @@ pub struct ObjectData<'a> {
     pub(crate) asserts: Cell<AssertState>,
     has_asserts: bool,
     listing: Cell<Option<&'a [FieldInfo]>>,
+    /// `std.objectFieldsEx(self, hidden)` for `hidden` false and true, once
+    /// built (objects are immutable, so the arrays can be shared).
+    name_arrays: [Cell<Option<super::Array<'a>>>; 2],
 }
 
 /// Whether an object's assertions have been checked.
@@ -66,6 +79,7 @@ pub(crate) enum Layer<'a> {
     Literal(&'a LiteralLayer<'a>),
     Comp(&'a CompLayer<'a>),
     Native(&'a NativeLayer<'a>),
+    Restrict(&'a RestrictLayer<'a>),
 }
 
 /// An evaluated object literal: its definition, the frame it was created
@@ -88,6 +102,25 @@ pub(crate) struct CompLayer<'a> {
 /// by name address.
 pub(crate) struct NativeLayer<'a> {
     pub fields: &'a [NativeField<'a>],
+}
+
+/// A restriction (`std.objectRemoveKey`): of the `covered` layers directly
+/// below it, only the `kept` fields are seen from above.
+pub(crate) struct RestrictLayer<'a> {
+    pub covered: usize,
+    /// Kept names with the visibility the covered layers gave them, sorted
+    /// by name address.
+    pub kept: &'a [(Sym, Visibility)],
+}
+
+impl RestrictLayer<'_> {
+    #[inline]
+    fn kept(&self, name: Sym) -> Option<Visibility> {
+        self.kept
+            .binary_search_by_key(&addr(name), |(n, _)| addr(*n))
+            .ok()
+            .map(|index| self.kept[index].1)
+    }
 }
 
 /// A field of a [`NativeLayer`].
@@ -140,6 +173,7 @@ impl<'a> Layer<'a> {
                 .fields
                 .binary_search_by_key(&addr(name), |f| addr(f.name))
                 .ok(),
+            Layer::Restrict(_) => None,
         }
     }
 
@@ -148,6 +182,7 @@ impl<'a> Layer<'a> {
             Layer::Literal(layer) => layer.names.len(),
             Layer::Comp(layer) => layer.fields.len(),
             Layer::Native(layer) => layer.fields.len(),
+            Layer::Restrict(layer) => layer.kept.len(),
         }
     }
 
@@ -156,6 +191,7 @@ impl<'a> Layer<'a> {
             Layer::Literal(layer) => layer.def.fields[index].visibility,
             Layer::Comp(layer) => layer.def.visibility,
             Layer::Native(layer) => layer.fields[index].visibility,
+            Layer::Restrict(layer) => layer.kept[index].1,
         }
     }
 
@@ -164,6 +200,7 @@ impl<'a> Layer<'a> {
             Layer::Literal(layer) => layer.names[index],
             Layer::Comp(layer) => Some(layer.fields[index].0),
             Layer::Native(layer) => Some(layer.fields[index].name),
+            Layer::Restrict(layer) => Some(layer.kept[index].0),
         }
     }
 
@@ -188,6 +225,7 @@ impl<'a> Object<'a> {
             asserts: Cell::new(AssertState::Unchecked),
             has_asserts,
             listing: Cell::new(None),
+            name_arrays: [Cell::new(None), Cell::new(None)],
         }))
     }
 
@@ -235,9 +273,18 @@ impl<'a> Object<'a> {
     /// Finds the topmost layer below `below` that defines `name`.
     #[inline]
     pub(crate) fn find(&self, name: Sym, below: usize) -> Option<(usize, usize)> {
-        for layer_index in (0..below.min(self.0.layers.len())).rev() {
-            if let Some(field_index) = self.0.layers[layer_index].find(name) {
+        let layers = self.0.layers;
+        let mut layer_index = below.min(layers.len());
+        while layer_index > 0 {
+            layer_index -= 1;
+            let layer = &layers[layer_index];
+            if let Some(field_index) = layer.find(name) {
                 return Some((layer_index, field_index));
+            }
+            if let Layer::Restrict(restrict) = layer {
+                if restrict.kept(name).is_none() {
+                    layer_index -= restrict.covered;
+                }
             }
         }
         None
@@ -251,11 +298,22 @@ impl<'a> Object<'a> {
     /// Whether the field exists and is hidden, or `None` if it does not
     /// exist.
     pub fn is_hidden(&self, name: Sym) -> Option<bool> {
+        let layers = self.0.layers;
         let mut found = false;
-        for layer in self.0.layers.iter().rev() {
-            if let Some(index) = layer.find(name) {
+        let mut layer_index = layers.len();
+        while layer_index > 0 {
+            layer_index -= 1;
+            let visibility = match &layers[layer_index] {
+                Layer::Restrict(restrict) => {
+                    // The restriction holds the covered layers' decision.
+                    layer_index -= restrict.covered;
+                    restrict.kept(name)
+                }
+                layer => layer.find(name).map(|index| layer.visibility(index)),
+            };
+            if let Some(visibility) = visibility {
                 found = true;
-                match layer.visibility(index) {
+                match visibility {
                     Visibility::Hidden => return Some(true),
                     Visibility::Visible => return Some(false),
                     Visibility::Inherit => {}
@@ -265,6 +323,57 @@ impl<'a> Object<'a> {
         found.then_some(false)
     }
 
+    /// Every field with the visibility its layers decide, looking from the
+    /// top down: the first `::` or `:::` wins, and `Inherit` means no layer
+    /// decided (the field is visible).
+    fn merged_visibility(&self) -> FxHashMap<Sym, Visibility> {
+        let layers = self.0.layers;
+        let mut merged: FxHashMap<Sym, Visibility> = FxHashMap::default();
+        let mut merge = |name: Sym, visibility: Visibility| {
+            let entry = merged.entry(name).or_insert(Visibility::Inherit);
+            if *entry == Visibility::Inherit {
+                *entry = visibility;
+            }
+        };
+        let mut layer_index = layers.len();
+        while layer_index > 0 {
+            layer_index -= 1;
+            let layer = &layers[layer_index];
+            for index in 0..layer.field_count() {
+                if let Some(name) = layer.name(index) {
+                    merge(name, layer.visibility(index));
+                }
+            }
+            if let Layer::Restrict(restrict) = layer {
+                layer_index -= restrict.covered;
+            }
+        }
+        merged
+    }
+
+    /// `std.objectRemoveKey(self, name)`: this object behind a restriction
+    /// that keeps every field but `name` (see the module docs).
+    pub fn remove_key(self, bump: &'a Bump, name: Sym) -> Object<'a> {
+        let mut kept: Vec<(Sym, Visibility)> = self
+            .merged_visibility()
+            .into_iter()
+            .filter(|(field, _)| *field != name)
+            .collect();
+        kept.sort_unstable_by_key(|(field, _)| addr(*field));
+        let restrict = bump.alloc(RestrictLayer {
+            covered: self.0.layers.len(),
+            kept: bump.alloc_slice_copy(&kept),
+        });
+        let layers: Vec<Layer<'a>> = self
+            .0
+            .layers
+            .iter()
+            .copied()
+            .chain([Layer::Restrict(restrict)])
+            .collect();
+        Object::from_layers(bump, bump.alloc_slice_copy(&layers))
+    }
+
     /// All fields, sorted by name, with their visibility.
     pub fn fields(&self, bump: &'a Bump) -> &'a [FieldInfo] {
         if let Some(listing) = self.0.listing.get() {
@@ -272,7 +381,7 @@ impl<'a> Object<'a> {
         }
         let listing: &'a [FieldInfo] = match self.0.layers {
             [] => &[],
-            [single] => {
+            [single] if !matches!(single, Layer::Restrict(_)) => {
                 let mut fields: Vec<FieldInfo> = (0..single.field_count())
                     .filter_map(|i| {
                         single.name(i).map(|name| FieldInfo {
@@ -284,29 +393,14 @@ impl<'a> Object<'a> {
                 fields.sort_unstable_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
                 bump.alloc_slice_copy(&fields)
             }
-            layers => {
-                let mut hidden: FxHashMap<Sym, bool> = FxHashMap::default();
-                for layer in layers {
-                    for index in 0..layer.field_count() {
-                        let Some(name) = layer.name(index) else {
-                            continue;
-                        };
-                        match layer.visibility(index) {
-                            Visibility::Inherit => {
-                                hidden.entry(name).or_insert(false);
-                            }
-                            Visibility::Hidden => {
-                                hidden.insert(name, true);
-                            }
-                            Visibility::Visible => {
-                                hidden.insert(name, false);
-                            }
-                        }
-                    }
-                }
-                let mut fields: Vec<FieldInfo> = hidden
+            _ => {
+                let mut fields: Vec<FieldInfo> = self
+                    .merged_visibility()
                     .into_iter()
-                    .map(|(name, hidden)| FieldInfo { name, hidden })
+                    .map(|(name, visibility)| FieldInfo {
+                        name,
+                        hidden: visibility == Visibility::Hidden,
+                    })
                     .collect();
                 fields.sort_unstable_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
                 bump.alloc_slice_copy(&fields)
@@ -314,6 +408,17 @@ impl<'a> Object<'a> {
         };
         self.0.listing.set(Some(listing));
         listing
+    }
+
+    /// The array of field names (hidden ones too if `hidden`) cached by
+    /// [`Object::set_name_array`].
+    pub fn name_array(&self, hidden: bool) -> Option<super::Array<'a>> {
+        self.0.name_arrays[usize::from(hidden)].get()
+    }
+
+    /// Caches the array of field names for [`Object::name_array`].
+    pub fn set_name_array(&self, hidden: bool, names: super::Array<'a>) {
+        self.0.name_arrays[usize::from(hidden)].set(Some(names));
     }
 
     /// The visible fields, sorted by name.
@@ -393,6 +498,46 @@ mod tests {
         let names: Vec<&str> = forced.visible_fields(&bump).map(|s| s.as_str()).collect();
         assert_eq!(names, ["a"]);
         assert_eq!(forced.is_hidden(Sym::intern("zzz")), None);
+    }
+
+    #[test]
+    fn restriction_hides_only_the_removed_field() {
+        let bump = Bump::new();
+        let base = Object::from_fields(
+            &bump,
+            [
+                field("a", Visibility::Hidden),
+                field("b", Visibility::Inherit),
+                field("c", Visibility::Inherit),
+            ],
+        );
+        let removed = base.remove_key(&bump, Sym::intern("b"));
+        assert!(!removed.has_field(Sym::intern("b")));
+        assert_eq!(removed.is_hidden(Sym::intern("a")), Some(true));
+        assert_eq!(removed.is_hidden(Sym::intern("b")), None);
+        let names: Vec<&str> = removed
+            .fields(&bump)
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
+        assert_eq!(names, ["a", "c"]);
+        // A field added on top is found again, and decides visibility.
+        let extended = Object::extend(
+            &bump,
+            removed,
+            Object::from_fields(
+                &bump,
+                [
+                    field("b", Visibility::Inherit),
+                    field("a", Visibility::Visible),
+                ],
+            ),
+        );
+        assert!(extended.has_field(Sym::intern("b")));
+        assert_eq!(extended.is_hidden(Sym::intern("a")), Some(false));
+        // A lookup from inside the restricted layers is not restricted.
+        assert!(extended.find(Sym::intern("b"), 1).is_some());
+        assert!(extended.find(Sym::intern("b"), 2).is_none());
     }
 
     #[test]

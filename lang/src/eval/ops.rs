@@ -311,13 +311,22 @@ impl<'a> Ctx<'a> {
     }
 
     /// Orders two values as `<` does (numbers, strings, arrays
-    /// lexicographically).
+    /// lexicographically), with the errors of the reference's three-way
+    /// `std.__compare` (which `<` uses inside arrays, and `std.minArray`
+    /// and `std.maxArray` use directly).
     pub fn compare(&mut self, a: Value<'a>, b: Value<'a>, span: Span) -> Result<Ordering> {
         match (a, b) {
             (Value::Num(x), Value::Num(y)) => Ok(x.partial_cmp(&y).unwrap_or(Ordering::Equal)),
             (Value::Str(x), Value::Str(y)) => Ok(self.text(x).cmp(self.text(y))),
             (Value::Arr(x), Value::Arr(y)) => {
                 for (left, right) in x.iter().zip(y.iter()) {
+                    // Numbers, the common element, without recursing.
+                    if let (Lazy::Val(Value::Num(a)), Lazy::Val(Value::Num(b))) = (left, right) {
+                        match a.partial_cmp(&b) {
+                            Some(Ordering::Equal) | None => continue,
+                            Some(ordering) => return Ok(ordering),
+                        }
+                    }
                     let left = self.force(left, span)?;
                     let right = self.force(right, span)?;
                     let ordering = self.compare(left, right, span)?;
@@ -326,6 +335,11 @@ impl<'a> Ctx<'a> {
                     }
                 }
                 Ok(x.len().cmp(&y.len()))
+            }
+            // The reference compares array elements with its `std.__compare`,
+            // which applies `<` to two nulls.
+            (Value::Null, Value::Null) => {
+                Err(self.error(span, "binary operator < does not operate on null."))
             }
             _ if a.type_name() != b.type_name() => Err(self.error(
                 span,
@@ -353,57 +367,15 @@ impl<'a> Ctx<'a> {
         step: Option<Value<'a>>,
         span: Span,
     ) -> Result<Value<'a>> {
+        // The reference (`std.slice` in its `std.jsonnet`) checks the step
+        // first, then the type of the target, and only then reads the
+        // length, the start and the end; each check's message names the
+        // operator that failed, so the order decides the message.
         let length = match target {
-            Value::Str(s) => s.char_len(self.bump) as f64,
-            Value::Arr(a) => a.len() as f64,
-            Value::Obj(o) => o.visible_fields(self.bump).count() as f64,
-            other => {
-                return Err(self.error(
-                    span,
-                    format!(
-                        "length operates on strings, objects, and arrays, got {}",
-                        other.type_name()
-                    ),
-                ));
-            }
-        };
-        let start = match start {
-            None | Some(Value::Null) => 0.0,
-            Some(Value::Num(n)) => {
-                if n < 0.0 {
-                    (length + n).max(0.0)
-                } else {
-                    n
-                }
-            }
-            Some(other) => {
-                return Err(self.error(
-                    span,
-                    format!(
-                        "binary operator < requires matching types, got {} and number.",
-                        other.type_name()
-                    ),
-                ));
-            }
-        };
-        let end = match end {
-            None | Some(Value::Null) => length,
-            Some(Value::Num(n)) => {
-                if n < 0.0 {
-                    length + n
-                } else {
-                    n
-                }
-            }
-            Some(other) => {
-                return Err(self.error(
-                    span,
-                    format!(
-                        "binary operator < requires matching types, got {} and number.",
-                        other.type_name()
-                    ),
-                ));
-            }
+            Value::Str(s) => Some(s.char_len(self.bump) as f64),
+            Value::Arr(a) => Some(a.len() as f64),
+            Value::Obj(o) => Some(o.visible_fields(self.bump).count() as f64),
+            _ => None,
         };
         let step = match step {
             None | Some(Value::Null) => 1.0,
@@ -419,6 +391,8 @@ impl<'a> Ctx<'a> {
             }
         };
         if step < 0.0 {
+            let start = self.slice_bound(start, length, target, span, true)?;
+            let end = self.slice_bound(end, length, target, span, false)?;
             return Err(self.error(
                 span,
                 format!(
@@ -430,8 +404,28 @@ impl<'a> Ctx<'a> {
             ));
         }
         if step == 0.0 {
-            return Err(self.error(span, "got 0 but step must be greater than 0"));
+            return Err(self.error(
+                span,
+                format!(
+                    "got {} but step must be greater than 0",
+                    crate::manifest::json::format_number(step)
+                ),
+            ));
         }
+        let length = match (target, length) {
+            (Value::Str(_) | Value::Arr(_), Some(length)) => length,
+            _ => {
+                return Err(self.error(
+                    span,
+                    format!(
+                        "std.slice accepts a string or an array, but got: {}",
+                        target.type_name()
+                    ),
+                ));
+            }
+        };
+        let start = self.slice_bound(start, Some(length), target, span, true)?;
+        let end = self.slice_bound(end, Some(length), target, span, false)?;
         match target {
             Value::Str(s) => {
                 let text = self.text(s);
@@ -490,6 +484,45 @@ impl<'a> Ctx<'a> {
                 span,
                 format!(
                     "std.slice accepts a string or an array, but got: {}",
+                    other.type_name()
+                ),
+            )),
+        }
+    }
+
+    /// A slice's start (`is_start`) or end with the reference's defaults:
+    /// a missing start is 0, a missing end the length, and a negative one
+    /// counts from the end. `length` is `None` for a target that has none,
+    /// which is an error only if the bound needs it.
+    fn slice_bound(
+        &mut self,
+        bound: Option<Value<'a>>,
+        length: Option<f64>,
+        target: Value<'a>,
+        span: Span,
+        is_start: bool,
+    ) -> Result<f64> {
+        let length = |ctx: &Self| {
+            length.ok_or_else(|| {
+                ctx.error(
+                    span,
+                    format!(
+                        "length operates on strings, objects, and arrays, got {}",
+                        target.type_name()
+                    ),
+                )
+            })
+        };
+        match bound {
+            None | Some(Value::Null) if is_start => Ok(0.0),
+            None | Some(Value::Null) => length(self),
+            Some(Value::Num(n)) if n < 0.0 && is_start => Ok((length(self)? + n).max(0.0)),
+            Some(Value::Num(n)) if n < 0.0 => Ok(length(self)? + n),
+            Some(Value::Num(n)) => Ok(n),
+            Some(other) => Err(self.error(
+                span,
+                format!(
+                    "binary operator < requires matching types, got {} and number.",
                     other.type_name()
                 ),
             )),

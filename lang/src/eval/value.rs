@@ -177,6 +177,13 @@ pub enum FunctionData<'a> {
     },
     /// A builtin from the table.
     Builtin(&'static super::builtin::Builtin),
+    /// A native function of the embedding program (`std.native`).
+    Native {
+        /// The name it was registered under.
+        name: &'a str,
+        /// The function.
+        native: &'a crate::program::NativeFunction,
+    },
 }
 
 impl<'a> Function<'a> {
@@ -185,6 +192,7 @@ impl<'a> Function<'a> {
         match self.0 {
             FunctionData::Closure { def, .. } => def.name,
             FunctionData::Builtin(builtin) => Some(Sym::intern(builtin.name)),
+            FunctionData::Native { name, .. } => Some(Sym::intern(name)),
         }
     }
 
@@ -202,6 +210,20 @@ impl<'a> Function<'a> {
                 .enumerate()
                 .map(|(i, name)| (Sym::intern(name), i >= builtin.required))
                 .collect(),
+            FunctionData::Native { native, .. } => native
+                .params
+                .iter()
+                .map(|name| (Sym::intern(name), false))
+                .collect(),
+        }
+    }
+
+    /// The number of parameters (`std.length` of a function).
+    pub fn param_count(&self) -> usize {
+        match self.0 {
+            FunctionData::Closure { def, .. } => def.params.len(),
+            FunctionData::Builtin(builtin) => builtin.params.len(),
+            FunctionData::Native { native, .. } => native.params.len(),
         }
     }
 

@@ -2,7 +2,12 @@
 //! [`crate::ast`].
 //!
 //! [`super::parse`] calls [`build`] once [`super::checker`] has accepted the
-//! file, so a pest failure here is a bug in kcfg, not in the input.
+//! file, with the token string the checker recorded (see [`super::tokens`]).
+//! A pest failure here is therefore a bug in kcfg, not in the input.
+//!
+//! Pairs span token indices; [`Builder::span`] turns them into byte spans
+//! through the recorded tokens, and literal values are read from the source
+//! text of their token.
 //!
 //! Binary operators and suffixes are folded by precedence climbing over the
 //! flat sequence that the grammar's `expr` rule produces, the way the
@@ -17,18 +22,20 @@
 //! first token to its last, except that `super.f` and `super[e]` span only
 //! `super`, and a call's span stops at `)`, before `tailstrict`.
 
+use std::iter::Peekable;
+
 use pest::iterators::{Pair, Pairs};
 use pest::Parser as _;
 
+use super::lexer::{scan_text_block, Token, TokenKind};
+use super::literal;
+use super::tokens::TokenString;
 use crate::ast::{
-    Arg, AssertClause, BinaryOp, Bind, CompSpec, Expr, ExprKind, Field, FieldName, ImportKind,
-    Member, Param, StrStyle, UnaryOp,
+    Arg, AssertClause, BinaryOp, Bind, CompSpec, Expr, ExprKind, Field, FieldName, Ident,
+    ImportKind, Member, Param, StrStyle, UnaryOp, Visibility,
 };
 use crate::span::{FileId, Span};
 use crate::sym::Sym;
-
-use super::lexer::scan_text_block;
-use super::literal;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "syntax/grammar.pest"]
@@ -55,15 +62,17 @@ pub(crate) struct Internal(pub(crate) String);
 
 type Build<T> = Result<T, Internal>;
 
-/// Parses `src` (already checked) with the pest grammar and builds its tree.
-pub(crate) fn build(src: &str, file: FileId) -> Build<Built> {
-    let mut pairs = Grammar::parse(Rule::file, src).map_err(|err| Internal(err.to_string()))?;
-    let file_pair = next(&mut pairs, "file")?;
-    let mut inner = file_pair.into_inner();
+/// Parses the token string of `src` with the pest grammar and builds the
+/// tree.
+pub(crate) fn build(src: &str, file: FileId, tokens: &TokenString) -> Build<Built> {
+    let mut pairs =
+        Grammar::parse(Rule::file, &tokens.chars).map_err(|err| Internal(err.to_string()))?;
+    let mut inner = next(&mut pairs, "file")?.into_inner();
     let expr_pair = next(&mut inner, "file expression")?;
     let mut builder = Builder {
         src,
         file,
+        tokens: &tokens.tokens,
         bad_strings: Vec::new(),
     };
     let expr = builder.expr(expr_pair)?;
@@ -81,7 +90,7 @@ fn next<'i>(pairs: &mut Pairs<'i, Rule>, what: &str) -> Build<Pair<'i, Rule>> {
 
 fn unexpected<T>(pair: &Pair<'_, Rule>) -> Build<T> {
     Err(Internal(format!(
-        "unexpected {:?} at {}",
+        "unexpected {:?} at token {}",
         pair.as_rule(),
         pair.as_span().start()
     )))
@@ -92,101 +101,104 @@ const APPLY_PRECEDENCE: u8 = 2;
 const UNARY_PRECEDENCE: u8 = 4;
 const MAX_PRECEDENCE: u8 = 15;
 
-fn binary_op(rule: Rule) -> Option<BinaryOp> {
-    Some(match rule {
-        Rule::op_mul => BinaryOp::Mul,
-        Rule::op_div => BinaryOp::Div,
-        Rule::op_mod => BinaryOp::Mod,
-        Rule::op_add => BinaryOp::Add,
-        Rule::op_sub => BinaryOp::Sub,
-        Rule::op_shl => BinaryOp::Shl,
-        Rule::op_shr => BinaryOp::Shr,
-        Rule::op_lt => BinaryOp::Lt,
-        Rule::op_le => BinaryOp::Le,
-        Rule::op_gt => BinaryOp::Gt,
-        Rule::op_ge => BinaryOp::Ge,
-        Rule::op_in => BinaryOp::In,
-        Rule::op_eq => BinaryOp::Eq,
-        Rule::op_ne => BinaryOp::Ne,
-        Rule::op_bitand => BinaryOp::BitAnd,
-        Rule::op_bitxor => BinaryOp::BitXor,
-        Rule::op_bitor => BinaryOp::BitOr,
-        Rule::op_and => BinaryOp::And,
-        Rule::op_or => BinaryOp::Or,
-        _ => return None,
-    })
-}
-
 /// `ast::BinaryOp::precedence` counts up (higher binds tighter, 12 for `*`
 /// down to 3 for `||`); the reference counts down (5 for `*`, 14 for `||`).
 fn reference_precedence(op: BinaryOp) -> u8 {
     17 - op.precedence()
 }
 
-fn unary_op(rule: Rule) -> Option<UnaryOp> {
-    Some(match rule {
-        Rule::op_neg => UnaryOp::Neg,
-        Rule::op_plus => UnaryOp::Plus,
-        Rule::op_not => UnaryOp::Not,
-        Rule::op_bitnot => UnaryOp::BitNot,
-        _ => return None,
-    })
-}
-
-struct Builder<'s> {
+struct Builder<'s, 't> {
     src: &'s str,
     file: FileId,
+    tokens: &'t [Token],
     bad_strings: Vec<BadString>,
 }
 
-impl<'s> Builder<'s> {
-    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
-        let span = pair.as_span();
-        Span::new(self.file, span.start(), span.end())
+impl<'s> Builder<'s, '_> {
+    /// The first token of a pair.
+    fn token(&self, pair: &Pair<'_, Rule>) -> Build<Token> {
+        self.tokens
+            .get(pair.as_span().start())
+            .copied()
+            .ok_or_else(|| Internal("token out of range".into()))
     }
 
-    fn ident(&self, pair: &Pair<'_, Rule>) -> crate::ast::Ident {
-        crate::ast::Ident {
-            name: Sym::intern(pair.as_str()),
-            span: self.span(pair),
+    fn text(&self, token: Token) -> &'s str {
+        &self.src[token.start as usize..token.end as usize]
+    }
+
+    /// The byte span from a pair's first token to its last.
+    fn span(&self, pair: &Pair<'_, Rule>) -> Build<Span> {
+        let span = pair.as_span();
+        let first = self.tokens.get(span.start());
+        let last = span
+            .end()
+            .checked_sub(1)
+            .and_then(|last| self.tokens.get(last));
+        match (first, last) {
+            (Some(first), Some(last)) => Ok(Span::new(
+                self.file,
+                first.start as usize,
+                last.end as usize,
+            )),
+            _ => Err(Internal("span out of range".into())),
         }
     }
 
-    fn expr(&mut self, pair: Pair<'s, Rule>) -> Build<Expr> {
+    fn ident(&self, pair: &Pair<'_, Rule>) -> Build<Ident> {
+        let token = self.token(pair)?;
+        Ok(Ident {
+            name: Sym::intern(self.text(token)),
+            span: self.span(pair)?,
+        })
+    }
+
+    fn expr(&mut self, pair: Pair<'_, Rule>) -> Build<Expr> {
         let mut items = pair.into_inner().peekable();
-        self.climb(&mut items, MAX_PRECEDENCE)
+        // Nesting is bounded by the checker; this keeps any thread's stack
+        // large enough for it.
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
+            self.climb(&mut items, MAX_PRECEDENCE)
+        })
     }
 
     /// One operand, then every operator or suffix that binds tighter than
     /// `max_precedence` (the reference's `parse` + `parseInfix`).
-    fn climb(
+    fn climb<'i>(
         &mut self,
-        items: &mut std::iter::Peekable<Pairs<'s, Rule>>,
+        items: &mut Peekable<Pairs<'i, Rule>>,
         max_precedence: u8,
     ) -> Build<Expr> {
         let first = items
             .next()
             .ok_or_else(|| Internal("empty expression".into()))?;
-        let mut lhs = match unary_op(first.as_rule()) {
-            Some(op) => {
-                let operand = stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
-                    self.climb(items, UNARY_PRECEDENCE)
-                })?;
-                let span = self.span(&first).to(operand.span);
-                Expr {
-                    kind: ExprKind::Unary {
-                        op,
-                        expr: Box::new(operand),
-                    },
-                    span,
-                }
+        let mut lhs = if first.as_rule() == Rule::unary_op {
+            let op = match self.text(self.token(&first)?) {
+                "-" => UnaryOp::Neg,
+                "+" => UnaryOp::Plus,
+                "!" => UnaryOp::Not,
+                _ => UnaryOp::BitNot,
+            };
+            let operand = stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
+                self.climb(items, UNARY_PRECEDENCE)
+            })?;
+            let span = self.span(&first)?.to(operand.span);
+            Expr {
+                kind: ExprKind::Unary {
+                    op,
+                    expr: Box::new(operand),
+                },
+                span,
             }
-            None => self.primary(first)?,
+        } else {
+            self.primary(first)?
         };
         while let Some(next) = items.peek() {
-            let rule = next.as_rule();
-            let binary = binary_op(rule);
-            let precedence = match (binary, rule) {
+            let binary = match next.as_rule() {
+                Rule::binary_op => Some(self.binary_op(next)?),
+                _ => None,
+            };
+            let precedence = match (binary, next.as_rule()) {
                 (Some(op), _) => reference_precedence(op),
                 (None, Rule::in_super) => reference_precedence(BinaryOp::In),
                 (None, _) => APPLY_PRECEDENCE,
@@ -214,16 +226,42 @@ impl<'s> Builder<'s> {
         Ok(lhs)
     }
 
-    fn suffix(&mut self, lhs: Expr, pair: Pair<'s, Rule>) -> Build<Expr> {
-        let start = lhs.span;
-        let end = self.span(&pair);
-        let span = start.to(end);
+    fn binary_op(&self, pair: &Pair<'_, Rule>) -> Build<BinaryOp> {
+        let token = self.token(pair)?;
+        if token.kind == TokenKind::In {
+            return Ok(BinaryOp::In);
+        }
+        Ok(match self.text(token) {
+            "*" => BinaryOp::Mul,
+            "/" => BinaryOp::Div,
+            "%" => BinaryOp::Mod,
+            "+" => BinaryOp::Add,
+            "-" => BinaryOp::Sub,
+            "<<" => BinaryOp::Shl,
+            ">>" => BinaryOp::Shr,
+            "<" => BinaryOp::Lt,
+            "<=" => BinaryOp::Le,
+            ">" => BinaryOp::Gt,
+            ">=" => BinaryOp::Ge,
+            "==" => BinaryOp::Eq,
+            "!=" => BinaryOp::Ne,
+            "&" => BinaryOp::BitAnd,
+            "^" => BinaryOp::BitXor,
+            "|" => BinaryOp::BitOr,
+            "&&" => BinaryOp::And,
+            "||" => BinaryOp::Or,
+            _ => return unexpected(pair),
+        })
+    }
+
+    fn suffix(&mut self, lhs: Expr, pair: Pair<'_, Rule>) -> Build<Expr> {
+        let span = lhs.span.to(self.span(&pair)?);
         let target = Box::new(lhs);
         let kind = match pair.as_rule() {
-            Rule::field_access => {
-                let name = self.ident(&next(&mut pair.into_inner(), "field name")?);
-                ExprKind::Field { target, name }
-            }
+            Rule::field_access => ExprKind::Field {
+                target,
+                name: self.ident(&pair)?,
+            },
             Rule::index => return self.index(target, span, pair),
             Rule::call => {
                 let mut args = Vec::new();
@@ -232,12 +270,15 @@ impl<'s> Builder<'s> {
                     match arg.as_rule() {
                         Rule::trailing_comma => trailing_comma = true,
                         Rule::arg => {
-                            let mut parts: Vec<Pair<'s, Rule>> = arg.into_inner().collect();
-                            let value = match parts.pop() {
-                                Some(value) => self.expr(value)?,
-                                None => return Err(Internal("empty argument".into())),
-                            };
-                            let name = parts.first().map(|name| self.ident(name));
+                            let mut name = None;
+                            let mut value = None;
+                            for part in arg.into_inner() {
+                                match part.as_rule() {
+                                    Rule::ident => name = Some(self.ident(&part)?),
+                                    _ => value = Some(self.expr(part)?),
+                                }
+                            }
+                            let value = value.ok_or_else(|| Internal("empty argument".into()))?;
                             args.push(Arg { name, value });
                         }
                         _ => return unexpected(&arg),
@@ -260,11 +301,16 @@ impl<'s> Builder<'s> {
                 return Ok(call);
             }
             Rule::apply_brace => {
-                let object = next(&mut pair.into_inner(), "object")?;
-                let object = self.primary(object)?;
+                // The pair starts after `{`.
+                let open = self.token_before(&pair)?;
+                let object = self.object(pair)?;
+                let object_span = Span::new(self.file, open.start as usize, span.end as usize);
                 ExprKind::ApplyBrace {
                     target,
-                    object: Box::new(object),
+                    object: Box::new(Expr {
+                        kind: object,
+                        span: object_span,
+                    }),
                 }
             }
             Rule::in_super => ExprKind::InSuper { key: target },
@@ -273,26 +319,34 @@ impl<'s> Builder<'s> {
         Ok(Expr { kind, span })
     }
 
+    /// The token just before a pair (the opening token of a suffix).
+    fn token_before(&self, pair: &Pair<'_, Rule>) -> Build<Token> {
+        let start = pair.as_span().start();
+        start
+            .checked_sub(1)
+            .and_then(|index| self.tokens.get(index))
+            .copied()
+            .ok_or_else(|| Internal("no opening token".into()))
+    }
+
     /// `target[…]`: an index or a slice.
-    fn index(&mut self, target: Box<Expr>, span: Span, pair: Pair<'s, Rule>) -> Build<Expr> {
+    fn index(&mut self, target: Box<Expr>, span: Span, pair: Pair<'_, Rule>) -> Build<Expr> {
         let mut index = None;
         let (mut end, mut step) = (None, None);
         let mut is_slice = false;
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::slice_start => {
-                    index = Some(self.expr(next(&mut part.into_inner(), "index")?)?)
-                }
-                Rule::double_colon | Rule::colon => is_slice = true,
-                Rule::slice_end => {
-                    end = Some(Box::new(
-                        self.expr(next(&mut part.into_inner(), "slice end")?)?,
-                    ))
-                }
-                Rule::slice_step => {
-                    step = Some(Box::new(
-                        self.expr(next(&mut part.into_inner(), "slice step")?)?,
-                    ))
+                Rule::slice_start => index = Some(self.inner_expr(part)?),
+                Rule::slice_double | Rule::slice_single => {
+                    is_slice = true;
+                    for piece in part.into_inner() {
+                        match piece.as_rule() {
+                            Rule::slice_end => end = Some(Box::new(self.inner_expr(piece)?)),
+                            Rule::slice_step => step = Some(Box::new(self.inner_expr(piece)?)),
+                            Rule::colon_string => {}
+                            _ => return unexpected(&piece),
+                        }
+                    }
                 }
                 _ => return unexpected(&part),
             }
@@ -314,50 +368,56 @@ impl<'s> Builder<'s> {
         Ok(Expr { kind, span })
     }
 
-    fn primary(&mut self, pair: Pair<'s, Rule>) -> Build<Expr> {
-        let span = self.span(&pair);
+    /// The one expression inside a wrapper pair.
+    fn inner_expr(&mut self, pair: Pair<'_, Rule>) -> Build<Expr> {
+        let expr = next(&mut pair.into_inner(), "expression")?;
+        self.expr(expr)
+    }
+
+    fn primary(&mut self, pair: Pair<'_, Rule>) -> Build<Expr> {
+        let span = self.span(&pair)?;
         let kind = match pair.as_rule() {
-            Rule::ident => ExprKind::Var(self.ident(&pair)),
-            Rule::number => match literal::number_value(pair.as_str()) {
-                Some(value) => ExprKind::Num(value),
-                None => return unexpected(&pair),
-            },
-            Rule::str_double
-            | Rule::str_single
-            | Rule::str_verbatim_double
-            | Rule::str_verbatim_single
-            | Rule::text_block => {
-                let (value, style) = self.string(&pair);
-                ExprKind::Str { value, style }
+            Rule::atom => {
+                let token = self.token(&pair)?;
+                match token.kind {
+                    TokenKind::Identifier => ExprKind::Var(self.ident(&pair)?),
+                    TokenKind::Number => match literal::number_value(self.text(token)) {
+                        Some(value) => ExprKind::Num(value),
+                        None => return unexpected(&pair),
+                    },
+                    TokenKind::Null => ExprKind::Null,
+                    TokenKind::True => ExprKind::True,
+                    TokenKind::False => ExprKind::False,
+                    TokenKind::SelfKw => ExprKind::SelfValue,
+                    TokenKind::Dollar => ExprKind::Dollar,
+                    _ => {
+                        let (value, style) = self.string(token);
+                        ExprKind::Str { value, style }
+                    }
+                }
             }
-            Rule::null_lit => ExprKind::Null,
-            Rule::true_lit => ExprKind::True,
-            Rule::false_lit => ExprKind::False,
-            Rule::self_lit => ExprKind::SelfValue,
-            Rule::dollar => ExprKind::Dollar,
-            Rule::parens => ExprKind::Parens(Box::new(
-                self.expr(next(&mut pair.into_inner(), "expression")?)?,
-            )),
+            Rule::parens => ExprKind::Parens(Box::new(self.inner_expr(pair)?)),
             Rule::object => self.object(pair)?,
             Rule::array => self.array(pair)?,
-            Rule::super_field | Rule::super_index => {
-                let is_field = pair.as_rule() == Rule::super_field;
-                let mut inner = pair.into_inner();
-                let keyword = next(&mut inner, "super")?;
-                let operand = next(&mut inner, "super index")?;
-                let kind = if is_field {
-                    ExprKind::SuperField {
-                        name: self.ident(&operand),
-                    }
-                } else {
-                    ExprKind::SuperIndex {
+            Rule::super_access => {
+                let super_span = Span::new(
+                    self.file,
+                    span.start as usize,
+                    (span.start + "super".len() as u32) as usize,
+                );
+                let operand = next(&mut pair.into_inner(), "super index")?;
+                let kind = match operand.as_rule() {
+                    Rule::ident => ExprKind::SuperField {
+                        name: self.ident(&operand)?,
+                    },
+                    _ => ExprKind::SuperIndex {
                         index: Box::new(self.expr(operand)?),
-                    }
+                    },
                 };
                 // The reference locates `super.f` at `super`.
                 return Ok(Expr {
                     kind,
-                    span: self.span(&keyword),
+                    span: super_span,
                 });
             }
             Rule::local_expr => {
@@ -365,45 +425,31 @@ impl<'s> Builder<'s> {
                 let mut body = None;
                 for part in pair.into_inner() {
                     match part.as_rule() {
-                        Rule::kw_local => {}
                         Rule::bind => binds.push(self.bind(part)?),
-                        Rule::expr => body = Some(self.expr(part)?),
-                        _ => return unexpected(&part),
+                        _ => body = Some(self.expr(part)?),
                     }
                 }
                 let body = Box::new(body.ok_or_else(|| Internal("local without a body".into()))?);
                 ExprKind::Local { binds, body }
             }
             Rule::if_expr => {
-                let mut exprs = Vec::with_capacity(3);
-                for part in pair.into_inner() {
-                    if part.as_rule() == Rule::expr {
-                        exprs.push(self.expr(part)?);
-                    }
-                }
-                let mut exprs = exprs.into_iter();
-                let (Some(cond), Some(then)) = (exprs.next(), exprs.next()) else {
-                    return Err(Internal("incomplete if".into()));
+                let mut exprs = pair.into_inner();
+                let cond = self.expr(next(&mut exprs, "condition")?)?;
+                let then = self.expr(next(&mut exprs, "then branch")?)?;
+                let otherwise = match exprs.next() {
+                    Some(otherwise) => Some(Box::new(self.expr(otherwise)?)),
+                    None => None,
                 };
                 ExprKind::If {
                     cond: Box::new(cond),
                     then: Box::new(then),
-                    otherwise: exprs.next().map(Box::new),
+                    otherwise,
                 }
             }
             Rule::function_expr => {
-                let mut params = Vec::new();
-                let mut body = None;
-                for part in pair.into_inner() {
-                    match part.as_rule() {
-                        Rule::kw_function => {}
-                        Rule::params => params = self.params(part)?,
-                        Rule::expr => body = Some(self.expr(part)?),
-                        _ => return unexpected(&part),
-                    }
-                }
-                let body =
-                    Box::new(body.ok_or_else(|| Internal("function without a body".into()))?);
+                let mut inner = pair.into_inner();
+                let params = self.params(next(&mut inner, "parameters")?)?;
+                let body = Box::new(self.expr(next(&mut inner, "function body")?)?);
                 ExprKind::Function { params, body }
             }
             Rule::assert_expr => {
@@ -415,23 +461,19 @@ impl<'s> Builder<'s> {
                     rest: Box::new(rest),
                 }
             }
-            Rule::error_expr => {
-                let mut inner = pair.into_inner();
-                next(&mut inner, "error")?;
-                ExprKind::Error {
-                    message: Box::new(self.expr(next(&mut inner, "error message")?)?),
-                }
-            }
+            Rule::error_expr => ExprKind::Error {
+                message: Box::new(self.inner_expr(pair)?),
+            },
             Rule::import_expr => {
                 let mut inner = pair.into_inner();
-                let kind = match next(&mut inner, "import keyword")?.as_rule() {
-                    Rule::import_code => ImportKind::Code,
-                    Rule::import_str => ImportKind::Str,
+                let kind = match self.token(&next(&mut inner, "import keyword")?)?.kind {
+                    TokenKind::Import => ImportKind::Code,
+                    TokenKind::Importstr => ImportKind::Str,
                     _ => ImportKind::Bin,
                 };
                 let path = next(&mut inner, "import path")?;
-                let path_span = self.span(&path);
-                let (path, _) = self.string(&path);
+                let path_span = self.span(&path)?;
+                let (path, _) = self.string(self.token(&path)?);
                 ExprKind::Import {
                     kind,
                     path,
@@ -445,12 +487,15 @@ impl<'s> Builder<'s> {
 
     /// A string literal's value and style. A bad escape is recorded, and the
     /// raw text stands in for the value.
-    fn string(&mut self, pair: &Pair<'s, Rule>) -> (String, StrStyle) {
-        let text = pair.as_str();
-        let inner = |prefix: usize| &text[prefix..text.len() - 1];
-        let (value, style) = match pair.as_rule() {
-            Rule::str_double | Rule::str_single => {
-                let style = if pair.as_rule() == Rule::str_double {
+    fn string(&mut self, token: Token) -> (String, StrStyle) {
+        let text = self.text(token);
+        let inner = |prefix: usize| {
+            text.get(prefix..text.len().saturating_sub(1))
+                .unwrap_or_default()
+        };
+        match token.kind {
+            TokenKind::StringDouble | TokenKind::StringSingle => {
+                let style = if token.kind == TokenKind::StringDouble {
                     StrStyle::Double
                 } else {
                     StrStyle::Single
@@ -458,25 +503,22 @@ impl<'s> Builder<'s> {
                 match literal::unescape(inner(1)) {
                     Ok(value) => (value.into_owned(), style),
                     Err(message) => {
-                        self.bad_strings.push(BadString {
-                            span: self.span(pair),
-                            message,
-                        });
+                        let span = Span::new(self.file, token.start as usize, token.end as usize);
+                        self.bad_strings.push(BadString { span, message });
                         (inner(1).to_string(), style)
                     }
                 }
             }
-            Rule::str_verbatim_double => (
+            TokenKind::VerbatimDouble => (
                 literal::verbatim_value(inner(2), b'"').into_owned(),
                 StrStyle::VerbatimDouble,
             ),
-            Rule::str_verbatim_single => (
+            TokenKind::VerbatimSingle => (
                 literal::verbatim_value(inner(2), b'\'').into_owned(),
                 StrStyle::VerbatimSingle,
             ),
             _ => {
-                let start = pair.as_span().start();
-                let value = scan_text_block(self.src.as_bytes(), start, true)
+                let value = scan_text_block(self.src.as_bytes(), token.start as usize, true)
                     .map(|block| block.value)
                     .unwrap_or_default();
                 let style = if text.starts_with("|||-") {
@@ -486,15 +528,14 @@ impl<'s> Builder<'s> {
                 };
                 (value, style)
             }
-        };
-        (value, style)
+        }
     }
 
-    fn params(&mut self, pair: Pair<'s, Rule>) -> Build<Vec<Param>> {
+    fn params(&mut self, pair: Pair<'_, Rule>) -> Build<Vec<Param>> {
         let mut params = Vec::new();
         for param in pair.into_inner() {
             let mut inner = param.into_inner();
-            let name = self.ident(&next(&mut inner, "parameter name")?);
+            let name = self.ident(&next(&mut inner, "parameter name")?)?;
             let default = match inner.next() {
                 Some(default) => Some(self.expr(default)?),
                 None => None,
@@ -504,17 +545,16 @@ impl<'s> Builder<'s> {
         Ok(params)
     }
 
-    fn bind(&mut self, pair: Pair<'s, Rule>) -> Build<Bind> {
-        let span = self.span(&pair);
+    fn bind(&mut self, pair: Pair<'_, Rule>) -> Build<Bind> {
+        let span = self.span(&pair)?;
         let mut inner = pair.into_inner();
-        let name = self.ident(&next(&mut inner, "bound name")?);
+        let name = self.ident(&next(&mut inner, "bound name")?)?;
         let mut params = None;
         let mut value = None;
         for part in inner {
             match part.as_rule() {
                 Rule::params => params = Some(self.params(part)?),
-                Rule::expr => value = Some(self.expr(part)?),
-                _ => return unexpected(&part),
+                _ => value = Some(self.expr(part)?),
             }
         }
         let value = value.ok_or_else(|| Internal("bind without a value".into()))?;
@@ -526,61 +566,48 @@ impl<'s> Builder<'s> {
         })
     }
 
-    fn assert_clause(&mut self, pair: Pair<'s, Rule>) -> Build<AssertClause> {
-        let span = self.span(&pair);
-        let mut exprs = Vec::with_capacity(2);
-        for part in pair.into_inner() {
-            if part.as_rule() == Rule::expr {
-                exprs.push(self.expr(part)?);
-            }
-        }
-        let mut exprs = exprs.into_iter();
-        let cond = exprs
-            .next()
-            .ok_or_else(|| Internal("assert without a condition".into()))?;
+    fn assert_clause(&mut self, pair: Pair<'_, Rule>) -> Build<AssertClause> {
+        let span = self.span(&pair)?;
+        let mut exprs = pair.into_inner();
+        let cond = self.expr(next(&mut exprs, "assert condition")?)?;
+        let message = match exprs.next() {
+            Some(message) => Some(self.expr(message)?),
+            None => None,
+        };
         Ok(AssertClause {
             cond,
-            message: exprs.next(),
+            message,
             span,
         })
     }
 
-    fn comp_specs(&mut self, pair: Pair<'s, Rule>) -> Build<Vec<CompSpec>> {
+    fn comp_specs(&mut self, pair: Pair<'_, Rule>) -> Build<Vec<CompSpec>> {
         let mut specs = Vec::new();
         for spec in pair.into_inner() {
-            let span = self.span(&spec);
+            let span = self.span(&spec)?;
             let is_for = spec.as_rule() == Rule::for_spec;
-            let mut var = None;
-            let mut expr = None;
-            for part in spec.into_inner() {
-                match part.as_rule() {
-                    Rule::ident => var = Some(self.ident(&part)),
-                    Rule::expr => expr = Some(self.expr(part)?),
-                    _ => {}
-                }
-            }
-            let expr =
-                expr.ok_or_else(|| Internal("comprehension clause without an expression".into()))?;
-            specs.push(match (is_for, var) {
-                (true, Some(var)) => CompSpec::For {
-                    var,
-                    iter: expr,
+            let mut inner = spec.into_inner();
+            specs.push(if is_for {
+                let var = self.ident(&next(&mut inner, "loop variable")?)?;
+                let iter = self.expr(next(&mut inner, "iterated expression")?)?;
+                CompSpec::For { var, iter, span }
+            } else {
+                CompSpec::If {
+                    cond: self.expr(next(&mut inner, "condition")?)?,
                     span,
-                },
-                _ => CompSpec::If { cond: expr, span },
+                }
             });
         }
         Ok(specs)
     }
 
-    fn array(&mut self, pair: Pair<'s, Rule>) -> Build<ExprKind> {
+    fn array(&mut self, pair: Pair<'_, Rule>) -> Build<ExprKind> {
         let mut elems = Vec::new();
         let mut specs = None;
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::expr => elems.push(self.expr(part)?),
                 Rule::comp_specs => specs = Some(self.comp_specs(part)?),
-                _ => return unexpected(&part),
+                _ => elems.push(self.expr(part)?),
             }
         }
         Ok(match specs {
@@ -597,15 +624,14 @@ impl<'s> Builder<'s> {
         })
     }
 
-    fn object(&mut self, pair: Pair<'s, Rule>) -> Build<ExprKind> {
+    /// The members of `object` or `apply_brace`.
+    fn object(&mut self, pair: Pair<'_, Rule>) -> Build<ExprKind> {
         let mut members = Vec::new();
         let mut specs = None;
         for part in pair.into_inner() {
             let member = match part.as_rule() {
                 Rule::object_local => {
-                    let mut inner = part.into_inner();
-                    next(&mut inner, "local")?;
-                    Member::Local(self.bind(next(&mut inner, "bind")?)?)
+                    Member::Local(self.bind(next(&mut part.into_inner(), "bind")?)?)
                 }
                 Rule::assert_clause => Member::Assert(self.assert_clause(part)?),
                 Rule::field => Member::Field(self.field(part)?),
@@ -623,42 +649,40 @@ impl<'s> Builder<'s> {
         })
     }
 
-    fn field(&mut self, pair: Pair<'s, Rule>) -> Build<Field> {
-        let span = self.span(&pair);
+    fn field(&mut self, pair: Pair<'_, Rule>) -> Build<Field> {
+        let span = self.span(&pair)?;
         let mut inner = pair.into_inner();
         let name_pair = next(&mut inner, "field name")?;
         let name = match name_pair.as_rule() {
-            Rule::ident => FieldName::Ident(self.ident(&name_pair)),
-            Rule::computed_name => {
-                FieldName::Computed(self.expr(next(&mut name_pair.into_inner(), "field name")?)?)
-            }
+            Rule::ident => FieldName::Ident(self.ident(&name_pair)?),
+            Rule::computed_name => FieldName::Computed(self.inner_expr(name_pair)?),
             _ => {
-                let (value, style) = self.string(&name_pair);
+                let token = self.token(&name_pair)?;
+                let (value, style) = self.string(token);
                 FieldName::Str {
                     value,
                     style,
-                    span: self.span(&name_pair),
+                    span: self.span(&name_pair)?,
                 }
             }
         };
         let mut params = None;
         let mut plus = false;
-        let mut visibility = crate::ast::Visibility::Inherit;
+        let mut visibility = Visibility::Inherit;
         let mut value = None;
         for part in inner {
             match part.as_rule() {
                 Rule::params => params = Some(self.params(part)?),
                 Rule::field_op => {
-                    let op = part.as_str();
+                    let op = self.text(self.token(&part)?);
                     plus = op.starts_with('+');
-                    visibility = match op.trim_start_matches('+').len() {
-                        1 => crate::ast::Visibility::Inherit,
-                        2 => crate::ast::Visibility::Hidden,
-                        _ => crate::ast::Visibility::Visible,
+                    visibility = match op.trim_start_matches('+') {
+                        ":" => Visibility::Inherit,
+                        "::" => Visibility::Hidden,
+                        _ => Visibility::Visible,
                     };
                 }
-                Rule::expr => value = Some(self.expr(part)?),
-                _ => return unexpected(&part),
+                _ => value = Some(self.expr(part)?),
             }
         }
         let value = value.ok_or_else(|| Internal("field without a value".into()))?;

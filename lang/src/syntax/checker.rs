@@ -7,7 +7,8 @@
 //! order of checks, the same messages and locations, and the same depth
 //! counter. It builds no tree; it only remembers, for each expression, what
 //! [`super::rules`] need (is it a variable? a string literal?) and the span
-//! the reference gives it.
+//! the reference gives it, and it records the tokens it consumes as the
+//! token string that pest parses next ([`super::tokens`]).
 //!
 //! Checking first has two purposes:
 //!
@@ -34,6 +35,7 @@ use std::collections::HashSet;
 
 use super::lexer::{LexError, Lexer, Token, TokenKind};
 use super::rules::{self, MemberShape, Node, Shape};
+use super::tokens::TokenString;
 use super::SyntaxError;
 use crate::ast::Comment;
 use crate::span::FileId;
@@ -54,9 +56,11 @@ pub(crate) mod codes {
     pub(crate) const UNKNOWN_OPERATOR: &str = "kcfg::syntax::unknown_operator";
 }
 
-/// A well-formed file's comments, and how deep the reference's recursion
-/// went (which bounds the nesting pest will see).
+/// A well-formed file's tokens (as the token string pest parses) and
+/// comments, and how deep the reference's recursion went (which bounds the
+/// nesting pest will see).
 pub(crate) struct Checked {
+    pub(crate) tokens: TokenString,
     pub(crate) comments: Vec<Comment>,
     pub(crate) max_depth: u32,
 }
@@ -87,10 +91,12 @@ pub(crate) fn check(src: &str, file: FileId) -> Result<Checked, Failure> {
         lexer: Lexer::new(src, file),
         ahead: [None, None],
         max_depth: 0,
+        recorded: TokenString::default(),
     };
     match checker.file() {
         Ok(()) => Ok(Checked {
             comments: checker.lexer.take_comments(),
+            tokens: checker.recorded,
             max_depth: checker.max_depth,
         }),
         Err(Failure::Syntax(err)) => {
@@ -115,6 +121,8 @@ struct Checker<'s> {
     /// `doublePeek`).
     ahead: [Option<Token>; 2],
     max_depth: u32,
+    /// Every token consumed so far, for pest.
+    recorded: TokenString,
 }
 
 fn binary_precedence(op: &str) -> Option<u8> {
@@ -186,6 +194,7 @@ impl<'s> Checker<'s> {
     fn pop(&mut self) -> Check<Token> {
         let token = self.peek()?;
         self.ahead = [self.ahead[1], None];
+        self.recorded.push(token, self.lexer.source());
         Ok(token)
     }
 
@@ -255,6 +264,13 @@ impl<'s> Checker<'s> {
     /// An expression whose binary operators bind tighter than `max_precedence`.
     fn parse(&mut self, max_precedence: u8, depth: u32) -> Check<Node> {
         self.enter(depth)?;
+        // At most 1000 levels deep, but a thread's stack may be small.
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
+            self.parse_at(max_precedence, depth)
+        })
+    }
+
+    fn parse_at(&mut self, max_precedence: u8, depth: u32) -> Check<Node> {
         if let Some(greedy) = self.maybe_greedy(depth + 1)? {
             // `local`, `if`, `function`, … extend as far right as they can,
             // so no operator can follow them.

@@ -177,6 +177,9 @@ pub(crate) struct Lexer<'s> {
     pos: usize,
     file: FileId,
     comments: Vec<Comment>,
+    /// The last run of symbol characters seen, as `(start, end, last
+    /// allowed end)`; see [`Lexer::operator_end`].
+    symbol_run: (usize, usize, usize),
 }
 
 fn is_horizontal_ws(byte: u8) -> bool {
@@ -228,7 +231,13 @@ impl<'s> Lexer<'s> {
             pos: 0,
             file,
             comments: Vec::new(),
+            symbol_run: (0, 0, 0),
         }
+    }
+
+    /// The text being lexed (the file up to its first NUL byte).
+    pub(crate) fn source(&self) -> &'s str {
+        self.src
     }
 
     /// The comments seen so far, in source order.
@@ -355,7 +364,7 @@ impl<'s> Lexer<'s> {
                     }
                 }
                 _ => {
-                    let message = if byte < 32 || byte >= 128 {
+                    let message = if !(32..128).contains(&byte) {
                         format!("Could not lex the character code {byte}")
                     } else {
                         format!("Could not lex the character '{}'", byte as char)
@@ -465,23 +474,39 @@ impl<'s> Lexer<'s> {
         Ok(())
     }
 
-    fn operator_end(&self, start: usize) -> usize {
-        let mut end = start;
-        while is_symbol(self.at(end)) {
-            let (next, after) = (self.at(end + 1), self.at(end + 2));
-            let here = self.at(end);
-            if here == b'/' && (next == b'/' || next == b'*') {
-                break;
+    /// The end of the operator starting at `start`: the run of symbol
+    /// characters (stopping before `//`, `/*` and `|||`), wound back to its
+    /// last character that may end an operator, but at least one character.
+    ///
+    /// A run splits into several operators when it ends in `+ - ~ ! $`
+    /// (`a=-1`). Scanning the run again for each of them would be quadratic
+    /// (a million `-` in a row), so the run's end, and the end of its last
+    /// operator, are kept for the next call.
+    fn operator_end(&mut self, start: usize) -> usize {
+        let (run_start, run_end, last_allowed) = self.symbol_run;
+        if !(run_start <= start && start < run_end) {
+            let mut end = start;
+            let mut last_allowed = start;
+            while is_symbol(self.at(end)) {
+                let (next, after) = (self.at(end + 1), self.at(end + 2));
+                let here = self.at(end);
+                if here == b'/' && (next == b'/' || next == b'*') {
+                    break;
+                }
+                if here == b'|' && next == b'|' && after == b'|' {
+                    break;
+                }
+                end += 1;
+                if allowed_at_end_of_operator(here) {
+                    last_allowed = end;
+                }
             }
-            if here == b'|' && next == b'|' && after == b'|' {
-                break;
-            }
-            end += 1;
+            self.symbol_run = (start, end, last_allowed);
+            return last_allowed.max(start + 1);
         }
-        while end > start + 1 && !allowed_at_end_of_operator(self.at(end - 1)) {
-            end -= 1;
-        }
-        end
+        // The run's stopping points depend only on the bytes, so the run
+        // seen from a later start ends at the same place.
+        last_allowed.max(start + 1)
     }
 
     /// The reference's "data" of a token, for messages and duplicate-field
@@ -806,6 +831,11 @@ mod tests {
         assert_eq!(texts("$$"), ["$", "$"]);
         assert_eq!(texts("a-*b"), ["a", "-*", "b"]);
         assert_eq!(texts("a+//c\nb"), ["a", "+", "b"]);
+        // A run splits before each trailing `+ - ~ ! $`, unless a character
+        // that can end an operator comes later in the run.
+        assert_eq!(texts("1----2"), ["1", "-", "-", "-", "-", "2"]);
+        assert_eq!(texts("1----=2"), ["1", "----=", "2"]);
+        assert_eq!(texts("x<=-!y"), ["x", "<=", "-", "!", "y"]);
     }
 
     #[test]
@@ -910,7 +940,7 @@ mod tests {
     #[test]
     fn text_blocks() {
         assert_eq!(block("|||\n  a\n   b\n\n  c\n|||").unwrap(), "a\n b\n\nc\n");
-        assert_eq!(block("|||-  \n\n\ta\n\t|||").unwrap(), "\na");
+        assert_eq!(block("|||-  \n\n\ta\n |||").unwrap(), "\na");
         // More indented than the block: content, not the end.
         assert_eq!(block("|||\n  a\n    |||").unwrap_err(), "unexpected EOF");
         assert_eq!(

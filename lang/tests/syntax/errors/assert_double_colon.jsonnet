@@ -1,0 +1,1 @@
+assert true :: "m"; 1

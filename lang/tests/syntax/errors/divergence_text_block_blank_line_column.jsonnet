@@ -1,0 +1,4 @@
+import |||
+  data.bin
+
+|||

@@ -1,0 +1,3 @@
+importbin |||
+  data.bin
+|||

@@ -1,0 +1,1 @@
+[selfish, inx, importstr_, iff, nullable, true_, _, forx, superb, local_]

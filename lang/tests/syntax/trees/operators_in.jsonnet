@@ -1,0 +1,1 @@
+[a in b, a in b + c, a == b in c]

@@ -1,0 +1,1 @@
+{ a: super.b, c: super["d"], e: super.f.g, h: super[i](j) }

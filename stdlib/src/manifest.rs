@@ -1,6 +1,0 @@
-//! `std` functions: manifest.
-
-use kcfg_lang::eval::builtin::Builtin;
-
-/// The rows of this area.
-pub static ROWS: &[Builtin] = &[];

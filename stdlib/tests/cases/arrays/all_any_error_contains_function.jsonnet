@@ -1,0 +1,1 @@
+std.contains([function(x) x], 1)

@@ -1,0 +1,1 @@
+std.contains("abc", "a")

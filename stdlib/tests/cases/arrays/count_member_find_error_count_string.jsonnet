@@ -1,0 +1,1 @@
+std.count("aba", "a")

@@ -1,0 +1,1 @@
+std.find("a", "abc")

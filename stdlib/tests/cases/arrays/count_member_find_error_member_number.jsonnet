@@ -1,0 +1,1 @@
+std.member(1, 1)

@@ -1,0 +1,1 @@
+std.member("abc", 1)

@@ -1,0 +1,21 @@
+// std.filter, std.map, std.mapWithIndex, std.filterMap, std.flatMap
+{
+  filter: std.filter(function(x) x > 1, [1, 2, 3]),
+  filter_empty: std.filter(function(x) error "never", []),
+  filter_builtin: std.filter(std.isString, [1, "a", null, "b"]),
+  filter_lazy: std.length(std.filter(function(x) true, [error "kept lazily"])),
+  map: std.map(function(x) x * 2, [1, 2, 3]),
+  map_string: std.map(function(c) c + c, "héy"),
+  map_empty: std.map(function(x, y) x, []),
+  map_lazy: std.length(std.map(function(x) error "lazy", [1, 2])),
+  map_builtin: std.map(std.type, [1, "a", [], {}, null, true]),
+  map_with_index: std.mapWithIndex(function(i, x) [i, x], ["a", "b"]),
+  map_with_index_string: std.mapWithIndex(function(i, c) c + i, "ab"),
+  map_with_index_lazy: std.length(std.mapWithIndex(function(i, x) error "lazy", [1])),
+  filter_map: std.filterMap(function(x) x % 2 == 0, function(x) x * 10, [1, 2, 3, 4]),
+  filter_map_lazy: std.length(std.filterMap(function(x) true, function(x) error "lazy", [1])),
+  flat_map: std.flatMap(function(x) [x, x], [1, 2]),
+  flat_map_empty_results: std.flatMap(function(x) [], [1, 2]),
+  flat_map_string: std.flatMap(function(c) c + "-", "abc"),
+  flat_map_lazy: std.length(std.flatMap(function(x) [error "lazy"], [1, 2])),
+}

@@ -1,0 +1,1 @@
+std.filter(function(x, y) true, [])

@@ -1,0 +1,1 @@
+std.filterMap(1, function(x) x, [])

@@ -1,0 +1,1 @@
+std.filterMap(function(x) null, function(x) x, [1])

@@ -1,0 +1,1 @@
+std.filterMap(function(x) true, function(x) x, "abc")

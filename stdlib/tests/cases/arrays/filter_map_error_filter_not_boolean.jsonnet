@@ -1,0 +1,1 @@
+std.filter(function(x) 1, [1])

@@ -1,0 +1,1 @@
+std.mapWithIndex(function(i, x) x, 1)

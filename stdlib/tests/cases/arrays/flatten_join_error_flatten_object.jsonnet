@@ -1,0 +1,1 @@
+std.flattenArrays({a: 1})

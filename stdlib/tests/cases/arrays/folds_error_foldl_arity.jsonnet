@@ -1,0 +1,1 @@
+std.foldl(function(a) a, [1], 0)

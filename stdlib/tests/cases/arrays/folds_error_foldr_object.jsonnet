@@ -1,0 +1,1 @@
+std.foldr(function(a, b) a + b, {a: 1}, 0)

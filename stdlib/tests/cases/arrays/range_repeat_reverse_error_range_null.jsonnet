@@ -1,0 +1,1 @@
+std.range(1, null)

@@ -1,0 +1,1 @@
+std.reverse({a: 1})[0]

@@ -1,0 +1,1 @@
+std.removeAt(1, 1)

@@ -1,0 +1,1 @@
+std.removeAt({a: 1, b: 2}, 0)[0]

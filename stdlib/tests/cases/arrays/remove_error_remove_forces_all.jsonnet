@@ -1,0 +1,1 @@
+std.remove([1, error "all compared"], 1)

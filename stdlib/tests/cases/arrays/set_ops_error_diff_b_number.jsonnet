@@ -1,0 +1,1 @@
+std.setDiff([1], 2)

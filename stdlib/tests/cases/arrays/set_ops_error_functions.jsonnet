@@ -1,0 +1,1 @@
+std.setInter([function(x) x], [function(x) x])

@@ -1,0 +1,1 @@
+std.setInter([1], 2)

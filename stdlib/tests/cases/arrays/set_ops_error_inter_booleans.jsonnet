@@ -1,0 +1,1 @@
+std.setInter([true], [false])

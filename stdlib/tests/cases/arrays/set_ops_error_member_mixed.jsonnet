@@ -1,0 +1,1 @@
+std.setMember(1, "abc")

@@ -1,0 +1,1 @@
+std.setUnion([1], ["a"])

@@ -1,0 +1,1 @@
+std.setUnion([], {a: 1})

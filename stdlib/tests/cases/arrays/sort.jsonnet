@@ -1,0 +1,21 @@
+// std.sort
+{
+  numbers: std.sort([3, 1, 2, -1, 0.5]),
+  strings: std.sort(["b", "a", "B", "é", "aa", ""]),
+  empty: std.sort([]),
+  one_lazy: std.sort([error "not forced"], error "no key"),
+  string: std.sort("hello"),
+  short_string: std.sort("a"),
+  empty_object: std.sort({}),
+  one_field_object: std.sort({a: 1}),
+  key: std.sort([3, 1, 2], function(x) -x),
+  key_named: std.sort(["bb", "a", "ccc"], keyF=std.length),
+  stable: std.sort([{k: 1, v: "a"}, {k: 0, v: "b"}, {k: 1, v: "c"}, {k: 0, v: "d"}], function(x) x.k),
+  stable_long: std.sort(std.makeArray(100, function(i) {k: i % 3, i: i}), function(x) x.k),
+  arrays: std.sort([[2], [1, 2], [1], [], [1, 1]]),
+  array_keys_long: std.sort(std.makeArray(70, function(i) [i % 7, -i])),
+  negative_zero: std.sort([0, -0, 0]),
+  long_numbers: std.sort(std.makeArray(100, function(i) (i * 37) % 101)),
+  long_reverse: std.sort(std.reverse(std.range(1, 50))),
+  duplicates: std.sort([2, 1, 2, 1, 2]),
+}

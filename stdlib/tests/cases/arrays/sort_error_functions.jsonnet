@@ -1,0 +1,1 @@
+std.sort([function(x) x, function(x) x])

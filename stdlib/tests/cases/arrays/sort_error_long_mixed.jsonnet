@@ -1,0 +1,1 @@
+std.sort(std.range(1, 40) + ["a"])

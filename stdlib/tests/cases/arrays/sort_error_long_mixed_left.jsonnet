@@ -1,0 +1,1 @@
+std.sort(["a"] + std.range(1, 40))

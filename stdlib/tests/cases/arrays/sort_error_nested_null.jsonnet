@@ -1,0 +1,1 @@
+std.sort([[null], [null]])

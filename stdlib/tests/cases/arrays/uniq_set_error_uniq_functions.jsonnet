@@ -1,0 +1,1 @@
+std.uniq([function(x) x, function(x) x])

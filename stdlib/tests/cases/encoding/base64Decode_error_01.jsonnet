@@ -1,0 +1,1 @@
+std.base64Decode(1)

@@ -1,0 +1,1 @@
+std.encodeUTF8(1)

@@ -1,0 +1,1 @@
+std.manifestJsonEx({ 'a"b': [1, { c: function(x) x }] }, '  ')

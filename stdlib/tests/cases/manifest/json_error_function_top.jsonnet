@@ -1,0 +1,1 @@
+std.manifestJson(function(x) x)

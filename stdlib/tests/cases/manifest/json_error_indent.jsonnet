@@ -1,0 +1,1 @@
+std.manifestJsonEx([1], function(x) x)

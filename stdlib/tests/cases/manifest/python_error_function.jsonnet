@@ -1,0 +1,1 @@
+std.manifestPython({ a: [function(x) x] })

@@ -1,0 +1,1 @@
+std.manifestToml({ a: { b: [function(x) x] } })

@@ -1,0 +1,1 @@
+std.manifestToml({ a: [{ b: [{ c: { d: null } }, 1] }] })

@@ -1,0 +1,1 @@
+std.manifestXmlJsonml(['a', { b: function(x) x }])

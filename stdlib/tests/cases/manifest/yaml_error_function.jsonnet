@@ -1,0 +1,1 @@
+std.manifestYamlDoc({ a: [{ b: 1 }, { 'c d': [function() 1] }] })

@@ -1,0 +1,1 @@
+std.manifestYamlStream([1], c_document_end=null)

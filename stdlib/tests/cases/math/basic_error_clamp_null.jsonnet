@@ -1,0 +1,1 @@
+std.clamp(null, 1, 2)

@@ -1,0 +1,1 @@
+std.min(null, 1)

@@ -1,0 +1,1 @@
+std.xor(function(x) x, function(x) x)

@@ -1,0 +1,1 @@
+std.deg2rad("a")

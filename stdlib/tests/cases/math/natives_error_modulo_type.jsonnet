@@ -1,0 +1,1 @@
+std.modulo("a", 1)

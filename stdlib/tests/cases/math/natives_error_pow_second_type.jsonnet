@@ -1,0 +1,1 @@
+std.pow(1, null)

@@ -1,0 +1,20 @@
+// std.objectFields and friends
+{
+  fields: std.objectFields({b: 1, a: 2, c:: 3, d::: 4}),
+  fields_all: std.objectFieldsAll({b: 1, a: 2, c:: 3, d::: 4}),
+  fields_inherited: std.objectFields({a:: 1, b: 2} + {a: 3, b:: 4}),
+  fields_forced_visible: std.objectFields({a:: 1} + {a::: 3}),
+  fields_unicode: std.objectFields({"é": 1, z: 2, "Z": 3, "": 4}),
+  fields_empty: [std.objectFields({}), std.objectFieldsAll({})],
+  values: std.objectValues({b: 1, a: 2, c:: 3}),
+  values_all: std.objectValuesAll({b: 1, a: 2, c:: 3}),
+  values_lazy: std.length(std.objectValues({a: error "lazy"})),
+  keys_values: std.objectKeysValues({b: 1, a: [2], c:: 3}),
+  keys_values_all: std.objectKeysValuesAll({b: 1, c:: 3}),
+  keys_values_lazy: std.objectKeysValues({a: error "lazy"})[0].key,
+  has: [std.objectHas({a: 1, b:: 2}, "a"), std.objectHas({a: 1, b:: 2}, "b"), std.objectHas({}, "a")],
+  has_all: [std.objectHasAll({a: 1, b:: 2}, "a"), std.objectHasAll({a: 1, b:: 2}, "b"), std.objectHasAll({}, "a")],
+  has_inherited: std.objectHas({a:: 1} + {a: 2}, "a"),
+  fields_ex: [std.objectFieldsEx({a: 1, b:: 2}, false), std.objectFieldsEx({a: 1, b:: 2}, true)],
+  has_ex: [std.objectHasEx({b:: 2}, "b", false), std.objectHasEx({b:: 2}, "b", true)],
+}

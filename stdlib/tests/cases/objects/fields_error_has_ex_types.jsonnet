@@ -1,0 +1,1 @@
+std.objectHasEx(1, "a", true)

@@ -1,0 +1,1 @@
+std.objectValues({a: error "field"})[0]

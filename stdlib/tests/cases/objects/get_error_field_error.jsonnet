@@ -1,0 +1,1 @@
+std.get({a: error "field"}, "a")

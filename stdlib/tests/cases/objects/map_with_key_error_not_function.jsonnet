@@ -1,0 +1,1 @@
+std.mapWithKey(1, {})

@@ -1,0 +1,20 @@
+// std.mergePatch (RFC 7396)
+{
+  rfc: std.mergePatch({a: "b", c: {d: "e", f: "g"}}, {a: "z", c: {f: null}}),
+  add_remove: std.mergePatch({a: 1, b: {c: 2}}, {b: {c: null, d: 3}, e: null, f: [null]}),
+  non_object_target: std.mergePatch(1, {a: 1, b: null}),
+  non_object_patch: std.mergePatch({a: 1}, 2),
+  null_patch: std.mergePatch({a: 1}, null),
+  nulls: std.mergePatch(null, null),
+  array_patch: std.mergePatch({a: [1, 2]}, {a: [3]}),
+  hidden_target_dropped: std.mergePatch({a:: 1, b: 2}, {c: 3}),
+  hidden_target_listing: std.objectFieldsAll(std.mergePatch({a:: 1, b: 2}, {c: 3})),
+  hidden_patch_null_ignored: std.mergePatch({a: 1}, {a:: null}),
+  hidden_patch_ignored: std.mergePatch({a: 1}, {b:: 2}),
+  hidden_nested: std.mergePatch({a: {b: 1}}, {a: {b:: null}}),
+  replace_with_object: std.mergePatch({a: 1}, {a: {b: null, c: {d: null}}}),
+  target_lazy: std.mergePatch(error "unused", 5),
+  target_fields_lazy: std.objectFields(std.mergePatch({a: error "lazy"}, {b: 1})),
+  hidden_target_visible_patch: std.mergePatch({a:: {x: 1}}, {a: {y: 2}}),
+  empty: std.mergePatch({}, {}),
+}

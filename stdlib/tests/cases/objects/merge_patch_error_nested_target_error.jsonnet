@@ -1,0 +1,1 @@
+std.mergePatch({a: error "target"}, {a: {b: 1}}).a

@@ -1,0 +1,1 @@
+std.mergePatch({}, {a: error "patch values are read"})

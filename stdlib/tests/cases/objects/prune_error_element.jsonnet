@@ -1,0 +1,1 @@
+std.prune([error "forced"])

@@ -1,0 +1,1 @@
+std.prune({f: function(x) x})

@@ -1,0 +1,22 @@
+// std.objectRemoveKey
+{
+  basic: std.objectRemoveKey({foo: 1, bar: 2, baz: 3}, "foo"),
+  missing: std.objectRemoveKey({a: 1}, "b"),
+  hidden_kept: std.objectRemoveKey({foo: 1, bar: 2, baz:: 3}, "foo").baz,
+  hidden_listing: std.objectFieldsAll(std.objectRemoveKey({a:: 1, b: 2, c: 3}, "b")),
+  hidden_visible_listing: std.objectFields(std.objectRemoveKey({a:: 1, b: 2, c: 3}, "b")),
+  super_inside: std.objectRemoveKey({a: 1} + {b: super.a}, "a"),
+  super_outside: {a: 1} + std.objectRemoveKey({b: super.a}, "a"),
+  override_after: std.objectRemoveKey({a: 1}, "a") + {a: 2},
+  late_binding: std.objectRemoveKey({a: 1, b: self.a * 10, c: 0}, "c") + {a: 5},
+  has: [std.objectHas(std.objectRemoveKey({a: 1, b: 2}, "a"), "a"), std.objectHasAll(std.objectRemoveKey({a:: 1, b: 2}, "a"), "a")],
+  twice: std.objectRemoveKey(std.objectRemoveKey({a: 1, b: 2, c: 3}, "a"), "b"),
+  inherit_visibility: std.objectRemoveKey({a:: 1, b: 2}, "b") + {a: 3},
+  inherit_visibility_force: std.objectRemoveKey({a:: 1, b: 2}, "b") + {a::: 3},
+  plus_super: std.objectRemoveKey({a: [1], b: 2}, "b") + {a+: [2]},
+  removed_super: (std.objectRemoveKey({a: 1, b: 2}, "a") + {c: "a" in super}),
+  both_sides: std.objectRemoveKey({a: 1, b: 2}, "a") + std.objectRemoveKey({a: 3, c: 4}, "c"),
+  length: std.length(std.objectRemoveKey({a: 1, b: 2, c:: 3}, "a")),
+  equality: std.objectRemoveKey({a: 1, b: 2}, "a") == {b: 2},
+  empty: std.objectRemoveKey({}, "a"),
+}

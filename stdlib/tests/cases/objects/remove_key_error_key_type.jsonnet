@@ -1,0 +1,1 @@
+std.objectRemoveKey({a: 1}, 1)

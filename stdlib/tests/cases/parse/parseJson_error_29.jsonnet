@@ -1,0 +1,1 @@
+std.parseJson("\"\\ud83dx\"")

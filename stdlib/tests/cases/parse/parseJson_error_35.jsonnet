@@ -1,0 +1,1 @@
+std.parseJson("[\n1,\n2,\nx]")

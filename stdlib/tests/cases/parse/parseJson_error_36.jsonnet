@@ -1,0 +1,1 @@
+std.parseJson("{\n  \"a\": [\n    1,\n   }")

@@ -1,0 +1,1 @@
+std.parseYaml("a:\n  b: c: d")

@@ -1,0 +1,1 @@
+std.equalsIgnoreCase(1, "abc")

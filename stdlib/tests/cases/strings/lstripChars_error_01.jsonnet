@@ -1,0 +1,1 @@
+std.lstripChars(1, "a")

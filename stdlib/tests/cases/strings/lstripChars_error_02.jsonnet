@@ -1,0 +1,1 @@
+std.lstripChars("abc", 1)

@@ -1,0 +1,1 @@
+std.lstripChars({a: 1}, "a")

@@ -1,0 +1,1 @@
+std.splitLimitR(1, ",", 1)

@@ -1,0 +1,1 @@
+std.splitLimitR("a", "", 1)

@@ -1,0 +1,1 @@
+std.startsWith("a", 1)

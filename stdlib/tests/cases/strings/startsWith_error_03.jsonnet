@@ -1,0 +1,1 @@
+std.startsWith([1,2,3], [1,2])

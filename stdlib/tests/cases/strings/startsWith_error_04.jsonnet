@@ -1,0 +1,1 @@
+std.startsWith({a: 1, b: 2}, "a")

@@ -1,0 +1,1 @@
+std.toString(function(x) x)

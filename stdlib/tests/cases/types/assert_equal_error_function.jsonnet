@@ -1,0 +1,1 @@
+std.assertEqual(function(x) x, 1)

@@ -1,0 +1,1 @@
+std.assertEqual({a: function(x) x}, {a: 1})

@@ -1,0 +1,1 @@
+std.assertEqual("a\n\"b", "c")

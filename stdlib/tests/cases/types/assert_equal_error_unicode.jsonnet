@@ -1,0 +1,1 @@
+std.assertEqual("é", "\u0001")

@@ -1,0 +1,1 @@
+std.resolvePath("a/b/c", [1])

@@ -1,0 +1,1 @@
+std.equals(1)

@@ -1,0 +1,1 @@
+std.equals({a: function(x) x}, {a: function(x) x})

@@ -1,0 +1,1 @@
+std.primitiveEquals(function(x) x, function(x) x)
