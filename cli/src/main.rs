@@ -4,6 +4,7 @@
 //! [`cmd`]. Invoked through a link named `jsonnet`, the binary takes the
 //! `jsonnet` command line directly (see [`cmd::eval`]).
 
+mod argocd;
 mod cmd;
 mod importer;
 mod render;
@@ -15,6 +16,11 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+/// The system allocator, with the heap count plugin mode's memory budget
+/// needs (off, and one relaxed load per allocation, everywhere else).
+#[global_allocator]
+static ALLOCATOR: argocd::budget::CountingAlloc = argocd::budget::CountingAlloc;
 
 /// Stack reserved for the thread that evaluates, so deeply nested (but
 /// legal) programs never hit the native stack limit. Only touched pages use
@@ -28,7 +34,7 @@ pub const EVAL_STACK: usize = 1 << 30;
     about = "A fast, Jsonnet-compatible configuration language for Kubernetes fleets",
     long_about = "kcfg evaluates kcfg and Jsonnet programs (.kcfg, .jsonnet, .libsonnet) with the \
                   full Jsonnet language and standard library.",
-    after_help = "Examples:\n  kcfg eval main.kcfg                 Print a program's value as JSON (jsonnet-compatible flags)\n  kcfg eval -e 'std.range(1, 3)'      Evaluate code from the command line\n  kcfg render                         Render every target of ./render.kcfg into ./rendered/\n  kcfg render --check                 Exit 1 and show a diff if ./rendered/ is not current\n\nRun `kcfg <command> --help` for the options of a command."
+    after_help = "Examples:\n  kcfg eval main.kcfg                 Print a program's value as JSON (jsonnet-compatible flags)\n  kcfg eval -e 'std.range(1, 3)'      Evaluate code from the command line\n  kcfg render                         Render every target of ./render.kcfg into ./rendered/\n  kcfg render --check                 Exit 1 and show a diff if ./rendered/ is not current\n  kcfg argocd generate                Render the Argo CD application in the current directory (plugin mode)\n\nRun `kcfg <command> --help` for the options of a command."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -53,6 +59,9 @@ enum Command {
     Diff(cmd::diff::DiffArgs),
     /// Commit each cluster's rendered manifests to its own git branch (Argo CD source hydrator layout)
     Hydrate(cmd::hydrate::HydrateArgs),
+    /// Run as an Argo CD config-management plugin: generate, parameters, discover, init
+    #[command(long_about = cmd::argocd::LONG_ABOUT, after_help = cmd::argocd::AFTER_HELP)]
+    Argocd(cmd::argocd::ArgocdArgs),
 }
 
 fn main() -> ExitCode {
@@ -74,6 +83,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Eval { args } => return cmd::eval::run(&args, cmd::eval::Personality::Kcfg),
         Command::Render(args) => return args.run(),
+        Command::Argocd(args) => return args.run(),
         Command::Apply(args) => args.run(),
         Command::Diff(args) => args.run(),
         Command::Hydrate(args) => args.run(),

@@ -3,9 +3,11 @@
 //! `eval` is the `jsonnet`-compatible evaluator; `render` renders a fleet
 //! plan (the engine is [`crate::render`]). `apply`, `diff` and
 //! `hydrate` drive kcfg-apply; they share the target and cluster flags in
-//! [`apply::ClusterArgs`].
+//! [`apply::ClusterArgs`]. `argocd` is the Argo CD config-management
+//! plugin (the work is in [`crate::argocd`]).
 
 pub mod apply;
+pub mod argocd;
 pub mod diff;
 pub mod eval;
 pub mod hydrate;

@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use kcfg_lang::program::Importer;
 use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 
@@ -94,8 +95,10 @@ impl Generator {
         }
     }
 
-    /// The generator's parameter sets. Paths are relative to `plan_dir`.
-    pub fn expand(&self, plan_dir: &Path) -> Result<Vec<Params>, String> {
+    /// The generator's parameter sets. Paths are relative to `plan_dir`;
+    /// inventory files are read through `files` (the plan's importer, so
+    /// the Argo CD plugin's confinement covers them too).
+    pub fn expand(&self, plan_dir: &Path, files: &dyn Importer) -> Result<Vec<Params>, String> {
         match self {
             Generator::List { elements } => elements
                 .iter()
@@ -112,18 +115,18 @@ impl Generator {
                 file,
                 selector,
                 as_name,
-            } => clusters(plan_dir, file, selector, as_name),
+            } => clusters(plan_dir, files, file, selector, as_name),
             Generator::Directories {
                 glob,
                 entry,
                 exclude,
             } => directories(plan_dir, glob, entry, exclude),
-            Generator::Matrix { generators } => matrix(plan_dir, generators),
+            Generator::Matrix { generators } => matrix(plan_dir, files, generators),
             Generator::Merge {
                 base,
                 others,
                 merge_keys,
-            } => merge(plan_dir, base, others, merge_keys),
+            } => merge(plan_dir, files, base, others, merge_keys),
         }
     }
 }
@@ -139,12 +142,18 @@ fn describe(data: &Json) -> String {
 
 fn clusters(
     plan_dir: &Path,
+    files: &dyn Importer,
     file: &str,
     selector: &Map<String, Json>,
     as_name: &str,
 ) -> Result<Vec<Params>, String> {
     let path = plan_dir.join(file);
-    let text = std::fs::read_to_string(&path)
+    let text = files
+        .read(&path)
+        .and_then(|bytes| {
+            String::from_utf8(bytes)
+                .map_err(|err| std::io::Error::new(std::io::ErrorKind::InvalidData, err))
+        })
         .map_err(|err| format!("clusters generator: cannot read {}: {err}", path.display()))?;
     let data = parse_inventory(&path, &text)
         .map_err(|err| format!("clusters generator: {}: {err}", path.display()))?;
@@ -308,13 +317,17 @@ fn walk(
 
 // ----- matrix and merge ------------------------------------------------------
 
-fn matrix(plan_dir: &Path, generators: &[Generator]) -> Result<Vec<Params>, String> {
+fn matrix(
+    plan_dir: &Path,
+    files: &dyn Importer,
+    generators: &[Generator],
+) -> Result<Vec<Params>, String> {
     if generators.is_empty() {
         return Err("matrix generator: no generators to combine".into());
     }
     let mut product = vec![Params::new()];
     for generator in generators {
-        let sets = generator.expand(plan_dir)?;
+        let sets = generator.expand(plan_dir, files)?;
         let mut next = Vec::with_capacity(product.len() * sets.len());
         for left in &product {
             for right in &sets {
@@ -341,6 +354,7 @@ fn matrix(plan_dir: &Path, generators: &[Generator]) -> Result<Vec<Params>, Stri
 
 fn merge(
     plan_dir: &Path,
+    files: &dyn Importer,
     base: &Generator,
     others: &[Generator],
     merge_keys: &[String],
@@ -349,7 +363,7 @@ fn merge(
         return Err("merge generator: mergeKeys is empty".into());
     }
     let mut sets: Vec<Json> = base
-        .expand(plan_dir)?
+        .expand(plan_dir, files)?
         .into_iter()
         .map(Json::Object)
         .collect();
@@ -361,7 +375,7 @@ fn merge(
     };
     for other in others {
         let overlays: Vec<(Vec<Json>, Json)> = other
-            .expand(plan_dir)?
+            .expand(plan_dir, files)?
             .into_iter()
             .filter_map(|set| {
                 let set = Json::Object(set);
@@ -393,7 +407,7 @@ mod tests {
 
     fn expand(dir: &Path, generator: Json) -> Result<Json, String> {
         let generator = Generator::from_json(&generator)?;
-        let sets = generator.expand(dir)?;
+        let sets = generator.expand(dir, &crate::importer::FsImporter::new(&[], None))?;
         Ok(Json::Array(sets.into_iter().map(Json::Object).collect()))
     }
 

@@ -115,6 +115,8 @@ pub fn run(settings: Settings) -> ExitCode {
         max_stack: settings.max_stack,
         max_trace: settings.max_trace,
         rich: settings.rich_stderr,
+        importer: None,
+        interrupt: None,
     }) {
         Ok(plan) => plan,
         Err(text) => {

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use kcfg_lang::eval::{Arena, Ctx, EvalConfig, ExtValue, Lazy, Object, Site, Value};
-use kcfg_lang::program::Program;
+use kcfg_lang::eval::{Arena, Ctx, EvalConfig, ExtValue, Interrupt, Lazy, Object, Site, Value};
+use kcfg_lang::program::{Importer, Program};
 use kcfg_lang::span::SourceName;
 use kcfg_lang::sym::Sym;
 use serde::Deserialize;
@@ -80,6 +80,13 @@ pub struct PlanInput<'i> {
     pub max_trace: usize,
     /// Whether to render diagnostics richly.
     pub rich: bool,
+    /// What the plan is evaluated with and its generators read inventory
+    /// files through. `None` reads the file system with `jpath` and
+    /// `JSONNET_PATH` (`kcfg render`); the Argo CD plugin passes an importer
+    /// confined to the repository (`crate::argocd::confine`).
+    pub importer: Option<Arc<dyn Importer>>,
+    /// Raised by another thread to stop the plan's evaluation.
+    pub interrupt: Option<Arc<Interrupt>>,
 }
 
 /// A target as the plan writes it.
@@ -118,17 +125,23 @@ pub fn load(input: &PlanInput<'_>) -> Result<Plan, String> {
             path.display()
         ));
     }
-    let jsonnet_path = std::env::var("JSONNET_PATH").ok();
-    let importer = FsImporter::new(input.jpath, jsonnet_path.as_deref());
-    let program = Program::new(Arc::new(importer), kcfg_stdlib::std());
+    let importer: Arc<dyn Importer> = match &input.importer {
+        Some(importer) => importer.clone(),
+        None => {
+            let jsonnet_path = std::env::var("JSONNET_PATH").ok();
+            Arc::new(FsImporter::new(input.jpath, jsonnet_path.as_deref()))
+        }
+    };
+    let program = Program::new(importer.clone(), kcfg_stdlib::std());
     let config = EvalConfig {
         ext_vars: input.ext_vars.to_vec(),
         max_stack: input.max_stack,
         trace: Arc::new(|line: &str| eprintln!("{line}")),
+        interrupt: input.interrupt.clone(),
     };
     let arena = Arena::new();
     let mut ctx = Ctx::new(&arena, &program, &config);
-    let result = read_plan(&mut ctx, input, &path);
+    let result = read_plan(&mut ctx, input, &path, &*importer);
     let result = result.map_err(|err| match err {
         PlanError::Eval(err, context) => {
             let diagnostic = err.into_diagnostic();
@@ -157,7 +170,12 @@ fn eval_error(context: impl Into<String>) -> impl FnOnce(kcfg_lang::eval::Error)
     move |err| PlanError::Eval(err, context)
 }
 
-fn read_plan<'a>(ctx: &mut Ctx<'a>, input: &PlanInput<'_>, path: &Path) -> Result<Plan, PlanError> {
+fn read_plan<'a>(
+    ctx: &mut Ctx<'a>,
+    input: &PlanInput<'_>,
+    path: &Path,
+    files: &dyn Importer,
+) -> Result<Plan, PlanError> {
     let value = ctx
         .eval_file(path)
         .and_then(|value| ctx.apply_tlas(value, input.tlas))
@@ -196,7 +214,7 @@ fn read_plan<'a>(ctx: &mut Ctx<'a>, input: &PlanInput<'_>, path: &Path) -> Resul
         let generator = Generator::from_json(generator)
             .map_err(|err| PlanError::Invalid(format!("generators[{index}]: {err}")))?;
         let expanded = generator
-            .expand(input.dir)
+            .expand(input.dir, files)
             .map_err(|err| PlanError::Invalid(format!("generators[{index}]: {err}")))?;
         sets.extend(expanded);
     }

@@ -64,6 +64,7 @@ pub fn render(
         ext_vars: target.ext_vars.clone(),
         max_stack: shared.max_stack,
         trace: shared.trace.clone(),
+        interrupt: None,
     };
     // Field names the target computes are freed with it (see
     // `kcfg_lang::sym`), so a fleet's memory does not grow with the names of

@@ -379,6 +379,7 @@ impl<'a> Ctx<'a> {
                                 def: callee,
                                 env: closure_env,
                             } => {
+                                self.check_interrupt(site)?;
                                 frame = self.bind_args(callee, closure_env, source, site)?;
                                 def = callee;
                                 if let Some(top) = self.stack.last_mut() {

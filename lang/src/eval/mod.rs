@@ -16,6 +16,7 @@ pub mod core;
 mod error;
 mod expr;
 pub mod format;
+mod interrupt;
 mod native;
 pub mod object;
 pub mod ops;
@@ -32,6 +33,7 @@ use rustc_hash::FxHashMap;
 pub use self::error::Site;
 pub use self::error::{Error, Result};
 pub(crate) use self::error::{FrameName, StackEntry};
+pub use self::interrupt::Interrupt;
 pub use self::value::{Array, Env, Function, FunctionData, Lazy, Object, Str, Thunk, Value};
 
 use self::object::NativeField;
@@ -114,6 +116,9 @@ pub struct EvalConfig {
     pub max_stack: usize,
     /// Where `std.trace` writes its lines.
     pub trace: Arc<dyn Fn(&str) + Send + Sync>,
+    /// Raised by another thread to stop the evaluation (see
+    /// [`Interrupt`]); `None` for evaluations that run to the end.
+    pub interrupt: Option<Arc<Interrupt>>,
 }
 
 impl Default for EvalConfig {
@@ -122,6 +127,7 @@ impl Default for EvalConfig {
             ext_vars: Vec::new(),
             max_stack: 500,
             trace: Arc::new(|_| {}),
+            interrupt: None,
         }
     }
 }
@@ -135,6 +141,7 @@ pub struct Ctx<'a> {
     config: &'a EvalConfig,
     stack: Vec<StackEntry>,
     max_stack: usize,
+    interrupt: Option<&'a Interrupt>,
     std_object: Option<Object<'a>>,
     /// The first file evaluated: what `std.thisFile` reads when it is not
     /// written literally (`local s = std; s.thisFile`).
@@ -165,6 +172,7 @@ impl<'a> Ctx<'a> {
             config,
             stack: Vec::with_capacity(64),
             max_stack: config.max_stack.max(1),
+            interrupt: config.interrupt.as_deref(),
             std_object: None,
             main_file: None,
             root_env,
@@ -215,8 +223,28 @@ impl<'a> Ctx<'a> {
         self.error_at("kcfg::eval::max_stack", site, "max stack frames exceeded.")
     }
 
-    /// Runs `f` inside a new stack frame, checking the frame limit and
-    /// growing the native stack if it is running low.
+    /// Fails with the interrupt's message if another thread has raised it
+    /// (see [`Interrupt`]). Called wherever a frame is entered, and on each
+    /// iteration of a `tailstrict` tail-call loop, which enters none.
+    #[inline]
+    pub(crate) fn check_interrupt(&self, site: Site) -> Result<()> {
+        match self.interrupt {
+            Some(interrupt) if interrupt.is_raised() => Err(self.interrupted(site, interrupt)),
+            _ => Ok(()),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn interrupted(&self, site: Site, interrupt: &Interrupt) -> Error {
+        let message = interrupt
+            .message()
+            .unwrap_or("the evaluation was interrupted");
+        self.error_at("kcfg::eval::interrupted", site, message)
+    }
+
+    /// Runs `f` inside a new stack frame, checking the frame limit and the
+    /// interrupt, and growing the native stack if it is running low.
     #[inline]
     pub(crate) fn guard<T>(
         &mut self,
@@ -228,6 +256,7 @@ impl<'a> Ctx<'a> {
         if self.stack.len() + 1 >= self.max_stack {
             return Err(self.stack_overflow(site));
         }
+        self.check_interrupt(site)?;
         self.stack.push(StackEntry { site, name });
         let result = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || f(self));
         self.stack.pop();
@@ -245,6 +274,7 @@ impl<'a> Ctx<'a> {
         if self.stack.len() + 1 >= self.max_stack {
             return Err(self.stack_overflow(Site::At(span)));
         }
+        self.check_interrupt(Site::At(span))?;
         self.stack.push(StackEntry {
             site: Site::None,
             name: FrameName::Thunk(ThunkName::Argument),

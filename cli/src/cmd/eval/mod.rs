@@ -167,6 +167,7 @@ fn evaluate(args: EvalArgs) -> ExitCode {
         trace: Arc::new(|line: &str| {
             let _ = writeln!(std::io::stderr(), "{line}");
         }),
+        interrupt: None,
     };
     let outcome = run_program(&program, &config, &args);
     match outcome {
