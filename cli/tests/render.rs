@@ -319,7 +319,7 @@ fn a_failing_target_keeps_its_previous_files() {
     --- stderr
     error: target edge-eu-001/web:
     RUNTIME ERROR: web is broken in eu
-    	./apps/web/main.kcfg:1:50-78	function <anonymous>
+    	apps/web/main.kcfg:1:50-77	function <anonymous>
     	Top-level function	
     rendered 4 targets into rendered: 5 objects, 497 B in [TIME] (1 written, 2 unchanged, 1 failed)
     ");
@@ -361,7 +361,7 @@ fn fail_fast_stops_at_the_first_failure() {
     --- stderr
     error: target t2:
     RUNTIME ERROR: two
-    	./main.kcfg:1:30-42	function <anonymous>
+    	main.kcfg:1:30-41	function <anonymous>
     	Top-level function	
     rendered 3 targets into rendered: 1 object, 52 B in [TIME] (1 written, 1 failed, 1 skipped)
     ");
@@ -723,7 +723,7 @@ fn policy_violations_of_all_targets_are_reported_together() {
     --- stderr
     error: target small:
     RUNTIME ERROR: field does not exist: nope
-    	./policies/rules.kcfg:1:27-38	function <anonymous>
+    	policies/rules.kcfg:1:27-38	function <anonymous>
     rendered 1 target into rendered: 0 objects, 0 B in [TIME] (1 failed)
     ");
 }
