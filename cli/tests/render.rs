@@ -755,3 +755,45 @@ fn the_embedded_render_library_documents_itself() {
         std::fs::read_to_string(repo_root().join("cli/src/render/lib/render.libsonnet")).unwrap();
     assert!(text.starts_with("// kcfg/render.libsonnet"));
 }
+
+// ----- the benchmark fleet -------------------------------------------------------
+
+#[test]
+fn the_benchmark_fleet_plan_renders_and_checks() {
+    let out = tempfile::tempdir().unwrap();
+    let out_dir = out.path().join("fleet");
+    let run = |extra: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_kcfg"))
+            .args([
+                "render",
+                "bench/fleet",
+                "--tla-code",
+                "clusters=3",
+                "-q",
+                "--out",
+            ])
+            .arg(&out_dir)
+            .args(extra)
+            .current_dir(repo_root())
+            .output()
+            .expect("run kcfg");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = run(&[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let clusters: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with('.'))
+        .collect();
+    assert_eq!(clusters.len(), 3, "{clusters:?}");
+    let files = std::fs::read_dir(out_dir.join("edge-eu-west-001"))
+        .unwrap()
+        .count();
+    assert!(files > 100, "{files} files for one cluster");
+    let (code, stderr) = run(&["--check"]);
+    assert_eq!(code, Some(0), "{stderr}");
+}
