@@ -136,8 +136,11 @@ impl Analyzer {
                 continue;
             }
             let distance = strsim::levenshtein(wanted, candidate);
-            let limit = (wanted.chars().count().max(candidate.chars().count()) / 3).max(1);
-            if distance <= limit && best.is_none_or(|(d, _)| distance < d) {
+            // A third of the longer name: one typo in a name of three or more
+            // characters; nothing for one- or two-letter names, where any
+            // suggestion would be a guess.
+            let limit = wanted.chars().count().max(candidate.chars().count()) / 3;
+            if distance > 0 && distance <= limit && best.is_none_or(|(d, _)| distance < d) {
                 best = Some((distance, candidate));
             }
         }

@@ -861,8 +861,8 @@ fn closest_field<'a>(obj: Object<'a>, name: Sym, bump: &'a bumpalo::Bump) -> Opt
     let mut best: Option<(usize, Sym)> = None;
     for field in obj.fields(bump) {
         let distance = strsim::levenshtein(wanted, field.name.as_str());
-        let limit = (wanted.chars().count().max(field.name.chars().count()) / 3).max(1);
-        if distance <= limit && best.is_none_or(|(d, _)| distance < d) {
+        let limit = wanted.chars().count().max(field.name.chars().count()) / 3;
+        if distance > 0 && distance <= limit && best.is_none_or(|(d, _)| distance < d) {
             best = Some((distance, field.name));
         }
     }

@@ -1,0 +1,53 @@
+//! Snapshot tests of rendered diagnostics: every `diagnostics/*.jsonnet`
+//! is analyzed and evaluated, and the plain rendering of its errors (the
+//! reference's text) plus their notes is snapshotted. See
+//! `tests/syntax/README.md` for reviewing snapshots with `cargo insta`.
+
+use std::sync::Arc;
+
+use kcfg_lang::eval::{Arena, Ctx, EvalConfig};
+use kcfg_lang::program::{NoImports, Program, Std};
+use kcfg_lang::span::SourceName;
+
+fn render(path: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(path).expect("readable case");
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("case")
+        .to_string();
+    let mut std = Std::default();
+    std.builtins.extend(kcfg_lang::eval::core::CORE.iter());
+    let program = Program::new(Arc::new(NoImports), std);
+    let diags = match program.snippet(SourceName::Virtual(name), &text) {
+        Err(diags) => diags,
+        Ok(code) => {
+            let arena = Arena::new();
+            let config = EvalConfig::default();
+            let mut ctx = Ctx::new(&arena, &program, &config);
+            let result = ctx
+                .eval_code(code)
+                .and_then(|value| kcfg_lang::manifest::json::to_pretty(&mut ctx, value));
+            match result {
+                Ok(json) => return format!("(no error)\n{json}\n"),
+                Err(err) => vec![err.into_diagnostic()],
+            }
+        }
+    };
+    let mut out = String::new();
+    for diag in diags {
+        out.push_str(&format!("[{}]\n", diag.code));
+        out.push_str(&diag.render_plain(program.sources(), 20));
+        for note in &diag.notes {
+            out.push_str(&format!("note: {note}\n"));
+        }
+    }
+    out
+}
+
+#[test]
+fn diagnostics() {
+    insta::glob!("diagnostics/*.jsonnet", |path| {
+        insta::assert_snapshot!(render(path));
+    });
+}

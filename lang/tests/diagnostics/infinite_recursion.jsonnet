@@ -1,0 +1,2 @@
+local a = { x: self.y, y: self.x };
+a.x

@@ -1,0 +1,2 @@
+local x = self.y;
+x

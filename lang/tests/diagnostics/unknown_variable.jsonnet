@@ -1,0 +1,2 @@
+local replicas = 3;
+{ spec: { replicas: replica } }
