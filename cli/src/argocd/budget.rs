@@ -36,7 +36,10 @@
 //! Standard output is written only after the whole render has succeeded,
 //! and only after [`Watchdog::finish`] has told the watchdog to stand down
 //! (a compare-and-swap that a hard stop also races for), so every way of
-//! stopping leaves standard output empty and the exit status non-zero.
+//! stopping leaves standard output empty and the exit status non-zero. (A
+//! SIGTERM that arrives while the finished stream is being written still
+//! exits at once, with status 143; Argo CD discards the output of a command
+//! that failed.)
 //!
 //! Why not a child process with `setrlimit`: `RLIMIT_AS` and `RLIMIT_DATA`
 //! count address space, and kcfg reserves a 1 GiB stack for its evaluation

@@ -86,6 +86,16 @@ pub fn check(root: &Path, app_dir: &Path) -> Report {
             .display()
             .to_string();
         report.manifests.push(manifest.clone());
+        // Plugin mode reads nothing outside the repository.
+        if !manifest
+            .canonicalize()
+            .is_ok_and(|real| real.starts_with(root))
+        {
+            report.problems.push(format!(
+                "{shown} is a symbolic link out of the repository; it is not read"
+            ));
+            continue;
+        }
         let parsed = std::fs::read_to_string(&manifest)
             .map_err(|err| err.to_string())
             .and_then(|text| {

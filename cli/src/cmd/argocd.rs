@@ -86,7 +86,7 @@ const GENERATE_HELP: &str = "\
 Examples:
   kcfg argocd generate                              Budget: 30s, 1Gi of heap
   kcfg argocd generate --timeout 20s --memory-limit 512Mi
-  KCFG_TIMEOUT=45s kcfg argocd generate             The same, from the sidecar's environment
+  KCFG_TIMEOUT=45s kcfg argocd generate             The budget from the sidecar's environment
 
 The budget is the operator's: set it in plugin.yaml or on the sidecar
 container, where applications cannot change it. When it runs out, the

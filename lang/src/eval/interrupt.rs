@@ -5,9 +5,9 @@
 //! [`Interrupt`] with the evaluation through [`super::EvalConfig`] and
 //! raises it from a watchdog thread (or from its allocator, when the heap
 //! outgrows the budget). The evaluator looks at the flag each
-//! time it enters a frame ([`super::Ctx::guard`] and
-//! [`super::Ctx::descend`]): every call, thunk, field and level of
-//! manifesting. Once it is raised the evaluation fails at the next such
+//! time it enters a frame (`Ctx::guard` and [`super::Ctx::descend`]):
+//! every call, thunk, field and level of manifesting, and on each turn of a
+//! `tailstrict` loop. Once it is raised the evaluation fails at the next such
 //! point with the interrupt's message and a stack trace of where it was,
 //! which tells the author which function was running when the budget ran
 //! out.
