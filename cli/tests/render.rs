@@ -319,7 +319,7 @@ fn a_failing_target_keeps_its_previous_files() {
     --- stderr
     error: target edge-eu-001/web:
     RUNTIME ERROR: web is broken in eu
-    	./apps/web/main.kcfg:1:50-78	function <anonymous>
+    	apps/web/main.kcfg:1:50-77	function <anonymous>
     	Top-level function	
     rendered 4 targets into rendered: 5 objects, 497 B in [TIME] (1 written, 2 unchanged, 1 failed)
     ");
@@ -361,7 +361,7 @@ fn fail_fast_stops_at_the_first_failure() {
     --- stderr
     error: target t2:
     RUNTIME ERROR: two
-    	./main.kcfg:1:30-42	function <anonymous>
+    	main.kcfg:1:30-41	function <anonymous>
     	Top-level function	
     rendered 3 targets into rendered: 1 object, 52 B in [TIME] (1 written, 1 failed, 1 skipped)
     ");
@@ -723,7 +723,7 @@ fn policy_violations_of_all_targets_are_reported_together() {
     --- stderr
     error: target small:
     RUNTIME ERROR: field does not exist: nope
-    	./policies/rules.kcfg:1:27-38	function <anonymous>
+    	policies/rules.kcfg:1:27-38	function <anonymous>
     rendered 1 target into rendered: 0 objects, 0 B in [TIME] (1 failed)
     ");
 }
@@ -754,4 +754,46 @@ fn the_embedded_render_library_documents_itself() {
     let text =
         std::fs::read_to_string(repo_root().join("cli/src/render/lib/render.libsonnet")).unwrap();
     assert!(text.starts_with("// kcfg/render.libsonnet"));
+}
+
+// ----- the benchmark fleet -------------------------------------------------------
+
+#[test]
+fn the_benchmark_fleet_plan_renders_and_checks() {
+    let out = tempfile::tempdir().unwrap();
+    let out_dir = out.path().join("fleet");
+    let run = |extra: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_kcfg"))
+            .args([
+                "render",
+                "bench/fleet",
+                "--tla-code",
+                "clusters=3",
+                "-q",
+                "--out",
+            ])
+            .arg(&out_dir)
+            .args(extra)
+            .current_dir(repo_root())
+            .output()
+            .expect("run kcfg");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = run(&[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let clusters: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with('.'))
+        .collect();
+    assert_eq!(clusters.len(), 3, "{clusters:?}");
+    let files = std::fs::read_dir(out_dir.join("edge-eu-west-001"))
+        .unwrap()
+        .count();
+    assert!(files > 100, "{files} files for one cluster");
+    let (code, stderr) = run(&["--check"]);
+    assert_eq!(code, Some(0), "{stderr}");
 }

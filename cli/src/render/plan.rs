@@ -308,14 +308,24 @@ fn make_target(dir: &Path, spec: TargetSpec) -> Target {
         "params": spec.params.clone().unwrap_or(Json::Object(Map::new())),
     });
     Target {
-        entry: dir.join(&spec.entry),
+        entry: under(dir, &spec.entry),
         tlas: values("tla", &spec.tlas),
         ext_vars: values("ext", &spec.ext_vars),
-        jpath: spec.jpath.iter().map(|p| dir.join(p)).collect(),
+        jpath: spec.jpath.iter().map(|p| under(dir, p)).collect(),
         namespace: spec.namespace,
         output: spec.output,
         name: spec.name,
         info,
+    }
+}
+
+/// `path` relative to the plan's directory, without a leading `./` when the
+/// plan is in the current directory (paths show in messages).
+pub fn under(dir: &Path, path: &str) -> PathBuf {
+    if dir == Path::new(".") {
+        PathBuf::from(path)
+    } else {
+        dir.join(path)
     }
 }
 

@@ -31,7 +31,7 @@ pub struct Policy {
 impl Policy {
     /// A policy file as the plan lists it, relative to the plan's directory.
     pub fn new(plan_dir: &Path, file: &str) -> Policy {
-        let path = plan_dir.join(file);
+        let path = super::plan::under(plan_dir, file);
         let default_rule = path
             .file_stem()
             .map(|stem| stem.to_string_lossy().into_owned())

@@ -4,7 +4,7 @@
 //! lines) goes through [`Progress::println`] so it does not tear the bar.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -12,6 +12,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 pub struct Progress {
     bar: Option<ProgressBar>,
     objects: AtomicUsize,
+    done: AtomicUsize,
+    started: Instant,
 }
 
 impl Progress {
@@ -23,7 +25,7 @@ impl Progress {
                 ProgressDrawTarget::stderr_with_hz(10),
             );
             let style = ProgressStyle::with_template(
-                "{spinner} [{elapsed}] {bar:30.cyan/blue} {pos}/{len} targets · {msg} · {per_sec}",
+                "{spinner} [{elapsed}] {bar:30.cyan/blue} {pos}/{len} targets · {msg}",
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> ");
@@ -35,14 +37,21 @@ impl Progress {
         Progress {
             bar,
             objects: AtomicUsize::new(0),
+            done: AtomicUsize::new(0),
+            started: Instant::now(),
         }
     }
 
     /// Records a finished target and its objects.
     pub fn target_done(&self, objects: usize) {
         let total = self.objects.fetch_add(objects, Ordering::Relaxed) + objects;
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(bar) = &self.bar {
-            bar.set_message(format!("{total} objects"));
+            let seconds = self.started.elapsed().as_secs_f64().max(1e-3);
+            bar.set_message(format!(
+                "{total} objects · {:.0} targets/s",
+                done as f64 / seconds
+            ));
             bar.inc(1);
         }
     }
