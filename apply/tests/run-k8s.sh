@@ -27,5 +27,5 @@ eval "$ENV_LINES"
 export KCFG_K8S_RUN KUBECONFIG
 trap 'bash "$K8S/stop.sh" "$KCFG_K8S_RUN" >/dev/null 2>&1 || true' EXIT
 cd "$ROOT"
-cargo test -p kcfg-apply --test k8s -- --include-ignored --test-threads=2 "$@"
+cargo test --release -p kcfg-apply --test k8s -- --include-ignored --test-threads=2 "$@"
 echo "run-k8s.sh: setup $((T1 - T0))s, tests $(( $(date +%s) - T1 ))s"
