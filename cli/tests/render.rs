@@ -288,7 +288,7 @@ fn stale_files_and_targets_are_removed() {
     ]);
     let run = fixture.run(&["render"]);
     insta::assert_snapshot!(run.text(), @"
-    exit: 1
+    exit: 0
     --- stderr
     removed rendered/edge-us-001/api: target edge-us-001/api is no longer in the plan
     removed rendered/edge-us-001/web: target edge-us-001/web is no longer in the plan
@@ -796,4 +796,35 @@ fn the_benchmark_fleet_plan_renders_and_checks() {
     assert!(files > 100, "{files} files for one cluster");
     let (code, stderr) = run(&["--check"]);
     assert_eq!(code, Some(0), "{stderr}");
+}
+
+#[test]
+fn a_target_may_take_the_place_of_a_stale_one() {
+    let fixture = Fixture::new(&[
+        ("render.kcfg", "{ targets: [{ name: 'a', entry: 'main.kcfg' }] }"),
+        (
+            "main.kcfg",
+            "{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }",
+        ),
+    ]);
+    assert_eq!(fixture.run(&["render", "-q"]).code, 0);
+    // The old target `a` leaves; `a/b` is written where it was.
+    fixture.write(&[(
+        "render.kcfg",
+        "{ targets: [{ name: 'a/b', entry: 'main.kcfg' }] }",
+    )]);
+    let run = fixture.run(&["render", "-q"]);
+    assert_eq!(run.code, 0, "{}", run.text());
+    assert_eq!(
+        fixture.tree("rendered").keys().collect::<Vec<_>>(),
+        [".kcfg-rendered", "a/b/configmap-c.yaml"]
+    );
+    // And back.
+    fixture.write(&[("render.kcfg", "{ targets: [{ name: 'a', entry: 'main.kcfg' }] }")]);
+    let run = fixture.run(&["render", "-q"]);
+    assert_eq!(run.code, 0, "{}", run.text());
+    assert_eq!(
+        fixture.tree("rendered").keys().collect::<Vec<_>>(),
+        [".kcfg-rendered", "a/configmap-c.yaml"]
+    );
 }

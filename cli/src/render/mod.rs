@@ -38,7 +38,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use globset::GlobSet;
@@ -180,6 +180,13 @@ fn render_plan(settings: &Settings, plan: Plan, started: Instant) -> Result<Exit
         out_dir
             .prepare()
             .map_err(|err| format!("cannot create {}: {err}", out_root.display()))?;
+        // Stale targets go first: a new target may be written where an old
+        // one's directory was (`a` then `a/b`, or the reverse).
+        for name in &stale {
+            out_dir
+                .remove_target(name)
+                .map_err(|err| format!("cannot remove the stale target {name}: {err}"))?;
+        }
     }
 
     // One program per import path: targets that search the same
@@ -223,7 +230,6 @@ fn render_plan(settings: &Settings, plan: Plan, started: Instant) -> Result<Exit
         .thread_name(|index| format!("kcfg-render-{index}"))
         .build()
         .map_err(|err| format!("cannot start the worker threads: {err}"))?;
-    let written: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let reports: Vec<Report> = pool.install(|| {
         targets
             .par_iter()
@@ -240,9 +246,6 @@ fn render_plan(settings: &Settings, plan: Plan, started: Instant) -> Result<Exit
                 } else {
                     let report =
                         render_one(settings, &out_dir, target, output, program, &shared, style);
-                    if matches!(report.status, Status::Written(_)) {
-                        lock(&written).push(report.name.clone());
-                    }
                     if settings.fail_fast
                         && matches!(report.status, Status::Failed(_) | Status::Violations(_))
                     {
@@ -257,21 +260,16 @@ fn render_plan(settings: &Settings, plan: Plan, started: Instant) -> Result<Exit
     });
     progress.finish();
 
-    let mut removed = Vec::new();
     if !settings.check {
-        for name in &stale {
-            out_dir
-                .remove_target(name)
-                .map_err(|err| format!("cannot remove the stale target {name}: {err}"))?;
-            removed.push(name.clone());
-        }
+        // The marker lists what is on disk: the targets listed before, less
+        // the stale ones just removed, plus those written now (a failed
+        // target keeps its old directory, and its entry).
         let mut listed = out_dir.listed.clone();
-        for name in &removed {
+        for name in &stale {
             listed.remove(name);
         }
-        listed.extend(lock(&written).iter().cloned());
         for report in &reports {
-            if matches!(report.status, Status::Written(Written::Unchanged)) {
+            if matches!(report.status, Status::Written(_)) {
                 listed.insert(report.name.clone());
             }
         }
@@ -472,7 +470,9 @@ fn finish(
     }
 
     let failed = counts.get("failed").copied().unwrap_or(0);
-    let differ = counts.get("differ").copied().unwrap_or(0) + stale.len();
+    // In --check, a stale target is a difference; a render removes it.
+    let differ =
+        counts.get("differ").copied().unwrap_or(0) + if settings.check { stale.len() } else { 0 };
     if !settings.quiet {
         let verb = if settings.check {
             "checked"
@@ -554,10 +554,4 @@ fn human_bytes(bytes: usize) -> String {
     } else {
         format!("{value:.1} {}", units[unit])
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
