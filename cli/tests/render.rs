@@ -801,7 +801,10 @@ fn the_benchmark_fleet_plan_renders_and_checks() {
 #[test]
 fn a_target_may_take_the_place_of_a_stale_one() {
     let fixture = Fixture::new(&[
-        ("render.kcfg", "{ targets: [{ name: 'a', entry: 'main.kcfg' }] }"),
+        (
+            "render.kcfg",
+            "{ targets: [{ name: 'a', entry: 'main.kcfg' }] }",
+        ),
         (
             "main.kcfg",
             "{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }",
@@ -820,7 +823,10 @@ fn a_target_may_take_the_place_of_a_stale_one() {
         [".kcfg-rendered", "a/b/configmap-c.yaml"]
     );
     // And back.
-    fixture.write(&[("render.kcfg", "{ targets: [{ name: 'a', entry: 'main.kcfg' }] }")]);
+    fixture.write(&[(
+        "render.kcfg",
+        "{ targets: [{ name: 'a', entry: 'main.kcfg' }] }",
+    )]);
     let run = fixture.run(&["render", "-q"]);
     assert_eq!(run.code, 0, "{}", run.text());
     assert_eq!(
