@@ -40,7 +40,8 @@ pub struct HydratorMeta {
 }
 
 impl HydratorMeta {
-    fn to_json(&self, with_commands: bool) -> String {
+    /// The content of a `hydrator.metadata` file (pretty JSON, one newline).
+    pub fn to_json(&self, with_commands: bool) -> String {
         let mut value = json!({});
         if with_commands && !self.commands.is_empty() {
             value["commands"] = json!(self.commands);
@@ -72,17 +73,28 @@ pub fn manifest_yaml(objects: &[Value]) -> String {
 }
 
 /// The files of one target in the hydrator layout, paths relative to the
-/// target's directory. `kcfg render` writes these with
-/// [`write_hydrator_layout`]; `kcfg hydrate` commits them.
+/// target's directory, as `kcfg hydrate` commits them (`kcfg render
+/// --layout hydrator` writes the same layout with its own YAML writer).
 pub fn hydrator_files(
     target: &str,
     objects: &[Value],
     meta: &HydratorMeta,
 ) -> Vec<(String, String)> {
+    vec![
+        ("manifest.yaml".into(), manifest_yaml(objects)),
+        ("hydrator.metadata".into(), meta.to_json(true)),
+        (
+            "README.md".into(),
+            hydrator_readme(target, objects.len(), meta),
+        ),
+    ]
+}
+
+/// The `README.md` of a target in the hydrator layout.
+pub fn hydrator_readme(target: &str, objects: usize, meta: &HydratorMeta) -> String {
     let mut readme = format!(
         "# {target}\n\nHydrated manifests for `{target}`, written by kcfg. Do not edit: \
-         changes here are overwritten by the next render.\n\n{} object(s) in `manifest.yaml`.\n",
-        objects.len()
+         changes here are overwritten by the next render.\n\n{objects} object(s) in `manifest.yaml`.\n"
     );
     if !meta.commands.is_empty() {
         readme.push_str("\nRendered with:\n\n```shell\n");
@@ -92,25 +104,7 @@ pub fn hydrator_files(
         }
         readme.push_str("```\n");
     }
-    vec![
-        ("manifest.yaml".into(), manifest_yaml(objects)),
-        ("hydrator.metadata".into(), meta.to_json(true)),
-        ("README.md".into(), readme),
-    ]
-}
-
-/// Writes a target's hydrator layout into `dir` (created if missing).
-pub fn write_hydrator_layout(
-    dir: &Path,
-    target: &str,
-    objects: &[Value],
-    meta: &HydratorMeta,
-) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    for (name, text) in hydrator_files(target, objects, meta) {
-        std::fs::write(dir.join(name), text)?;
-    }
-    Ok(())
+    readme
 }
 
 /// A git failure, with the command and its stderr.
@@ -409,26 +403,26 @@ mod tests {
     }
 
     #[test]
-    fn writes_the_layout_for_render() {
-        let dir = tempfile::tempdir().unwrap();
+    fn the_layout_of_one_target() {
         let objects = vec![
             json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}),
             json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "b"}}),
         ];
-        write_hydrator_layout(
-            &dir.path().join("edge-1/web"),
-            "edge-1/web",
-            &objects,
-            &HydratorMeta::default(),
-        )
-        .unwrap();
-        let manifest =
-            std::fs::read_to_string(dir.path().join("edge-1/web/manifest.yaml")).unwrap();
-        assert_eq!(manifest, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n");
+        let files = hydrator_files("edge-1/web", &objects, &HydratorMeta::default());
+        let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(names, ["manifest.yaml", "hydrator.metadata", "README.md"]);
+        assert_eq!(files[0].1, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n");
+        assert_eq!(files[1].1, "{}\n");
+        assert!(files[2].1.starts_with("# edge-1/web\n"));
+        assert!(files[2].1.contains("2 object(s) in `manifest.yaml`."));
+        let meta = HydratorMeta {
+            commands: vec!["kcfg render".into()],
+            ..HydratorMeta::default()
+        };
         assert_eq!(
-            std::fs::read_to_string(dir.path().join("edge-1/web/hydrator.metadata")).unwrap(),
-            "{}\n"
+            meta.to_json(true),
+            "{\n  \"commands\": [\n    \"kcfg render\"\n  ]\n}\n"
         );
-        assert!(Git::open(dir.path()).is_err());
+        assert!(hydrator_readme("x", 0, &meta).ends_with("```shell\nkcfg render\n```\n"));
     }
 }

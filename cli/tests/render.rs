@@ -607,6 +607,7 @@ fn formats_and_layouts() {
             "--only",
             "edge-eu-001/api",
         ][..],
+        &["--layout", "hydrator", "--only", "edge-eu-001/api"][..],
     ] {
         let out = format!("out-{}", report.len());
         let mut full = vec!["render", "-q", "--out", &out];
@@ -620,6 +621,19 @@ fn formats_and_layouts() {
         ));
     }
     insta::assert_snapshot!(report);
+}
+
+#[test]
+fn the_hydrator_layout_is_yaml_only() {
+    let fixture = fleet();
+    let run = fixture.run(&["render", "--layout", "hydrator", "--format", "json"]);
+    insta::assert_snapshot!(run.text(), @"
+    exit: 1
+    --- stderr
+    error: target edge-eu-001/api: the hydrator layout writes YAML (manifest.yaml, as Argo CD's source hydrator does); it cannot be combined with the json format
+    ");
+    let run = fixture.run(&["render", "--layout", "hydrator", "--single-file"]);
+    assert_eq!(run.code, 2, "{}", run.text());
 }
 
 #[test]

@@ -54,7 +54,10 @@ Layouts: one file per object in OUT/<target>/ (default), named by
 --file-name (default {kind}-{name}.yaml, kind in lower case; files of
 objects in a namespace other than the target's `namespace` start with
 <namespace>_), or
-with --single-file one OUT/<target>/manifest.yaml. Each target is replaced
+with --single-file one OUT/<target>/manifest.yaml; with --layout hydrator
+Argo CD's source-hydrator layout, OUT/<target>/manifest.yaml,
+hydrator.metadata and README.md (what `kcfg hydrate` commits to branches).
+Each target is replaced
 atomically; files no longer produced disappear; a failed target keeps its
 previous files; identical targets are not touched. OUT/.kcfg-rendered marks
 the directory as kcfg's: directories of targets that left the plan are
@@ -126,9 +129,13 @@ pub struct RenderArgs {
     #[arg(long, value_enum)]
     format: Option<Format>,
 
-    /// One manifest file per target instead of one file per object
-    #[arg(long)]
+    /// One manifest file per target instead of one file per object (--layout single-file)
+    #[arg(long, conflicts_with = "layout")]
     single_file: bool,
+
+    /// How a target's directory is laid out [default: files, or the plan's]
+    #[arg(long, value_enum, value_name = "LAYOUT")]
+    layout: Option<Layout>,
 
     /// File name template of the one-file-per-object layout
     #[arg(long, value_name = "TEMPLATE")]
@@ -262,7 +269,11 @@ impl RenderArgs {
             color_stdout,
             output: OutputOptions {
                 format: self.format,
-                layout: self.single_file.then_some(Layout::SingleFile),
+                layout: if self.single_file {
+                    Some(Layout::SingleFile)
+                } else {
+                    self.layout
+                },
                 file_name: self.file_name,
             },
             jpath: self.jpath,

@@ -4,8 +4,9 @@
 //! the `files` layout each object is one file there, named by a template
 //! (`{kind}-{name}.yaml` by default, see [`FileName`]); with `single-file`
 //! the target's objects form one `manifest.yaml` (a YAML stream) or
-//! `manifest.json` (a `v1/List`), in walk order, the layout Argo CD's source
-//! hydrator uses.
+//! `manifest.json` (a `v1/List`), in walk order; with `hydrator` the
+//! target's directory is laid out as Argo CD's source hydrator writes it:
+//! `manifest.yaml`, `hydrator.metadata` and `README.md`.
 //!
 //! **Writing.** A target's files are computed in memory, then compared with
 //! what is on disk: an identical target is not touched (mtimes included).
@@ -64,6 +65,8 @@ pub enum Layout {
     Files,
     /// One `manifest.yaml` (or `.json`) with every object.
     SingleFile,
+    /// Argo CD's source-hydrator layout: `manifest.yaml`, `hydrator.metadata`, `README.md`.
+    Hydrator,
 }
 
 /// Output options as a plan, a target or the command line gives them; unset
@@ -73,7 +76,7 @@ pub enum Layout {
 pub struct OutputOptions {
     /// `yaml` or `json`.
     pub format: Option<Format>,
-    /// `files` or `single-file`.
+    /// `files`, `single-file` or `hydrator`.
     pub layout: Option<Layout>,
     /// The file name template of the `files` layout.
     pub file_name: Option<String>,
@@ -93,6 +96,13 @@ impl OutputOptions {
     pub fn resolve(&self) -> Result<Output, String> {
         let format = self.format.unwrap_or(Format::Yaml);
         let layout = self.layout.unwrap_or(Layout::Files);
+        if layout == Layout::Hydrator && format == Format::Json {
+            return Err(
+                "the hydrator layout writes YAML (manifest.yaml, as Argo CD's source hydrator \
+                 does); it cannot be combined with the json format"
+                    .into(),
+            );
+        }
         let template = match &self.file_name {
             Some(template) => template.clone(),
             None => format!("{{kind}}-{{name}}.{}", format.extension()),

@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use kcfg_apply::hydrate::{hydrator_readme, HydratorMeta};
 use kcfg_lang::eval::{Arena, Ctx, EvalConfig, Value};
 use kcfg_lang::manifest::{json, yaml};
 use kcfg_lang::program::Program;
@@ -119,7 +120,7 @@ fn evaluate<'a>(
                 let text = manifest(ctx, output.format, Value::Obj(object.object))?;
                 files.insert(path, text.into_bytes());
             }
-            Layout::SingleFile => match output.format {
+            Layout::SingleFile | Layout::Hydrator => match output.format {
                 Format::Yaml => {
                     stream.push_str("---\n");
                     yaml::write_document(ctx, Value::Obj(object.object), &mut stream)?;
@@ -128,7 +129,18 @@ fn evaluate<'a>(
             },
         }
     }
-    if output.layout == Layout::SingleFile {
+    if output.layout == Layout::Hydrator {
+        let meta = HydratorMeta {
+            commands: vec!["kcfg render".into()],
+            ..HydratorMeta::default()
+        };
+        files.insert("hydrator.metadata".into(), meta.to_json(true).into_bytes());
+        files.insert(
+            "README.md".into(),
+            hydrator_readme(&target.name, found.len(), &meta).into_bytes(),
+        );
+    }
+    if matches!(output.layout, Layout::SingleFile | Layout::Hydrator) {
         match output.format {
             Format::Yaml => {
                 files.insert("manifest.yaml".into(), stream.into_bytes());

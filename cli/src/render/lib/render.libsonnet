@@ -60,7 +60,9 @@
 //   format    'yaml' (default) or 'json'.
 //   layout    'files' (default): one file per object in the target's
 //             directory; 'single-file': all objects in `manifest.yaml`
-//             (or `manifest.json`, a v1 List).
+//             (or `manifest.json`, a v1 List); 'hydrator': Argo CD's
+//             source-hydrator layout, `manifest.yaml`, `hydrator.metadata`
+//             and `README.md` (YAML only).
 //   fileName  the file name template of the 'files' layout, default
 //             '{kind}-{name}.yaml' ('.json' with the json format).
 //             Placeholders: {kind} (lower case), {Kind} (as written),
