@@ -198,6 +198,11 @@ fn base64_decode_bytes<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'
 /// `std.base64Decode(str)`: the decoded bytes as code points.
 fn base64_decode<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let bytes = base64_decode_raw(ctx, args.value(0), args.site)?;
+    // Each byte is one code point (U+0000..U+00FF); ASCII is already UTF-8.
+    if bytes.is_ascii() {
+        let text = std::str::from_utf8(&bytes).unwrap_or_default();
+        return Ok(ctx.str(text));
+    }
     let text: String = bytes.iter().map(|b| char::from(*b)).collect();
     Ok(ctx.str(&text))
 }

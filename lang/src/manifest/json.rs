@@ -215,6 +215,27 @@ fn needs_escape(byte: u8) -> bool {
     byte < 0x20 || byte == b'"' || byte == b'\\' || byte == 0x7f || byte == 0xc2
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Whether any byte of `word` is zero (exact: never a false negative).
+#[inline]
+fn has_zero_byte(word: u64) -> bool {
+    word.wrapping_sub(ONES) & !word & HIGHS != 0
+}
+
+/// Whether none of the 8 bytes of `word` can need escaping. A `false` may
+/// be a false alarm (the byte loop then looks closer), never a miss.
+#[inline]
+fn plain_word(word: u64) -> bool {
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS != 0;
+    !(below_space
+        || has_zero_byte(word ^ (ONES * u64::from(b'"')))
+        || has_zero_byte(word ^ (ONES * u64::from(b'\\')))
+        || has_zero_byte(word ^ (ONES * 0x7f))
+        || has_zero_byte(word ^ (ONES * 0xc2)))
+}
+
 /// Writes `text` as a JSON string literal.
 pub fn write_string(text: &str, out: &mut String) {
     out.reserve(text.len() + 2);
@@ -223,7 +244,17 @@ pub fn write_string(text: &str, out: &mut String) {
     let mut start = 0;
     let mut index = 0;
     while index < bytes.len() {
-        let byte = bytes[index];
+        // Long runs of plain text are skipped a word at a time.
+        while let Some(chunk) = bytes.get(index..index + 8) {
+            let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+            if !plain_word(word) {
+                break;
+            }
+            index += 8;
+        }
+        let Some(&byte) = bytes.get(index) else {
+            break;
+        };
         if !needs_escape(byte) {
             index += 1;
             continue;
@@ -271,6 +302,35 @@ pub fn escape_string(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_skipping_never_misses_an_escape() {
+        // Every escapable byte at every position of a word, among plain text.
+        for special in [
+            "\"", "\\", "\n", "\u{1}", "\u{1f}", "\u{7f}", "\u{85}", "\u{9f}",
+        ] {
+            for pos in 0..20 {
+                let text = format!("{}{special}{}", "a".repeat(pos), "b".repeat(20 - pos));
+                let slow: String = {
+                    let mut out = String::from("\"");
+                    for c in text.chars() {
+                        let mut buf = [0u8; 4];
+                        let mut one = String::new();
+                        write_string(c.encode_utf8(&mut buf), &mut one);
+                        out.push_str(&one[1..one.len() - 1]);
+                    }
+                    out.push('"');
+                    out
+                };
+                assert_eq!(escape_string(&text), slow, "{text:?}");
+            }
+        }
+        // Bytes that merely look special in a word: é is C3 A9, ¡ is C2 A1.
+        assert_eq!(
+            escape_string("aaaaaaaé¡ aaaaaaaa"),
+            "\"aaaaaaaé¡ aaaaaaaa\""
+        );
+    }
 
     #[test]
     fn numbers() {

@@ -267,7 +267,12 @@ fn run_program(program: &Program, config: &EvalConfig, args: &EvalArgs) -> Resul
 fn write_output(args: &EvalArgs, output: Output) -> Result<(), Failure> {
     let newline = if args.trailing_newline { "\n" } else { "" };
     match output {
-        Output::Document(text) => emit(args.output_file.as_deref(), &format!("{text}{newline}")),
+        Output::Document(mut text) => {
+            // Appending in place: a copy of a large output would touch as
+            // many fresh pages again.
+            text.push_str(newline);
+            emit(args.output_file.as_deref(), &text)
+        }
         Output::Stream(docs) => {
             let mut text = String::new();
             for doc in &docs {
@@ -283,15 +288,15 @@ fn write_output(args: &EvalArgs, output: Output) -> Result<(), Failure> {
         Output::Multi(files) => {
             let dir = args.multi.as_deref().unwrap_or(".");
             let mut listing = String::new();
-            let mut names: Vec<&(String, String)> = files.iter().collect();
+            let mut names: Vec<(String, String)> = files;
             names.sort_by(|a, b| a.0.cmp(&b.0));
-            for (name, content) in names {
+            for (name, mut content) in names {
                 let path = if dir.ends_with('/') {
                     format!("{dir}{name}")
                 } else {
                     format!("{dir}/{name}")
                 };
-                let content = format!("{content}{newline}");
+                content.push_str(newline);
                 write_file_if_changed(Path::new(&path), &content, args.create_dirs)?;
                 listing.push_str(&path);
                 listing.push('\n');
