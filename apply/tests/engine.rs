@@ -102,6 +102,27 @@ async fn apply_then_reapply_changes_nothing() {
     assert!(!second.has_changes());
 }
 
+/// Found applying the edge-fleet example (every application has its
+/// Namespace): the empty namespace of a cluster-scoped object made the
+/// parent look changed, so every re-apply rewrote it.
+#[tokio::test]
+async fn reapply_with_cluster_scoped_objects_writes_nothing() {
+    let cluster = FakeCluster::new("c1");
+    let objects = vec![
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "web"}}),
+        cm("settings", "1"),
+    ];
+    let first = run(&cluster, objects.clone(), &options()).await;
+    assert!(first.error.is_none(), "{:?}", first.error);
+    let writes = cluster.log().len();
+    let second = run(&cluster, objects, &options()).await;
+    insta::assert_snapshot!(summary(&second), @r"
+    Unchanged Done Namespace web
+    Unchanged Done ConfigMap web/settings
+    ");
+    assert_eq!(cluster.log()[writes..], [] as [String; 0]);
+}
+
 #[tokio::test]
 async fn dry_run_plans_without_writing() {
     let cluster = FakeCluster::new("c1");
