@@ -636,12 +636,20 @@ impl Run<'_> {
             .iter()
             .map(|s| s.ordered.object.id.group_kind())
             .collect();
+        // Cluster-scoped objects have no namespace; the parent records
+        // namespaces only, so an empty one would make it look changed on
+        // every run.
         let desired_ns: BTreeSet<String> = steps
             .iter()
             .map(|s| s.ordered.object.id.namespace.clone())
+            .filter(|ns| !ns.is_empty())
             .collect();
         let kept_kinds: BTreeSet<GroupKind> = kept.iter().map(|p| p.id.group_kind()).collect();
-        let kept_ns: BTreeSet<String> = kept.iter().map(|p| p.id.namespace.clone()).collect();
+        let kept_ns: BTreeSet<String> = kept
+            .iter()
+            .map(|p| p.id.namespace.clone())
+            .filter(|ns| !ns.is_empty())
+            .collect();
 
         // Superset first, so that an interrupted run leaves every member findable.
         let mut superset_kinds = old.group_kinds.clone();

@@ -9,8 +9,21 @@
 //! (or the single-directory target `.`) uses the ApplySet name the caller
 //! gives. Clusters not among the targets are not touched: a cluster removed
 //! from the fleet keeps what was applied to it.
+//!
+//! An application removed from a cluster (its target is no longer rendered)
+//! is left in place too, unless the run asks for it to go
+//! ([`FleetOptions::prune_apps`], `--prune-apps`): then every ApplySet kcfg
+//! made on the cluster whose parent is in the ApplySet namespace and whose
+//! name is not among the cluster's targets is pruned whole, with the usual
+//! guards for each object (protected kinds, `prune: "false"`), and its
+//! parent is deleted once nothing of it is left. The sets are found before
+//! anything changes, and a cluster where more than `max_prune_ratio` of
+//! kcfg's sets would go is refused whole, as the prune-share guard refuses
+//! a set. It is opt-in because kcfg cannot tell a removed application from
+//! one that is just not in this directory (a render of some targets only,
+//! `kcfg render --only`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,12 +32,15 @@ use futures::stream::{self, StreamExt};
 use globset::{Glob, GlobMatcher};
 use serde_json::Value;
 
+use crate::applyset::{ApplySet, ID_LABEL, TOOL, TOOLING_ANNOTATION};
 use crate::cluster::kube::{ConnectOptions, KubeCluster};
 use crate::cluster::{Cluster, ClusterError};
 use crate::engine::{run_set, Options, Progress};
 use crate::load::{load_targets, LoadError};
-use crate::object::{objects_from_documents, GroupMap, Object, Problem, Source};
-use crate::report::{ClusterReport, FleetReport};
+use crate::object::{
+    annotation, label, objects_from_documents, str_at, GroupMap, Object, Problem, Source,
+};
+use crate::report::{Action, ClusterReport, FleetReport, Outcome, SetReport};
 
 /// The checked objects of one render target.
 #[derive(Debug, Clone, PartialEq)]
@@ -212,6 +228,10 @@ pub struct FleetOptions {
     pub context: Option<String>,
     /// Clusters in flight at once.
     pub parallel: usize,
+    /// Prune the ApplySets kcfg made on a cluster that none of its targets
+    /// names any more (applications removed from the cluster); see the
+    /// module's documentation.
+    pub prune_apps: bool,
 }
 
 /// Applies every target: clusters in parallel, each cluster's applications
@@ -252,7 +272,8 @@ async fn run_cluster(
     };
     let display_context = context.clone().unwrap_or_else(|| "current-context".into());
     // The single-directory target is named after its context.
-    let cluster = if cluster == "." {
+    let single = cluster == ".";
+    let cluster = if single {
         display_context.clone()
     } else {
         cluster
@@ -270,6 +291,26 @@ async fn run_cluster(
             progress(&cluster, &format!("done: {}", report.status()));
             return report;
         }
+    };
+    // Removed applications are found before anything changes, so that the
+    // guard can refuse the cluster whole. A single directory (`.`) is one
+    // set, and has no applications to compare with.
+    let removed = if options.prune_apps && options.engine.prune && !single {
+        let current: BTreeSet<String> = targets
+            .iter()
+            .map(|t| t.app().unwrap_or_else(|| options.engine.applyset.clone()))
+            .collect();
+        progress(&cluster, "looking for applications no longer rendered");
+        match removed_sets(client.as_ref(), &current, &options.engine).await {
+            Ok(removed) => removed,
+            Err(err) => {
+                report.error = Some(err);
+                progress(&cluster, &format!("done: {}", report.status()));
+                return report;
+            }
+        }
+    } else {
+        Vec::new()
     };
     for target in targets {
         let mut engine = options.engine.clone();
@@ -304,8 +345,113 @@ async fn run_cluster(
             break;
         }
     }
+    if report.error.is_none() {
+        for name in removed {
+            let target = format!("{cluster}/{name}");
+            progress(
+                &cluster,
+                &format!("{target}: no longer rendered, pruning its objects"),
+            );
+            let set = remove_set(client.as_ref(), &target, &name, &options.engine, &progress).await;
+            report.sets.push(set);
+        }
+    }
     progress(&cluster, &format!("done: {}", report.status()));
     report
+}
+
+/// The names of the ApplySets kcfg made on the cluster (parents in the
+/// ApplySet namespace, with kcfg's tooling and the ID their name gives) that
+/// are not in `current`, sorted; an error when more than the prune ratio of
+/// them would go.
+async fn removed_sets(
+    cluster: &dyn Cluster,
+    current: &BTreeSet<String>,
+    options: &Options,
+) -> Result<Vec<String>, String> {
+    let namespace = &options.applyset_namespace;
+    let probe = ApplySet::new("", namespace, &options.groups).parent_ref();
+    let parents = cluster
+        .list(&probe, Some(namespace), ID_LABEL)
+        .await
+        .map_err(|err| match err {
+            ClusterError::Unreachable(_) => err.to_string(),
+            err => format!("listing ApplySet parents in {namespace}: {err}"),
+        })?;
+    let mut ours = BTreeSet::new();
+    for parent in &parents {
+        let Some(name) = str_at(parent, &["metadata", "name"]) else {
+            continue;
+        };
+        let tooling = annotation(parent, TOOLING_ANNOTATION).unwrap_or("");
+        let set = ApplySet::new(name, namespace, &options.groups);
+        if tooling.split('/').next() == Some(TOOL) && label(parent, ID_LABEL) == Some(&set.id()) {
+            ours.insert(name.to_string());
+        }
+    }
+    let removed: Vec<String> = ours.difference(current).cloned().collect();
+    if !ours.is_empty() {
+        let share = removed.len() as f64 / ours.len() as f64;
+        if share > options.max_prune_ratio {
+            return Err(format!(
+                "refusing to remove {} of the cluster's {} applications ({:.0}%, limit {:.0}%): {}; \
+                 nothing was changed; if this is intended, raise --max-prune-ratio",
+                removed.len(),
+                ours.len(),
+                share * 100.0,
+                options.max_prune_ratio * 100.0,
+                removed.join(", ")
+            ));
+        }
+    }
+    Ok(removed)
+}
+
+/// Prunes a whole set that is no longer rendered (its share guard is the
+/// cluster's, checked by [`removed_sets`]), then deletes its parent when
+/// nothing of the set is left.
+async fn remove_set(
+    cluster: &dyn Cluster,
+    target: &str,
+    name: &str,
+    options: &Options,
+    progress: &Progress,
+) -> SetReport {
+    let engine = Options {
+        applyset: name.to_string(),
+        max_prune_ratio: 1.0,
+        ..options.clone()
+    };
+    let started = std::time::Instant::now();
+    let requests_before = cluster.requests();
+    let mut set = run_set(cluster, target, Vec::new(), &engine, progress.clone()).await;
+    let left = set
+        .records
+        .iter()
+        .any(|r| r.action != Action::Prune || r.result != Outcome::Done);
+    if engine.dry_run || set.error.is_some() || left {
+        return set;
+    }
+    let parent = ApplySet::new(name, &engine.applyset_namespace, &engine.groups).parent_ref();
+    let deleted = match cluster.get(&parent).await {
+        Ok(Some(live)) => {
+            let uid = str_at(&live, &["metadata", "uid"]).unwrap_or_default();
+            match cluster.delete(&parent, uid, false).await {
+                Err(err) if !err.is_not_found() => Err(err),
+                _ => Ok(()),
+            }
+        }
+        Ok(None) => Ok(()),
+        Err(err) => Err(err),
+    };
+    if let Err(err) = deleted {
+        set.error = Some(format!(
+            "the set's objects were pruned, but its parent was not deleted: {err}"
+        ));
+    }
+    set.requests = cluster.requests() - requests_before;
+    set.duration = started.elapsed();
+    set
 }
 
 #[cfg(test)]

@@ -2,12 +2,15 @@
 //! health waits, every prune guard, conflicts, adoption, hooks, CRDs and the
 //! report. Server semantics (real server-side apply) are in `k8s.rs`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use kcfg_apply::applyset::{ApplySet, ARGOCD_TRACKING_ID, GROUP_KINDS_ANNOTATION, PART_OF_LABEL};
 use kcfg_apply::cluster::fake::{id, FakeCluster};
+use kcfg_apply::cluster::{Cluster, ClusterError};
 use kcfg_apply::engine::{no_progress, run_set, Options, ARGOCD_SYNC_OPTIONS, PRUNE_ANNOTATION};
-use kcfg_apply::fleet::{run_fleet, ContextMap, FleetOptions, Target};
+use kcfg_apply::fleet::{run_fleet, Connector, ContextMap, FleetOptions, Target};
 use kcfg_apply::object::{annotation, GroupMap};
 use kcfg_apply::report::{render_set, render_summary, Action, Outcome, SetReport};
 use serde_json::{json, Value};
@@ -100,6 +103,27 @@ async fn apply_then_reapply_changes_nothing() {
         "a re-apply without changes writes nothing"
     );
     assert!(!second.has_changes());
+}
+
+/// Found applying the edge-fleet example (every application has its
+/// Namespace): the empty namespace of a cluster-scoped object made the
+/// parent look changed, so every re-apply rewrote it.
+#[tokio::test]
+async fn reapply_with_cluster_scoped_objects_writes_nothing() {
+    let cluster = FakeCluster::new("c1");
+    let objects = vec![
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "web"}}),
+        cm("settings", "1"),
+    ];
+    let first = run(&cluster, objects.clone(), &options()).await;
+    assert!(first.error.is_none(), "{:?}", first.error);
+    let writes = cluster.log().len();
+    let second = run(&cluster, objects, &options()).await;
+    insta::assert_snapshot!(summary(&second), @r"
+    Unchanged Done Namespace web
+    Unchanged Done ConfigMap web/settings
+    ");
+    assert_eq!(cluster.log()[writes..], [] as [String; 0]);
 }
 
 #[tokio::test]
@@ -543,27 +567,25 @@ async fn report_table_and_summary() {
     insta::assert_snapshot!(serde_json::to_string(&json).unwrap().split(",\"diff\"").next().unwrap(), @r#"{"group":"","version":"v1","kind":"ConfigMap","namespace":"web","name":"a","wave":0,"action":"update","result":"planned","source":".""#);
 }
 
+/// Connects each cluster name to the fake of that name.
+struct Fakes(Vec<Arc<FakeCluster>>);
+
+#[async_trait]
+impl Connector for Fakes {
+    async fn connect(
+        &self,
+        cluster: &str,
+        _context: Option<&str>,
+    ) -> Result<Arc<dyn Cluster>, ClusterError> {
+        let found = self.0.iter().find(|c| c.name() == cluster).cloned();
+        found
+            .map(|c| c as Arc<dyn Cluster>)
+            .ok_or_else(|| ClusterError::Other(format!("no context for {cluster}")))
+    }
+}
+
 #[tokio::test]
 async fn fleet_keeps_going_when_a_cluster_is_down() {
-    use async_trait::async_trait;
-    use kcfg_apply::cluster::{Cluster, ClusterError};
-    use kcfg_apply::fleet::Connector;
-    use std::sync::Arc;
-
-    struct Fakes(Vec<Arc<FakeCluster>>);
-    #[async_trait]
-    impl Connector for Fakes {
-        async fn connect(
-            &self,
-            cluster: &str,
-            _context: Option<&str>,
-        ) -> Result<Arc<dyn Cluster>, ClusterError> {
-            let found = self.0.iter().find(|c| c.name() == cluster).cloned();
-            found
-                .map(|c| c as Arc<dyn Cluster>)
-                .ok_or_else(|| ClusterError::Other(format!("no context for {cluster}")))
-        }
-    }
     let fakes: Vec<Arc<FakeCluster>> = ["edge-1", "edge-2", "edge-3"]
         .iter()
         .map(|n| Arc::new(FakeCluster::new(n)))
@@ -585,6 +607,7 @@ async fn fleet_keeps_going_when_a_cluster_is_down() {
         contexts: ContextMap::default(),
         context: None,
         parallel: 2,
+        prune_apps: false,
     };
     let fleet = run_fleet(targets, &options, &Fakes(fakes.clone()), no_progress()).await;
     insta::assert_snapshot!(render_summary(&fleet), @r"
@@ -608,4 +631,163 @@ async fn fleet_keeps_going_when_a_cluster_is_down() {
     // Four objects on the two good clusters, and one failure line per failed set or cluster.
     assert_eq!(fleet.json_records().len(), 7);
     let _ = Action::Create;
+}
+
+/// The targets `<cluster>/<app>` for `apps`: a ConfigMap each, and for
+/// `dns` its Namespace too.
+fn fleet_targets(cluster: &str, apps: &[&str]) -> Vec<Target> {
+    apps.iter()
+        .map(|app| {
+            let mut objects = vec![cm(app, "1")];
+            if *app == "dns" {
+                objects.push(
+                    json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "dns"}}),
+                );
+            }
+            Target::from_values(&format!("{cluster}/{app}"), objects, &GroupMap::new()).0
+        })
+        .collect()
+}
+
+/// Each set's target and its records' actions and results.
+fn fleet_actions(fleet: &kcfg_apply::report::FleetReport) -> Vec<String> {
+    let mut res = Vec::new();
+    for cluster in &fleet.clusters {
+        if let Some(error) = &cluster.error {
+            res.push(format!("{}: error: {error}", cluster.cluster));
+        }
+        for set in &cluster.sets {
+            for r in &set.records {
+                let line = format!(
+                    "{}: {:?} {:?} {} {}",
+                    set.target, r.action, r.result, r.object, r.message
+                );
+                res.push(line.trim_end().to_string());
+            }
+        }
+    }
+    res
+}
+
+#[tokio::test]
+async fn removed_applications_are_pruned_only_when_asked() {
+    let cluster = Arc::new(FakeCluster::new("edge-1"));
+    let fakes = Fakes(vec![cluster.clone()]);
+    let fleet_options = |prune_apps: bool, dry_run: bool| FleetOptions {
+        engine: Options {
+            dry_run,
+            ..options()
+        },
+        contexts: ContextMap::default(),
+        context: None,
+        parallel: 1,
+        prune_apps,
+    };
+    let all = ["web", "dns", "db", "cache"];
+    let first = run_fleet(
+        fleet_targets("edge-1", &all),
+        &fleet_options(true, false),
+        &fakes,
+        no_progress(),
+    )
+    .await;
+    assert_eq!(first.exit_code(), 2);
+    // Another tool's ApplySet parent in the same namespace is never counted or touched.
+    let mut foreign = ApplySet::new("kubectl-set", "web", &GroupMap::new())
+        .parent_object(&Default::default(), &Default::default());
+    foreign["metadata"]["annotations"]["applyset.kubernetes.io/tooling"] = json!("kubectl/v1.32");
+    cluster.insert(foreign);
+
+    // dns is no longer rendered: left in place unless asked.
+    let kept = ["web", "db", "cache"];
+    let without = run_fleet(
+        fleet_targets("edge-1", &kept),
+        &fleet_options(false, false),
+        &fakes,
+        no_progress(),
+    )
+    .await;
+    assert_eq!(without.exit_code(), 0);
+    assert_eq!(without.clusters[0].sets.len(), 3);
+    assert!(cluster
+        .inventory()
+        .contains(&"ConfigMap web/dns".to_string()));
+
+    // Planned, then done: its ConfigMap goes, its Namespace is kept (a
+    // protected kind), so its parent stays to track the Namespace.
+    let plan = run_fleet(
+        fleet_targets("edge-1", &kept),
+        &fleet_options(true, true),
+        &fakes,
+        no_progress(),
+    )
+    .await;
+    assert_eq!(plan.exit_code(), 2);
+    let removed: Vec<String> = fleet_actions(&plan)
+        .into_iter()
+        .filter(|line| line.starts_with("edge-1/dns"))
+        .collect();
+    insta::assert_snapshot!(removed.join("\n"), @r"
+    edge-1/dns: Prune Planned ConfigMap web/dns
+    edge-1/dns: Keep Planned Namespace dns not pruned: Namespace objects are never pruned unless allowed (--allow-prune-kind Namespace)
+    ");
+    let log_before = cluster.log().len();
+    let pruned = run_fleet(
+        fleet_targets("edge-1", &kept),
+        &fleet_options(true, false),
+        &fakes,
+        no_progress(),
+    )
+    .await;
+    assert_eq!(pruned.exit_code(), 2);
+    assert_eq!(
+        cluster.log()[log_before..],
+        [
+            "apply Secret web/dns",
+            "delete ConfigMap web/dns",
+            "apply Secret web/dns"
+        ]
+    );
+
+    // cache goes too, wholly: its parent is deleted. dns is found again and
+    // keeps its Namespace. Two of four applications is within the limit.
+    let log_before = cluster.log().len();
+    let second = run_fleet(
+        fleet_targets("edge-1", &["web", "db"]),
+        &fleet_options(true, false),
+        &fakes,
+        no_progress(),
+    )
+    .await;
+    assert_eq!(second.exit_code(), 2);
+    assert_eq!(
+        cluster.log()[log_before..],
+        [
+            "apply Secret web/cache",
+            "delete ConfigMap web/cache",
+            "apply Secret web/cache",
+            "delete Secret web/cache"
+        ]
+    );
+    insta::assert_snapshot!(render_summary(&second), @r"
+    CLUSTER  STATUS       SETS  CREATE  UPDATE  PRUNE  MESSAGE
+    edge-1   changed         4       0       0      1
+    1 clusters: 1 changed
+    ");
+
+    // Two of the three sets left would go: refused before anything changes.
+    let log_before = cluster.log().len();
+    let refused = run_fleet(
+        fleet_targets("edge-1", &["web"]),
+        &fleet_options(true, false),
+        &fakes,
+        no_progress(),
+    )
+    .await;
+    assert_eq!(refused.exit_code(), 1);
+    assert_eq!(fleet_actions(&refused), ["edge-1: error: refusing to remove 2 of the cluster's 3 applications (67%, limit 50%): db, dns; nothing was changed; if this is intended, raise --max-prune-ratio"]);
+    assert_eq!(cluster.log().len(), log_before);
+    assert!(cluster
+        .inventory()
+        .contains(&"Secret web/kubectl-set".to_string()));
 }

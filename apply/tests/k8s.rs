@@ -1080,6 +1080,7 @@ async fn edge_fleet_on_ten_servers_with_one_stopped_mid_run() {
         contexts: contexts.clone(),
         context: None,
         parallel: 10,
+        prune_apps: false,
     };
     let targets = |root: &Path| load_dir(root, &groups()).unwrap();
     let objects: usize = targets(&v1).iter().map(|t| t.objects.len()).sum();

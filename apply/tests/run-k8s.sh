@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Runs kcfg-apply's integration tests (apply/tests/k8s.rs) against the test
-# API server from shared/k8s: builds it once (setup.sh, cached), starts one
-# shared server for the single-cluster tests (the fleet test starts its own
-# ten), runs the tests with --include-ignored, and stops the server.
+# Runs the integration tests against the test API server from shared/k8s:
+# kcfg-apply's (apply/tests/k8s.rs) and the `kcfg` binary's on the edge-fleet
+# example (cli/tests/apply_k8s.rs). Builds the server once (setup.sh,
+# cached), starts one shared server for the single-cluster tests (each fleet
+# test starts its own ten), runs the tests with --include-ignored, and stops
+# the server.
 #
-#   bash apply/tests/run-k8s.sh [extra libtest args, e.g. a test name]
+#   bash apply/tests/run-k8s.sh [extra libtest args, e.g. a test name, --nocapture]
 #
 # KCFG_K8S_DIR: where setup.sh/start.sh/stop.sh live (default: the copy in
 #               apply/tests/k8s, so a clean checkout needs nothing else).
@@ -28,4 +30,7 @@ export KCFG_K8S_RUN KUBECONFIG
 trap 'bash "$K8S/stop.sh" "$KCFG_K8S_RUN" >/dev/null 2>&1 || true' EXIT
 cd "$ROOT"
 cargo test --release -p kcfg-apply --test k8s -- --include-ignored --test-threads=2 "$@"
+# The binary's test renders with `kcfg` and starts its own ten servers (one
+# cargo run after the other, so twenty never run at once).
+cargo test --release -p kcfg --test apply_k8s -- --include-ignored "$@"
 echo "run-k8s.sh: setup $((T1 - T0))s, tests $(( $(date +%s) - T1 ))s"

@@ -90,6 +90,21 @@ fn bad_input_names_the_file_and_exits_1() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("is not FROM=TO"), "{}", text(&out));
+
+    // A single directory is one set: there are no applications to remove.
+    let out = kcfg(&[
+        "apply",
+        dir.path().to_str().unwrap(),
+        "--applyset",
+        "x",
+        "--prune-apps",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("--prune-apps needs a rendered fleet (<cluster>/<app>/...)"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]

@@ -315,16 +315,22 @@ impl Cluster for FakeCluster {
     ) -> Result<Vec<Value>, ClusterError> {
         self.check()?;
         self.served(id)?;
-        let (label_key, label_value) = selector.split_once('=').unwrap_or((selector, ""));
+        // `key=value`, or `key` alone: the label exists.
+        let (label_key, label_value) = match selector.split_once('=') {
+            Some((key, value)) => (key, Some(value)),
+            None => (selector, None),
+        };
         let state = self.state.lock().unwrap();
         Ok(state
             .objects
             .iter()
             .filter(|((group, kind, ns, _), obj)| {
+                let found = label(obj, label_key);
                 *group == id.group
                     && *kind == id.kind
                     && namespace.is_none_or(|want| want == ns)
-                    && label(obj, label_key) == Some(label_value)
+                    && found.is_some()
+                    && (label_value.is_none() || found == label_value)
             })
             .map(|(_, obj)| obj.clone())
             .collect())

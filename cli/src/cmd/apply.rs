@@ -84,6 +84,13 @@ pub struct ClusterArgs {
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub attempts: u32,
 
+    /// Also prune the applications a cluster no longer has: every ApplySet
+    /// kcfg made in --applyset-namespace whose name none of the cluster's
+    /// `<cluster>/<app>` targets has. Off by default, since a directory may
+    /// hold some applications only (`kcfg render --only`).
+    #[arg(long)]
+    pub prune_apps: bool,
+
     /// Report format.
     #[arg(short, long, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
@@ -117,7 +124,8 @@ pub struct ApplyArgs {
     #[arg(long = "allow-prune-kind", value_name = "KIND")]
     pub allow_prune_kind: Vec<String>,
 
-    /// Refuse the run when more than this share of a set would be pruned.
+    /// Refuse the run when more than this share of a set would be pruned
+    /// (with --prune-apps, also of a cluster's applications).
     #[arg(long, value_name = "RATIO", default_value_t = 0.5)]
     pub max_prune_ratio: f64,
 
@@ -143,6 +151,9 @@ Examples:
   # A rendered fleet (out/<cluster>/<app>/...), contexts named edge-<cluster>
   kcfg apply out/ --context-for 'edge-*=edge-{cluster}' --parallel 16
 
+  # The same, also removing applications that are no longer rendered for a cluster
+  kcfg apply out/ --context-for 'edge-*=edge-{cluster}' --prune-apps --dry-run
+
   # Per-object records for scripts
   kcfg apply out/ --dry-run -o json | jq '.[] | select(.action != \"unchanged\")'
 
@@ -151,7 +162,8 @@ name; Namespaces and CRDs go first; hooks are skipped. Nothing is changed when
 the plan finds a conflict, an object owned by another set or Argo CD, or a prune
 of more than --max-prune-ratio of a set. Namespaces, CRDs, PVs and PVCs are never
 pruned unless allowed; objects annotated kcfg.dev/prune: \"false\" or Argo CD's
-Prune=false are kept.
+Prune=false are kept. With --prune-apps, a cluster where more than
+--max-prune-ratio of kcfg's ApplySets would be removed is refused whole.
 
 Exit status: 0 nothing changed, 2 something changed (or would, with --dry-run),
 1 an error (any cluster failed or was unreachable).";
@@ -240,11 +252,18 @@ pub(crate) fn run_with(
             args.dir.display()
         )));
     }
+    if single && args.prune_apps {
+        return Err(CmdError(format!(
+            "--prune-apps needs a rendered fleet (<cluster>/<app>/...), but {} holds manifests directly",
+            args.dir.display()
+        )));
+    }
     let fleet = FleetOptions {
         engine,
         contexts: args.contexts()?,
         context: args.context.clone(),
         parallel: args.parallel.max(1),
+        prune_apps: args.prune_apps,
     };
     let connector = args.connector();
     let display = ProgressDisplay::new(&targets);
