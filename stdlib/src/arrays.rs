@@ -625,13 +625,13 @@ fn foldr<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
 fn flatten_arrays<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let span = args.site;
     let seq = Seq::of(ctx, args.value(0), span)?;
-    let mut elems: Vec<Lazy<'a>> = Vec::new();
+    let mut parts: Vec<Array<'a>> = Vec::new();
     for index in 0..seq.len() {
         match seq.get(ctx, index, span)? {
-            Value::Arr(part) => elems.extend(part.iter()),
+            Value::Arr(part) => parts.push(part),
             other => {
                 // Not an array: from here on, the generic `+` decides.
-                let so_far = Value::Arr(Array::new(ctx.bump, ctx.bump.alloc_slice_copy(&elems)));
+                let so_far = Value::Arr(Array::concat_all(ctx.bump, &parts));
                 let mut acc = ctx.add(so_far, other, span)?;
                 for rest in index + 1..seq.len() {
                     let item = seq.get(ctx, rest, span)?;
@@ -641,10 +641,7 @@ fn flatten_arrays<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
             }
         }
     }
-    Ok(Value::Arr(Array::new(
-        ctx.bump,
-        ctx.bump.alloc_slice_copy(&elems),
-    )))
+    Ok(Value::Arr(Array::concat_all(ctx.bump, &parts)))
 }
 
 /// `std.flattenDeepArray(value)`: the non-array leaves of nested arrays,
@@ -760,14 +757,7 @@ fn repeat<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
             let text = ctx.text(s);
             Ok(ctx.str(&text.repeat(count)))
         }
-        Value::Arr(array) => {
-            let len = array.len();
-            let elems = array.to_slice(ctx.bump);
-            let repeated = ctx
-                .bump
-                .alloc_slice_fill_with(len * count, |i| elems[i % len.max(1)]);
-            Ok(Value::Arr(Array::new(ctx.bump, repeated)))
-        }
+        Value::Arr(array) => Ok(Value::Arr(Array::repeat(ctx.bump, array, count))),
         _ => Ok(Value::Null),
     }
 }
