@@ -382,41 +382,57 @@ fn filter<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     )))
 }
 
-/// An element of `std.map`: `func(elem)`, computed on first use.
-struct MapElement<'a> {
+/// What the elements of one `std.map` or `std.mapWithIndex` share, so
+/// that each element's deferred computation is only a pointer and an index
+/// (these arrays are often large).
+struct MapSource<'a> {
     func: Function<'a>,
-    elem: Lazy<'a>,
+    array: Array<'a>,
+    with_index: bool,
     span: Span,
+}
+
+/// An element of `std.map` (`func(elem)`) or `std.mapWithIndex`
+/// (`func(index, elem)`), computed on first use.
+struct MapElement<'a> {
+    source: &'a MapSource<'a>,
+    index: usize,
 }
 
 impl<'a> Deferred<'a> for MapElement<'a> {
     fn compute(&self, ctx: &mut Ctx<'a>) -> Result<Value<'a>> {
-        ctx.call_function(self.func, &[self.elem], self.span)
+        let source = self.source;
+        let elem = source
+            .array
+            .get(self.index)
+            .unwrap_or(Lazy::Val(Value::Null));
+        if source.with_index {
+            let index = Lazy::Val(Value::Num(self.index as f64));
+            ctx.call_function(source.func, &[index, elem], source.span)
+        } else {
+            ctx.call_function(source.func, &[elem], source.span)
+        }
     }
 }
 
-/// An element of `std.mapWithIndex`: `func(index, elem)`.
-struct MapWithIndexElement<'a> {
+/// `func` applied to every element (with its index first if `with_index`),
+/// lazily.
+fn map_lazily<'a>(
+    ctx: &Ctx<'a>,
     func: Function<'a>,
-    index: usize,
-    elem: Lazy<'a>,
+    array: Array<'a>,
+    with_index: bool,
     span: Span,
-}
-
-impl<'a> Deferred<'a> for MapWithIndexElement<'a> {
-    fn compute(&self, ctx: &mut Ctx<'a>) -> Result<Value<'a>> {
-        let index = Lazy::Val(Value::Num(self.index as f64));
-        ctx.call_function(self.func, &[index, self.elem], self.span)
-    }
-}
-
-/// `func` applied to every element, lazily.
-fn map_lazily<'a>(ctx: &Ctx<'a>, func: Function<'a>, array: Array<'a>, span: Span) -> Value<'a> {
-    let mut elems = array.iter();
-    let mapped = ctx.bump.alloc_slice_fill_with(array.len(), |_| {
-        let elem = elems.next().unwrap_or(Lazy::Val(Value::Null));
-        ctx.defer(MapElement { func, elem, span })
+) -> Value<'a> {
+    let source = &*ctx.bump.alloc(MapSource {
+        func,
+        array,
+        with_index,
+        span,
     });
+    let mapped = ctx
+        .bump
+        .alloc_slice_fill_with(array.len(), |index| ctx.defer(MapElement { source, index }));
     Value::Arr(Array::new(ctx.bump, mapped))
 }
 
@@ -450,7 +466,7 @@ fn map<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
             ),
         ));
     };
-    Ok(map_lazily(ctx, func, array, args.site))
+    Ok(map_lazily(ctx, func, array, false, args.site))
 }
 
 /// `std.mapWithIndex(func, arr)`.
@@ -473,18 +489,7 @@ fn map_with_index<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
             ),
         ));
     };
-    let span = args.site;
-    let mut elems = array.iter().enumerate();
-    let mapped = ctx.bump.alloc_slice_fill_with(array.len(), |_| {
-        let (index, elem) = elems.next().unwrap_or((0, Lazy::Val(Value::Null)));
-        ctx.defer(MapWithIndexElement {
-            func,
-            index,
-            elem,
-            span,
-        })
-    });
-    Ok(Value::Arr(Array::new(ctx.bump, mapped)))
+    Ok(map_lazily(ctx, func, array, true, args.site))
 }
 
 /// `std.filterMap(filter_func, map_func, arr)`.
@@ -520,7 +525,7 @@ fn filter_map<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     };
     let kept = filter_elements(ctx, filter_func, array, args.site)?;
     let kept = Array::new(ctx.bump, ctx.bump.alloc_slice_copy(&kept));
-    Ok(map_lazily(ctx, map_func, kept, args.site))
+    Ok(map_lazily(ctx, map_func, kept, false, args.site))
 }
 
 /// `std.flatMap(func, arr)`.
@@ -625,13 +630,13 @@ fn foldr<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
 fn flatten_arrays<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let span = args.site;
     let seq = Seq::of(ctx, args.value(0), span)?;
-    let mut elems: Vec<Lazy<'a>> = Vec::new();
+    let mut parts: Vec<Array<'a>> = Vec::new();
     for index in 0..seq.len() {
         match seq.get(ctx, index, span)? {
-            Value::Arr(part) => elems.extend(part.iter()),
+            Value::Arr(part) => parts.push(part),
             other => {
                 // Not an array: from here on, the generic `+` decides.
-                let so_far = Value::Arr(Array::new(ctx.bump, ctx.bump.alloc_slice_copy(&elems)));
+                let so_far = Value::Arr(Array::concat_all(ctx.bump, &parts));
                 let mut acc = ctx.add(so_far, other, span)?;
                 for rest in index + 1..seq.len() {
                     let item = seq.get(ctx, rest, span)?;
@@ -641,10 +646,7 @@ fn flatten_arrays<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
             }
         }
     }
-    Ok(Value::Arr(Array::new(
-        ctx.bump,
-        ctx.bump.alloc_slice_copy(&elems),
-    )))
+    Ok(Value::Arr(Array::concat_all(ctx.bump, &parts)))
 }
 
 /// `std.flattenDeepArray(value)`: the non-array leaves of nested arrays,
@@ -760,14 +762,7 @@ fn repeat<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
             let text = ctx.text(s);
             Ok(ctx.str(&text.repeat(count)))
         }
-        Value::Arr(array) => {
-            let len = array.len();
-            let elems = array.to_slice(ctx.bump);
-            let repeated = ctx
-                .bump
-                .alloc_slice_fill_with(len * count, |i| elems[i % len.max(1)]);
-            Ok(Value::Arr(Array::new(ctx.bump, repeated)))
-        }
+        Value::Arr(array) => Ok(Value::Arr(Array::repeat(ctx.bump, array, count))),
         _ => Ok(Value::Null),
     }
 }

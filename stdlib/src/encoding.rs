@@ -24,7 +24,7 @@ use base64::engine::DecodePaddingMode;
 use base64::Engine;
 use kcfg_lang::ast::BinaryOp;
 use kcfg_lang::eval::builtin::{Args, Builtin};
-use kcfg_lang::eval::{Array, Ctx, Result, Value};
+use kcfg_lang::eval::{Array, Ctx, Result, Str, Value};
 use kcfg_lang::span::Span;
 
 use crate::args::{str_arg, type_error};
@@ -64,13 +64,18 @@ const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 
 /// The bytes `std.base64` encodes: a string's code points, or an array's
 /// numbers, each below 256.
-fn base64_bytes<'a>(ctx: &mut Ctx<'a>, input: Value<'a>, span: Span) -> Result<Vec<u8>> {
+/// An ASCII string is its own bytes and is borrowed.
+fn base64_bytes<'a>(
+    ctx: &mut Ctx<'a>,
+    input: Value<'a>,
+    span: Span,
+) -> Result<std::borrow::Cow<'a, [u8]>> {
     const NOT_BYTES: &str = "Can only base64 encode strings / arrays of single bytes.";
     match input {
         Value::Str(s) => {
             let text = ctx.text(s);
             if text.is_ascii() {
-                return Ok(text.as_bytes().to_vec());
+                return Ok(text.as_bytes().into());
             }
             let mut bytes = Vec::with_capacity(text.len());
             for c in text.chars() {
@@ -79,7 +84,7 @@ fn base64_bytes<'a>(ctx: &mut Ctx<'a>, input: Value<'a>, span: Span) -> Result<V
                     Err(_) => return Err(ctx.error(span, NOT_BYTES)),
                 }
             }
-            Ok(bytes)
+            Ok(bytes.into())
         }
         Value::Arr(arr) => {
             let mut bytes = Vec::with_capacity(arr.len());
@@ -103,7 +108,7 @@ fn base64_bytes<'a>(ctx: &mut Ctx<'a>, input: Value<'a>, span: Span) -> Result<V
                 };
                 bytes.push(bits as u8);
             }
-            Ok(bytes)
+            Ok(bytes.into())
         }
         _ => Err(ctx.error(span, "In comprehension, can only iterate over array.")),
     }
@@ -112,11 +117,45 @@ fn base64_bytes<'a>(ctx: &mut Ctx<'a>, input: Value<'a>, span: Span) -> Result<V
 /// `std.base64(input)`.
 fn base64<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let bytes = base64_bytes(ctx, args.value(0), args.site)?;
-    Ok(ctx.str(&STANDARD.encode(bytes)))
+    // Encoded straight into the arena: the output is often large.
+    let encoded_len = base64::encoded_len(bytes.len(), true)
+        .ok_or_else(|| ctx.error(args.site, "std.base64: input too long"))?;
+    let buf = ctx.bump.alloc_slice_fill_copy(encoded_len, 0u8);
+    let written = STANDARD
+        .encode_slice(&bytes, buf)
+        .map_err(|err| ctx.error(args.site, format!("base64: {err}")))?;
+    let text = std::str::from_utf8(&buf[..written])
+        .map_err(|err| ctx.error(args.site, format!("base64: {err}")))?;
+    Ok(Value::Str(Str::new(ctx.bump, text)))
 }
 
 /// Decodes base64 as the reference's `std.base64DecodeBytes` does.
-fn base64_decode_raw<'a>(ctx: &mut Ctx<'a>, input: Value<'a>, span: Span) -> Result<Vec<u8>> {
+///
+/// The bytes are in the arena. Well-formed input is decoded in one pass;
+/// anything else goes through the reference's checks, in its order.
+fn base64_decode_raw<'a>(ctx: &mut Ctx<'a>, input: Value<'a>, span: Span) -> Result<&'a [u8]> {
+    if let Value::Str(s) = input {
+        let text = ctx.text(s);
+        // Valid base64 is ASCII, so its byte length is its length in code
+        // points; padding may only close the string.
+        let padding_at_end = || text.find('=').is_none_or(|at| at + 2 >= text.len());
+        if text.len().is_multiple_of(4) && padding_at_end() {
+            let buf = ctx.bump.alloc_slice_fill_copy(text.len() / 4 * 3, 0u8);
+            if let Ok(written) = LENIENT.decode_slice(text, buf) {
+                return Ok(&buf[..written]);
+            }
+        }
+    }
+    let bytes = base64_decode_raw_checked(ctx, input, span)?;
+    Ok(ctx.bump.alloc_slice_copy(&bytes))
+}
+
+/// [`base64_decode_raw`] with every check of the reference.
+fn base64_decode_raw_checked<'a>(
+    ctx: &mut Ctx<'a>,
+    input: Value<'a>,
+    span: Span,
+) -> Result<Vec<u8>> {
     let len = kcfg_lang::eval::core::length(ctx, input, span)?;
     if len % 4 != 0 {
         let shown = ctx.to_string_value(input, span)?;
@@ -191,7 +230,6 @@ fn base64_decode_raw<'a>(ctx: &mut Ctx<'a>, input: Value<'a>, span: Span) -> Res
 /// `std.base64DecodeBytes(str)`: the decoded bytes as numbers.
 fn base64_decode_bytes<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let bytes = base64_decode_raw(ctx, args.value(0), args.site)?;
-    let bytes = ctx.bump.alloc_slice_copy(&bytes);
     Ok(Value::Arr(Array::bytes(ctx.bump, bytes)))
 }
 
@@ -200,8 +238,9 @@ fn base64_decode<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let bytes = base64_decode_raw(ctx, args.value(0), args.site)?;
     // Each byte is one code point (U+0000..U+00FF); ASCII is already UTF-8.
     if bytes.is_ascii() {
-        let text = std::str::from_utf8(&bytes).unwrap_or_default();
-        return Ok(ctx.str(text));
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            return Ok(Value::Str(Str::new(ctx.bump, text)));
+        }
     }
     let text: String = bytes.iter().map(|b| char::from(*b)).collect();
     Ok(ctx.str(&text))

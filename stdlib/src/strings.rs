@@ -782,17 +782,17 @@ fn join<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
             join_strings(ctx, sep, arr, "", args.site)
         }
         Value::Arr(sep) => {
-            let mut out: Vec<Lazy<'a>> = Vec::new();
+            let mut parts: Vec<Array<'a>> = Vec::new();
             let mut first = true;
             for (index, lazy) in arr.iter().enumerate() {
                 match ctx.force(lazy, args.site)? {
                     Value::Null => {}
                     Value::Arr(part) => {
                         if !first {
-                            out.extend(sep.iter());
+                            parts.push(sep);
                         }
                         first = false;
-                        out.extend(part.iter());
+                        parts.push(part);
                     }
                     other => {
                         return Err(ctx.error(
@@ -802,10 +802,7 @@ fn join<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
                     }
                 }
             }
-            Ok(Value::Arr(Array::new(
-                ctx.bump,
-                ctx.bump.alloc_slice_copy(&out),
-            )))
+            Ok(Value::Arr(Array::concat_all(ctx.bump, &parts)))
         }
         _ => unreachable!("separator type checked above"),
     }

@@ -49,6 +49,14 @@ pub enum ArrayData<'a> {
     },
     /// `base` backwards.
     Reverse(Array<'a>),
+    /// `base` repeated until `len` elements (`std.repeat`); `base` is not
+    /// empty.
+    Repeat {
+        /// The repeated array.
+        base: Array<'a>,
+        /// Total length, a multiple of `base`'s.
+        len: usize,
+    },
     /// Bytes as numbers (`importbin`, `std.base64DecodeBytes`).
     Bytes(&'a [u8]),
     /// Numbers stored unboxed: array literals of number constants, which
@@ -61,6 +69,10 @@ const MAX_CONCAT_DEPTH: u32 = 24;
 
 /// Concatenations shorter than this are copied.
 const SMALL_CONCAT: usize = 16;
+
+/// [`Array::concat_all`] builds views when its parts are this long on
+/// average, and copies otherwise.
+const CONCAT_VIEW_MIN_AVERAGE: usize = 64;
 
 impl<'a> Array<'a> {
     /// An array of the given elements.
@@ -102,6 +114,7 @@ impl<'a> Array<'a> {
             ArrayData::Concat { len, .. } => *len,
             ArrayData::Slice { len, .. } => *len,
             ArrayData::Reverse(base) => base.len(),
+            ArrayData::Repeat { len, .. } => *len,
             ArrayData::Bytes(bytes) => bytes.len(),
             ArrayData::Nums(nums) => nums.len(),
         }
@@ -153,6 +166,13 @@ impl<'a> Array<'a> {
                         return None;
                     }
                     index = len - 1 - index;
+                    array = *base;
+                }
+                ArrayData::Repeat { base, len } => {
+                    if index >= *len {
+                        return None;
+                    }
+                    index %= base.len();
                     array = *base;
                 }
                 ArrayData::Bytes(bytes) => {
@@ -237,6 +257,46 @@ impl<'a> Array<'a> {
         }))
     }
 
+    /// `base` repeated `count` times, without copying it.
+    pub fn repeat(bump: &'a Bump, base: Array<'a>, count: usize) -> Array<'a> {
+        match count {
+            _ if base.is_empty() || count == 0 => Array::empty(bump),
+            1 => base,
+            _ => Array(bump.alloc(ArrayData::Repeat {
+                base,
+                len: base.len().saturating_mul(count),
+            })),
+        }
+    }
+
+    /// The concatenation of `parts`. Long parts are joined as a balanced
+    /// tree of views, so that `std.flattenArrays` and `std.join` of big
+    /// arrays copy nothing; many short parts are copied into one slice,
+    /// which indexes faster.
+    pub fn concat_all(bump: &'a Bump, parts: &[Array<'a>]) -> Array<'a> {
+        let len: usize = parts.iter().map(Array::len).sum();
+        if parts.len() <= 1 || len >= parts.len() * CONCAT_VIEW_MIN_AVERAGE {
+            return Self::concat_tree(bump, parts);
+        }
+        let mut elems = parts.iter().flat_map(Array::iter);
+        let elems =
+            bump.alloc_slice_fill_with(len, |_| elems.next().unwrap_or(Lazy::Val(Value::Null)));
+        Array::new(bump, elems)
+    }
+
+    fn concat_tree(bump: &'a Bump, parts: &[Array<'a>]) -> Array<'a> {
+        match parts {
+            [] => Array::empty(bump),
+            [one] => *one,
+            _ => {
+                let (left, right) = parts.split_at(parts.len() / 2);
+                let left = Self::concat_tree(bump, left);
+                let right = Self::concat_tree(bump, right);
+                Array::concat(bump, left, right)
+            }
+        }
+    }
+
     /// The elements backwards.
     pub fn reverse(bump: &'a Bump, base: Array<'a>) -> Array<'a> {
         match base.0 {
@@ -251,7 +311,9 @@ impl<'a> Array<'a> {
     pub fn is_numeric_view(&self) -> bool {
         match self.0 {
             ArrayData::Range { .. } | ArrayData::Bytes(_) | ArrayData::Nums(_) => true,
-            ArrayData::Slice { base, .. } | ArrayData::Reverse(base) => base.is_numeric_view(),
+            ArrayData::Slice { base, .. }
+            | ArrayData::Reverse(base)
+            | ArrayData::Repeat { base, .. } => base.is_numeric_view(),
             ArrayData::Concat { left, right, .. } => {
                 left.is_numeric_view() && right.is_numeric_view()
             }
@@ -349,6 +411,13 @@ impl<'a> Array<'a> {
                         return Run::ElemsRev(&elems[last + 1 - count..=last]);
                     }
                     return array.get(index).map_or(Run::Empty, Run::One);
+                }
+                ArrayData::Repeat { base, len } => {
+                    let base_len = base.len();
+                    limit = limit.min(len - index.min(*len));
+                    index %= base_len;
+                    limit = limit.min(base_len - index);
+                    array = *base;
                 }
                 ArrayData::Slice { .. } => {
                     return array.get(index).map_or(Run::Empty, Run::One);
@@ -472,6 +541,10 @@ mod tests {
         ];
         arrays.push(Array::slice(&bump, arrays[3], 45, 70, 1));
         arrays.push(Array::reverse(&bump, arrays[5]));
+        arrays.push(Array::repeat(&bump, arrays[3], 3));
+        arrays.push(Array::slice(&bump, arrays[11], 70, 200, 1));
+        arrays.push(Array::concat_all(&bump, &[range, bytes, elems, range]));
+        arrays.push(Array::concat_all(&bump, &[bytes, elems, bytes]));
         for array in arrays {
             let by_index: Vec<f64> = (0..array.len())
                 .map(|i| match array.get(i) {

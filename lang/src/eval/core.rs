@@ -192,19 +192,17 @@ fn builtin_slice<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
 }
 
 /// An element of `std.makeArray`: `func(index)`, computed on first use.
+/// The function and call site are shared by all elements, so that each
+/// element's computation is only a pointer and an index.
 struct MakeArrayElement<'a> {
-    func: super::Function<'a>,
+    func_and_site: &'a (super::Function<'a>, Span),
     index: usize,
-    span: Span,
 }
 
 impl<'a> super::value::Deferred<'a> for MakeArrayElement<'a> {
     fn compute(&self, ctx: &mut Ctx<'a>) -> Result<Value<'a>> {
-        ctx.call_function(
-            self.func,
-            &[Lazy::Val(Value::Num(self.index as f64))],
-            self.span,
-        )
+        let (func, span) = *self.func_and_site;
+        ctx.call_function(func, &[Lazy::Val(Value::Num(self.index as f64))], span)
     }
 }
 
@@ -239,9 +237,12 @@ fn builtin_make_array<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a
         ));
     }
     let size = size as usize;
-    let span = args.site;
+    let func_and_site = &*ctx.bump.alloc((func, args.site));
     let elems = ctx.bump.alloc_slice_fill_with(size, |index| {
-        ctx.defer(MakeArrayElement { func, index, span })
+        ctx.defer(MakeArrayElement {
+            func_and_site,
+            index,
+        })
     });
     Ok(Value::Arr(Array::new(ctx.bump, elems)))
 }

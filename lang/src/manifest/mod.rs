@@ -23,7 +23,15 @@ pub enum Mode {
 /// The output of a program in `mode`, without the final newline.
 pub fn document<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, mode: Mode) -> Result<String> {
     match mode {
-        Mode::Json => json::to_pretty(ctx, value),
+        Mode::Json => {
+            // Large enough that the allocator maps fresh pages for it, so
+            // that a big output grows in place (`mremap`) instead of being
+            // copied at each doubling; pages never written cost nothing.
+            const INITIAL_CAPACITY: usize = 256 * 1024;
+            let mut out = String::with_capacity(INITIAL_CAPACITY);
+            json::write(ctx, value, &json::Style::PRETTY, &mut out)?;
+            Ok(out)
+        }
         Mode::String => match value {
             Value::Str(s) => Ok(ctx.text(s).to_string()),
             other => Err(ctx.error_at(
