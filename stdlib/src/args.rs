@@ -4,22 +4,7 @@
 use kcfg_lang::eval::builtin::Args;
 use kcfg_lang::eval::{Array, Ctx, Error, Function, Object, Str, Value};
 
-/// The reference's message for a builtin called with arguments of the wrong
-/// types: `Builtin function codepoint expected (string) but got (number)`.
-pub fn type_error<'a>(ctx: &Ctx<'a>, args: &Args<'a>, expected: &[&str]) -> Error {
-    let got: Vec<&str> = (0..expected.len())
-        .map(|i| args.value(i).type_name())
-        .collect();
-    ctx.error(
-        args.site,
-        format!(
-            "Builtin function {} expected ({}) but got ({})",
-            args.builtin,
-            expected.join(", "),
-            got.join(", ")
-        ),
-    )
-}
+pub use kcfg_lang::eval::builtin::type_error;
 
 /// Argument `index` as a string, or the reference's type error.
 pub fn str_arg<'a>(

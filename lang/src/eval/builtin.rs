@@ -10,7 +10,7 @@
 
 use crate::span::Span;
 
-use super::error::Result;
+use super::error::{Error, Result};
 use super::value::{Lazy, Value};
 use super::Ctx;
 
@@ -102,4 +102,22 @@ impl<'a> Args<'a> {
     pub fn has(&self, index: usize) -> bool {
         self.get(index).is_some()
     }
+}
+
+/// The reference's message for a builtin called with arguments of the wrong
+/// types: `Builtin function objectHasEx expected (object, string, boolean)
+/// but got (number, string, boolean)`.
+pub fn type_error<'a>(ctx: &Ctx<'a>, args: &Args<'a>, expected: &[&str]) -> Error {
+    let got: Vec<&str> = (0..expected.len())
+        .map(|i| args.value(i).type_name())
+        .collect();
+    ctx.error(
+        args.site,
+        format!(
+            "Builtin function {} expected ({}) but got ({})",
+            args.builtin,
+            expected.join(", "),
+            got.join(", ")
+        ),
+    )
 }

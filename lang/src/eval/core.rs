@@ -6,7 +6,7 @@
 //! `kcfg-stdlib` puts these rows in its table next to its own; an evaluator
 //! built without `kcfg-stdlib` can still use them through [`CORE`].
 
-use super::builtin::{Args, Builtin};
+use super::builtin::{type_error, Args, Builtin};
 use super::value::{Lazy, Value};
 use super::{Array, Ctx, Object, Result};
 use crate::span::Span;
@@ -119,24 +119,6 @@ fn builtin_format<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let format = ctx.text(format);
     let text = ctx.format(format, args.value(1), args.site)?;
     Ok(ctx.str(&text))
-}
-
-/// The reference's message for a builtin called with arguments of the wrong
-/// types: `Builtin function objectHasEx expected (object, string, boolean)
-/// but got (number, string, boolean)`.
-fn type_error<'a>(ctx: &Ctx<'a>, args: &Args<'a>, expected: &[&str]) -> super::Error {
-    let got: Vec<&str> = (0..expected.len())
-        .map(|i| args.value(i).type_name())
-        .collect();
-    ctx.error(
-        args.site,
-        format!(
-            "Builtin function {} expected ({}) but got ({})",
-            args.builtin,
-            expected.join(", "),
-            got.join(", ")
-        ),
-    )
 }
 
 fn builtin_object_has_ex<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
