@@ -699,8 +699,8 @@ mod tests {
         ctx.descend(span, |ctx| nest(ctx, span, levels - 1))
     }
 
-    #[test]
-    fn descend_counts_against_the_frame_limit() {
+    /// Runs `f` with a fresh context whose frame limit is `max_stack`.
+    fn with_ctx(max_stack: usize, f: impl FnOnce(&mut Ctx<'_>, Span)) {
         let program = Program::new(Arc::new(NoImports), Std::default());
         let span = Span {
             file: FileId(0),
@@ -708,32 +708,29 @@ mod tests {
             end: 0,
         };
         let config = EvalConfig {
-            max_stack: 100,
+            max_stack,
             ..EvalConfig::default()
         };
         let arena = Arena::new();
         let mut ctx = Ctx::new(&arena, &program, &config);
-        assert_eq!(nest(&mut ctx, span, 50).ok(), Some(50));
-        assert_eq!(ctx.depth(), 0);
-        let err = nest(&mut ctx, span, 1000).err().map(|e| e.to_string());
-        assert_eq!(err.as_deref(), Some("max stack frames exceeded."));
-        assert_eq!(ctx.depth(), 0);
+        f(&mut ctx, span);
+    }
+
+    #[test]
+    fn descend_counts_against_the_frame_limit() {
+        with_ctx(100, |ctx, span| {
+            assert_eq!(nest(ctx, span, 50).ok(), Some(50));
+            assert_eq!(ctx.depth(), 0);
+            let err = nest(ctx, span, 1000).err().map(|e| e.to_string());
+            assert_eq!(err.as_deref(), Some("max stack frames exceeded."));
+            assert_eq!(ctx.depth(), 0);
+        });
     }
 
     #[test]
     fn descend_grows_the_native_stack() {
-        let program = Program::new(Arc::new(NoImports), Std::default());
-        let span = Span {
-            file: FileId(0),
-            start: 0,
-            end: 0,
-        };
-        let config = EvalConfig {
-            max_stack: 1_000_000,
-            ..EvalConfig::default()
-        };
-        let arena = Arena::new();
-        let mut ctx = Ctx::new(&arena, &program, &config);
-        assert_eq!(nest(&mut ctx, span, 300_000).ok(), Some(300_000));
+        with_ctx(1_000_000, |ctx, span| {
+            assert_eq!(nest(ctx, span, 300_000).ok(), Some(300_000));
+        });
     }
 }
