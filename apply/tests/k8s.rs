@@ -15,7 +15,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -30,17 +30,13 @@ use kcfg_apply::report::{Action, Outcome, SetReport};
 use kube::api::{Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams};
 use serde_json::{json, Value};
 
-const NEEDS_SERVER: &str =
-    "needs the test API server: run apply/tests/run-k8s.sh (see apply/tests/README.md)";
+mod support;
 
 // ---------------------------------------------------------------------------
 // Harness
 
 fn scripts_dir() -> PathBuf {
-    match std::env::var_os("KCFG_K8S_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/k8s"),
-    }
+    support::scripts_dir(&support::repo_root(env!("CARGO_MANIFEST_DIR")))
 }
 
 /// A running API server; stopped on drop.
@@ -54,24 +50,7 @@ impl TestServer {
     /// fails: these tests only run when asked to, so a missing server is an
     /// error, not a skip.
     fn start() -> TestServer {
-        let script = scripts_dir().join("start.sh");
-        let out = Command::new("bash")
-            .arg(&script)
-            .stderr(Stdio::piped())
-            .output()
-            .unwrap_or_else(|err| panic!("cannot run {}: {err}\n{NEEDS_SERVER}", script.display()));
-        if !out.status.success() {
-            panic!(
-                "{} failed:\n{}\n{NEEDS_SERVER}",
-                script.display(),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        let env = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|line| line.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let env = support::start(&scripts_dir(), &[]);
         TestServer { env, owned: true }
     }
 

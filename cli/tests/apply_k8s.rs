@@ -13,18 +13,15 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-const NEEDS_SERVER: &str =
-    "needs the test API server: run apply/tests/run-k8s.sh (see apply/tests/README.md)";
+#[path = "../../apply/tests/support/mod.rs"]
+mod support;
 
-/// The ten edge clusters applied: eu-west's first ten sites, 2 large, 3
-/// medium and 5 small (all twelve applications, every kind the edge targets
-/// use).
 const CLUSTERS: [&str; 10] = [
     "edge-eu-west-001",
     "edge-eu-west-002",
@@ -50,17 +47,11 @@ const GROUP_MAP: [&str; 4] = [
 const TEST_USER: &str = "kcfg-test";
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .into()
+    support::repo_root(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn scripts_dir() -> PathBuf {
-    match std::env::var_os("KCFG_K8S_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => repo_root().join("apply/tests/k8s"),
-    }
+    support::scripts_dir(&repo_root())
 }
 
 // ---------------------------------------------------------------------------
@@ -77,32 +68,20 @@ impl TestServer {
     /// writing its audit log to `audit_log`. Panics with instructions when
     /// that fails: the test only runs when asked to.
     fn start(crds: &Path, audit_policy: &Path, audit_log: &Path) -> TestServer {
-        let script = scripts_dir().join("start.sh");
         let args = format!(
             "{} --audit-log-path={} --audit-policy-file={}",
             std::env::var("KCFG_K8S_APISERVER_ARGS").unwrap_or_default(),
             audit_log.display(),
             audit_policy.display()
         );
-        let out = Command::new("bash")
-            .arg(&script)
-            .env("KCFG_K8S_CRDS", crds)
-            .env("KCFG_K8S_APISERVER_ARGS", args.trim())
-            .stderr(Stdio::piped())
-            .output()
-            .unwrap_or_else(|err| panic!("cannot run {}: {err}\n{NEEDS_SERVER}", script.display()));
-        if !out.status.success() {
-            panic!(
-                "{} failed:\n{}\n{NEEDS_SERVER}",
-                script.display(),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        let env = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|line| line.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let crds = crds.to_string_lossy();
+        let env = support::start(
+            &scripts_dir(),
+            &[
+                ("KCFG_K8S_CRDS", crds.as_ref()),
+                ("KCFG_K8S_APISERVER_ARGS", args.trim()),
+            ],
+        );
         TestServer {
             env,
             audit_log: audit_log.to_path_buf(),
