@@ -17,6 +17,9 @@ use std::path::Path;
 use kcfg_lang::span::{SourceMap, SourceName};
 use kcfg_lang::syntax::parse;
 
+mod support;
+use support::Rng;
+
 /// Parses `text` as a file called `name`: the tree, or the rendered error.
 fn check(name: &str, text: &str) -> String {
     let sources = SourceMap::new();
@@ -248,22 +251,6 @@ fn long_flat_inputs() {
             .unwrap()
             .join()
             .unwrap();
-    }
-}
-
-/// A small deterministic generator, so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
     }
 }
 

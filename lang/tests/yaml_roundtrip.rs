@@ -23,6 +23,9 @@ use kcfg_lang::sym::Sym;
 use regex::Regex;
 use serde_json::{json, Value as Json};
 
+mod support;
+use support::Rng;
+
 /// Known troublemakers.
 const TRICKY: &[&str] = &[
     "",
@@ -189,22 +192,6 @@ const FRAGMENTS: &[&str] = &[
     "*", "|", ">", "%", "@", "`", "[", "]", "{", "}", ",", "?", "a", "b", "  ", "\n  ", " \n",
     "\u{85}", "\u{2028}", "\u{fffe}", "\r",
 ];
-
-/// A fixed-seed xorshift generator, so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 fn generated(count: usize) -> Vec<String> {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
