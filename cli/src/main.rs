@@ -22,9 +22,9 @@ use clap::{Parser, Subcommand};
 #[global_allocator]
 static ALLOCATOR: argocd::budget::CountingAlloc = argocd::budget::CountingAlloc;
 
-/// Stack reserved for the thread that evaluates, so deeply nested (but
-/// legal) programs never hit the native stack limit. Only touched pages use
-/// memory.
+/// Stack reserved for the threads that render and serve Argo CD, so deeply
+/// nested (but legal) programs rarely need to grow it. Only touched pages
+/// use memory.
 pub const EVAL_STACK: usize = 1 << 30;
 
 #[derive(Parser)]

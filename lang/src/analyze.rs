@@ -159,6 +159,10 @@ impl Analyzer {
     }
 
     fn expr(&mut self, expr: &ast::Expr) -> ir::Expr {
+        crate::stack::with_stack(|| self.expr_inner(expr))
+    }
+
+    fn expr_inner(&mut self, expr: &ast::Expr) -> ir::Expr {
         let span = expr.span;
         let kind = match &expr.kind {
             A::Null => I::Null,

@@ -51,6 +51,40 @@ pub struct Expr {
     pub span: Span,
 }
 
+/// Trees can be far deeper than the native stack allows (`1 + 1 + …`
+/// nests to the left), and dropping one recurses: each level makes sure
+/// of some stack first, so a deep tree is freed on any thread.
+impl Drop for Expr {
+    fn drop(&mut self) {
+        if self.kind.is_leaf() {
+            return;
+        }
+        let kind = std::mem::replace(&mut self.kind, ExprKind::Null);
+        crate::stack::with_stack(move || drop(kind));
+    }
+}
+
+impl ExprKind {
+    /// Whether the expression has no subexpressions.
+    fn is_leaf(&self) -> bool {
+        matches!(
+            self,
+            ExprKind::Null
+                | ExprKind::True
+                | ExprKind::False
+                | ExprKind::Num(_)
+                | ExprKind::Str(_)
+                | ExprKind::Var(_)
+                | ExprKind::SelfValue
+                | ExprKind::Dollar
+                | ExprKind::Std
+                | ExprKind::NumArray(_)
+                | ExprKind::SuperField(_)
+                | ExprKind::Import { .. }
+        )
+    }
+}
+
 /// A variable reference: walk `depth` frames up, read `slot`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VarRef {

@@ -17,5 +17,6 @@ pub mod ir;
 pub mod manifest;
 pub mod program;
 pub mod span;
+mod stack;
 pub mod sym;
 pub mod syntax;

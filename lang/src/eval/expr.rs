@@ -17,7 +17,21 @@ use crate::sym::Sym;
 
 impl<'a> Ctx<'a> {
     /// Evaluates `expr` in `env`.
-    pub(crate) fn eval(&mut self, env: &'a Env<'a>, mut expr: &'a ir::Expr) -> Result<Value<'a>> {
+    ///
+    /// Recursion through the tree (`1 + 1 + …` is one level per operator)
+    /// makes sure of native stack at each level; calls and thunks go
+    /// through [`Ctx::guard`].
+    #[inline]
+    pub(crate) fn eval(&mut self, env: &'a Env<'a>, expr: &'a ir::Expr) -> Result<Value<'a>> {
+        if self.stack_has_room() {
+            self.eval_here(env, expr)
+        } else {
+            self.with_new_stack(|ctx| ctx.eval_here(env, expr))
+        }
+    }
+
+    /// [`Ctx::eval`] on the current stack.
+    fn eval_here(&mut self, env: &'a Env<'a>, mut expr: &'a ir::Expr) -> Result<Value<'a>> {
         loop {
             return match &expr.kind {
                 I::Null => Ok(Value::Null),

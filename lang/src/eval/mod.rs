@@ -49,6 +49,16 @@ use crate::sym::Sym;
 const RED_ZONE: usize = 256 * 1024;
 /// Size of each extra native stack segment.
 const STACK_SEGMENT: usize = 8 * 1024 * 1024;
+/// Room above the point where a segment's bounds were learned that still
+/// counts as the same segment (the frames between there and the callers).
+const CEILING_MARGIN: usize = 64 * 1024;
+
+/// The address of the current stack frame, near enough.
+#[inline(always)]
+fn stack_pointer() -> usize {
+    let marker = 0u8;
+    std::ptr::addr_of!(marker) as usize
+}
 
 /// Where the values of one evaluation live. Dropping it frees them all.
 pub struct Arena {
@@ -141,6 +151,11 @@ pub struct Ctx<'a> {
     config: &'a EvalConfig,
     stack: Vec<StackEntry>,
     max_stack: usize,
+    /// The native stack segment this evaluation runs on: addresses from
+    /// `stack_floor` up to `stack_floor + stack_span` leave at least
+    /// [`RED_ZONE`] below them (see [`Ctx::with_stack`]).
+    stack_floor: usize,
+    stack_span: usize,
     interrupt: Option<&'a Interrupt>,
     std_object: Option<Object<'a>>,
     /// The first file evaluated: what `std.thisFile` reads when it is not
@@ -165,13 +180,15 @@ impl<'a> Ctx<'a> {
             layer: 0,
             dollar: None,
         });
-        Ctx {
+        let mut ctx = Ctx {
             bump,
             arena,
             program,
             config,
             stack: Vec::with_capacity(64),
             max_stack: config.max_stack.max(1),
+            stack_floor: 0,
+            stack_span: 0,
             interrupt: config.interrupt.as_deref(),
             std_object: None,
             main_file: None,
@@ -180,7 +197,9 @@ impl<'a> Ctx<'a> {
             file_values: FxHashMap::default(),
             ext_cache: FxHashMap::default(),
             _not_sync: Cell::new(()),
-        }
+        };
+        ctx.learn_stack();
+        ctx
     }
 
     /// The program being evaluated.
@@ -258,9 +277,63 @@ impl<'a> Ctx<'a> {
         }
         self.check_interrupt(site)?;
         self.stack.push(StackEntry { site, name });
-        let result = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || f(self));
+        let result = self.with_stack(f);
         self.stack.pop();
         result
+    }
+
+    /// Whether the native stack has room for one more level: one comparison
+    /// with the bounds learned for the segment this runs on, no call to the
+    /// OS or to thread-locals. An address outside the bounds (another
+    /// segment, or above the point they were learned at) counts as no room.
+    #[inline(always)]
+    pub(crate) fn stack_has_room(&self) -> bool {
+        stack_pointer().wrapping_sub(self.stack_floor) < self.stack_span
+    }
+
+    /// Runs `f`, first moving to a new native stack segment if less than
+    /// [`RED_ZONE`] is left.
+    #[inline(always)]
+    pub(crate) fn with_stack<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        if self.stack_has_room() {
+            f(self)
+        } else {
+            self.with_new_stack(f)
+        }
+    }
+
+    /// [`Ctx::with_stack`] when the bounds say no: asks `stacker`, which
+    /// knows the segment's real limit, moves to a new segment if needed, and
+    /// learns the bounds there for the levels below.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn with_new_stack<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        let saved = (self.stack_floor, self.stack_span);
+        let result = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+            self.learn_stack();
+            f(self)
+        });
+        (self.stack_floor, self.stack_span) = saved;
+        result
+    }
+
+    /// Learns the bounds of the segment this runs on, for
+    /// [`Ctx::stack_has_room`].
+    #[inline(never)]
+    fn learn_stack(&mut self) {
+        let here = stack_pointer();
+        match stacker::remaining_stack() {
+            Some(remaining) if remaining > RED_ZONE => {
+                let usable = remaining - RED_ZONE;
+                self.stack_floor = here - usable;
+                self.stack_span = usable + CEILING_MARGIN;
+            }
+            // Unknown or already short: every check goes to `stacker`.
+            _ => {
+                self.stack_floor = 0;
+                self.stack_span = 0;
+            }
+        }
     }
 
     /// Runs `f` one level deeper in a builtin that recurses over user data
@@ -279,7 +352,7 @@ impl<'a> Ctx<'a> {
             site: Site::None,
             name: FrameName::Thunk(ThunkName::Argument),
         });
-        let result = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || f(self));
+        let result = self.with_stack(f);
         self.stack.pop();
         result
     }

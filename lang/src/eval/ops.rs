@@ -259,7 +259,7 @@ impl<'a> Ctx<'a> {
                 for (left, right) in x.iter().zip(y.iter()) {
                     let left = self.force(left, span)?;
                     let right = self.force(right, span)?;
-                    if !self.equals(left, right, span)? {
+                    if !self.equals_nested(left, right, span)? {
                         return Ok(false);
                     }
                 }
@@ -274,7 +274,7 @@ impl<'a> Ctx<'a> {
                 for name in left {
                     let lv = self.get_field(x, name, super::Site::At(span), None)?;
                     let rv = self.get_field(y, name, super::Site::At(span), None)?;
-                    if !self.equals(lv, rv, span)? {
+                    if !self.equals_nested(lv, rv, span)? {
                         return Ok(false);
                     }
                 }
@@ -284,6 +284,17 @@ impl<'a> Ctx<'a> {
                 Err(self.error(span, "cannot test equality of functions"))
             }
             _ => Ok(false),
+        }
+    }
+
+    /// [`Ctx::equals`] of two elements or fields: one level deeper, as the
+    /// reference's recursive `std.equals` is, when both are containers.
+    fn equals_nested(&mut self, a: Value<'a>, b: Value<'a>, span: Span) -> Result<bool> {
+        match (a, b) {
+            (Value::Arr(_), Value::Arr(_)) | (Value::Obj(_), Value::Obj(_)) => {
+                self.descend(span, |ctx| ctx.equals(a, b, span))
+            }
+            _ => self.equals(a, b, span),
         }
     }
 
@@ -329,7 +340,11 @@ impl<'a> Ctx<'a> {
                     }
                     let left = self.force(left, span)?;
                     let right = self.force(right, span)?;
-                    let ordering = self.compare(left, right, span)?;
+                    let ordering = if let (Value::Arr(_), Value::Arr(_)) = (left, right) {
+                        self.descend(span, |ctx| ctx.compare(left, right, span))?
+                    } else {
+                        self.compare(left, right, span)?
+                    };
                     if ordering != Ordering::Equal {
                         return Ok(ordering);
                     }

@@ -157,9 +157,7 @@ impl<'s> Builder<'s, '_> {
         let mut items = pair.into_inner().peekable();
         // Nesting is bounded by the checker; this keeps any thread's stack
         // large enough for it.
-        stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
-            self.climb(&mut items, MAX_PRECEDENCE)
-        })
+        crate::stack::with_stack(|| self.climb(&mut items, MAX_PRECEDENCE))
     }
 
     /// One operand, then every operator or suffix that binds tighter than
@@ -179,9 +177,7 @@ impl<'s> Builder<'s, '_> {
                 "!" => UnaryOp::Not,
                 _ => UnaryOp::BitNot,
             };
-            let operand = stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
-                self.climb(items, UNARY_PRECEDENCE)
-            })?;
+            let operand = crate::stack::with_stack(|| self.climb(items, UNARY_PRECEDENCE))?;
             let span = self.span(&first)?.to(operand.span);
             Expr {
                 kind: ExprKind::Unary {

@@ -265,9 +265,7 @@ impl<'s> Checker<'s> {
     fn parse(&mut self, max_precedence: u8, depth: u32) -> Check<Node> {
         self.enter(depth)?;
         // At most 1000 levels deep, but a thread's stack may be small.
-        stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
-            self.parse_at(max_precedence, depth)
-        })
+        crate::stack::with_stack(|| self.parse_at(max_precedence, depth))
     }
 
     fn parse_at(&mut self, max_precedence: u8, depth: u32) -> Check<Node> {

@@ -120,7 +120,7 @@ impl Walk {
     /// `level` counts the objects around `expr`, as the desugarer's
     /// `obj_level` does (a comprehension's body counts as one more).
     fn expr(&mut self, expr: &Expr, level: u32) -> Found {
-        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.expr_inner(expr, level))
+        crate::stack::with_stack(|| self.expr_inner(expr, level))
     }
 
     fn expr_inner(&mut self, expr: &Expr, level: u32) -> Found {
