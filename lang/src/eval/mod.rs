@@ -43,6 +43,7 @@ use crate::diag::Diagnostic;
 use crate::ir::{self, ThunkName};
 use crate::program::Program;
 use crate::span::{FileId, SourceName, Span};
+use crate::stack::stack_pointer;
 use crate::sym::Sym;
 
 /// Native stack kept free before recursing further.
@@ -51,14 +52,7 @@ const RED_ZONE: usize = 256 * 1024;
 const STACK_SEGMENT: usize = 8 * 1024 * 1024;
 /// Room above the point where a segment's bounds were learned that still
 /// counts as the same segment (the frames between there and the callers).
-const CEILING_MARGIN: usize = 64 * 1024;
-
-/// The address of the current stack frame, near enough.
-#[inline(always)]
-fn stack_pointer() -> usize {
-    let marker = 0u8;
-    std::ptr::addr_of!(marker) as usize
-}
+const CEILING_MARGIN: usize = 8 * 1024;
 
 /// Where the values of one evaluation live. Dropping it frees them all.
 pub struct Arena {
