@@ -57,7 +57,6 @@ const TRUNCATED: &str = "Truncated format code.";
 /// formatting anything, so its parse errors come first.
 fn parse(format: &str) -> std::result::Result<Vec<Piece<'_>>, String> {
     let mut pieces = Vec::new();
-    let mut chars = format.char_indices().peekable();
     let mut text_start = 0;
     let next = |chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>| {
         chars
@@ -65,21 +64,23 @@ fn parse(format: &str) -> std::result::Result<Vec<Piece<'_>>, String> {
             .map(|(_, c)| c)
             .ok_or_else(|| TRUNCATED.to_string())
     };
-    while let Some((at, c)) = chars.next() {
-        if c != '%' {
-            continue;
-        }
+    // Text between codes is skipped a word at a time, not decoded.
+    while let Some(found) = memchr::memchr(b'%', &format.as_bytes()[text_start..]) {
+        let at = text_start + found;
         if text_start < at {
             pieces.push(Piece::Text(&format[text_start..at]));
         }
+        // The code after `%`; indices are relative to `rest`.
+        let rest = &format[at + 1..];
+        let mut chars = rest.char_indices().peekable();
         let mut c = next(&mut chars)?;
         let mut key = None;
         if c == '(' {
-            let start = chars.peek().map_or(format.len(), |(i, _)| *i);
+            let start = chars.peek().map_or(rest.len(), |(i, _)| *i);
             loop {
                 match chars.next() {
                     Some((end, ')')) => {
-                        key = Some(&format[start..end]);
+                        key = Some(&rest[start..end]);
                         break;
                     }
                     Some(_) => {}
@@ -151,7 +152,7 @@ fn parse(format: &str) -> std::result::Result<Vec<Piece<'_>>, String> {
             kind,
             caps,
         }));
-        text_start = chars.peek().map_or(format.len(), |(i, _)| *i);
+        text_start = at + 1 + chars.peek().map_or(rest.len(), |(i, _)| *i);
     }
     if text_start < format.len() {
         pieces.push(Piece::Text(&format[text_start..]));

@@ -441,7 +441,7 @@ impl<'s> Lexer<'s> {
 
     fn line_comment(&mut self, start: usize, delimiter: usize, kind: CommentKind) {
         let rest = &self.bytes[start..];
-        let mut end = start + rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+        let mut end = start + memchr::memchr(b'\n', rest).unwrap_or(rest.len());
         self.pos = end;
         // The span stops before the line break, `\r\n` included.
         if end > start + delimiter && self.bytes[end - 1] == b'\r' {
@@ -732,7 +732,7 @@ pub(crate) fn scan_text_block(
     let indent = &bytes[first_line..first_line + indent_len];
     loop {
         c += indent_len;
-        let line_end = match bytes[c.min(bytes.len())..].iter().position(|&b| b == b'\n') {
+        let line_end = match memchr::memchr(b'\n', &bytes[c.min(bytes.len())..]) {
             Some(found) => c + found,
             None => return Err("unexpected EOF".into()),
         };
@@ -766,8 +766,11 @@ pub(crate) fn scan_text_block(
         if chomp {
             value.pop();
         }
+        // Whole lines of UTF-8 text: valid, and checked far faster than a
+        // lossy conversion would be.
         let value = if want_value {
-            String::from_utf8_lossy(&value).into_owned()
+            String::from_utf8(value)
+                .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned())
         } else {
             String::new()
         };
