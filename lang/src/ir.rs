@@ -59,8 +59,7 @@ impl Drop for Expr {
         if self.kind.is_leaf() {
             return;
         }
-        let kind = std::mem::replace(&mut self.kind, ExprKind::Null);
-        crate::stack::with_stack(move || drop(kind));
+        crate::stack::drop_deep(&mut self.kind, ExprKind::Null);
     }
 }
 

@@ -20,19 +20,56 @@ const RED_ZONE: usize = 64 * 1024;
 /// Size of each new segment.
 const SEGMENT: usize = 1024 * 1024;
 
-/// Room above the point where the bounds were learned that still counts as
-/// the same segment (the frames of the callers in between).
+/// Room above the point where bounds were learned that still counts as the
+/// same segment (the frames of the callers in between).
 const CEILING_MARGIN: usize = 8 * 1024;
 
+/// The part of the current stack segment where at least a red zone is left
+/// below the frame: one comparison tells whether a level may run here.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bounds {
+    floor: usize,
+    span: usize,
+}
+
+impl Bounds {
+    /// No bounds: every check fails and goes to `stacker`.
+    pub(crate) const NONE: Bounds = Bounds { floor: 0, span: 0 };
+
+    /// The bounds of the segment this runs on, keeping `red_zone` free.
+    #[inline(never)]
+    pub(crate) fn learn(red_zone: usize) -> Bounds {
+        let here = stack_pointer();
+        match stacker::remaining_stack() {
+            Some(remaining) if remaining > red_zone => {
+                let usable = remaining - red_zone;
+                Bounds {
+                    floor: here - usable,
+                    span: usable + CEILING_MARGIN,
+                }
+            }
+            // Unknown or already short.
+            _ => Bounds::NONE,
+        }
+    }
+
+    /// Whether the current frame is within the bounds: an address outside
+    /// them (another segment, or above the point they were learned at)
+    /// counts as no room.
+    #[inline(always)]
+    pub(crate) fn have_room(self) -> bool {
+        stack_pointer().wrapping_sub(self.floor) < self.span
+    }
+}
+
 thread_local! {
-    /// `(floor, span)`: frame addresses from `floor` to `floor + span` have
-    /// at least [`RED_ZONE`] below them. Empty until learned.
-    static BOUNDS: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+    /// The bounds of the syntax passes on this thread.
+    static BOUNDS: Cell<Bounds> = const { Cell::new(Bounds::NONE) };
 }
 
 /// The address of the current stack frame, near enough.
 #[inline(always)]
-pub(crate) fn stack_pointer() -> usize {
+fn stack_pointer() -> usize {
     let marker = 0u8;
     std::ptr::addr_of!(marker) as usize
 }
@@ -40,8 +77,7 @@ pub(crate) fn stack_pointer() -> usize {
 /// Runs `f`, first moving to a new stack segment if little is left.
 #[inline]
 pub(crate) fn with_stack<R>(f: impl FnOnce() -> R) -> R {
-    let (floor, span) = BOUNDS.get();
-    if stack_pointer().wrapping_sub(floor) < span {
+    if BOUNDS.get().have_room() {
         f()
     } else {
         with_new_stack(f)
@@ -56,23 +92,18 @@ pub(crate) fn with_stack<R>(f: impl FnOnce() -> R) -> R {
 fn with_new_stack<R>(f: impl FnOnce() -> R) -> R {
     let saved = BOUNDS.get();
     let result = stacker::maybe_grow(RED_ZONE, SEGMENT, || {
-        learn();
+        BOUNDS.set(Bounds::learn(RED_ZONE));
         f()
     });
     BOUNDS.set(saved);
     result
 }
 
-/// Learns the bounds of the segment this runs on.
-#[inline(never)]
-fn learn() {
-    let here = stack_pointer();
-    let bounds = match stacker::remaining_stack() {
-        Some(remaining) if remaining > RED_ZONE => {
-            let usable = remaining - RED_ZONE;
-            (here - usable, usable + CEILING_MARGIN)
-        }
-        _ => (0, 0),
-    };
-    BOUNDS.set(bounds);
+/// Drops a tree node's `kind` (replaced by `empty`) with stack to spare:
+/// dropping a tree recurses once per level, and trees can be deeper than
+/// any thread's stack. For the `Drop` of the AST's and the IR's `Expr`.
+#[inline]
+pub(crate) fn drop_deep<K>(kind: &mut K, empty: K) {
+    let kind = std::mem::replace(kind, empty);
+    with_stack(move || drop(kind));
 }

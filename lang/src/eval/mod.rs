@@ -43,16 +43,13 @@ use crate::diag::Diagnostic;
 use crate::ir::{self, ThunkName};
 use crate::program::Program;
 use crate::span::{FileId, SourceName, Span};
-use crate::stack::stack_pointer;
+use crate::stack::Bounds;
 use crate::sym::Sym;
 
 /// Native stack kept free before recursing further.
 const RED_ZONE: usize = 256 * 1024;
 /// Size of each extra native stack segment.
 const STACK_SEGMENT: usize = 8 * 1024 * 1024;
-/// Room above the point where a segment's bounds were learned that still
-/// counts as the same segment (the frames between there and the callers).
-const CEILING_MARGIN: usize = 8 * 1024;
 
 /// Where the values of one evaluation live. Dropping it frees them all.
 pub struct Arena {
@@ -145,11 +142,9 @@ pub struct Ctx<'a> {
     config: &'a EvalConfig,
     stack: Vec<StackEntry>,
     max_stack: usize,
-    /// The native stack segment this evaluation runs on: addresses from
-    /// `stack_floor` up to `stack_floor + stack_span` leave at least
-    /// [`RED_ZONE`] below them (see [`Ctx::with_stack`]).
-    stack_floor: usize,
-    stack_span: usize,
+    /// Where on the current native stack segment at least [`RED_ZONE`] is
+    /// left (see [`Ctx::with_stack`]).
+    stack_bounds: Bounds,
     interrupt: Option<&'a Interrupt>,
     std_object: Option<Object<'a>>,
     /// The first file evaluated: what `std.thisFile` reads when it is not
@@ -174,15 +169,14 @@ impl<'a> Ctx<'a> {
             layer: 0,
             dollar: None,
         });
-        let mut ctx = Ctx {
+        Ctx {
             bump,
             arena,
             program,
             config,
             stack: Vec::with_capacity(64),
             max_stack: config.max_stack.max(1),
-            stack_floor: 0,
-            stack_span: 0,
+            stack_bounds: Bounds::learn(RED_ZONE),
             interrupt: config.interrupt.as_deref(),
             std_object: None,
             main_file: None,
@@ -191,9 +185,7 @@ impl<'a> Ctx<'a> {
             file_values: FxHashMap::default(),
             ext_cache: FxHashMap::default(),
             _not_sync: Cell::new(()),
-        };
-        ctx.learn_stack();
-        ctx
+        }
     }
 
     /// The program being evaluated.
@@ -276,20 +268,13 @@ impl<'a> Ctx<'a> {
         result
     }
 
-    /// Whether the native stack has room for one more level: one comparison
-    /// with the bounds learned for the segment this runs on, no call to the
-    /// OS or to thread-locals. An address outside the bounds (another
-    /// segment, or above the point they were learned at) counts as no room.
-    #[inline(always)]
-    pub(crate) fn stack_has_room(&self) -> bool {
-        stack_pointer().wrapping_sub(self.stack_floor) < self.stack_span
-    }
-
     /// Runs `f`, first moving to a new native stack segment if less than
     /// [`RED_ZONE`] is left.
+    /// The check is one comparison with the bounds learned for the segment
+    /// this runs on, no call to the OS or to thread-locals.
     #[inline(always)]
     pub(crate) fn with_stack<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
-        if self.stack_has_room() {
+        if self.stack_bounds.have_room() {
             f(self)
         } else {
             self.with_new_stack(f)
@@ -301,33 +286,14 @@ impl<'a> Ctx<'a> {
     /// learns the bounds there for the levels below.
     #[cold]
     #[inline(never)]
-    pub(crate) fn with_new_stack<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
-        let saved = (self.stack_floor, self.stack_span);
+    fn with_new_stack<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        let saved = self.stack_bounds;
         let result = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
-            self.learn_stack();
+            self.stack_bounds = Bounds::learn(RED_ZONE);
             f(self)
         });
-        (self.stack_floor, self.stack_span) = saved;
+        self.stack_bounds = saved;
         result
-    }
-
-    /// Learns the bounds of the segment this runs on, for
-    /// [`Ctx::stack_has_room`].
-    #[inline(never)]
-    fn learn_stack(&mut self) {
-        let here = stack_pointer();
-        match stacker::remaining_stack() {
-            Some(remaining) if remaining > RED_ZONE => {
-                let usable = remaining - RED_ZONE;
-                self.stack_floor = here - usable;
-                self.stack_span = usable + CEILING_MARGIN;
-            }
-            // Unknown or already short: every check goes to `stacker`.
-            _ => {
-                self.stack_floor = 0;
-                self.stack_span = 0;
-            }
-        }
     }
 
     /// Runs `f` one level deeper in a builtin that recurses over user data
