@@ -328,7 +328,7 @@ impl Analyzer {
             }
             A::Local { binds, body } => {
                 let scope_len = self.scope.len();
-                let binds = self.bindings(&binds.iter().collect::<Vec<_>>());
+                let binds = self.bindings(&binds.iter().collect::<Vec<_>>(), Some(span));
                 let body = self.expr(body);
                 self.scope.truncate(scope_len);
                 I::Local(Box::new(ir::Local { binds, body }))
@@ -364,7 +364,12 @@ impl Analyzer {
 
     /// Binds all of `binds` in the current frame (they see each other), then
     /// lowers their values. The names stay in scope; the caller ends it.
-    fn bindings(&mut self, binds: &[&ast::Bind]) -> Box<[ir::Binding]> {
+    ///
+    /// `local_span` is the span of the `local` expression, if the binds are
+    /// one's: the reference reports a duplicate parameter of `local f(x, x)
+    /// = …; …` there, and one of an object's `local f(x, x) = …` at the
+    /// function's body.
+    fn bindings(&mut self, binds: &[&ast::Bind], local_span: Option<Span>) -> Box<[ir::Binding]> {
         let slots: Vec<u32> = binds.iter().map(|bind| self.bind(bind.name.name)).collect();
         binds
             .iter()
@@ -373,7 +378,8 @@ impl Analyzer {
                 let name = bind.name.name;
                 let expr = match (&bind.params, &bind.value.kind) {
                     (Some(params), _) => {
-                        let def = self.function(Some(name), params, &bind.value, bind.span);
+                        let error_span = local_span.unwrap_or(bind.value.span);
+                        let def = self.function(Some(name), params, &bind.value, error_span);
                         ir::Expr {
                             kind: I::Function(Box::new(def)),
                             span: bind.span,
@@ -489,7 +495,8 @@ impl Analyzer {
     fn field_value(&mut self, field: &ast::Field) -> ir::Expr {
         match &field.params {
             Some(params) => {
-                let def = self.function(None, params, &field.value, field.span);
+                // The reference reports a duplicate parameter at the body.
+                let def = self.function(None, params, &field.value, field.value.span);
                 ir::Expr {
                     kind: I::Function(Box::new(def)),
                     span: field.value.span,
@@ -523,7 +530,7 @@ impl Analyzer {
                     _ => None,
                 })
                 .collect();
-            let locals = this.bindings(&locals);
+            let locals = this.bindings(&locals, None);
             let mut asserts = Vec::new();
             let mut fields = Vec::new();
             let mut names = names.into_iter();
@@ -616,7 +623,7 @@ impl Analyzer {
             this.in_object = true;
             this.object_depth += 1;
             let ((locals, value), frame_size) = this.in_frame(|this| {
-                let locals = this.bindings(&binds);
+                let locals = this.bindings(&binds, None);
                 let value = this.field_value(field);
                 (locals, value)
             });

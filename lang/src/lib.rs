@@ -1,6 +1,6 @@
 //! kcfg-lang: the kcfg language (Jsonnet-compatible).
 //!
-//! The flow: source text → [`syntax`] (pest grammar, spanned [`ast`] with
+//! The flow: source text → [`syntax`] (recursive descent, spanned [`ast`] with
 //! comments) → [`analyze`] (desugaring, scope resolution, static checks,
 //! [`ir`]) → [`eval`] (lazy evaluation) → [`manifest`] (JSON, YAML, …).
 //!

@@ -51,3 +51,37 @@ fn diagnostics() {
         insta::assert_snapshot!(render(path));
     });
 }
+
+/// `static_errors/NAME.jsonnet` fails the static checks (parsing or
+/// analysis) with the reference's first line, recorded in `NAME.jsonnet.golden`
+/// by `syntax/update_goldens.py --dir static_errors`.
+#[test]
+fn static_errors_match_the_reference() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/static_errors");
+    let mut checked = 0;
+    let mut mismatches = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("tests/static_errors") {
+        let path = entry.expect("directory entry").path();
+        if path.extension().is_none_or(|ext| ext != "jsonnet") {
+            continue;
+        }
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let golden = dir.join(format!("{name}.golden"));
+        let expected = std::fs::read_to_string(&golden)
+            .unwrap_or_else(|err| panic!("{}: {err}", golden.display()));
+        let text = std::fs::read_to_string(&path).expect("readable case");
+        let program = Program::new(Arc::new(NoImports), Std::default());
+        let actual = match program.snippet(SourceName::Virtual(name.clone()), &text) {
+            Ok(_) => "OK".to_string(),
+            Err(diags) => diags[0].first_line(program.sources()),
+        };
+        if actual != expected.trim_end_matches('\n') {
+            mismatches.push(format!(
+                "{name}\n  expected: {expected}  actual:   {actual}"
+            ));
+        }
+        checked += 1;
+    }
+    assert!(checked >= 15, "only {checked} cases");
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}

@@ -7,7 +7,7 @@
 //!
 //! - The whole file is lexed before parsing starts, so an unterminated string
 //!   at the end of a file wins over a missing comma at its start. The lexer
-//!   here is streaming, but [`super::checker`] drains it before reporting a
+//!   here is streaming, but [`super::parser`] drains it before reporting a
 //!   syntax error, which gives the same result.
 //! - Operators are maximal runs of symbol characters (`!$:~+-&|^=<>*/%`),
 //!   wound back so that they do not end in `+ - ~ ! $` unless they are one

@@ -5,34 +5,27 @@
 //! (google/jsonnet 0.22, C++) accepts, and for the others reports the error
 //! the reference reports, worded the same and at the same place, because the
 //! conformance suite compares the first line of every error. It works in
-//! three passes:
+//! two passes:
 //!
-//! 1. `checker` runs the reference's recursive descent over the tokens of
+//! 1. `parser` runs the reference's recursive descent over the tokens of
 //!    `lexer`, with the reference's depth limit, and applies the parser's
 //!    semantic `rules` (duplicate locals, `+:` in a method, computed
-//!    imports, …). It reports the first lexing or syntax error, or returns
-//!    the file's comments and its `tokens`: one character per token.
-//!    Its recursion is bounded (the reference stops at depth 1000), so no
-//!    input can overflow the stack here or later.
-//! 2. `build` parses that token string with the pest grammar
-//!    (`grammar.pest`) and builds the tree, resolving string escapes and
-//!    text blocks from the source text.
-//! 3. If a string has a bad escape, `order` picks the one the reference
+//!    imports, …). It builds the tree as it goes, resolving string escapes
+//!    and text blocks, and reports the first lexing or syntax error.
+//! 2. If a string has a bad escape, `order` picks the one the reference
 //!    reports (it resolves escapes after parsing, in its own order).
 //!
 //! The tree keeps every comment and every span (byte offsets). Spans follow
 //! the reference's locations, which error messages and stack traces print:
-//! from a node's first token to its last, except that `super.f` and
-//! `super[e]` span only `super` and a call stops at `)`, before
-//! `tailstrict`.
+//! from a node's first token to the end of its last sub-expression, except
+//! that `super.f` and `super[e]` span only `super` and a call stops at `)`,
+//! before `tailstrict`.
 
-mod build;
-mod checker;
 mod lexer;
 mod literal;
 mod order;
+mod parser;
 mod rules;
-mod tokens;
 
 use crate::ast::SourceTree;
 use crate::diag::Diagnostic;
@@ -51,7 +44,6 @@ pub(crate) struct SyntaxError {
 /// Diagnostic codes that belong to no single pass.
 mod codes {
     pub(crate) const TOO_LARGE: &str = "kcfg::syntax::file_too_large";
-    pub(crate) const INTERNAL: &str = "kcfg::syntax::internal";
 }
 
 /// Parses one file. Returns the tree with all comments, or the first syntax error.
@@ -88,10 +80,10 @@ pub fn parse(file: &SourceFile) -> Result<SourceTree, Diagnostic> {
     let to_diagnostic = |err: SyntaxError| {
         Diagnostic::static_error(err.code, point_or_range(file, &err), err.message)
     };
-    let checked = match checker::check(text, file.id) {
-        Ok(checked) => checked,
-        Err(checker::Failure::Syntax(err)) => return Err(to_diagnostic(err)),
-        Err(checker::Failure::Lex(err)) => {
+    let parsed = match parser::parse(text, file.id) {
+        Ok(parsed) => parsed,
+        Err(parser::Failure::Syntax(err)) => return Err(to_diagnostic(err)),
+        Err(parser::Failure::Lex(err)) => {
             let err = SyntaxError {
                 start: err.offset,
                 end: err.offset,
@@ -101,40 +93,16 @@ pub fn parse(file: &SourceFile) -> Result<SourceTree, Diagnostic> {
             return Err(to_diagnostic(err));
         }
     };
-    // The checker bounded the nesting; give pest and the builder the stack
-    // that nesting needs, whatever thread this runs on.
-    let red_zone = 256 * 1024 + checked.max_depth as usize * STACK_PER_LEVEL;
-    let built = stacker::maybe_grow(red_zone, red_zone * 2, || {
-        build::build(text, file.id, &checked.tokens)
-    });
-    let built = match built {
-        Ok(built) => built,
-        Err(build::Internal(message)) => {
-            let span = Span::new(file.id, 0, 0);
-            return Err(Diagnostic::static_error(
-                codes::INTERNAL,
-                span,
-                format!("INTERNAL ERROR: the grammar rejected a file the checker accepted ({message}); please report it"),
-            ));
-        }
-    };
-    if !built.bad_strings.is_empty() {
-        if let Some(err) = order::first_error(&built.expr, built.bad_strings) {
+    if !parsed.bad_strings.is_empty() {
+        if let Some(err) = order::first_error(&parsed.expr, parsed.bad_strings) {
             return Err(to_diagnostic(err));
         }
     }
     Ok(SourceTree {
-        expr: built.expr,
-        comments: checked.comments,
+        expr: parsed.expr,
+        comments: parsed.comments,
     })
 }
-
-/// Native stack the pest parser and the tree builder may use per level of
-/// the checker's depth. Measured for the deepest files the reference accepts
-/// (499 nested arrays, 332 nested objects, 498 nested `local`s, …): at most
-/// 1.4 KiB per level in release builds and 8 KiB in debug builds, checker
-/// included.
-const STACK_PER_LEVEL: usize = 10 * 1024;
 
 /// The span of an error. A lexing error is at one position, which the
 /// reference prints as `L:C`; it becomes a one-byte span when the byte there

@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 
-use super::build::BadString;
+use super::parser::BadString;
 use super::SyntaxError;
 use crate::ast::{CompSpec, Expr, ExprKind, FieldName, Member, Param};
 

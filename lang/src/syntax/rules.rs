@@ -14,11 +14,12 @@
 //! | an import path that is not a string literal, or is a text block | `computed imports are not allowed.` / `Cannot use text blocks in import statements.` |
 //! | an object comprehension with asserts, with other than exactly one field, with a hidden field or a field name that is not `[e]` | `object comprehension …` |
 //!
-//! [`super::checker`] calls these where the reference makes the same check,
+//! [`super::parser`] calls these where the reference makes the same check,
 //! so that when a file breaks several rules, the one reported is the one the
 //! reference reports. Duplicate function parameters and unknown variables
 //! are found later, by the static analysis.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use super::lexer::Token;
@@ -81,7 +82,7 @@ fn at(token: Token, code: &'static str, message: impl Into<String>) -> SyntaxErr
 /// Each name may be bound once per `local` (binds of one `local` are
 /// mutually recursive) and once among an object's locals.
 pub(crate) fn local_not_bound(
-    bound: &HashSet<String>,
+    bound: &HashSet<Cow<'_, str>>,
     name: &str,
     token: Token,
 ) -> Result<(), SyntaxError> {
@@ -138,18 +139,19 @@ pub(crate) fn no_super_sugar_in_method(
 /// names as written (a string's raw text, escapes unresolved), so
 /// `{a: 1, "a": 2}` is caught here but `{a: 1, "\u0061": 2}` only when the
 /// object is evaluated.
-pub(crate) fn field_not_duplicate(
-    seen: &mut HashSet<String>,
-    data: &str,
+pub(crate) fn field_not_duplicate<'s>(
+    seen: &mut HashSet<Cow<'s, str>>,
+    data: Cow<'s, str>,
     name: Token,
 ) -> Result<(), SyntaxError> {
-    if !seen.insert(data.to_string()) {
+    if seen.contains(&data) {
         return Err(at(
             name,
             codes::DUPLICATE_FIELD,
             format!("duplicate field: {data}"),
         ));
     }
+    seen.insert(data);
     Ok(())
 }
 
@@ -163,9 +165,11 @@ pub(crate) fn parameter(named: bool, value: Node) -> Result<(), SyntaxError> {
 }
 
 /// Named arguments come last.
-pub(crate) fn arguments_in_order(args: &[(bool, Node)]) -> Result<(), SyntaxError> {
+pub(crate) fn arguments_in_order(
+    args: impl IntoIterator<Item = (bool, Node)>,
+) -> Result<(), SyntaxError> {
     let mut got_named = false;
-    for &(named, value) in args {
+    for (named, value) in args {
         if named {
             got_named = true;
         } else if got_named {

@@ -10,7 +10,11 @@ writes the first line of its error to `errors/NAME.jsonnet.golden`.
 is the same (or, where kcfg knowingly differs, the line in
 `NAME.jsonnet.override`; see README.md).
 
-Usage: python3 lang/tests/syntax/update_goldens.py [NAME ...]
+The static-analysis cases in `lang/tests/static_errors/` are recorded the
+same way (`--dir static_errors`, relative to `lang/tests/`) and checked by
+`cargo test -p kcfg-lang --test diagnostics`.
+
+Usage: python3 lang/tests/syntax/update_goldens.py [--dir static_errors] [NAME ...]
 """
 
 import os
@@ -32,8 +36,12 @@ def first_line(directory: str, name: str) -> str:
 
 
 def main() -> None:
+    args = sys.argv[1:]
     directory = os.path.join(HERE, "errors")
-    names = sys.argv[1:] or sorted(n for n in os.listdir(directory) if n.endswith(".jsonnet"))
+    if args[:1] == ["--dir"] and len(args) >= 2:
+        directory = os.path.join(os.path.dirname(HERE), args[1])
+        args = args[2:]
+    names = args or sorted(n for n in os.listdir(directory) if n.endswith(".jsonnet"))
     for name in names:
         if not name.endswith(".jsonnet"):
             name += ".jsonnet"

@@ -1,0 +1,1 @@
+local f = function(x, x) 1; f

@@ -1,0 +1,1 @@
+local f(x, x) = g(1) tailstrict; 1

@@ -1,0 +1,1 @@
+local f(x) = super.a; 1
