@@ -161,7 +161,7 @@ fn modulo<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     if b == 0.0 {
         return Err(ctx.error(args.site, "division by zero."));
     }
-    checked(ctx, a % b, args.site)
+    checked(ctx, kcfg_lang::eval::ops::fmod(a, b), args.site)
 }
 
 // ----- written in Jsonnet by the reference ------------------------------------
