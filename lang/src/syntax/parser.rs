@@ -367,23 +367,28 @@ impl<'s> Parser<'s> {
     fn maybe_greedy(&mut self, depth: u32) -> Parse<Option<Expr>> {
         self.enter(depth)?;
         let begin = self.peek()?;
-        let kind = match begin.kind {
+        // Each form ends with the sub-expression that ends its span.
+        let (kind, last) = match begin.kind {
             TokenKind::Assert => {
                 self.pop()?;
                 let assert = self.assert_clause(begin, depth)?;
                 self.expect(TokenKind::Semicolon)?;
                 let rest = self.expr(depth + 1)?;
-                ExprKind::Assert {
+                let last = rest.span;
+                let kind = ExprKind::Assert {
                     assert: Box::new(assert),
                     rest: Box::new(rest),
-                }
+                };
+                (kind, last)
             }
             TokenKind::Error => {
                 self.pop()?;
                 let message = self.expr(depth + 1)?;
-                ExprKind::Error {
+                let last = message.span;
+                let kind = ExprKind::Error {
                     message: Box::new(message),
-                }
+                };
+                (kind, last)
             }
             TokenKind::If => {
                 self.pop()?;
@@ -396,11 +401,15 @@ impl<'s> Parser<'s> {
                 } else {
                     None
                 };
-                ExprKind::If {
+                let last = otherwise
+                    .as_ref()
+                    .map_or(then.span, |otherwise| otherwise.span);
+                let kind = ExprKind::If {
                     cond: Box::new(cond),
                     then: Box::new(then),
                     otherwise,
-                }
+                };
+                (kind, last)
             }
             TokenKind::Function => {
                 self.pop()?;
@@ -415,14 +424,16 @@ impl<'s> Parser<'s> {
                 }
                 let params = self.params("function parameter", depth)?;
                 let body = self.expr(depth + 1)?;
-                ExprKind::Function {
+                let last = body.span;
+                let kind = ExprKind::Function {
                     params,
                     body: Box::new(body),
-                }
+                };
+                (kind, last)
             }
             TokenKind::Import | TokenKind::Importstr | TokenKind::Importbin => {
                 self.pop()?;
-                let path = self.expr(depth + 1)?;
+                let mut path = self.expr(depth + 1)?;
                 rules::import_path(node(&path))?;
                 let kind = match begin.kind {
                     TokenKind::Import => ImportKind::Code,
@@ -430,14 +441,15 @@ impl<'s> Parser<'s> {
                     _ => ImportKind::Bin,
                 };
                 let path_span = path.span;
-                let ExprKind::Str { value, .. } = &path.kind else {
+                let ExprKind::Str { value, .. } = &mut path.kind else {
                     unreachable!("import_path accepts only string literals")
                 };
-                ExprKind::Import {
+                let kind = ExprKind::Import {
                     kind,
-                    path: value.clone(),
+                    path: std::mem::take(value),
                     path_span,
-                }
+                };
+                (kind, path_span)
             }
             TokenKind::Local => {
                 self.pop()?;
@@ -460,27 +472,16 @@ impl<'s> Parser<'s> {
                     }
                 }
                 let body = self.expr(depth + 1)?;
-                ExprKind::Local {
+                let last = body.span;
+                let kind = ExprKind::Local {
                     binds,
                     body: Box::new(body),
-                }
+                };
+                (kind, last)
             }
             _ => return Ok(None),
         };
-        let end = match &kind {
-            ExprKind::Assert { rest: last, .. }
-            | ExprKind::Error { message: last }
-            | ExprKind::Function { body: last, .. }
-            | ExprKind::Local { body: last, .. }
-            | ExprKind::If {
-                otherwise: Some(last),
-                ..
-            }
-            | ExprKind::If { then: last, .. } => last.span,
-            ExprKind::Import { path_span, .. } => *path_span,
-            _ => unreachable!("only greedy forms are built above"),
-        };
-        Ok(Some(self.spanning(kind, begin, end)))
+        Ok(Some(self.spanning(kind, begin, last)))
     }
 
     /// `assert cond` or `assert cond : message`, after `assert`.
