@@ -1,4 +1,5 @@
-//! Shared by the randomised tests (`syntax.rs`, `yaml_roundtrip.rs`).
+//! Shared by the randomised tests (`syntax.rs`, `yaml_roundtrip.rs`); the
+//! error goldens are in `goldens.rs`.
 
 /// A fixed-seed xorshift generator, so failures reproduce.
 pub struct Rng(pub u64);
