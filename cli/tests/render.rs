@@ -825,12 +825,13 @@ fn a_target_may_take_the_place_of_a_stale_one() {
         ),
     ]);
     assert_eq!(fixture.run(&["render", "-q"]).code, 0);
-    // The old target `a` leaves; `a/b` is written where it was.
+    // The old target `a` leaves; `a/b` is written where it was. That
+    // removes every listed target, which takes --allow-mass-delete.
     fixture.write(&[(
         "render.kcfg",
         "{ targets: [{ name: 'a/b', entry: 'main.kcfg' }] }",
     )]);
-    let run = fixture.run(&["render", "-q"]);
+    let run = fixture.run(&["render", "-q", "--allow-mass-delete"]);
     assert_eq!(run.code, 0, "{}", run.text());
     assert_eq!(
         fixture.tree("rendered").keys().collect::<Vec<_>>(),
@@ -841,7 +842,7 @@ fn a_target_may_take_the_place_of_a_stale_one() {
         "render.kcfg",
         "{ targets: [{ name: 'a', entry: 'main.kcfg' }] }",
     )]);
-    let run = fixture.run(&["render", "-q"]);
+    let run = fixture.run(&["render", "-q", "--max-prune-ratio", "1"]);
     assert_eq!(run.code, 0, "{}", run.text());
     assert_eq!(
         fixture.tree("rendered").keys().collect::<Vec<_>>(),

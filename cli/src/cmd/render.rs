@@ -59,14 +59,33 @@ Argo CD's source-hydrator layout, OUT/<target>/manifest.yaml,
 hydrator.metadata and README.md (what `kcfg hydrate` commits to branches).
 Each target is replaced
 atomically; files no longer produced disappear; a failed target keeps its
-previous files; identical targets are not touched. OUT/.kcfg-rendered marks
-the directory as kcfg's: directories of targets that left the plan are
-removed, and kcfg refuses to write into a non-empty directory without it.
+previous files; identical targets are not touched.
+
+Safety. kcfg render touches only what it owns in OUT. OUT/.kcfg-rendered
+(the marker) lists the targets kcfg wrote there: directories of targets
+that left the plan are removed, and kcfg refuses to write into a non-empty
+directory without it. Every line of the marker must be a target name kcfg
+could have written (relative, no `.`, `..` or hidden components) whose path
+passes no symbolic link; one bad line stops the run before anything is
+written or deleted. No symbolic link below OUT is ever followed: a target
+directory, or a parent of one, that is a link is an error; a link inside a
+target is removed as a link. OUT itself may be a link when named with
+--out (not the default PLAN/rendered). A render that would remove more than
+--max-prune-ratio (default 0.5) of the listed targets, or remove any while
+a generator made no target (a glob that matched nothing), stops before
+changing anything unless --allow-mass-delete is given; targets --only does
+not select are never removed. OUT/.kcfg-lock serializes renders into one
+directory: a second render waits (up to 10 minutes) and says for which
+process; the lock file is removed when the render ends. Temporary
+directories left by a killed render (.NAME.kcfg-new-*, .NAME.kcfg-old-*)
+are removed by the next render.
 
 --check renders in memory, writes nothing, and compares with OUT: exit 0
 when identical, 1 otherwise, listing per target the files added, removed
-and changed, with unified diffs. Run it in CI to prove the committed
-manifests are current.";
+and changed, with unified diffs, and entries kcfg never writes (links,
+empty directories). It also fails on a marker with bad lines, on leftovers
+of an interrupted render and on a lock file nobody holds. Run it in CI to
+prove the committed manifests are current.";
 
 /// Examples after the options.
 pub const AFTER_HELP: &str = "\
@@ -80,8 +99,9 @@ Examples:
   kcfg render bench/fleet --tla-code clusters=100 --out /tmp/fleet
                                             Top-level arguments of the plan itself
 
-Exit status: 0 on success; 1 if a target failed, a policy was violated, or
-(with --check) the output directory differs; 2 for bad flags.";
+Exit status: 0 on success; 1 if a target failed, a policy was violated, the
+output directory is not kcfg's to change (see Safety), or (with --check) it
+differs or holds leftovers; 2 for bad flags.";
 
 /// Whether to color output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -185,6 +205,14 @@ pub struct RenderArgs {
     #[arg(short = 't', long, default_value_t = 20, value_name = "N")]
     max_trace: usize,
 
+    /// Refuse to render when more than this share of the targets listed in the output directory would be removed
+    #[arg(long, value_name = "RATIO", default_value_t = 0.5)]
+    max_prune_ratio: f64,
+
+    /// Remove targets that left the plan even if that is more than --max-prune-ratio of them, or a generator made no target
+    #[arg(long)]
+    allow_mass_delete: bool,
+
     /// Colors and rich error messages
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
@@ -223,6 +251,9 @@ impl RenderArgs {
         };
         if self.max_stack == 0 {
             return Err("--max-stack must be at least 1".into());
+        }
+        if !(0.0..=1.0).contains(&self.max_prune_ratio) {
+            return Err("--max-prune-ratio must be between 0 and 1".into());
         }
         let color = match self.color {
             Color::Auto => ColorChoice::Auto,
@@ -281,6 +312,8 @@ impl RenderArgs {
             tlas,
             max_stack: self.max_stack,
             max_trace: self.max_trace,
+            max_prune_ratio: self.max_prune_ratio,
+            allow_mass_delete: self.allow_mass_delete,
         })
     }
 }

@@ -2,12 +2,15 @@
 //! directory on disk, and describe the differences as a reviewer wants to
 //! read them in a CI log: the files added, removed and changed, then a
 //! unified diff of each changed file (the `similar` crate), colored on a
-//! terminal.
+//! terminal. Entries kcfg never writes (a symbolic link, a FIFO, an empty
+//! directory) make a target differ too, listed as `foreign`: they were not
+//! read through (`super::outdir`).
 
 use std::fmt::Write as _;
 
 use similar::{ChangeTag, TextDiff};
 
+use super::outdir::Tree;
 use super::output::Files;
 
 /// Colors for diff lines, or none.
@@ -37,6 +40,8 @@ pub struct Difference {
     pub removed: Vec<String>,
     /// Files in both, with different contents.
     pub changed: Vec<String>,
+    /// Entries on disk kcfg never writes, with what they are.
+    pub foreign: Vec<(String, &'static str)>,
     /// The report, ready to print.
     pub report: String,
 }
@@ -47,16 +52,20 @@ pub struct Difference {
 pub fn compare(
     target: &str,
     shown_dir: &str,
-    on_disk: Option<&Files>,
+    on_disk: Option<&Tree>,
     rendered: &Files,
     style: Style,
 ) -> Option<Difference> {
     let empty = Files::new();
-    let old = on_disk.unwrap_or(&empty);
-    if on_disk.is_some() && old == rendered {
+    let old = on_disk.map_or(&empty, |tree| &tree.files);
+    let foreign = on_disk.map_or(&[][..], |tree| &tree.foreign[..]);
+    if on_disk.is_some() && old == rendered && foreign.is_empty() {
         return None;
     }
-    let mut diff = Difference::default();
+    let mut diff = Difference {
+        foreign: foreign.to_vec(),
+        ..Difference::default()
+    };
     for (path, content) in rendered {
         match old.get(path) {
             None => diff.added.push(path.clone()),
@@ -73,12 +82,16 @@ pub fn compare(
     let headline = if on_disk.is_none() {
         format!("target {target}: not rendered yet ({shown_dir} does not exist)")
     } else {
-        format!(
+        let mut line = format!(
             "target {target}: {} added, {} removed, {} changed",
             diff.added.len(),
             diff.removed.len(),
             diff.changed.len()
-        )
+        );
+        if !diff.foreign.is_empty() {
+            line.push_str(&format!(", {} not written by kcfg", diff.foreign.len()));
+        }
+        line
     };
     let _ = writeln!(out, "{}", style.paint("1", &headline));
     for (word, paths, color) in [
@@ -89,6 +102,13 @@ pub fn compare(
         for path in paths {
             let _ = writeln!(out, "  {} {path}", style.paint(color, word));
         }
+    }
+    for (path, what) in &diff.foreign {
+        let _ = writeln!(
+            out,
+            "  {} {path} ({what}; kcfg render never writes one)",
+            style.paint("31", "foreign")
+        );
     }
     for path in &diff.changed {
         let before = String::from_utf8_lossy(&old[path]);
@@ -143,15 +163,23 @@ mod tests {
             .collect()
     }
 
+    fn tree(entries: &[(&str, &str)]) -> Tree {
+        Tree {
+            files: files(entries),
+            foreign: Vec::new(),
+        }
+    }
+
     #[test]
     fn identical_targets_have_no_difference() {
         let same = files(&[("a.yaml", "a: 1\n")]);
-        assert!(compare("t", "out/t", Some(&same), &same, Style { color: false }).is_none());
+        let on_disk = tree(&[("a.yaml", "a: 1\n")]);
+        assert!(compare("t", "out/t", Some(&on_disk), &same, Style { color: false }).is_none());
     }
 
     #[test]
     fn report_lists_files_and_diffs_changes() {
-        let disk = files(&[
+        let disk = tree(&[
             (
                 "deployment-web.yaml",
                 "kind: Deployment\nspec:\n  replicas: 2\n  paused: false\n",
@@ -194,7 +222,7 @@ mod tests {
         let diff = compare(
             "t",
             "out/t",
-            Some(&files(&[("a", "x\n")])),
+            Some(&tree(&[("a", "x\n")])),
             &files(&[("a", "y\n")]),
             Style { color: true },
         )
@@ -216,6 +244,26 @@ mod tests {
         insta::assert_snapshot!(diff.report, @r"
         target t: not rendered yet (out/t does not exist)
           added   a.yaml
+        ");
+    }
+
+    #[test]
+    fn issue13_entries_kcfg_never_writes_make_a_difference() {
+        let mut on_disk = tree(&[("a.yaml", "a: 1\n")]);
+        on_disk
+            .foreign
+            .push(("link.yaml".into(), "a symbolic link"));
+        let diff = compare(
+            "t",
+            "out/t",
+            Some(&on_disk),
+            &files(&[("a.yaml", "a: 1\n")]),
+            Style { color: false },
+        )
+        .unwrap();
+        insta::assert_snapshot!(diff.report, @r"
+        target t: 0 added, 0 removed, 0 changed, 1 not written by kcfg
+          foreign link.yaml (a symbolic link; kcfg render never writes one)
         ");
     }
 }

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 
 use super::json::{deep_merge, lookup, type_name};
-use super::output::MARKER;
+use super::outdir::MARKER;
 
 /// One parameter set.
 pub type Params = Map<String, Json>;
@@ -98,8 +98,22 @@ impl Generator {
     /// The generator's parameter sets. Paths are relative to `plan_dir`;
     /// inventory files are read through `files` (the plan's importer, so
     /// the Argo CD plugin's confinement covers them too).
-    pub fn expand(&self, plan_dir: &Path, files: &dyn Importer) -> Result<Vec<Params>, String> {
-        match self {
+    ///
+    /// Each generator that made no parameter set, so that no target comes
+    /// from it (a glob that matched no directory, a selector that matched
+    /// no cluster, an empty list), is noted in `empty`, by where it is in
+    /// the plan (`at`) and what it looked for: `kcfg render` refuses to
+    /// remove targets when one did (issue 13: a typo in a glob removed a
+    /// fleet). A merge's `others` only add to the base's sets, so they are
+    /// not noted.
+    pub fn expand_noting(
+        &self,
+        plan_dir: &Path,
+        files: &dyn Importer,
+        at: &str,
+        empty: &mut Vec<String>,
+    ) -> Result<Vec<Params>, String> {
+        let sets = match self {
             Generator::List { elements } => elements
                 .iter()
                 .enumerate()
@@ -110,24 +124,44 @@ impl Generator {
                         describe(other)
                     )),
                 })
-                .collect(),
+                .collect::<Result<_, _>>()?,
             Generator::Clusters {
                 file,
                 selector,
                 as_name,
-            } => clusters(plan_dir, files, file, selector, as_name),
+            } => clusters(plan_dir, files, file, selector, as_name)?,
             Generator::Directories {
                 glob,
                 entry,
                 exclude,
-            } => directories(plan_dir, glob, entry, exclude),
-            Generator::Matrix { generators } => matrix(plan_dir, files, generators),
+            } => directories(plan_dir, glob, entry, exclude)?,
+            Generator::Matrix { generators } => matrix(plan_dir, files, generators, at, empty)?,
             Generator::Merge {
                 base,
                 others,
                 merge_keys,
-            } => merge(plan_dir, files, base, others, merge_keys),
+            } => merge(plan_dir, files, base, others, merge_keys, at, empty)?,
+        };
+        if sets.is_empty() {
+            match self {
+                Generator::List { .. } => {
+                    empty.push(format!("{at}: kcfg.list([]) has no elements"))
+                }
+                Generator::Clusters { file, selector, .. } if selector.is_empty() => {
+                    empty.push(format!("{at}: kcfg.clusters({file:?}) found no cluster"))
+                }
+                Generator::Clusters { file, selector, .. } => empty.push(format!(
+                    "{at}: kcfg.clusters({file:?}, selector={}) matched no cluster",
+                    Json::Object(selector.clone())
+                )),
+                Generator::Directories { glob, entry, .. } => empty.push(format!(
+                    "{at}: kcfg.directories({glob:?}) matched no directory holding {entry}"
+                )),
+                // Empty because a part of it is, and that part is noted.
+                Generator::Matrix { .. } | Generator::Merge { .. } => {}
+            }
         }
+        Ok(sets)
     }
 }
 
@@ -321,13 +355,20 @@ fn matrix(
     plan_dir: &Path,
     files: &dyn Importer,
     generators: &[Generator],
+    at: &str,
+    empty: &mut Vec<String>,
 ) -> Result<Vec<Params>, String> {
     if generators.is_empty() {
         return Err("matrix generator: no generators to combine".into());
     }
     let mut product = vec![Params::new()];
-    for generator in generators {
-        let sets = generator.expand(plan_dir, files)?;
+    for (index, generator) in generators.iter().enumerate() {
+        let sets = generator.expand_noting(
+            plan_dir,
+            files,
+            &format!("{at}.generators[{index}]"),
+            empty,
+        )?;
         let mut next = Vec::with_capacity(product.len() * sets.len());
         for left in &product {
             for right in &sets {
@@ -358,12 +399,14 @@ fn merge(
     base: &Generator,
     others: &[Generator],
     merge_keys: &[String],
+    at: &str,
+    empty: &mut Vec<String>,
 ) -> Result<Vec<Params>, String> {
     if merge_keys.is_empty() {
         return Err("merge generator: mergeKeys is empty".into());
     }
     let mut sets: Vec<Json> = base
-        .expand(plan_dir, files)?
+        .expand_noting(plan_dir, files, &format!("{at}.base"), empty)?
         .into_iter()
         .map(Json::Object)
         .collect();
@@ -373,9 +416,14 @@ fn merge(
             .map(|key| lookup(set, key).cloned())
             .collect()
     };
-    for other in others {
+    for (index, other) in others.iter().enumerate() {
         let overlays: Vec<(Vec<Json>, Json)> = other
-            .expand(plan_dir, files)?
+            .expand_noting(
+                plan_dir,
+                files,
+                &format!("{at}.others[{index}]"),
+                &mut Vec::new(),
+            )?
             .into_iter()
             .filter_map(|set| {
                 let set = Json::Object(set);
@@ -407,7 +455,8 @@ mod tests {
 
     fn expand(dir: &Path, generator: Json) -> Result<Json, String> {
         let generator = Generator::from_json(&generator)?;
-        let sets = generator.expand(dir, &crate::importer::FsImporter::new(&[], None))?;
+        let importer = crate::importer::FsImporter::new(&[], None);
+        let sets = generator.expand_noting(dir, &importer, "generators[0]", &mut Vec::new())?;
         Ok(Json::Array(sets.into_iter().map(Json::Object).collect()))
     }
 
@@ -661,5 +710,43 @@ mod tests {
                 {"cluster": {"name": "b", "replicas": 1}}
             ]))
         );
+    }
+
+    #[test]
+    fn issue13_generators_that_make_nothing_are_noted() {
+        let dir = tempfile::tempdir().unwrap();
+        touch(dir.path(), "apps/web/main.kcfg");
+        std::fs::write(
+            dir.path().join("clusters.yaml"),
+            "- name: a\n  region: eu\n",
+        )
+        .unwrap();
+        let noted = |generator: Json| {
+            let generator = Generator::from_json(&generator).unwrap();
+            let importer = crate::importer::FsImporter::new(&[], None);
+            let mut empty = Vec::new();
+            generator
+                .expand_noting(dir.path(), &importer, "generators[0]", &mut empty)
+                .unwrap();
+            empty
+        };
+        assert_eq!(
+            noted(json!({"generator": "matrix", "generators": [
+                {"generator": "clusters", "file": "clusters.yaml"},
+                {"generator": "directories", "glob": "app/*"},
+            ]})),
+            ["generators[0].generators[1]: kcfg.directories(\"app/*\") matched no directory holding main.kcfg"]
+        );
+        assert_eq!(
+            noted(json!({"generator": "clusters", "file": "clusters.yaml", "selector": {"region": "us"}})),
+            ["generators[0]: kcfg.clusters(\"clusters.yaml\", selector={\"region\":\"us\"}) matched no cluster"]
+        );
+        assert_eq!(
+            noted(json!({"generator": "merge",
+                "base": {"generator": "list", "elements": []},
+                "others": [{"generator": "list", "elements": []}]})),
+            ["generators[0].base: kcfg.list([]) has no elements"]
+        );
+        assert!(noted(json!({"generator": "directories", "glob": "apps/*"})).is_empty());
     }
 }

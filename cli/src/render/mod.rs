@@ -16,17 +16,21 @@
 //!   import path, so each file is parsed once per render. [`objects`] finds
 //!   the Kubernetes objects in its value, [`policy`] runs the fleet
 //!   policies on them.
-//! * [`output`] lays the objects out as files and writes each target
-//!   atomically as soon as it is rendered, so memory follows the largest
-//!   target, not the fleet. [`check`] compares instead of writing.
+//! * [`output`] lays the objects out as files; [`outdir`] writes each
+//!   target atomically as soon as it is rendered, so memory follows the
+//!   largest target, not the fleet, and keeps to what kcfg owns in the
+//!   output directory (its rules are in its header; [`disk`] never follows
+//!   a symbolic link). [`check`] compares instead of writing.
 //! * [`progress`] draws the bar; this module runs the stages in a rayon pool
 //!   and prints the summary, the failures and the policy violations.
 
 pub mod check;
+pub mod disk;
 pub mod generators;
 pub mod json;
 pub mod libraries;
 pub mod objects;
+pub mod outdir;
 pub mod output;
 pub mod plan;
 pub mod policy;
@@ -39,14 +43,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use globset::GlobSet;
 use kcfg_lang::eval::ExtValue;
 use kcfg_lang::program::Program;
 use rayon::prelude::*;
 
-use self::output::{OutDir, Output, OutputOptions, Written};
+use self::outdir::{Leftover, OutDir, Written};
+use self::output::{Output, OutputOptions};
 use self::plan::{Plan, PlanInput, Target};
 use self::policy::Violation;
 use self::progress::Progress;
@@ -84,7 +89,16 @@ pub struct Settings {
     pub max_stack: usize,
     /// `--max-trace`.
     pub max_trace: usize,
+    /// `--max-prune-ratio`: the largest share of the listed targets a
+    /// render may remove.
+    pub max_prune_ratio: f64,
+    /// `--allow-mass-delete`: no share limit, and removing targets while a
+    /// generator made none is fine.
+    pub allow_mass_delete: bool,
 }
+
+/// How long a render waits for another one holding the output's lock.
+const LOCK_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// What happened to one target.
 enum Status {
@@ -168,18 +182,69 @@ fn render_plan(settings: &Settings, plan: Plan, started: Instant) -> Result<Exit
         })
         .collect::<Result<_, _>>()?;
 
-    let out_dir = OutDir::open(&out_root)?;
+    // The output directory named with --out may be a symbolic link (the
+    // user's word); the default PLAN/rendered comes with the plan's
+    // repository, so a link there is refused.
+    let mut out_dir = OutDir::open(&out_root, settings.out.is_some())?;
     let in_plan: BTreeSet<&str> = plan.targets.iter().map(|t| t.name.as_str()).collect();
-    let stale: Vec<String> = out_dir
-        .listed
-        .iter()
-        .filter(|name| !in_plan.contains(name.as_str()) && selected(settings, name))
-        .cloned()
-        .collect();
-    if !settings.check {
-        out_dir
-            .prepare()
-            .map_err(|err| format!("cannot create {}: {err}", out_root.display()))?;
+    let written_names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
+    let mut stale = stale_targets(settings, &out_dir.listed, &in_plan);
+    // Every path this run may write or delete is checked before anything
+    // changes.
+    out_dir.check_paths(
+        written_names
+            .iter()
+            .copied()
+            .chain(stale.iter().map(String::as_str)),
+    )?;
+    let mut waiting = |pid: Option<u32>| {
+        let holder = pid.map(|pid| format!(" (pid {pid})")).unwrap_or_default();
+        eprintln!(
+            "waiting for another kcfg render{holder} holding {}",
+            out_root.join(outdir::LOCK).display()
+        );
+    };
+    let mut leftovers = Vec::new();
+    let mut lock = None;
+    if settings.check {
+        // --check writes nothing, not even the lock: it waits for a render
+        // that holds it, and reports one that left it behind.
+        leftovers.extend(out_dir.wait_for_render(&mut waiting, LOCK_TIMEOUT)?);
+        leftovers.extend(
+            out_dir.leftovers(
+                out_dir
+                    .listed
+                    .iter()
+                    .map(String::as_str)
+                    .chain(in_plan.iter().copied()),
+            )?,
+        );
+    } else {
+        mass_delete_guard(settings, &plan, &out_dir, &stale)?;
+        lock = Some(out_dir.lock(&mut waiting, LOCK_TIMEOUT)?);
+        // Another render may have changed the marker while this one waited.
+        stale = stale_targets(settings, &out_dir.listed, &in_plan);
+        out_dir.check_paths(
+            written_names
+                .iter()
+                .copied()
+                .chain(stale.iter().map(String::as_str)),
+        )?;
+        mass_delete_guard(settings, &plan, &out_dir, &stale)?;
+        leftovers = out_dir.leftovers(
+            out_dir
+                .listed
+                .iter()
+                .map(String::as_str)
+                .chain(in_plan.iter().copied()),
+        )?;
+        out_dir.remove_leftovers(&leftovers)?;
+        // The marker lists what this run is about to write before it is
+        // written, so a render that is killed leaves no directory kcfg does
+        // not know as its own.
+        let mut intent = out_dir.listed.clone();
+        intent.extend(written_names.iter().map(|name| name.to_string()));
+        out_dir.write_marker(&intent)?;
         // Stale targets go first: a new target may be written where an old
         // one's directory was (`a` then `a/b`, or the reverse).
         for name in &stale {
@@ -273,14 +338,90 @@ fn render_plan(settings: &Settings, plan: Plan, started: Instant) -> Result<Exit
                 listed.insert(report.name.clone());
             }
         }
-        out_dir.write_marker(&listed).map_err(|err| {
-            format!(
-                "cannot write {}: {err}",
-                out_root.join(output::MARKER).display()
-            )
-        })?;
+        out_dir.write_marker(&listed)?;
     }
-    Ok(finish(settings, &out_root, &reports, &stale, started))
+    drop(lock);
+    Ok(finish(
+        settings,
+        &out_root,
+        &reports,
+        &stale,
+        &leftovers,
+        &plan.empty_generators,
+        started,
+    ))
+}
+
+/// The listed targets that left the plan. Targets `--only` does not select
+/// are not stale: this run does not look at them.
+fn stale_targets(
+    settings: &Settings,
+    listed: &BTreeSet<String>,
+    in_plan: &BTreeSet<&str>,
+) -> Vec<String> {
+    listed
+        .iter()
+        .filter(|name| !in_plan.contains(name.as_str()) && selected(settings, name))
+        .cloned()
+        .collect()
+}
+
+/// Refuses a render that would remove more than `--max-prune-ratio` of the
+/// listed targets (of those `--only` selects), or any target while a
+/// generator made none, unless `--allow-mass-delete` (issue 13: a typo in
+/// a glob removed 673 of 683 targets).
+fn mass_delete_guard(
+    settings: &Settings,
+    plan: &Plan,
+    out_dir: &OutDir,
+    stale: &[String],
+) -> Result<(), String> {
+    if settings.allow_mass_delete || stale.is_empty() {
+        return Ok(());
+    }
+    let in_scope = out_dir
+        .listed
+        .iter()
+        .filter(|name| selected(settings, name))
+        .count();
+    let mut sample: Vec<&str> = stale.iter().take(5).map(String::as_str).collect();
+    let more = stale.len() - sample.len();
+    let sample = if more > 0 {
+        sample.push("…");
+        format!("{} ({more} more)", sample.join(", "))
+    } else {
+        sample.join(", ")
+    };
+    let generators = if plan.empty_generators.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\nthese generators of the plan made no target (a typo in a glob, a file or a selector?):\n  {}",
+            plan.empty_generators.join("\n  ")
+        )
+    };
+    let share = stale.len() as f64 / in_scope.max(1) as f64;
+    if share > settings.max_prune_ratio {
+        return Err(format!(
+            "refusing to remove {} of the {in_scope} target{} listed in {} ({:.0}%, limit {:.0}%): \
+             {sample}; nothing was changed{generators}\nif this is intended, pass \
+             --allow-mass-delete (or raise --max-prune-ratio)",
+            stale.len(),
+            plural(in_scope),
+            out_dir.root.join(outdir::MARKER).display(),
+            share * 100.0,
+            settings.max_prune_ratio * 100.0,
+        ));
+    }
+    if !generators.is_empty() {
+        return Err(format!(
+            "refusing to remove {} target{} ({sample}) while a generator made no target; nothing \
+             was changed{generators}\nif this is intended, pass --allow-mass-delete",
+            stale.len(),
+            plural(stale.len()),
+        ));
+    }
+    Ok(())
 }
 
 fn stderr_is_terminal() -> bool {
@@ -316,11 +457,10 @@ fn render_one(
         report.status = Status::Violations(rendered.violations);
         return report;
     }
-    let dir = out_dir.target_dir(&target.name);
     report.status = if settings.check {
-        match output::read_tree(&dir) {
+        match out_dir.read_target(&target.name) {
             Ok(on_disk) => {
-                let shown = dir.display().to_string();
+                let shown = out_dir.target_path(&target.name).display().to_string();
                 match check::compare(
                     &target.name,
                     &shown,
@@ -332,12 +472,12 @@ fn render_one(
                     Some(difference) => Status::Differs(difference),
                 }
             }
-            Err(err) => Status::Failed(format!("cannot read {}: {err}\n", dir.display())),
+            Err(err) => Status::Failed(format!("{err}\n")),
         }
     } else {
-        match output::write_target(&dir, &rendered.files) {
+        match out_dir.write_target(&target.name, &rendered.files) {
             Ok(written) => Status::Written(written),
-            Err(err) => Status::Failed(format!("cannot write {}: {err}\n", dir.display())),
+            Err(err) => Status::Failed(format!("{err}\n")),
         }
     };
     report
@@ -350,6 +490,8 @@ fn finish(
     out_root: &Path,
     reports: &[Report],
     stale: &[String],
+    leftovers: &[Leftover],
+    empty_generators: &[String],
     started: Instant,
 ) -> ExitCode {
     let mut reports: Vec<&Report> = reports.iter().collect();
@@ -404,8 +546,34 @@ fn finish(
                 .paint("1", &line)
             );
         }
+        if !stale.is_empty() {
+            for generator in empty_generators {
+                let _ = writeln!(stdout, "note: {generator}: it made no target");
+            }
+        }
+        for leftover in leftovers {
+            let line = format!(
+                "leftover of an interrupted kcfg render: {} (the next kcfg render removes it)",
+                leftover.path.display()
+            );
+            let _ = writeln!(
+                stdout,
+                "{}",
+                check::Style {
+                    color: settings.color_stdout
+                }
+                .paint("1", &line)
+            );
+        }
         let _ = stdout.flush();
     } else {
+        for leftover in leftovers {
+            let _ = writeln!(
+                stderr,
+                "removed {}: left by an interrupted kcfg render",
+                leftover.path.display()
+            );
+        }
         for name in stale {
             let _ = writeln!(
                 stderr,
@@ -470,9 +638,14 @@ fn finish(
     }
 
     let failed = counts.get("failed").copied().unwrap_or(0);
-    // In --check, a stale target is a difference; a render removes it.
-    let differ =
-        counts.get("differ").copied().unwrap_or(0) + if settings.check { stale.len() } else { 0 };
+    // In --check, a stale target and a leftover are differences; a render
+    // removes them.
+    let differ = counts.get("differ").copied().unwrap_or(0)
+        + if settings.check {
+            stale.len() + leftovers.len()
+        } else {
+            0
+        };
     if !settings.quiet {
         let verb = if settings.check {
             "checked"
@@ -502,6 +675,14 @@ fn finish(
                 } else {
                     "removed"
                 }
+            ));
+        }
+        if !leftovers.is_empty() {
+            parts.push(format!(
+                "{} leftover{} of an interrupted render{}",
+                leftovers.len(),
+                plural(leftovers.len()),
+                if settings.check { "" } else { " removed" }
             ));
         }
         let _ = writeln!(

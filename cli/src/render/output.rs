@@ -1,4 +1,4 @@
-//! Output: where a target's objects go, and writing them safely.
+//! Output: where a target's objects go: layouts, file names, target names.
 //!
 //! **Layout.** Every target owns the directory `OUT/<target name>/`. With
 //! the `files` layout each object is one file there, named by a template
@@ -8,34 +8,14 @@
 //! target's directory is laid out as Argo CD's source hydrator writes it:
 //! `manifest.yaml`, `hydrator.metadata` and `README.md`.
 //!
-//! **Writing.** A target's files are computed in memory, then compared with
-//! what is on disk: an identical target is not touched (mtimes included).
-//! Otherwise the files are written into a fresh directory beside the
-//! target's (`.NAME.kcfg-new-…`; unchanged files are hard-linked from the old
-//! one), the old directory is renamed aside, the new one renamed into place
-//! and the old one deleted, so files of the previous
-//! render that are no longer produced disappear, and a reader never sees a
-//! half-written target. A target that fails is never written: its previous
-//! output stays as it was.
-//!
-//! **Ownership.** `OUT/.kcfg-rendered` lists the targets kcfg wrote there.
-//! kcfg refuses to write into a non-empty directory without it (so a typo
-//! in `--out` cannot wipe a directory it did not create), and removes the
-//! directories of listed targets that are no longer in the plan.
+//! Writing targets to disk, and what kcfg owns there, is
+//! [`super::outdir`]'s job.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Deserialize;
 
 use super::objects::ObjectId;
-
-/// The marker file in an output directory.
-pub const MARKER: &str = ".kcfg-rendered";
-
-const MARKER_HEADER: &str =
-    "# Written by `kcfg render`: the targets rendered into this directory. Do not edit.\n";
 
 /// The output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -281,27 +261,42 @@ fn push_value(out: &mut String, value: &str) {
 
 /// Checks a target name: a relative path of plain components.
 pub fn check_target_name(name: &str) -> Result<(), String> {
+    match target_name_problem(name) {
+        None => Ok(()),
+        Some(why) => Err(format!("target name {name:?}: {why}")),
+    }
+}
+
+/// What is wrong with a target name, if anything. The grammar is also what
+/// the output directory's marker may list (`super::outdir`), so it rules
+/// out everything that could reach outside a directory or that the marker
+/// could not hold on a line of its own: a name is a relative, normalized
+/// path of components that are not empty, `.` or `..`, do not start with
+/// `.` (kcfg's own files and temporary directories do), and hold no `\`,
+/// NUL or other control character; it does not start with `#` (a comment
+/// in the marker).
+pub fn target_name_problem(name: &str) -> Option<&'static str> {
     if name.is_empty() {
-        return Err("a target name may not be empty".into());
+        return Some("a target name may not be empty");
+    }
+    if name.starts_with('/') {
+        return Some("an absolute path is not a target name");
+    }
+    if name.starts_with('#') {
+        return Some("a target name may not start with `#`");
+    }
+    if name.contains(|c: char| c == '\\' || c.is_control()) {
+        return Some("`\\`, NUL and other control characters are not allowed");
     }
     for component in name.split('/') {
         if component.is_empty() || component == "." || component == ".." {
-            return Err(format!(
-                "target name {name:?}: empty, `.` and `..` path components are not allowed"
-            ));
+            return Some("empty, `.` and `..` path components are not allowed");
         }
         if component.starts_with('.') {
-            return Err(format!(
-                "target name {name:?}: a component may not start with `.`"
-            ));
-        }
-        if component.contains(['\\', '\0']) {
-            return Err(format!(
-                "target name {name:?}: `\\` and NUL are not allowed"
-            ));
+            return Some("a component may not start with `.`");
         }
     }
-    Ok(())
+    None
 }
 
 /// Checks that no target's directory lies inside another's.
@@ -321,228 +316,10 @@ pub fn check_nesting<'n>(names: impl IntoIterator<Item = &'n str>) -> Result<(),
     Ok(())
 }
 
-// ----- reading and writing targets -------------------------------------------
+// ----- a target's files -----------------------------------------------------
 
 /// A target's files: path relative to the target's directory → content.
 pub type Files = BTreeMap<String, Vec<u8>>;
-
-/// The files under `dir`, or `None` if it does not exist.
-pub fn read_tree(dir: &Path) -> std::io::Result<Option<Files>> {
-    if !dir.is_dir() {
-        return Ok(None);
-    }
-    let mut files = Files::new();
-    read_into(dir, "", &mut files)?;
-    Ok(Some(files))
-}
-
-fn read_into(dir: &Path, prefix: &str, files: &mut Files) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let relative = if prefix.is_empty() {
-            name
-        } else {
-            format!("{prefix}/{name}")
-        };
-        if entry.file_type()?.is_dir() {
-            read_into(&entry.path(), &relative, files)?;
-        } else {
-            files.insert(relative, std::fs::read(entry.path())?);
-        }
-    }
-    Ok(())
-}
-
-/// What [`write_target`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Written {
-    /// The files on disk were already these.
-    Unchanged,
-    /// The target's directory was replaced.
-    Replaced,
-}
-
-/// A counter making temporary names unique within the process.
-static TEMP_COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-/// Writes a target's files into `dir`, replacing what was there, unless it
-/// holds exactly these files already.
-pub fn write_target(dir: &Path, files: &Files) -> std::io::Result<Written> {
-    let old = read_tree(dir)?;
-    if old.as_ref() == Some(files) {
-        return Ok(Written::Unchanged);
-    }
-    let parent = dir.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)?;
-    let base = dir
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let unique = format!(
-        "{}-{}",
-        std::process::id(),
-        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-    );
-    let fresh = parent.join(format!(".{base}.kcfg-new-{unique}"));
-    let result = fill(&fresh, files, dir, old.as_ref())
-        .and_then(|()| swap_in(dir, &fresh, parent, &base, &unique));
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&fresh);
-    }
-    result.map(|()| Written::Replaced)
-}
-
-/// Writes `files` into the new directory `fresh`. A file whose content is
-/// unchanged from the old directory is hard-linked rather than written:
-/// files are never modified in place, so sharing the inode is safe, and on
-/// common file systems a link costs a tenth of creating a file, which is
-/// what a fleet-wide change (one image tag in every target) is made of.
-fn fill(fresh: &Path, files: &Files, old_dir: &Path, old: Option<&Files>) -> std::io::Result<()> {
-    std::fs::create_dir(fresh)?;
-    let mut made: BTreeSet<PathBuf> = BTreeSet::new();
-    for (relative, content) in files {
-        let path = fresh.join(relative);
-        if let Some(parent) = path.parent() {
-            if parent != fresh && !made.contains(parent) {
-                std::fs::create_dir_all(parent)?;
-                made.insert(parent.to_path_buf());
-            }
-        }
-        let same = old.and_then(|old| old.get(relative)) == Some(content);
-        if same && std::fs::hard_link(old_dir.join(relative), &path).is_ok() {
-            continue;
-        }
-        std::fs::write(path, content)?;
-    }
-    Ok(())
-}
-
-fn swap_in(
-    dir: &Path,
-    fresh: &Path,
-    parent: &Path,
-    base: &str,
-    unique: &str,
-) -> std::io::Result<()> {
-    if dir.exists() {
-        // `rename` cannot replace a non-empty directory, so the old one is
-        // moved aside first; a crash between the two renames leaves it there
-        // under a dot-name, and the next render of the target rewrites it.
-        let old = parent.join(format!(".{base}.kcfg-old-{unique}"));
-        std::fs::rename(dir, &old)?;
-        if let Err(err) = std::fs::rename(fresh, dir) {
-            let _ = std::fs::rename(&old, dir);
-            return Err(err);
-        }
-        std::fs::remove_dir_all(&old)
-    } else {
-        std::fs::rename(fresh, dir)
-    }
-}
-
-/// An output directory and the targets its marker lists.
-#[derive(Debug)]
-pub struct OutDir {
-    /// The directory.
-    pub root: PathBuf,
-    /// The targets listed in its marker (none if it has no marker yet).
-    pub listed: BTreeSet<String>,
-}
-
-impl OutDir {
-    /// Opens an output directory: a missing or empty one is fine, a
-    /// non-empty one must have kcfg's marker.
-    pub fn open(root: &Path) -> Result<OutDir, String> {
-        let listed = match std::fs::read_to_string(root.join(MARKER)) {
-            Ok(text) => text
-                .lines()
-                .filter(|line| !line.starts_with('#') && !line.is_empty())
-                .map(str::to_string)
-                .collect(),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                let empty = match std::fs::read_dir(root) {
-                    Ok(mut entries) => entries.next().is_none(),
-                    Err(err) if err.kind() == std::io::ErrorKind::NotFound => true,
-                    Err(err) => return Err(format!("cannot read {}: {err}", root.display())),
-                };
-                if !empty {
-                    return Err(format!(
-                        "{} is not empty and was not written by kcfg render (it has no {MARKER}); \
-                         refusing to write into it: choose another --out or empty it",
-                        root.display()
-                    ));
-                }
-                BTreeSet::new()
-            }
-            Err(err) => {
-                return Err(format!(
-                    "cannot read {}: {err}",
-                    root.join(MARKER).display()
-                ))
-            }
-        };
-        Ok(OutDir {
-            root: root.to_path_buf(),
-            listed,
-        })
-    }
-
-    /// The directory of a target.
-    pub fn target_dir(&self, name: &str) -> PathBuf {
-        self.root.join(name)
-    }
-
-    /// Creates the directory and writes its marker first, so a render that
-    /// is interrupted still leaves a directory kcfg recognises.
-    pub fn prepare(&self) -> std::io::Result<()> {
-        std::fs::create_dir_all(&self.root)?;
-        if !self.root.join(MARKER).exists() {
-            self.write_marker(&self.listed)?;
-        }
-        Ok(())
-    }
-
-    /// Rewrites the marker with `targets`.
-    pub fn write_marker(&self, targets: &BTreeSet<String>) -> std::io::Result<()> {
-        let mut text = String::from(MARKER_HEADER);
-        for name in targets {
-            text.push_str(name);
-            text.push('\n');
-        }
-        let path = self.root.join(MARKER);
-        if std::fs::read_to_string(&path).is_ok_and(|old| old == text) {
-            return Ok(());
-        }
-        let temp = self
-            .root
-            .join(format!("{MARKER}.{}.tmp", std::process::id()));
-        std::fs::write(&temp, text)?;
-        std::fs::rename(&temp, &path)
-    }
-
-    /// Deletes the directory of a target that is no longer in the plan, and
-    /// its parents that become empty.
-    pub fn remove_target(&self, name: &str) -> std::io::Result<()> {
-        let dir = self.target_dir(name);
-        match std::fs::remove_dir_all(&dir) {
-            Ok(()) => {}
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-            Err(err) => return Err(err),
-        }
-        let mut parent = dir.parent();
-        while let Some(path) = parent {
-            if path == self.root || !path.starts_with(&self.root) {
-                break;
-            }
-            if std::fs::remove_dir(path).is_err() {
-                break;
-            }
-            parent = path.parent();
-        }
-        Ok(())
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -615,89 +392,17 @@ mod tests {
     #[test]
     fn target_names() {
         assert!(check_target_name("edge-eu-001/web").is_ok());
-        for bad in ["", "/a", "a/", "a//b", "../a", "a/./b", ".git", "a/.b"] {
+        for bad in [
+            "", "/a", "/", "a/", "a//b", "../a", "a/./b", ".git", "a/.b", "#a", "a\nb", "a\\b",
+            "a\0b", "a\tb",
+        ] {
             assert!(check_target_name(bad).is_err(), "{bad:?}");
         }
+        assert!(check_target_name("a/#b c").is_ok());
         assert!(check_nesting(["a/b", "a/c", "ab"]).is_ok());
         assert_eq!(
             check_nesting(["a", "a/b/c"]),
             Err("target \"a/b/c\" would be written inside the directory of target \"a\"".into())
         );
-    }
-
-    #[test]
-    fn writes_replace_and_leave_identical_targets_alone() {
-        let out = tempfile::tempdir().unwrap();
-        let dir = out.path().join("cluster/app");
-        let mut files = Files::new();
-        files.insert("a.yaml".into(), b"a: 1\n".to_vec());
-        files.insert("ns/b.yaml".into(), b"b: 1\n".to_vec());
-        assert_eq!(write_target(&dir, &files).unwrap(), Written::Replaced);
-        assert_eq!(read_tree(&dir).unwrap(), Some(files.clone()));
-        let modified = std::fs::metadata(dir.join("a.yaml"))
-            .unwrap()
-            .modified()
-            .unwrap();
-        assert_eq!(write_target(&dir, &files).unwrap(), Written::Unchanged);
-        let again = std::fs::metadata(dir.join("a.yaml"))
-            .unwrap()
-            .modified()
-            .unwrap();
-        assert_eq!(modified, again);
-        // A file no longer produced disappears, with its empty directory.
-        files.remove("ns/b.yaml");
-        files.insert("c.yaml".into(), b"c: 1\n".to_vec());
-        assert_eq!(write_target(&dir, &files).unwrap(), Written::Replaced);
-        assert_eq!(read_tree(&dir).unwrap(), Some(files));
-        let leftovers: Vec<_> = std::fs::read_dir(out.path().join("cluster"))
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name())
-            .collect();
-        assert_eq!(leftovers, ["app"]);
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn unchanged_files_keep_their_inode_when_a_target_changes() {
-        use std::os::unix::fs::MetadataExt;
-        let out = tempfile::tempdir().unwrap();
-        let dir = out.path().join("t");
-        let mut files = Files::new();
-        files.insert("same.yaml".into(), b"same\n".to_vec());
-        files.insert("changes.yaml".into(), b"v1\n".to_vec());
-        write_target(&dir, &files).unwrap();
-        let inode = |name: &str| std::fs::metadata(dir.join(name)).unwrap().ino();
-        let (same, changes) = (inode("same.yaml"), inode("changes.yaml"));
-        files.insert("changes.yaml".into(), b"v2\n".to_vec());
-        assert_eq!(write_target(&dir, &files).unwrap(), Written::Replaced);
-        assert_eq!(inode("same.yaml"), same);
-        assert_ne!(inode("changes.yaml"), changes);
-        assert_eq!(read_tree(&dir).unwrap(), Some(files));
-    }
-
-    #[test]
-    fn out_dir_ownership() {
-        let out = tempfile::tempdir().unwrap();
-        let root = out.path().join("rendered");
-        let dir = OutDir::open(&root).unwrap();
-        dir.prepare().unwrap();
-        dir.write_marker(&["a/x".to_string(), "b".to_string()].into())
-            .unwrap();
-        std::fs::create_dir_all(root.join("a/x")).unwrap();
-        std::fs::write(root.join("a/x/f.yaml"), "x").unwrap();
-        let dir = OutDir::open(&root).unwrap();
-        assert_eq!(
-            dir.listed.iter().collect::<Vec<_>>(),
-            ["a/x", "b"].iter().collect::<Vec<_>>()
-        );
-        dir.remove_target("a/x").unwrap();
-        assert!(!root.join("a").exists());
-        assert!(root.exists());
-
-        let foreign = out.path().join("foreign");
-        std::fs::create_dir_all(&foreign).unwrap();
-        std::fs::write(foreign.join("notes.txt"), "mine").unwrap();
-        let err = OutDir::open(&foreign).unwrap_err();
-        assert!(err.contains("was not written by kcfg render"), "{err}");
     }
 }

@@ -62,6 +62,9 @@ pub struct Plan {
     pub policies: Vec<Policy>,
     /// Its default output options.
     pub output: OutputOptions,
+    /// The generators that made no parameter set, each as where it is in
+    /// the plan and what it looked for ([`Generator::expand_noting`]).
+    pub empty_generators: Vec<String>,
 }
 
 /// What evaluating a plan needs.
@@ -210,12 +213,14 @@ fn read_plan<'a>(
         )));
     };
     let mut sets = Vec::new();
+    let mut empty_generators = Vec::new();
     for (index, generator) in generators.iter().enumerate() {
+        let at = format!("generators[{index}]");
         let generator = Generator::from_json(generator)
-            .map_err(|err| PlanError::Invalid(format!("generators[{index}]: {err}")))?;
+            .map_err(|err| PlanError::Invalid(format!("{at}: {err}")))?;
         let expanded = generator
-            .expand(input.dir, files)
-            .map_err(|err| PlanError::Invalid(format!("generators[{index}]: {err}")))?;
+            .expand_noting(input.dir, files, &at, &mut empty_generators)
+            .map_err(|err| PlanError::Invalid(format!("{at}: {err}")))?;
         sets.extend(expanded);
     }
 
@@ -289,6 +294,7 @@ fn read_plan<'a>(
             .map(|file| Policy::new(input.dir, file))
             .collect(),
         output,
+        empty_generators,
     })
 }
 
