@@ -386,7 +386,7 @@ impl Dir {
     /// name still refers to an open file.
     pub fn identity(&self, name: &OsStr) -> Result<Option<(u64, u64)>> {
         match rustix::fs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW) {
-            Ok(stat) => Ok(Some((stat.st_dev as u64, stat.st_ino as u64))),
+            Ok(stat) => Ok(Some(identity_of(&stat))),
             Err(Errno::NOENT) => Ok(None),
             Err(errno) => Err(io_error("inspect", self.path_of(name), errno)),
         }
@@ -480,7 +480,14 @@ impl Dir {
 /// The identity of an open file, to compare with [`Dir::identity`].
 pub fn file_identity(file: &File) -> io::Result<(u64, u64)> {
     let stat = rustix::fs::fstat(file.as_fd())?;
-    Ok((stat.st_dev as u64, stat.st_ino as u64))
+    Ok(identity_of(&stat))
+}
+
+// The fields' types differ between platforms (`u64` here, `c_ulong` or
+// `u32` elsewhere), so the casts are needed somewhere.
+#[allow(clippy::unnecessary_cast)]
+fn identity_of(stat: &rustix::fs::Stat) -> (u64, u64) {
+    (stat.st_dev as u64, stat.st_ino as u64)
 }
 
 #[cfg(test)]
