@@ -758,6 +758,9 @@ fn help_teaches_plans_layouts_and_check() {
         "--check",
         "exit 0",
         "Examples:",
+        "--allow-mass-delete",
+        "--max-prune-ratio",
+        ".kcfg-lock",
     ] {
         assert!(run.stdout.contains(needle), "--help lacks {needle:?}");
     }
