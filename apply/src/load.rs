@@ -23,20 +23,26 @@
 //! * a symbolic link to a directory is an error: `kcfg render` never writes
 //!   one, and following them can read a target twice or loop.
 //!
-//! # Depth
+//! # Depth and aliases
 //!
 //! A manifest may nest mappings and sequences [`MAX_DEPTH`] levels deep.
 //! That is serde_norway's own recursion limit, so deeper input never
 //! loaded; the deepest of the 4,739 YAML and JSON documents in this
 //! repository (CRDs with their schemas) nests 20. The limit is enforced
-//! *before* a document is deserialized, by [`too_deep`], and that is what
-//! keeps loading linear: libyaml (under serde_norway) scans each token
-//! inside flow mappings at a cost proportional to how many are open (it
-//! looks through its stack of possible simple keys), and serde_norway
+//! *before* a document is deserialized, by [`shape::check`], and that is
+//! what keeps loading linear: libyaml (under serde_norway) scans each
+//! token inside flow mappings at a cost proportional to how many are open
+//! (it looks through its stack of possible simple keys), and serde_norway
 //! parses a whole document before its recursion check runs, so a
 //! 100,000-deep `{"a": {"a": …}}` was refused only after minutes (issue
 //! 13). Reading the events one at a time and stopping at the first
 //! collection past the limit bounds the cost of each token by the limit.
+//!
+//! The same pass bounds what aliases add: a document may grow through
+//! aliases to [`shape::MAX_EXPANSION_RATIO`] times its written size (or
+//! to [`shape::MIN_EXPANSION_LIMIT`] nodes). serde_norway expands each
+//! alias in full, so without that a 15 KB file of 3,000 aliases to a
+//! 3,000-element list took 9 s and 640 MB to load.
 
 use std::fs::{self, FileType};
 use std::io::Read as _;
@@ -46,6 +52,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::object::Source;
+
+pub mod shape;
 
 /// How deep mappings and sequences may nest in one document (serde_norway's
 /// recursion limit: it cannot read deeper documents).
@@ -308,10 +316,11 @@ fn read_regular(shown: &Path, real: &Path) -> Result<String, LoadError> {
 
 /// Parses a YAML stream (JSON is YAML) into its documents. Empty documents
 /// come back as `null` and are dropped later by the object step. A document
-/// nested deeper than [`MAX_DEPTH`] is an error that says where.
+/// nested deeper than [`MAX_DEPTH`], or that aliases expand far past its
+/// written size, is an error that says where ([`shape::check`]).
 pub fn parse_documents(text: &str) -> Result<Vec<Value>, String> {
-    if let Some(deep) = too_deep(text, MAX_DEPTH) {
-        return Err(deep.to_string());
+    if let Some(refused) = shape::check(text) {
+        return Err(refused.to_string());
     }
     let mut docs = Vec::new();
     for (index, document) in serde_norway::Deserializer::from_str(text).enumerate() {
@@ -330,169 +339,6 @@ pub fn parse_documents(text: &str) -> Result<Vec<Value>, String> {
         docs.push(value);
     }
     Ok(docs)
-}
-
-/// Where a YAML stream first nests deeper than the limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TooDeep {
-    /// The document, 0-based.
-    pub document: usize,
-    /// The line of the collection that goes too deep, 1-based.
-    pub line: u64,
-    /// Its column, 1-based.
-    pub column: u64,
-    /// The limit.
-    pub limit: usize,
-}
-
-impl std::fmt::Display for TooDeep {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "document {} at line {} column {}: nested deeper than {} levels (mappings and sequences), the most a manifest may have",
-            self.document + 1,
-            self.line,
-            self.column,
-            self.limit
-        )
-    }
-}
-
-/// Reads the events of `text` with libyaml, the parser serde_norway uses,
-/// and stops at the first mapping or sequence nested deeper than `limit`.
-/// `None` when there is none, and also when the stream has a syntax error
-/// before that: the deserializer then reports the error itself, having
-/// parsed no deeper than this pass did.
-pub fn too_deep(text: &str, limit: usize) -> Option<TooDeep> {
-    let mut events = events::Events::new(text);
-    let mut depth = 0usize;
-    let mut document = 0usize;
-    loop {
-        let (event, mark) = events.next()?;
-        match event {
-            events::Event::Open => {
-                depth += 1;
-                if depth > limit {
-                    return Some(TooDeep {
-                        document,
-                        line: mark.line + 1,
-                        column: mark.column + 1,
-                        limit,
-                    });
-                }
-            }
-            events::Event::Close => depth = depth.saturating_sub(1),
-            events::Event::DocumentEnd => document += 1,
-            events::Event::StreamEnd => return None,
-            events::Event::Other => {}
-        }
-    }
-}
-
-/// libyaml's event parser, through unsafe-libyaml-norway (the crate under
-/// serde_norway), reduced to what the depth check needs. serde_norway keeps
-/// its own wrapper private, and it parses whole documents at once.
-mod events {
-    use std::marker::PhantomData;
-    use std::mem::MaybeUninit;
-
-    use unsafe_libyaml_norway as unsafe_libyaml;
-
-    /// What the depth check tells apart.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub enum Event {
-        /// A mapping or a sequence starts.
-        Open,
-        /// A mapping or a sequence ends.
-        Close,
-        /// A document ends.
-        DocumentEnd,
-        /// The stream ends.
-        StreamEnd,
-        /// Anything else (scalars, aliases, the stream's and a document's start).
-        Other,
-    }
-
-    /// Where an event starts, 0-based.
-    #[derive(Debug, Clone, Copy)]
-    pub struct Mark {
-        pub line: u64,
-        pub column: u64,
-    }
-
-    /// A parser over a borrowed string.
-    pub struct Events<'t> {
-        // Boxed: libyaml keeps a pointer to the parser inside the parser
-        // (its read handler's data), so it must not move.
-        parser: Box<MaybeUninit<unsafe_libyaml::yaml_parser_t>>,
-        // The parser reads `text` through a raw pointer until it is dropped.
-        _text: PhantomData<&'t str>,
-    }
-
-    impl<'t> Events<'t> {
-        pub fn new(text: &'t str) -> Events<'t> {
-            let mut parser = Box::new(MaybeUninit::<unsafe_libyaml::yaml_parser_t>::uninit());
-            let raw = parser.as_mut_ptr();
-            // SAFETY: `raw` points to writable memory for a parser, which
-            // `yaml_parser_initialize` fills in (it zeroes the struct and
-            // allocates its buffers, aborting if allocation fails, so it
-            // always succeeds). The input pointer stays valid for `'t`, as
-            // long as the parser: `_text` ties the two lifetimes, and the
-            // parser is deleted in `drop`.
-            unsafe {
-                let _ = unsafe_libyaml::yaml_parser_initialize(raw);
-                unsafe_libyaml::yaml_parser_set_encoding(raw, unsafe_libyaml::YAML_UTF8_ENCODING);
-                unsafe_libyaml::yaml_parser_set_input_string(raw, text.as_ptr(), text.len() as u64);
-            }
-            Events {
-                parser,
-                _text: PhantomData,
-            }
-        }
-
-        /// The next event; `None` at a syntax error, and after the end.
-        pub fn next(&mut self) -> Option<(Event, Mark)> {
-            let raw = self.parser.as_mut_ptr();
-            let mut event = MaybeUninit::<unsafe_libyaml::yaml_event_t>::uninit();
-            // SAFETY: the parser was initialized in `new` and not deleted.
-            // `yaml_parser_parse` initializes `event` when it succeeds, and
-            // only then is the event read and deleted. After an error or
-            // the stream's end it only produces empty events, which end
-            // the iteration too.
-            unsafe {
-                if unsafe_libyaml::yaml_parser_parse(raw, event.as_mut_ptr()).fail {
-                    return None;
-                }
-                let event = event.as_mut_ptr();
-                let kind = match (*event).type_ {
-                    unsafe_libyaml::YAML_NO_EVENT => {
-                        unsafe_libyaml::yaml_event_delete(event);
-                        return None;
-                    }
-                    unsafe_libyaml::YAML_MAPPING_START_EVENT
-                    | unsafe_libyaml::YAML_SEQUENCE_START_EVENT => Event::Open,
-                    unsafe_libyaml::YAML_MAPPING_END_EVENT
-                    | unsafe_libyaml::YAML_SEQUENCE_END_EVENT => Event::Close,
-                    unsafe_libyaml::YAML_DOCUMENT_END_EVENT => Event::DocumentEnd,
-                    unsafe_libyaml::YAML_STREAM_END_EVENT => Event::StreamEnd,
-                    _ => Event::Other,
-                };
-                let mark = Mark {
-                    line: (*event).start_mark.line,
-                    column: (*event).start_mark.column,
-                };
-                unsafe_libyaml::yaml_event_delete(event);
-                Some((kind, mark))
-            }
-        }
-    }
-
-    impl Drop for Events<'_> {
-        fn drop(&mut self) {
-            // SAFETY: initialized in `new`, deleted once, here.
-            unsafe { unsafe_libyaml::yaml_parser_delete(self.parser.as_mut_ptr()) }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -700,5 +546,39 @@ mod tests {
         // Many shallow documents still load: no per-document state leaks.
         let text = format!("{}\n---\n", deep("yaml-flow", MAX_DEPTH)).repeat(200);
         assert_eq!(parse_documents(&text).unwrap().len(), 201);
+    }
+
+    #[test]
+    fn issue13_aliases_may_not_blow_a_document_up() {
+        // 3,000 aliases of a 3,000-element list: 15 KB that serde_norway
+        // expanded to 9 million values.
+        let n = 3_000;
+        let text = format!(
+            "a: &a [{}]\nb: [{}]\n",
+            vec!["1"; n].join(","),
+            vec!["*a"; n].join(",")
+        );
+        let started = std::time::Instant::now();
+        let err = parse_documents(&text).unwrap_err();
+        assert!(started.elapsed().as_secs() < 2, "{:?}", started.elapsed());
+        assert!(
+            err.starts_with("document 1 at line 2 column 5: its aliases expand it to 9006005 nodes from the 6005 it is written with"),
+            "{err}"
+        );
+        // Ordinary use of anchors, merge keys included, loads.
+        let text = "defaults: &defaults {replicas: 2, labels: &labels {app: web}}\nweb: {<<: *defaults, name: web, selector: *labels}\napi: {<<: *defaults, name: api}\n";
+        let docs = parse_documents(text).unwrap();
+        assert_eq!(docs[0]["web"]["selector"], docs[0]["defaults"]["labels"]);
+        // Each document has its own budget: two that grow to about 87,000
+        // nodes each load, together past the 100,000 one may reach.
+        let one = format!(
+            "a: &a [{}]\nb: [{}]\n",
+            ["1"; 300].join(","),
+            ["*a"; 290].join(",")
+        );
+        assert_eq!(
+            parse_documents(&format!("{one}---\n{one}")).unwrap().len(),
+            2
+        );
     }
 }
