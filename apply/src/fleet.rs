@@ -38,7 +38,8 @@ use crate::cluster::{Cluster, ClusterError};
 use crate::engine::{run_set, Options, Progress};
 use crate::load::{load_targets, LoadError};
 use crate::object::{
-    annotation, label, objects_from_documents, str_at, GroupMap, Object, Problem, Source,
+    annotation, check_objects, label, objects_from_documents, str_at, GroupMap, Object, Problem,
+    Source,
 };
 use crate::report::{Action, ClusterReport, FleetReport, Outcome, SetReport};
 
@@ -53,7 +54,9 @@ pub struct Target {
 
 impl Target {
     /// A target from already-rendered values (what `kcfg render` hands over
-    /// without writing files); problems name the target and the index.
+    /// without writing files); problems name the target and the index, and
+    /// include objects defined twice and malformed Secret data
+    /// ([`check_objects`]).
     pub fn from_values(
         name: &str,
         values: Vec<Value>,
@@ -68,7 +71,8 @@ impl Target {
                 value,
             )
         });
-        let (objects, problems) = objects_from_documents(docs, groups);
+        let (objects, mut problems) = objects_from_documents(docs, groups);
+        problems.extend(check_objects(&objects, groups));
         (
             Target {
                 name: name.to_string(),
@@ -91,24 +95,29 @@ impl Target {
 }
 
 /// Reading a directory failed: a file could not be read or parsed, or
-/// documents are not valid objects (all problems are listed).
+/// documents are not valid objects, an object is defined twice in a target,
+/// or a Secret's data is malformed (all problems are listed). Nothing has
+/// been sent to a cluster then.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
     /// Reading or parsing.
     #[error(transparent)]
     Load(#[from] LoadError),
     /// Invalid documents.
-    #[error("{} invalid document(s):\n{}", .0.len(), .0.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    #[error("{} problem(s) in the manifests, nothing was sent to a cluster:\n{}", .0.len(), .0.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<Problem>),
 }
 
-/// Reads a rendered directory into targets; any invalid document is an error.
+/// Reads a rendered directory into targets; any invalid document, object
+/// defined twice in a target, or malformed Secret data is an error, found
+/// without a cluster.
 pub fn load_dir(root: &Path, groups: &GroupMap) -> Result<Vec<Target>, InputError> {
     let mut targets = Vec::new();
     let mut problems = Vec::new();
     for docs in load_targets(root)? {
         let (objects, found) = objects_from_documents(docs.docs, groups);
         problems.extend(found);
+        problems.extend(check_objects(&objects, groups));
         targets.push(Target {
             name: docs.name,
             objects,

@@ -372,6 +372,107 @@ fn type_name(value: &Value) -> &'static str {
     }
 }
 
+/// Checks a target's objects together, before anything is sent to a
+/// cluster (issue 13): an object defined twice, and a Secret whose `data`
+/// or `stringData` the API server would refuse. Each problem names the
+/// document it was found in; Secret values are never quoted.
+///
+/// Two objects are the same when their group (after mapping), kind,
+/// namespace and name are. An object without a namespace and one in the
+/// cluster's default namespace can be the same object too, but only the
+/// cluster knows its default namespace and which kinds are namespaced, so
+/// the engine checks that case again once connected.
+pub fn check_objects(objects: &[Object], groups: &GroupMap) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut seen: BTreeMap<(String, String, String, String), &Source> = BTreeMap::new();
+    for object in objects {
+        match seen.get(&object.id.key()) {
+            Some(first) => problems.push(Problem {
+                at: object.source.clone(),
+                message: format!("{} is defined twice: first in {first}", object.id),
+            }),
+            None => {
+                seen.insert(object.id.key(), &object.source);
+            }
+        }
+        if object.id.kind == "Secret" && groups.canonical(&object.id.group).is_empty() {
+            for message in check_secret(&object.value) {
+                problems.push(Problem {
+                    at: object.source.clone(),
+                    message: format!("{}: {message}", object.id),
+                });
+            }
+        }
+    }
+    problems
+}
+
+/// What the API server would refuse in a Secret's `data` (base64 strings)
+/// and `stringData` (strings). `null` values are accepted, as Go's JSON
+/// decoder accepts them.
+fn check_secret(secret: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    for field in ["data", "stringData"] {
+        match secret.get(field) {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(entries)) => {
+                for (key, value) in entries {
+                    let problem = match value {
+                        Value::Null => None,
+                        Value::String(text) if field == "data" => base64_problem(text),
+                        Value::String(_) => None,
+                        other if field == "data" => {
+                            Some(format!("is {}, not a base64 string", type_name(other)))
+                        }
+                        other => Some(format!("is {}, not a string", type_name(other))),
+                    };
+                    if let Some(problem) = problem {
+                        problems.push(format!("{field}.{key} {problem}"));
+                    }
+                }
+            }
+            Some(other) => problems.push(format!("{field} is {}, not a mapping", type_name(other))),
+        }
+    }
+    problems
+}
+
+/// Why `text` is not what Kubernetes decodes a Secret's `data` value with
+/// (Go's `base64.StdEncoding`, which the JSON decoder uses for `[]byte`:
+/// the standard alphabet, padded, line breaks ignored, and the unused bits
+/// of the last symbol not checked). The message gives positions, never
+/// the value.
+fn base64_problem(text: &str) -> Option<String> {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    use base64::Engine as _;
+    const GO_STD_ENCODING: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(DecodePaddingMode::RequireCanonical),
+    );
+    let compact: Vec<u8> = text
+        .bytes()
+        .filter(|byte| *byte != b'\r' && *byte != b'\n')
+        .collect();
+    let err = GO_STD_ENCODING.decode(&compact).err()?;
+    let why = match err {
+        base64::DecodeError::InvalidByte(offset, _) => {
+            format!("a character that is not base64 at offset {offset}")
+        }
+        base64::DecodeError::InvalidLength(_) => {
+            "a length that is not a whole number of base64 groups (4 characters each)".to_string()
+        }
+        base64::DecodeError::InvalidLastSymbol { offset, .. } => {
+            format!("an impossible last symbol at offset {offset}")
+        }
+        base64::DecodeError::InvalidPadding => "missing or misplaced '=' padding".to_string(),
+    };
+    Some(format!(
+        "is not base64 ({why}); Secret data values are base64-encoded: put plain text in stringData instead"
+    ))
+}
+
 /// Reads a string at a path of keys, e.g. `["metadata", "annotations", "x"]`.
 pub fn str_at<'a>(obj: &'a Value, path: &[&str]) -> Option<&'a str> {
     let mut at = obj;
@@ -472,5 +573,92 @@ mod tests {
             "Deployment.apps"
         );
         assert_eq!(GroupKind::parse("Secret").unwrap().group, "");
+    }
+
+    fn checked(docs: Vec<(&str, Value)>) -> String {
+        let mut groups = GroupMap::new();
+        groups.insert("core", "core.kcfg.dev");
+        let docs = docs.into_iter().enumerate().map(|(doc, (origin, value))| {
+            (
+                Source {
+                    origin: origin.to_string(),
+                    doc,
+                },
+                value,
+            )
+        });
+        let (objects, problems) = objects_from_documents(docs, &groups);
+        assert!(problems.is_empty(), "{problems:?}");
+        check_objects(&objects, &groups)
+            .iter()
+            .map(|problem| format!("{problem}\n"))
+            .collect()
+    }
+
+    #[test]
+    fn issue13_duplicates_are_found_without_a_cluster() {
+        let cm = |ns: &str| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": ns}});
+        let out = checked(vec![
+            ("a.yaml", cm("web")),
+            ("b.yaml", cm("web")),
+            // Another namespace, another version of the same kind, another group: not the same.
+            ("c.yaml", cm("api")),
+            (
+                "d.yaml",
+                json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "a", "namespace": "web"}}),
+            ),
+            (
+                "e.yaml",
+                json!({"apiVersion": "apps/v1beta2", "kind": "Deployment", "metadata": {"name": "a", "namespace": "web"}}),
+            ),
+            (
+                "f.yaml",
+                json!({"apiVersion": "extensions/v1beta1", "kind": "Deployment", "metadata": {"name": "a", "namespace": "web"}}),
+            ),
+        ]);
+        insta::assert_snapshot!(out, @r"
+        b.yaml (document 2): ConfigMap.core.kcfg.dev web/a is defined twice: first in a.yaml
+        e.yaml (document 5): Deployment.apps web/a is defined twice: first in d.yaml (document 4)
+        ");
+    }
+
+    #[test]
+    fn issue13_malformed_secret_data_is_found_without_a_cluster() {
+        let secret = |name: &str, data: Value| json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": "web"}, "data": data});
+        let out = checked(vec![
+            (
+                "ok.yaml",
+                secret(
+                    "ok",
+                    json!({"a": "aHVudGVyMg==", "b": "", "c": "aHVu\ndGVy\r\nMg==", "d": null, "e": "aQ=="}),
+                ),
+            ),
+            (
+                "bad.yaml",
+                secret(
+                    "db",
+                    json!({"plain": "hunter2", "spaced": "aHVu dGVy", "unpadded": "aHVudGVyMg", "number": 5, "inner-pad": "aQ==aQ=="}),
+                ),
+            ),
+            (
+                "list.yaml",
+                json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "l"}, "data": ["x"], "stringData": {"port": 5432, "user": "u", "none": null}}),
+            ),
+            // Not a Secret of the core group: not checked.
+            (
+                "other.yaml",
+                json!({"apiVersion": "example.com/v1", "kind": "Secret", "metadata": {"name": "x"}, "data": {"a": "not base64"}}),
+            ),
+        ]);
+        assert!(!out.contains("hunter2"), "{out}");
+        insta::assert_snapshot!(out, @r"
+        bad.yaml (document 2): Secret.core.kcfg.dev web/db: data.plain is not base64 (missing or misplaced '=' padding); Secret data values are base64-encoded: put plain text in stringData instead
+        bad.yaml (document 2): Secret.core.kcfg.dev web/db: data.spaced is not base64 (a character that is not base64 at offset 4); Secret data values are base64-encoded: put plain text in stringData instead
+        bad.yaml (document 2): Secret.core.kcfg.dev web/db: data.unpadded is not base64 (missing or misplaced '=' padding); Secret data values are base64-encoded: put plain text in stringData instead
+        bad.yaml (document 2): Secret.core.kcfg.dev web/db: data.number is a number, not a base64 string
+        bad.yaml (document 2): Secret.core.kcfg.dev web/db: data.inner-pad is not base64 (a character that is not base64 at offset 2); Secret data values are base64-encoded: put plain text in stringData instead
+        list.yaml (document 3): Secret.core.kcfg.dev l: data is a list, not a mapping
+        list.yaml (document 3): Secret.core.kcfg.dev l: stringData.port is a number, not a string
+        ");
     }
 }

@@ -520,8 +520,25 @@ async fn custom_resources_in_a_later_wave_than_their_crd() {
 #[tokio::test]
 async fn bad_input_is_reported_not_panicked() {
     let cluster = FakeCluster::new("c1");
-    let objects = vec![cm("dup", "1"), cm("dup", "2")];
-    let report = run(&cluster, objects, &options()).await;
+    // An object defined twice as written is an input problem, found
+    // without a cluster (issue 13).
+    let (_, problems) =
+        Target::from_values(".", vec![cm("dup", "1"), cm("dup", "2")], &GroupMap::new());
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].message.contains("is defined twice"),
+        "{problems:?}"
+    );
+    // One that only the cluster's default namespace makes the same is
+    // caught by the engine.
+    let mut unqualified = cm("dup", "1");
+    unqualified["metadata"]
+        .as_object_mut()
+        .unwrap()
+        .remove("namespace");
+    let mut qualified = cm("dup", "2");
+    qualified["metadata"]["namespace"] = json!("default");
+    let report = run(&cluster, vec![unqualified, qualified], &options()).await;
     assert!(
         report.records[1].message.contains("is defined twice"),
         "{}",

@@ -179,3 +179,116 @@ fn hydrate_commits_only_changes() {
         "env/edge-1: unchanged\nenv/edge-2: unchanged\n"
     );
 }
+
+/// Runs kcfg and kills it if it takes longer than `secs` seconds, so a
+/// blocking read fails the test instead of hanging it.
+fn kcfg_within(args: &[&str], secs: u64) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kcfg"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run kcfg");
+    let started = std::time::Instant::now();
+    while child.try_wait().expect("wait for kcfg").is_none() {
+        if started.elapsed().as_secs() >= secs {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("kcfg {args:?} took more than {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("kcfg's output")
+}
+
+/// A kubeconfig whose only context is `gone`, for the cases below.
+fn kubeconfig(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("kubeconfig");
+    std::fs::write(&path, "apiVersion: v1\nkind: Config\nclusters:\n- name: gone\n  cluster: {server: 'https://127.0.0.1:1'}\nusers:\n- name: u\n  user: {token: t}\ncontexts:\n- name: gone\n  context: {cluster: gone, user: u}\ncurrent-context: gone\n").unwrap();
+    path
+}
+
+#[test]
+fn issue13_input_errors_come_before_any_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = kubeconfig(dir.path());
+    let out = dir.path().join("out");
+    let apply = |extra: &[&str]| {
+        let mut args = vec![
+            "apply",
+            out.to_str().unwrap(),
+            "--kubeconfig",
+            config.to_str().unwrap(),
+            "--context",
+            "nonexistent",
+            "--applyset",
+            "web",
+            "--attempts",
+            "1",
+        ];
+        args.extend(extra);
+        kcfg_within(&args, 30)
+    };
+    // Valid input gets as far as the context, which does not exist: the
+    // cases below would reach it too if their input were not refused.
+    write(&out, "a.yaml", CM);
+    let control = apply(&[]);
+    assert_eq!(control.status.code(), Some(1));
+    assert!(text(&control).contains("nonexistent"), "{}", text(&control));
+
+    // An object defined twice, and a Secret whose data is not base64.
+    write(&out, "b.yaml", CM);
+    write(
+        &out,
+        "secret.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: web}\ndata: {password: hunter2}\n",
+    );
+    let result = apply(&["--dry-run"]);
+    assert_eq!(result.status.code(), Some(1));
+    let msg = text(&result);
+    assert!(
+        msg.starts_with("error: 2 problem(s) in the manifests, nothing was sent to a cluster:"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("b.yaml: ConfigMap web/a is defined twice: first in"),
+        "{msg}"
+    );
+    assert!(msg.contains("a.yaml"), "{msg}");
+    assert!(
+        msg.contains("secret.yaml: Secret web/db: data.password is not base64"),
+        "{msg}"
+    );
+    assert!(!msg.contains("hunter2"), "{msg}");
+    assert!(!msg.contains("nonexistent"), "{msg}");
+    std::fs::remove_file(out.join("b.yaml")).unwrap();
+    std::fs::remove_file(out.join("secret.yaml")).unwrap();
+
+    // A FIFO named like a manifest: refused at once, never opened for a
+    // blocking read.
+    let fifo = std::ffi::CString::new(out.join("x.yaml").to_str().unwrap()).unwrap();
+    // SAFETY: a valid C string; mkfifo only creates the node.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+    let result = apply(&[]);
+    assert_eq!(result.status.code(), Some(1));
+    assert!(
+        text(&result).contains("x.yaml is a FIFO (named pipe), not a regular file"),
+        "{}",
+        text(&result)
+    );
+    std::fs::remove_file(out.join("x.yaml")).unwrap();
+
+    // 100,000 levels of JSON: the depth limit, where, in the file.
+    let deep = format!("{}1{}", "{\"a\": ".repeat(100_000), "}".repeat(100_000));
+    write(&out, "deep.json", &deep);
+    let started = std::time::Instant::now();
+    let result = apply(&[]);
+    assert_eq!(result.status.code(), Some(1));
+    assert!(
+        text(&result)
+            .contains("deep.json: document 1 at line 1 column 769: nested deeper than 128 levels"),
+        "{}",
+        text(&result)
+    );
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+}

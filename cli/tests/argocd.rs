@@ -815,3 +815,6 @@ fn bad_parameters_are_explained() {
     let output = plugin(&app, &argo_env("apps/api", &[], &[]), &["generate"]);
     assert_fails(&output, &["ARGOCD_APP_SOURCE_PATH"]);
 }
+
+#[path = "argocd/issue13_root.rs"]
+mod issue13_root;

@@ -2,6 +2,9 @@
 //!
 //! The CMP server unpacks the application's repository into a temporary
 //! directory and runs the plugin in the application's directory inside it.
+//! The root is the one [`super::env::locate`] finds from the source path
+//! (issue 13: not the working directory minus it, which a link such as
+//! `repo -> .` lifted above the checkout).
 //! The repository is untrusted input, so [`ConfinedImporter`] wraps the
 //! file-system importer's search order (`crate::importer`) with three
 //! refusals, each reported with the import as written and the reason:
@@ -337,5 +340,29 @@ mod tests {
         assert!(err.contains("outside the repository"), "{err}");
         // Missing directories are skipped, as the reference skips them.
         assert!(ConfinedImporter::new(&repo.root, &[PathBuf::from("vendor")]).is_ok());
+    }
+
+    #[test]
+    fn issue13_links_back_into_the_repository_do_not_widen_it() {
+        let repo = repo();
+        let importer = ConfinedImporter::new(&repo.root, &[]).unwrap();
+        let app = repo.root.join("apps/web");
+        // `repo -> .`, as Argo CD accepts it: reads through it stay inside.
+        std::os::unix::fs::symlink(".", repo.root.join("repo")).unwrap();
+        assert_eq!(
+            check(&importer, &app, "../../repo/repo/lib/k.libsonnet").as_deref(),
+            Ok("{}")
+        );
+        let err = check(&importer, &app, "../../repo/../../secret.txt").unwrap_err();
+        assert!(err.contains("leaves the repository"), "{err}");
+        // A chain of links whose last one leaves.
+        std::os::unix::fs::symlink("escape.libsonnet", repo.root.join("lib/chain.libsonnet"))
+            .unwrap();
+        let err = check(&importer, &app, "../../lib/chain.libsonnet").unwrap_err();
+        assert!(err.contains("outside the repository"), "{err}");
+        // A loop is an error, not a hang.
+        std::os::unix::fs::symlink("loop.libsonnet", repo.root.join("lib/loop.libsonnet")).unwrap();
+        assert!(check(&importer, &app, "../../lib/loop.libsonnet").is_err());
+        assert_eq!(std::fs::read_to_string(&repo.outside).unwrap(), "secret");
     }
 }

@@ -22,9 +22,12 @@
 //! into `argocd.env`.
 //!
 //! The command runs in the application's source directory. The repository
-//! root is that directory minus `ARGOCD_APP_SOURCE_PATH` ([`locate`]).
+//! root is the directory from which `ARGOCD_APP_SOURCE_PATH` leads there
+//! without leaving it ([`locate`] explains why this is not simply the
+//! working directory minus the source path).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 
 use serde_json::{json, Map, Value as Json};
@@ -217,48 +220,175 @@ pub struct Location {
     pub app_dir: PathBuf,
 }
 
+/// How many symbolic links one source path may pass through, as Linux's
+/// `MAXSYMLINKS` (the kernel's `ELOOP` limit for one path).
+const MAX_LINKS: usize = 40;
+
 /// Finds the repository root and the application's directory from the
-/// working directory and `ARGOCD_APP_SOURCE_PATH`.
+/// working directory and `ARGOCD_APP_SOURCE_PATH` (issue 13).
 ///
-/// Argo CD runs `init`, `generate` and the parameters command in the
-/// application's directory, so the root is the working directory minus the
-/// source path. Older versions ran discovery in the repository root; when
-/// the working directory does not end with the source path but holds it,
-/// that is taken as the layout instead. Without a source path (or with `.`)
-/// the working directory is both.
+/// # How Argo CD places a plugin command
+///
+/// The repo server checks the Application's `source.path` (`util/app/path`
+/// `Path`: not absolute, not outside the checkout once joined and cleaned
+/// as text, a directory) and sends the CMP server a tarball of the whole
+/// checkout with the application's path relative to it (`util/cmp`
+/// `SendRepoStream`, `AppRelPath`); by default it refuses checkouts with
+/// symbolic links that are absolute or lead out of them
+/// (`CheckOutOfBoundsSymlinks`). The CMP server unpacks the tarball into a
+/// fresh directory, `<work dir>/<random>`, which is the repository root,
+/// and runs the command with `cmd.Dir = Clean(Join(root, AppRelPath))`
+/// (`cmpserver/plugin/plugin.go`). `ARGOCD_APP_SOURCE_PATH` is the
+/// Application's `source.path` as written.
+///
+/// So the *logical* application directory is `root/<source path>`, but
+/// the process only learns the *physical* one: the kernel resolves the
+/// symbolic links of that path when it changes directory, and `getcwd`
+/// returns the result. `PWD` does not help: Go sets it for a child only
+/// when `Cmd.Env` is nil (go.dev/issue/50599), and the CMP server passes
+/// its own environment, so `PWD` is the sidecar's. Taking the physical
+/// directory minus the source path's components, as kcfg once did, puts
+/// the root too high when the source path passes through a link: with
+/// `repo -> .` in a checkout that happens to be called `repo` and the
+/// source path `repo/apps/web`, the physical directory is
+/// `…/repo/apps/web` and the root came out as the checkout's parent,
+/// letting `importstr '../../../secret.txt'` read beside the checkout.
+///
+/// # What kcfg does
+///
+/// The source path must be relative and free of `..` (Argo CD cleans `..`
+/// as text while the kernel resolves it through links, so such a path can
+/// name two directories; it is refused rather than guessed). The root is
+/// then the *nearest* directory above (or at) the working directory from
+/// which the source path, resolved component by component with its
+/// symbolic links, arrives at the working directory without ever leaving
+/// that directory ([`walk`]). Nearest, because every candidate is an
+/// ancestor of the working directory: choosing the nearest can only make
+/// the confinement narrower, never wider, and Argo CD's real root is
+/// always a candidate when the checkout's links stay inside it. A path
+/// that only works by leaving the root through a link, or that does not
+/// lead to the working directory at all, is an error, and nothing is
+/// read.
+///
+/// Older Argo CD versions ran discovery in the repository root: when the
+/// working directory is not at the end of the source path but the source
+/// path leads from it to a directory inside it, that is taken as the
+/// layout. Without a source path (or with `.`) the working directory is
+/// both the root and the application.
+///
+/// The one layout no rule can tell from the truth is a source path whose
+/// leading components repeat the names of the directories above the
+/// checkout (a checkout in `/x/repo` run with the source path
+/// `repo/apps/web`): it looks exactly like a checkout in `/x`. Argo CD
+/// never produces it, since its root is a random directory and the
+/// working directory is always the root joined with the source path.
 pub fn locate(cwd: &Path, source_path: Option<&str>) -> Result<Location, String> {
     let cwd = cwd
         .canonicalize()
         .map_err(|err| format!("cannot open the working directory {}: {err}", cwd.display()))?;
-    let source = source_components(source_path.unwrap_or(""))?;
+    let source_text = source_path.unwrap_or("");
+    let source = source_components(source_text)?;
     if source.is_empty() {
         return Ok(Location {
             root: cwd.clone(),
             app_dir: cwd,
         });
     }
-    let ends_with_source = cwd.ends_with(source.iter().collect::<PathBuf>());
-    if ends_with_source {
-        let mut root = cwd.clone();
-        for _ in &source {
-            root.pop();
-        }
-        return Ok(Location { root, app_dir: cwd });
-    }
-    let below = cwd.join(source.iter().collect::<PathBuf>());
-    if below.is_dir() {
-        let app_dir = below
-            .canonicalize()
-            .map_err(|err| format!("cannot open {}: {err}", below.display()))?;
-        if app_dir.starts_with(&cwd) {
-            return Ok(Location { root: cwd, app_dir });
+    let mut escape = None;
+    for candidate in cwd.ancestors() {
+        match walk(candidate, &source) {
+            Ok(end) if end == cwd => {
+                return Ok(Location {
+                    root: candidate.to_path_buf(),
+                    app_dir: cwd,
+                })
+            }
+            Ok(_) | Err(Walk::Missing) => {}
+            Err(Walk::Leaves(reason)) => {
+                escape.get_or_insert(reason);
+            }
         }
     }
-    Err(format!(
-        "the working directory {} is not the application's source path {:?} (ARGOCD_APP_SOURCE_PATH) of a repository; Argo CD runs plugin commands there",
-        cwd.display(),
-        source_path.unwrap_or("")
-    ))
+    match walk(&cwd, &source) {
+        Ok(app_dir) if app_dir.is_dir() => return Ok(Location { root: cwd, app_dir }),
+        Ok(_) | Err(Walk::Missing) => {}
+        Err(Walk::Leaves(reason)) => {
+            escape.get_or_insert(reason);
+        }
+    }
+    let mut message = format!(
+        "the working directory {} is not the application's source path {source_text:?} (ARGOCD_APP_SOURCE_PATH) inside a repository: from no directory above it does that path lead there without leaving that directory. Argo CD runs plugin commands in <repository>/<source path>; a source path that does not match the working directory, or that passes through a symbolic link out of the repository, is refused",
+        cwd.display()
+    );
+    if let Some(reason) = escape {
+        message.push_str(&format!(" ({reason})"));
+    }
+    Err(message)
+}
+
+/// Why a source path did not lead anywhere from a directory.
+#[derive(Debug, PartialEq, Eq)]
+enum Walk {
+    /// A component does not exist or is not a directory.
+    Missing,
+    /// The path leaves the directory (the reason names the link or `..`).
+    Leaves(String),
+}
+
+/// Resolves the components `path` from the canonical directory `base` as
+/// the kernel would, one component at a time, following symbolic links
+/// by hand so that every step can be checked to stay inside `base`:
+/// an absolute link, or a `..` at `base` (from a link's target), leaves
+/// it. Returns the canonical directory reached.
+fn walk(base: &Path, path: &[String]) -> Result<PathBuf, Walk> {
+    let mut at = base.to_path_buf();
+    let mut pending: VecDeque<OsString> = path.iter().map(OsString::from).collect();
+    let mut links = 0;
+    // The link whose target is being resolved, for the message.
+    let mut link = PathBuf::new();
+    while let Some(name) = pending.pop_front() {
+        if name == "." {
+            continue;
+        }
+        if name == ".." {
+            // The source path has no `..`: this one comes from a link.
+            if at == base {
+                return Err(Walk::Leaves(format!(
+                    "{} is a symbolic link that leads above {}",
+                    link.display(),
+                    base.display()
+                )));
+            }
+            at.pop();
+            continue;
+        }
+        let next = at.join(&name);
+        let meta = std::fs::symlink_metadata(&next).map_err(|_| Walk::Missing)?;
+        if meta.is_symlink() {
+            links += 1;
+            let target = std::fs::read_link(&next).map_err(|_| Walk::Missing)?;
+            if links > MAX_LINKS {
+                return Err(Walk::Missing);
+            }
+            if target.is_absolute() {
+                return Err(Walk::Leaves(format!(
+                    "{} is a symbolic link to the absolute path {}",
+                    next.display(),
+                    target.display()
+                )));
+            }
+            for component in target.components().rev() {
+                pending.push_front(component.as_os_str().to_os_string());
+            }
+            link = next;
+            continue;
+        }
+        if !meta.is_dir() {
+            return Err(Walk::Missing);
+        }
+        at = next;
+    }
+    Ok(at)
 }
 
 /// The components of a source path: `apps/web`, `./apps/web/`; `.` and the
@@ -269,9 +399,14 @@ fn source_components(path: &str) -> Result<Vec<String>, String> {
         match component {
             Component::CurDir => {}
             Component::Normal(name) => components.push(name.to_string_lossy().into_owned()),
-            _ => {
+            Component::ParentDir => {
                 return Err(format!(
-                    "ARGOCD_APP_SOURCE_PATH {path:?} is not a path inside a repository"
+                    "ARGOCD_APP_SOURCE_PATH {path:?} has a '..' component; the plugin takes source paths inside the repository written without '..' (Argo CD cleans it as text, the file system resolves it through links, and the two can differ)"
+                ))
+            }
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(format!(
+                    "ARGOCD_APP_SOURCE_PATH {path:?} is absolute; a source path is relative to the repository root"
                 ))
             }
         }
@@ -332,7 +467,7 @@ mod tests {
     }
 
     #[test]
-    fn the_root_is_the_working_directory_minus_the_source_path() {
+    fn the_root_is_where_the_source_path_leads_from() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().canonicalize().unwrap();
         let app = root.join("apps/web");
@@ -354,5 +489,121 @@ mod tests {
         assert!(locate(&app, Some("apps/api")).is_err());
         assert!(locate(&app, Some("../web")).is_err());
         assert!(locate(&app, Some("/apps/web")).is_err());
+    }
+    /// A checkout called `repo` in a temporary directory, with
+    /// `apps/web` and a secret beside the checkout.
+    struct Checkout {
+        _dir: tempfile::TempDir,
+        outer: PathBuf,
+        root: PathBuf,
+    }
+
+    fn checkout() -> Checkout {
+        let dir = tempfile::tempdir().unwrap();
+        let outer = dir.path().canonicalize().unwrap();
+        let root = outer.join("repo");
+        std::fs::create_dir_all(root.join("apps/web")).unwrap();
+        std::fs::write(outer.join("secret.txt"), "password").unwrap();
+        Checkout {
+            _dir: dir,
+            outer,
+            root,
+        }
+    }
+
+    #[test]
+    fn issue13_a_link_to_the_root_does_not_lift_the_root() {
+        let repo = checkout();
+        std::os::unix::fs::symlink(".", repo.root.join("repo")).unwrap();
+        // Argo CD runs the command in <root>/repo/apps/web; the kernel
+        // resolves it to <root>/apps/web, whose path ends with the source
+        // path one level too high.
+        let logical = repo.root.join("repo/apps/web");
+        let location = locate(&logical, Some("repo/apps/web")).unwrap();
+        assert_eq!(location.root, repo.root);
+        assert_eq!(location.app_dir, repo.root.join("apps/web"));
+        assert_ne!(location.root, repo.outer);
+    }
+
+    #[test]
+    fn issue13_links_inside_the_repository_are_followed() {
+        let repo = checkout();
+        std::fs::create_dir_all(repo.root.join("shared/web")).unwrap();
+        std::os::unix::fs::symlink("../shared/web", repo.root.join("apps/link")).unwrap();
+        let location = locate(&repo.root.join("apps/link"), Some("apps/link")).unwrap();
+        assert_eq!(location.root, repo.root);
+        assert_eq!(location.app_dir, repo.root.join("shared/web"));
+    }
+
+    #[test]
+    fn issue13_inconsistent_source_paths_are_refused() {
+        let repo = checkout();
+        let app = repo.root.join("apps/web");
+        std::fs::create_dir_all(repo.root.join("apps/api")).unwrap();
+        for source in ["apps/api", "other/apps/web", "apps", "web/apps/web"] {
+            let err = locate(&app, Some(source)).unwrap_err();
+            assert!(
+                err.contains("is not the application's source path"),
+                "{source}: {err}"
+            );
+            assert!(err.contains(&format!("{source:?}")), "{source}: {err}");
+        }
+    }
+
+    #[test]
+    fn issue13_absolute_and_parent_source_paths_are_refused() {
+        let repo = checkout();
+        let app = repo.root.join("apps/web");
+        for source in ["/apps/web", "/"] {
+            let err = locate(&app, Some(source)).unwrap_err();
+            assert!(err.contains("is absolute"), "{source}: {err}");
+        }
+        for source in ["../repo/apps/web", "apps/../apps/web", "apps/web/..", ".."] {
+            let err = locate(&app, Some(source)).unwrap_err();
+            assert!(err.contains("'..'"), "{source}: {err}");
+        }
+    }
+
+    #[test]
+    fn issue13_source_paths_through_links_out_of_the_root_are_refused() {
+        let repo = checkout();
+        let outside = repo.outer.join("outside/web");
+        std::fs::create_dir_all(&outside).unwrap();
+        // An absolute link and a relative one, both to a directory beside
+        // the checkout: the working directory is then outside it.
+        std::os::unix::fs::symlink(repo.outer.join("outside"), repo.root.join("abs")).unwrap();
+        std::os::unix::fs::symlink("../outside", repo.root.join("rel")).unwrap();
+        for source in ["abs/web", "rel/web"] {
+            let err = locate(&repo.root.join(source), Some(source)).unwrap_err();
+            assert!(
+                err.contains("is not the application's source path"),
+                "{source}: {err}"
+            );
+        }
+        // A link that leaves the root and comes back into it.
+        std::os::unix::fs::symlink("..", repo.root.join("up")).unwrap();
+        let err = locate(
+            &repo.root.join("up/repo/apps/web"),
+            Some("up/repo/apps/web"),
+        )
+        .unwrap_err();
+        assert!(err.contains("leads above"), "{err}");
+        // The same, with the link's target absolute.
+        std::os::unix::fs::symlink(&repo.outer, repo.root.join("abs-up")).unwrap();
+        let err = locate(
+            &repo.root.join("abs-up/repo/apps/web"),
+            Some("abs-up/repo/apps/web"),
+        )
+        .unwrap_err();
+        assert!(err.contains("absolute path"), "{err}");
+    }
+
+    #[test]
+    fn issue13_discovery_in_the_root_stays_below_it() {
+        let repo = checkout();
+        std::os::unix::fs::symlink("..", repo.root.join("up")).unwrap();
+        // From the root, a source path that leaves it is no application.
+        assert!(locate(&repo.root, Some("up/secret.txt")).is_err());
+        assert!(locate(&repo.root, Some("up/repo/apps/web")).is_err());
     }
 }

@@ -59,6 +59,19 @@
 //!   the process group gets SIGTERM, then SIGKILL; the dynamic parameters
 //!   command must print a JSON list of `ParameterAnnouncement`, which is
 //!   put before the static ones.
+//! * Where the repository is (issue 13; [`env::locate`]):
+//!   `util/app/path/path.go` (`Path`: the source path may not be absolute
+//!   or leave the checkout once joined and cleaned as text;
+//!   `CheckOutOfBoundsSymlinks`: by default the repo server refuses
+//!   checkouts with absolute links or links that leave them),
+//!   `util/cmp/stream.go` (`SendRepoStream`: the whole checkout is sent as
+//!   a tarball, without `.git`, with the application's path relative to
+//!   it), and `cmpserver/plugin/plugin.go` (`generateManifestGeneric`:
+//!   the tarball is unpacked into a fresh directory under the CMP work
+//!   directory, and the command runs in `Clean(Join(workDir, AppRelPath))`).
+//!   Go's `os/exec` sets `PWD` for a child only when `Cmd.Env` is nil
+//!   (go.dev/issue/50599); the CMP server sets it, so a plugin never learns
+//!   its logical working directory.
 
 pub mod budget;
 pub mod confine;

@@ -40,6 +40,11 @@ YAML), `tlaCode`, `extCode` (maps) and `libs` (directories relative to the
 repository root). ARGOCD_APP_PARAMETERS wins over PARAM_* for a parameter
 both name; tlas and tlaCode win over single parameters.
 
+The repository root is the directory from which ARGOCD_APP_SOURCE_PATH
+(relative, without '..') leads to the working directory without leaving it;
+a source path that does not lead there, or only through a symbolic link out
+of the repository, is refused.
+
 Plugin mode is confined: imports (also importstr, importbin) may not leave
 the repository (absolute paths, '..' past the root and symbolic links out of
 it are refused), nothing is written to disk, nothing is fetched, and
