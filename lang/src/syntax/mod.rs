@@ -21,11 +21,15 @@
 //! that `super.f` and `super[e]` span only `super` and a call stops at `)`,
 //! before `tailstrict`.
 
+pub mod fodder;
 mod lexer;
 mod literal;
 mod order;
 mod parser;
 mod rules;
+
+pub use fodder::{Fodder, FodderElement, FodderKind};
+pub use lexer::{Token, TokenKind};
 
 use crate::ast::SourceTree;
 use crate::diag::Diagnostic;
@@ -101,6 +105,7 @@ pub fn parse(file: &SourceFile) -> Result<SourceTree, Diagnostic> {
     Ok(SourceTree {
         expr: parsed.expr,
         comments: parsed.comments,
+        tokens: parsed.tokens,
     })
 }
 
@@ -117,4 +122,26 @@ fn point_or_range(file: &SourceFile, err: &SyntaxError) -> Span {
         _ => start,
     };
     Span::new(file.id, start, end)
+}
+
+/// The text block (`|||`) token starting at `start` of a file that parsed:
+/// its value and the ranges of its indentation and of the closing line's.
+pub(crate) fn text_block(src: &str, start: usize) -> lexer::TextBlock {
+    lexer::scan_text_block(src.as_bytes(), start, true).unwrap_or(lexer::TextBlock {
+        end: start,
+        indent: start..start,
+        term_indent: start..start,
+        value: String::new(),
+    })
+}
+
+/// Whether `text` is a keyword, which cannot be an identifier.
+pub(crate) fn is_keyword(text: &str) -> bool {
+    lexer::is_keyword(text.as_bytes())
+}
+
+/// A quoted string's value from its contents as written, for a file that
+/// parsed (so every escape is valid; an invalid one is kept as written).
+pub(crate) fn unescape(raw: &str) -> String {
+    literal::unescape(raw).map_or_else(|_| raw.to_string(), std::borrow::Cow::into_owned)
 }

@@ -80,6 +80,7 @@ pub(crate) struct BadString {
 /// bad escapes.
 pub(crate) struct Parsed {
     pub(crate) expr: Expr,
+    pub(crate) tokens: Vec<Token>,
     pub(crate) comments: Vec<Comment>,
     pub(crate) bad_strings: Vec<BadString>,
 }
@@ -113,10 +114,14 @@ pub(crate) fn parse(src: &str, file: FileId) -> Result<Parsed, Failure> {
         file,
         ahead: [None, None],
         bad_strings: Vec::new(),
+        // About one token per four bytes in typical files; reserving
+        // avoids most regrowth.
+        tokens: Vec::with_capacity(src.len() / 4),
     };
     match parser.file() {
         Ok(expr) => Ok(Parsed {
             expr,
+            tokens: parser.tokens,
             comments: parser.lexer.take_comments(),
             bad_strings: parser.bad_strings,
         }),
@@ -145,6 +150,9 @@ struct Parser<'s> {
     /// `doublePeek`).
     ahead: [Option<Token>; 2],
     bad_strings: Vec<BadString>,
+    /// Every token popped so far, in order: the lossless record of the
+    /// file's layout (see [`crate::ast::SourceTree::tokens`]).
+    tokens: Vec<Token>,
 }
 
 /// A binary operator's token as an operator, if it is one.
@@ -250,6 +258,7 @@ impl<'s> Parser<'s> {
     fn pop(&mut self) -> Parse<Token> {
         let token = self.peek()?;
         self.ahead = [self.ahead[1], None];
+        self.tokens.push(token);
         Ok(token)
     }
 
@@ -619,7 +628,10 @@ impl<'s> Parser<'s> {
         let mut elems = Vec::new();
         if next.kind == TokenKind::BracketR {
             self.pop()?;
-            let kind = ExprKind::Array { elems };
+            let kind = ExprKind::Array {
+                elems,
+                trailing_comma: false,
+            };
             return Ok(self.spanning(kind, open, self.token_span(next)));
         }
         let first = self.expr(depth + 1)?;
@@ -635,6 +647,7 @@ impl<'s> Parser<'s> {
             let (specs, close) = self.comprehension_specs(next, TokenKind::BracketR, depth + 1)?;
             let kind = ExprKind::ArrayComp {
                 body: Box::new(first),
+                trailing_comma: got_comma,
                 specs,
             };
             return Ok(self.spanning(kind, open, self.token_span(close)));
@@ -643,7 +656,10 @@ impl<'s> Parser<'s> {
         loop {
             if next.kind == TokenKind::BracketR {
                 self.pop()?;
-                let kind = ExprKind::Array { elems };
+                let kind = ExprKind::Array {
+                    elems,
+                    trailing_comma: got_comma,
+                };
                 return Ok(self.spanning(kind, open, self.token_span(next)));
             }
             if !got_comma {
@@ -937,14 +953,21 @@ impl<'s> Parser<'s> {
         loop {
             match next.kind {
                 TokenKind::BraceR => {
-                    let kind = ExprKind::Object { members };
+                    let kind = ExprKind::Object {
+                        members,
+                        trailing_comma: got_comma,
+                    };
                     return Ok(self.spanning(kind, open, self.token_span(next)));
                 }
                 TokenKind::For => {
                     rules::object_comprehension(&shapes, next)?;
                     let (specs, close) =
                         self.comprehension_specs(next, TokenKind::BraceR, depth + 1)?;
-                    let kind = ExprKind::ObjectComp { members, specs };
+                    let kind = ExprKind::ObjectComp {
+                        members,
+                        trailing_comma: got_comma,
+                        specs,
+                    };
                     return Ok(self.spanning(kind, open, self.token_span(close)));
                 }
                 _ => {}
