@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use kcfg_lang::ast::{CompSpec, Expr, ExprKind, FieldName, Member, Param};
+use kcfg_lang::ast::{CompSpec, Expr, ExprKind, FieldName, Member, Param, StrStyle};
 use kcfg_lang::fmt::{format, CommentStyle, Options, StringStyle};
 use kcfg_lang::span::{SourceMap, SourceName};
 
@@ -152,6 +152,14 @@ fn print(expr: &Expr, out: &mut String) {
         ExprKind::Dollar => out.push('$'),
         ExprKind::Num(value) => {
             let _ = write!(out, "{value:?}");
+        }
+        // The formatter writes text blocks with Unix line ends, as the
+        // reference does, which drops the `\r` of a CRLF file's blocks.
+        ExprKind::Str {
+            value,
+            style: StrStyle::Block | StrStyle::BlockChomped,
+        } => {
+            let _ = write!(out, "{:?}", value.replace('\r', ""));
         }
         ExprKind::Str { value, .. } => {
             let _ = write!(out, "{value:?}");

@@ -47,8 +47,7 @@ done < "$here/options.txt"
 # checks kcfg's output against every entry whose input hash still matches.
 cd "$repo"
 git ls-files '*.kcfg' '*.jsonnet' '*.libsonnet' | sort | while read -r f; do
-    if out=$("$JSONNETFMT" "$f" 2>/dev/null; echo x); then
-        printf '%s' "${out%x}" > "$here/.out.tmp"
+    if "$JSONNETFMT" "$f" > "$here/.out.tmp" 2>/dev/null; then
         python3 - "$f" "$here/.out.tmp" <<'PY'
 import sys
 def fnv(data):
