@@ -106,6 +106,11 @@ impl ExprKind {
     }
 }
 
+// Every node of every parsed file is an `Expr`: keep it small (the
+// evaluator moves and copies trees while parsing and lowering them).
+#[cfg(target_pointer_width = "64")]
+static_assertions::assert_eq_size!(ExprKind, [u8; 48]);
+
 /// The kinds of expression.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
@@ -162,8 +167,9 @@ pub enum ExprKind {
         members: Vec<Member>,
         /// Whether a comma follows the last member, before the first `for`.
         trailing_comma: bool,
-        /// The `for` and `if` clauses, in order.
-        specs: Vec<CompSpec>,
+        /// The `for` and `if` clauses, in order. A boxed slice rather than
+        /// a `Vec`, to keep `ExprKind` (and every `Expr`) at 48 bytes.
+        specs: Box<[CompSpec]>,
     },
     /// `target.name`
     Field {

@@ -134,7 +134,12 @@ fn print_members(members: &[Member], out: &mut String) {
                 if let Some(params) = &field.params {
                     print_params(params, out);
                 }
-                let _ = write!(out, "{}{:?}", if field.plus { "+" } else { "" }, field.visibility);
+                let _ = write!(
+                    out,
+                    "{}{:?}",
+                    if field.plus { "+" } else { "" },
+                    field.visibility
+                );
                 print(&field.value, out);
             }
         }
@@ -339,7 +344,9 @@ fn check_properties(name: &str, input: &str, output: &str, options: &Options) ->
     }
     match (layout_free(input), layout_free(output)) {
         (Ok(before), Ok(after)) if before == after => {}
-        (Ok(_), Ok(_)) => failures.push(format!("{name}: the output's tree differs from the input's")),
+        (Ok(_), Ok(_)) => failures.push(format!(
+            "{name}: the output's tree differs from the input's"
+        )),
         (Err(err), _) | (_, Err(err)) => failures.push(format!("{name}: {err}")),
     }
     failures
@@ -352,7 +359,10 @@ fn conformance_inputs() -> Vec<PathBuf> {
         .expect("conformance/jsonnet is in the repository")
         .map(|entry| entry.expect("a directory entry").path())
         .filter(|path| {
-            let name = path.file_name().and_then(|name| name.to_str()).unwrap_or("");
+            let name = path
+                .file_name()
+                .and_then(|name| name.to_str())
+                .unwrap_or("");
             name.ends_with(".jsonnet") && !name.starts_with("error.parse.")
         })
         .collect();
@@ -489,7 +499,11 @@ fn non_default_options_match_jsonnetfmt_goldens() {
     for path in &hand_written {
         let name = file_name(path);
         let output = format_text(&name, &read(path), &Options::default());
-        assert_eq!(output.as_deref(), Ok(default_output(path).as_str()), "{name}");
+        assert_eq!(
+            output.as_deref(),
+            Ok(default_output(path).as_str()),
+            "{name}"
+        );
     }
 }
 
@@ -555,8 +569,13 @@ fn repository_round_trip() {
             Ok(output) => output,
             Err(_) => {
                 not_parsing += 1;
-                if recorded.get(relative.as_str()).is_some_and(|(hash, _)| *hash == fnv1a(&bytes)) {
-                    failures.push(format!("{relative}: jsonnetfmt 0.22 formats it, kcfg does not"));
+                if recorded
+                    .get(relative.as_str())
+                    .is_some_and(|(hash, _)| *hash == fnv1a(&bytes))
+                {
+                    failures.push(format!(
+                        "{relative}: jsonnetfmt 0.22 formats it, kcfg does not"
+                    ));
                 }
                 continue;
             }
@@ -573,15 +592,45 @@ fn repository_round_trip() {
         failures.extend(check_properties(&relative, &input, &output, &options));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert!(formatted >= 900, "only {formatted} files formatted ({not_parsing} do not parse)");
-    assert!(compared >= 900, "only {compared} files compared with jsonnetfmt 0.22");
+    assert!(
+        formatted >= 900,
+        "only {formatted} files formatted ({not_parsing} do not parse)"
+    );
+    assert!(
+        compared >= 900,
+        "only {compared} files compared with jsonnetfmt 0.22"
+    );
 }
 
 #[test]
 fn issue14_layout_free_tree_sees_through_sugar() {
-    let sugar = "local b = import 'b';\nlocal a = import \"a\";\n{ 'x': ((1)), y: c + { z: d['w'] } }";
+    let sugar =
+        "local b = import 'b';\nlocal a = import \"a\";\n{ 'x': ((1)), y: c + { z: d['w'] } }";
     let plain = "local a = import 'a', b = import 'b';\n{ x: 1, y: c { z: d.w } }";
     assert_eq!(layout_free(sugar), layout_free(plain));
     assert_ne!(layout_free("{ x: 1 }"), layout_free("{ x: 2 }"));
     assert_ne!(layout_free("a + { x: 1 }"), layout_free("a - { x: 1 }"));
+}
+
+#[test]
+fn issue14_deep_trees_format_on_a_small_stack() {
+    // `1 + 1 + …` nests to the left without limit, and 490 nested arrays
+    // are as deep as the parser allows: every pass recurses over them.
+    let long_sum = format!("1{}\n", " + 1".repeat(30_000));
+    let deep_array = format!("{}1{}\n", "[".repeat(490), "]".repeat(490));
+    let handle = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || {
+            let options = Options::default();
+            let sum = format_text("sum.jsonnet", &long_sum, &options);
+            let array = format_text("array.jsonnet", &deep_array, &options);
+            (
+                sum.map(|out| out == long_sum),
+                array.map(|out| out == deep_array),
+            )
+        })
+        .expect("a thread");
+    let (sum, array) = handle.join().expect("no stack overflow");
+    assert_eq!(sum, Ok(true));
+    assert_eq!(array, Ok(true));
 }

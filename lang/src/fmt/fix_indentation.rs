@@ -295,10 +295,25 @@ impl FixIndentation {
     }
 
     fn expr(&mut self, node: &mut Node, indent: Indent, space_before: bool) {
-        crate::stack::with_stack(|| self.expr_at(node, indent, space_before));
+        crate::stack::with_stack(|| self.expr_at(node, indent, space_before, None));
     }
 
-    fn expr_at(&mut self, node: &mut Node, indent: Indent, space_before: bool) {
+    /// As [`Self::expr`] for the left operand of a left-recursive node,
+    /// whose first token is the parent's: `same` is whether it starts on
+    /// the parent's line, which the parent knows. Finding it again at every
+    /// level of `a + b + …` would take time quadratic in the chain.
+    fn left_expr(&mut self, node: &mut Node, indent: Indent, space_before: bool, same: bool) {
+        crate::stack::with_stack(|| self.expr_at(node, indent, space_before, Some(same)));
+    }
+
+    fn expr_at(&mut self, node: &mut Node, indent: Indent, space_before: bool, same: Option<bool>) {
+        // For a left-recursive node, whether its first token (its left
+        // operand's) starts on the line the node does.
+        let leftmost_same = match (same, node.left_recursive()) {
+            (Some(same), _) => same,
+            (None, Some(left)) => same_line(super::tree::open_fodder(left)),
+            (None, None) => true,
+        };
         let separate_token = node.left_recursive().is_none();
         self.fill(&mut node.open, space_before, separate_token, indent.line_up);
         match &mut node.kind {
@@ -357,9 +372,9 @@ impl FixIndentation {
                 }
             }
             Kind::ApplyBrace { left, right } => {
-                let same = same_line(super::tree::open_fodder(left));
+                let same = leftmost_same;
                 let new_indent = Self::align(same, indent, self.column + u32::from(space_before));
-                self.expr(left, new_indent, space_before);
+                self.left_expr(left, new_indent, space_before, same);
                 self.expr(right, new_indent, true);
             }
             Kind::Array {
@@ -444,7 +459,7 @@ impl FixIndentation {
                 op,
                 right,
             } => {
-                let same = same_line(super::tree::open_fodder(left));
+                let same = leftmost_same;
                 // A strong indent for `A\n+ B` and `A +\nB`.
                 let strong =
                     has_newlines(op_fodder) || has_newlines(super::tree::open_fodder(right));
@@ -454,7 +469,7 @@ impl FixIndentation {
                 } else {
                     Self::align(same, indent, inner_column)
                 };
-                self.expr(left, new_indent, space_before);
+                self.left_expr(left, new_indent, space_before, same);
                 self.fill(op_fodder, true, true, new_indent.line_up);
                 self.column += op.as_str().len() as u32;
                 // The same indent on the right: `a &&\nb &&\nc` stays flat.
@@ -512,14 +527,14 @@ impl FixIndentation {
                 in_fodder,
                 super_fodder,
             } => {
-                self.expr(element, indent, space_before);
+                self.left_expr(element, indent, space_before, leftmost_same);
                 self.fill(in_fodder, true, true, indent.line_up);
                 self.column += 2; // in
                 self.fill(super_fodder, true, true, indent.line_up);
                 self.column += 5; // super
             }
             Kind::Index(index) => {
-                self.expr(&mut index.target, indent, space_before);
+                self.left_expr(&mut index.target, indent, space_before, leftmost_same);
                 self.fill(&mut index.dot_fodder, false, false, indent.line_up);
                 if let Some(id) = &index.id {
                     let id_len = id.len() as u32;

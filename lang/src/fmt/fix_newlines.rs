@@ -70,11 +70,9 @@ impl Pass for FixNewlines {
                     ensure_clean_newline(close);
                 }
             }
-            Kind::Local { binds, .. } => {
-                if binds.iter().any(|bind| breaks(&bind.var_fodder)) {
-                    for bind in binds.iter_mut().skip(1) {
-                        ensure_clean_newline(&mut bind.var_fodder);
-                    }
+            Kind::Local { binds, .. } if binds.iter().any(|bind| breaks(&bind.var_fodder)) => {
+                for bind in binds.iter_mut().skip(1) {
+                    ensure_clean_newline(&mut bind.var_fodder);
                 }
             }
             Kind::ArrayComp {
@@ -110,11 +108,9 @@ impl Pass for FixNewlines {
                     ensure_clean_newline(close);
                 }
             }
-            Kind::Parens { expr, close } => {
-                if breaks(open_fodder(expr)) || breaks(close) {
-                    ensure_clean_newline(open_fodder_mut(expr));
-                    ensure_clean_newline(close);
-                }
+            Kind::Parens { expr, close } if breaks(open_fodder(expr)) || breaks(close) => {
+                ensure_clean_newline(open_fodder_mut(expr));
+                ensure_clean_newline(close);
             }
             _ => {}
         }

@@ -281,7 +281,8 @@ mod tests {
 
     #[test]
     fn block_comments_within_and_across_lines() {
-        insta::assert_snapshot!(check(" /* a */ /* b\n   c */\n", false, false), @r#"[{ kind: Interstitial, blanks: 0, indent: 0, comment: ["/* a */"] }, { kind: LineEnd, blanks: 0, indent: 1, comment: [] }, { kind: Paragraph, blanks: 0, indent: 0, comment: ["/* b", "  c */"] }]"#);
+        // The paragraph's lines lose up to its column of indentation.
+        insta::assert_snapshot!(check(" /* a */\n  /* b\n     c */\n", false, false), @r#"[{ kind: Interstitial, blanks: 0, indent: 0, comment: ["/* a */"] }, { kind: LineEnd, blanks: 0, indent: 2, comment: [] }, { kind: Paragraph, blanks: 0, indent: 0, comment: ["/* b", "   c */"] }]"#);
     }
 
     #[test]

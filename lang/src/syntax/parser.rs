@@ -105,8 +105,9 @@ impl From<SyntaxError> for Failure {
 
 type Parse<T> = Result<T, Failure>;
 
-/// Parses `src` as the reference would.
-pub(crate) fn parse(src: &str, file: FileId) -> Result<Parsed, Failure> {
+/// Parses `src` as the reference would; with `record_tokens`, keeps every
+/// token in [`Parsed::tokens`].
+pub(crate) fn parse(src: &str, file: FileId, record_tokens: bool) -> Result<Parsed, Failure> {
     let lexer = Lexer::new(src, file);
     let mut parser = Parser {
         src: lexer.source(),
@@ -114,9 +115,8 @@ pub(crate) fn parse(src: &str, file: FileId) -> Result<Parsed, Failure> {
         file,
         ahead: [None, None],
         bad_strings: Vec::new(),
-        // About one token per four bytes in typical files; reserving
-        // avoids most regrowth.
-        tokens: Vec::with_capacity(src.len() / 4),
+        tokens: Vec::new(),
+        record_tokens,
     };
     match parser.file() {
         Ok(expr) => Ok(Parsed {
@@ -153,6 +153,8 @@ struct Parser<'s> {
     /// Every token popped so far, in order: the lossless record of the
     /// file's layout (see [`crate::ast::SourceTree::tokens`]).
     tokens: Vec<Token>,
+    /// Whether to keep `tokens` (not for the evaluator, which needs no layout).
+    record_tokens: bool,
 }
 
 /// A binary operator's token as an operator, if it is one.
@@ -258,7 +260,9 @@ impl<'s> Parser<'s> {
     fn pop(&mut self) -> Parse<Token> {
         let token = self.peek()?;
         self.ahead = [self.ahead[1], None];
-        self.tokens.push(token);
+        if self.record_tokens {
+            self.tokens.push(token);
+        }
         Ok(token)
     }
 
@@ -966,7 +970,7 @@ impl<'s> Parser<'s> {
                     let kind = ExprKind::ObjectComp {
                         members,
                         trailing_comma: got_comma,
-                        specs,
+                        specs: specs.into_boxed_slice(),
                     };
                     return Ok(self.spanning(kind, open, self.token_span(close)));
                 }
