@@ -205,20 +205,20 @@ impl Analyzer {
                 }
             },
             A::Parens(inner) => return self.expr(inner),
-            A::Array { elems }
+            A::Array { elems, .. }
                 if elems.len() >= 4 && elems.iter().all(|e| number_constant(e).is_some()) =>
             {
                 I::NumArray(elems.iter().filter_map(number_constant).collect())
             }
-            A::Array { elems } => I::Array(
+            A::Array { elems, .. } => I::Array(
                 elems
                     .iter()
                     .map(|elem| self.lazy(elem, ThunkName::ArrayElement))
                     .collect(),
             ),
-            A::ArrayComp { body, specs } => self.array_comp(body, specs),
-            A::Object { members } => self.object(members, span),
-            A::ObjectComp { members, specs } => self.object_comp(members, specs, span),
+            A::ArrayComp { body, specs, .. } => self.array_comp(body, specs),
+            A::Object { members, .. } => self.object(members, span),
+            A::ObjectComp { members, specs, .. } => self.object_comp(members, specs, span),
             A::Field { target, name } => {
                 let target = self.boxed(target);
                 if matches!(target.kind, I::Std) && name.name.as_str() == "thisFile" {

@@ -13,6 +13,7 @@ pub mod analyze;
 pub mod ast;
 pub mod diag;
 pub mod eval;
+pub mod fmt;
 pub mod ir;
 pub mod manifest;
 pub mod program;

@@ -287,7 +287,8 @@ impl Program {
 
 /// Parses and analyzes one source file.
 pub fn compile(source: &SourceFile) -> Result<Arc<Code>, Vec<Diagnostic>> {
-    let tree = crate::syntax::parse(source).map_err(|diag| vec![diag])?;
+    // The evaluator needs no layout: skip recording the tokens.
+    let tree = crate::syntax::parse_without_tokens(source).map_err(|diag| vec![diag])?;
     crate::analyze::analyze(&tree, source).map(Arc::new)
 }
 

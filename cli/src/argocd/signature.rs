@@ -150,8 +150,10 @@ fn literal(expr: &ast::Expr) -> Option<Json> {
             ExprKind::Num(n) => Json::from(serde_json::Number::from_f64(-*n)?),
             _ => return None,
         },
-        ExprKind::Array { elems } => Json::Array(elems.iter().map(literal).collect::<Option<_>>()?),
-        ExprKind::Object { members } => {
+        ExprKind::Array { elems, .. } => {
+            Json::Array(elems.iter().map(literal).collect::<Option<_>>()?)
+        }
+        ExprKind::Object { members, .. } => {
             let mut fields = Map::new();
             for member in members {
                 let Member::Field(field) = member else {

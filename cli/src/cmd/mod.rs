@@ -1,6 +1,7 @@
 //! One file per subcommand: a clap `Args` struct with `run(self)`.
 //!
-//! `eval` is the `jsonnet`-compatible evaluator; `render` renders a fleet
+//! `eval` is the `jsonnet`-compatible evaluator and `fmt` the
+//! `jsonnetfmt`-compatible formatter; `render` renders a fleet
 //! plan (the engine is [`crate::render`]). `apply`, `diff` and
 //! `hydrate` drive kcfg-apply; they share the target and cluster flags in
 //! [`apply::ClusterArgs`]. `argocd` is the Argo CD config-management
@@ -10,18 +11,18 @@ pub mod apply;
 pub mod argocd;
 pub mod diff;
 pub mod eval;
+pub mod fmt;
 pub mod hydrate;
 pub mod render;
 
-use std::fmt;
 use std::time::Duration;
 
 /// A command failure: printed as `error: <message>`, exit code 1.
 #[derive(Debug)]
 pub struct CmdError(pub String);
 
-impl fmt::Display for CmdError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl std::fmt::Display for CmdError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
 }

@@ -113,20 +113,27 @@ pub fn compare(
     for path in &diff.changed {
         let before = String::from_utf8_lossy(&old[path]);
         let after = String::from_utf8_lossy(&rendered[path]);
-        unified(out, &format!("{shown_dir}/{path}"), &before, &after, style);
+        let shown = format!("{shown_dir}/{path}");
+        let after_label = format!("{shown} (rendered)");
+        unified(out, &shown, &after_label, &before, &after, style);
     }
     Some(diff)
 }
 
-/// Appends a unified diff (3 lines of context) of `before` → `after`.
-fn unified(out: &mut String, path: &str, before: &str, after: &str, style: Style) {
+/// Appends a unified diff (3 lines of context) of `before` → `after`, whose
+/// headers name them `before_label` and `after_label` (`kcfg render
+/// --check` and `kcfg fmt --check` print the same diffs).
+pub fn unified(
+    out: &mut String,
+    before_label: &str,
+    after_label: &str,
+    before: &str,
+    after: &str,
+    style: Style,
+) {
     let diff = TextDiff::from_lines(before, after);
-    let _ = writeln!(out, "{}", style.paint("1", &format!("--- {path}")));
-    let _ = writeln!(
-        out,
-        "{}",
-        style.paint("1", &format!("+++ {path} (rendered)"))
-    );
+    let _ = writeln!(out, "{}", style.paint("1", &format!("--- {before_label}")));
+    let _ = writeln!(out, "{}", style.paint("1", &format!("+++ {after_label}")));
     for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
         let _ = writeln!(out, "{}", style.paint("36", &hunk.header().to_string()));
         for change in hunk.iter_changes() {

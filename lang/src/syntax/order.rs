@@ -141,13 +141,15 @@ impl Walk {
             ExprKind::Dollar => Ok(()),
             ExprKind::Str { .. } => self.string(expr.span.start),
             ExprKind::Import { path_span, .. } => self.string(path_span.start),
-            ExprKind::Array { elems } => elems.iter().try_for_each(|elem| self.expr(elem, level)),
-            ExprKind::ArrayComp { body, specs } => {
+            ExprKind::Array { elems, .. } => {
+                elems.iter().try_for_each(|elem| self.expr(elem, level))
+            }
+            ExprKind::ArrayComp { body, specs, .. } => {
                 self.specs(specs, level)?;
                 self.expr(body, level + 1)
             }
-            ExprKind::Object { members } => self.members(members, level),
-            ExprKind::ObjectComp { members, specs } => {
+            ExprKind::Object { members, .. } => self.members(members, level),
+            ExprKind::ObjectComp { members, specs, .. } => {
                 self.members(members, level)?;
                 self.specs(specs, level)
             }

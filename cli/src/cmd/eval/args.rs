@@ -93,8 +93,9 @@ fn usage_error(message: impl Into<String>, usage: Usage) -> UsageError {
     }
 }
 
-/// Splits `-abc` into `-a -b -c`, leaving everything after `--` alone.
-fn simplify(args: &[String]) -> Vec<String> {
+/// Splits `-abc` into `-a -b -c`, leaving everything after `--` alone
+/// (the reference's `simplify_args`, shared with `kcfg fmt`).
+pub fn simplify(args: &[String]) -> Vec<String> {
     let mut out = Vec::with_capacity(args.len());
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
