@@ -153,7 +153,12 @@ impl<'a> Ctx<'a> {
         match func.0 {
             FunctionData::Closure { def, env } => {
                 let frame = self.bind_args(def, env, source, site)?;
-                let name = FrameName::Function(def.name.or(hint));
+                // The reference names the call of the program's top-level
+                // function `top_level`, whatever it is bound to.
+                let name = match site {
+                    Site::TopLevel => FrameName::Function(Some(Sym::intern("top_level"))),
+                    _ => FrameName::Function(def.name.or(hint)),
+                };
                 self.guard(site, name, |ctx| ctx.eval_body(def, frame))
             }
             FunctionData::Builtin(builtin) => self.call_builtin(builtin, source, site),

@@ -388,7 +388,7 @@ impl<'a> Ctx<'a> {
             }
             ThunkState::Deferred(computation) => {
                 thunk.state.set(ThunkState::Running);
-                let result = self.guard(site, FrameName::Thunk(ThunkName::Argument), |ctx| {
+                let result = self.guard(site, FrameName::Thunk(computation.name()), |ctx| {
                     computation.compute(ctx)
                 });
                 match result {
@@ -668,17 +668,18 @@ impl<'a> Ctx<'a> {
         };
         let mut named = Vec::with_capacity(tlas.len());
         for (name, arg) in tlas {
+            let param = Sym::intern(name);
             let lazy = match arg {
                 ExtValue::Str(text) => Lazy::Val(self.str(text)),
+                // Code is parsed and evaluated when the argument is first
+                // used, as in the reference (`thunk <NAME>` in traces): an
+                // unused `--tla-code-file` is never read.
                 ExtValue::Code { name, text } => {
-                    let code = self
-                        .program
-                        .snippet(name.clone(), text)
-                        .map_err(first_error)?;
-                    Lazy::Val(self.eval_code(code)?)
+                    let source = self.arena.hold(Arc::new((name.clone(), text.clone())));
+                    self.defer(TlaCode { param, source })
                 }
             };
-            named.push((Sym::intern(name), lazy));
+            named.push((param, lazy));
         }
         self.call_values(func, &[], &named, Site::TopLevel)
     }
@@ -698,6 +699,27 @@ struct FileRoot<'a> {
 impl<'a> value::Deferred<'a> for FileRoot<'a> {
     fn compute(&self, ctx: &mut Ctx<'a>) -> Result<Value<'a>> {
         ctx.eval(self.env, &self.code.root)
+    }
+}
+
+/// A top-level argument given as code, evaluated on first use.
+struct TlaCode<'a> {
+    param: Sym,
+    source: &'a (SourceName, String),
+}
+
+impl<'a> value::Deferred<'a> for TlaCode<'a> {
+    fn compute(&self, ctx: &mut Ctx<'a>) -> Result<Value<'a>> {
+        let (name, text) = self.source;
+        let code = ctx
+            .program
+            .snippet(name.clone(), text)
+            .map_err(first_error)?;
+        ctx.eval_code(code)
+    }
+
+    fn name(&self) -> ThunkName {
+        ThunkName::Var(self.param)
     }
 }
 

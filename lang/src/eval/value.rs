@@ -127,6 +127,12 @@ impl<'a> Thunk<'a> {
 pub trait Deferred<'a> {
     /// Computes the value.
     fn compute(&self, ctx: &mut super::Ctx<'a>) -> super::Result<Value<'a>>;
+
+    /// The thunk's name in stack traces; most have none, as a builtin's
+    /// arguments have none in the reference.
+    fn name(&self) -> crate::ir::ThunkName {
+        crate::ir::ThunkName::Argument
+    }
 }
 
 /// A frame: the slots of one function call, object, file or comprehension

@@ -81,8 +81,9 @@ pub fn multi<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, mode: Mode) -> Result<Vec<
     Ok(files)
 }
 
-/// `-y`: one JSON document per element of the top-level array.
-pub fn stream<'a>(ctx: &mut Ctx<'a>, value: Value<'a>) -> Result<Vec<String>> {
+/// `-y`: one document per element of the top-level array, JSON or, with
+/// `-S` ([`Mode::String`]), each element's string as it is.
+pub fn stream<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, mode: Mode) -> Result<Vec<String>> {
     let Value::Arr(array) = value else {
         return Err(ctx.error_at(
             "kcfg::manifest::stream_not_array",
@@ -96,7 +97,10 @@ pub fn stream<'a>(ctx: &mut Ctx<'a>, value: Value<'a>) -> Result<Vec<String>> {
     let mut docs = Vec::with_capacity(array.len());
     for lazy in array.iter() {
         let element = ctx.force_from(lazy, Site::Manifest)?;
-        docs.push(json::to_pretty(ctx, element)?);
+        docs.push(match mode {
+            Mode::Json => json::to_pretty(ctx, element)?,
+            Mode::String => document(ctx, element, mode)?,
+        });
     }
     Ok(docs)
 }

@@ -255,7 +255,7 @@ fn run_program(program: &Program, config: &EvalConfig, args: &EvalArgs) -> Resul
         if args.multi.is_some() {
             manifest::multi(&mut ctx, value, mode).map(Output::Multi)
         } else if args.yaml_stream {
-            manifest::stream(&mut ctx, value).map(Output::Stream)
+            manifest::stream(&mut ctx, value, mode).map(Output::Stream)
         } else {
             manifest::document(&mut ctx, value, mode).map(Output::Document)
         }
