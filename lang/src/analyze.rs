@@ -33,6 +33,7 @@ pub fn analyze(tree: &ast::SourceTree, source: &SourceFile) -> Result<ir::Code, 
         in_object: false,
         object_depth: 0,
         errors: Vec::new(),
+        stack_exhausted: false,
         this_file: source.name.to_string().into(),
     };
     analyzer.frames.push(0);
@@ -66,6 +67,8 @@ struct Analyzer {
     /// How many object literals enclose this point.
     object_depth: u32,
     errors: Vec<Diagnostic>,
+    /// Whether the native stack could not grow (reported once).
+    stack_exhausted: bool,
     /// The value of `std.thisFile`.
     this_file: Box<str>,
 }
@@ -159,7 +162,21 @@ impl Analyzer {
     }
 
     fn expr(&mut self, expr: &ast::Expr) -> ir::Expr {
-        crate::stack::with_stack(|| self.expr_inner(expr))
+        match crate::stack::with_stack(|| self.expr_inner(expr)) {
+            Ok(lowered) => lowered,
+            Err(_) => {
+                // Reported once: the tree below is not lowered.
+                if !self.stack_exhausted {
+                    self.stack_exhausted = true;
+                    self.errors
+                        .push(crate::syntax::native_stack_error(expr.span));
+                }
+                ir::Expr {
+                    kind: I::Null,
+                    span: expr.span,
+                }
+            }
+        }
     }
 
     fn expr_inner(&mut self, expr: &ast::Expr) -> ir::Expr {

@@ -15,6 +15,7 @@ pub mod diag;
 pub mod eval;
 pub mod ir;
 pub mod manifest;
+pub mod memory;
 pub mod program;
 pub mod span;
 mod stack;

@@ -23,7 +23,7 @@ impl<'a> Ctx<'a> {
     /// through [`Ctx::guard`].
     #[inline]
     pub(crate) fn eval(&mut self, env: &'a Env<'a>, expr: &'a ir::Expr) -> Result<Value<'a>> {
-        self.with_stack(|ctx| ctx.eval_here(env, expr))
+        self.with_stack(Site::At(expr.span), |ctx| ctx.eval_here(env, expr))
     }
 
     /// [`Ctx::eval`] on the current stack.

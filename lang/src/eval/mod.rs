@@ -5,9 +5,11 @@
 //! caches (imported files' values, external variables, the `std` object).
 //! The evaluator is a recursive interpreter over the IR; recursion that user
 //! data can make deep (calls, thunks, fields, manifesting) goes through
-//! [`Ctx::guard`], which both enforces the reference's stack-frame limit
-//! and grows the native stack on demand (`stacker`), so deep input fails
-//! with `max stack frames exceeded.`, never with a native stack overflow.
+//! [`Ctx::guard`], which enforces the reference's stack-frame limit, checks
+//! the [`Interrupt`] and the [`MemoryLimit`], and grows the native stack on
+//! demand (`crate::stack`), so deep input fails with `max stack frames
+//! exceeded.`, never with a native stack overflow, and a program that
+//! allocates without end fails with `out of memory`, never with an abort.
 
 pub mod array;
 pub mod builtin;
@@ -35,6 +37,7 @@ pub use self::error::{Error, Result};
 pub(crate) use self::error::{FrameName, StackEntry};
 pub use self::interrupt::Interrupt;
 pub use self::value::{Array, Env, Function, FunctionData, Lazy, Object, Str, Thunk, Value};
+pub use crate::memory::MemoryLimit;
 
 use self::object::NativeField;
 use self::value::ThunkState;
@@ -48,8 +51,19 @@ use crate::sym::Sym;
 
 /// Native stack kept free before recursing further.
 const RED_ZONE: usize = 256 * 1024;
-/// Size of each extra native stack segment.
-const STACK_SEGMENT: usize = 8 * 1024 * 1024;
+
+/// The largest allocation the evaluator ever asks for, whatever the memory
+/// limit: 8 PiB. Sizes computed from input (array and string lengths, field
+/// widths) are checked against it first, so that multiplying them by an
+/// element size cannot overflow.
+pub const MAX_ALLOCATION: usize = 1 << 53;
+
+/// The longest array (in elements) or string (in bytes): 2^53, the first
+/// integer a number cannot tell from its successor. Lazy views can be this
+/// long without memory to match (`std.range(0, 1e15)`); keeping every
+/// length below it means that adding two lengths, or multiplying one by an
+/// element size, cannot overflow.
+pub const MAX_LENGTH: usize = 1 << 53;
 
 /// Where the values of one evaluation live. Dropping it frees them all.
 pub struct Arena {
@@ -120,6 +134,9 @@ pub struct EvalConfig {
     /// Raised by another thread to stop the evaluation (see
     /// [`Interrupt`]); `None` for evaluations that run to the end.
     pub interrupt: Option<Arc<Interrupt>>,
+    /// The memory the evaluation may use (see [`MemoryLimit`]); `None`:
+    /// only allocations the system refuses fail.
+    pub memory: Option<Arc<MemoryLimit>>,
 }
 
 impl Default for EvalConfig {
@@ -129,6 +146,7 @@ impl Default for EvalConfig {
             max_stack: 500,
             trace: Arc::new(|_| {}),
             interrupt: None,
+            memory: None,
         }
     }
 }
@@ -146,6 +164,7 @@ pub struct Ctx<'a> {
     /// left (see [`Ctx::with_stack`]).
     stack_bounds: Bounds,
     interrupt: Option<&'a Interrupt>,
+    memory: Option<&'a MemoryLimit>,
     std_object: Option<Object<'a>>,
     /// The first file evaluated: what `std.thisFile` reads when it is not
     /// written literally (`local s = std; s.thisFile`).
@@ -178,6 +197,7 @@ impl<'a> Ctx<'a> {
             max_stack: config.max_stack.max(1),
             stack_bounds: Bounds::learn(RED_ZONE),
             interrupt: config.interrupt.as_deref(),
+            memory: config.memory.as_deref(),
             std_object: None,
             main_file: None,
             root_env,
@@ -229,14 +249,170 @@ impl<'a> Ctx<'a> {
     }
 
     /// Fails with the interrupt's message if another thread has raised it
-    /// (see [`Interrupt`]). Called wherever a frame is entered, and on each
-    /// iteration of a `tailstrict` tail-call loop, which enters none.
+    /// (see [`Interrupt`]), or with `out of memory` if more memory is in
+    /// use than the limit allows. Called wherever a frame is entered, and on
+    /// each iteration of a `tailstrict` tail-call loop, which enters none.
     #[inline]
     pub(crate) fn check_interrupt(&self, site: Site) -> Result<()> {
-        match self.interrupt {
-            Some(interrupt) if interrupt.is_raised() => Err(self.interrupted(site, interrupt)),
+        if let Some(interrupt) = self.interrupt {
+            if interrupt.is_raised() {
+                return Err(self.interrupted(site, interrupt));
+            }
+        }
+        self.check_memory_at(site)
+    }
+
+    /// Fails with `out of memory` if more memory is in use than the limit
+    /// allows. For loops of builtins and manifesters that grow their output
+    /// without entering frames.
+    #[inline]
+    pub fn check_memory(&self, span: Span) -> Result<()> {
+        self.check_memory_at(Site::At(span))
+    }
+
+    #[inline]
+    fn check_memory_at(&self, site: Site) -> Result<()> {
+        match self.memory {
+            Some(memory) if memory.is_exceeded() => Err(self.out_of_memory(site, None)),
             _ => Ok(()),
         }
+    }
+
+    /// Makes sure that `bytes` more may be allocated for something whose
+    /// size comes from the program (a long array, a wide field): fails with
+    /// `out of memory` at `span`, before anything is allocated, if they do
+    /// not fit within the memory limit (or exceed [`MAX_ALLOCATION`]).
+    #[inline]
+    pub fn reserve(&self, bytes: usize, span: Span) -> Result<()> {
+        let fits = bytes <= MAX_ALLOCATION && self.memory.is_none_or(|memory| memory.fits(bytes));
+        if fits {
+            Ok(())
+        } else {
+            Err(self.out_of_memory(Site::At(span), Some(bytes)))
+        }
+    }
+
+    /// [`Ctx::reserve`] for `count` values of type `T`.
+    #[inline]
+    pub fn reserve_items<T>(&self, count: usize, span: Span) -> Result<()> {
+        let bytes = count
+            .checked_mul(std::mem::size_of::<T>())
+            .unwrap_or(usize::MAX);
+        self.reserve(bytes, span)
+    }
+
+    /// A slice of `len` values made by `f` from their index, in the arena,
+    /// for a length that comes from the program: checked against the memory
+    /// limit first, and allocated fallibly.
+    pub fn alloc_slice_with<T>(
+        &self,
+        len: usize,
+        span: Span,
+        f: impl FnMut(usize) -> T,
+    ) -> Result<&'a mut [T]> {
+        self.reserve_items::<T>(len, span)?;
+        self.bump.try_alloc_slice_fill_with(len, f).map_err(|_| {
+            let bytes = len.saturating_mul(std::mem::size_of::<T>());
+            self.allocation_failed(Site::At(span), bytes)
+        })
+    }
+
+    /// Makes sure an array of `len` elements may exist: at most
+    /// [`MAX_LENGTH`] long, and `copied` of its elements (the ones its
+    /// construction copies) within the memory limit.
+    pub fn check_array_len(&self, len: usize, copied: usize, span: Span) -> Result<()> {
+        if len > MAX_LENGTH {
+            return Err(self.too_long("an array", len, span));
+        }
+        self.reserve_items::<Lazy<'a>>(copied, span)
+    }
+
+    /// Makes sure a string of `len` bytes may exist: at most [`MAX_LENGTH`]
+    /// long, and its text (which concatenation defers, but every reader
+    /// needs) within the memory limit. Short strings pass without a look at
+    /// the limit.
+    #[inline]
+    pub fn check_string_len(&self, len: usize, span: Span) -> Result<()> {
+        const CHECKED_FROM: usize = 1 << 20;
+        if len < CHECKED_FROM {
+            return Ok(());
+        }
+        if len > MAX_LENGTH {
+            return Err(self.too_long("a string", len, span));
+        }
+        self.reserve(len, span)
+    }
+
+    /// `out of memory` for a value longer than [`MAX_LENGTH`].
+    #[cold]
+    pub(crate) fn too_long(&self, what: &str, len: usize, span: Span) -> Error {
+        self.out_of_memory(Site::At(span), None).with_note(format!(
+            "{what} of {len} elements is longer than kcfg allows (2^53)"
+        ))
+    }
+
+    /// `parts` concatenated (`std.flattenArrays`, `std.join` of arrays), with
+    /// the length and the memory checked first.
+    pub fn concat_arrays(&self, parts: &[Array<'a>], span: Span) -> Result<Array<'a>> {
+        let (copied, len) = Array::concat_all_copies(parts).unwrap_or((usize::MAX, usize::MAX));
+        self.check_array_len(len, copied, span)?;
+        Ok(Array::concat_all(self.bump, parts))
+    }
+
+    /// A copy of `values` in the arena, for a slice whose length comes from
+    /// the program (see [`Ctx::alloc_slice_with`]).
+    pub fn alloc_slice_copied<T: Copy>(&self, values: &[T], span: Span) -> Result<&'a mut [T]> {
+        self.alloc_slice_with(values.len(), span, |index| values[index])
+    }
+
+    /// `out of memory`: the limit is exceeded, or `needed` more bytes would
+    /// exceed it.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn out_of_memory(&self, site: Site, needed: Option<usize>) -> Error {
+        use crate::memory::format_size;
+        let (message, mut notes) = match self.memory.filter(|memory| memory.is_limited()) {
+            Some(memory) => {
+                let limit = format_size(memory.limit());
+                let mut notes = Vec::new();
+                if let Some(needed) = needed {
+                    notes.push(format!(
+                        "this step needs {} more, and {} of the {limit} are in use",
+                        format_size(needed),
+                        format_size(memory.in_use()),
+                    ));
+                }
+                (
+                    format!("out of memory: the evaluation exceeded its memory limit of {limit}"),
+                    notes,
+                )
+            }
+            None => (
+                format!(
+                    "out of memory: this step needs {}, more than can be allocated",
+                    format_size(needed.unwrap_or(0))
+                ),
+                Vec::new(),
+            ),
+        };
+        if let Some(hint) = self.memory.and_then(MemoryLimit::hint) {
+            notes.push(hint.to_string());
+        }
+        let mut err = self.error_at("kcfg::eval::out_of_memory", site, message);
+        for note in notes {
+            err = err.with_note(note);
+        }
+        err
+    }
+
+    /// `out of memory` for an allocation the system refused.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn allocation_failed(&self, site: Site, bytes: usize) -> Error {
+        self.out_of_memory(site, Some(bytes)).with_note(format!(
+            "the system refused an allocation of {}",
+            crate::memory::format_size(bytes)
+        ))
     }
 
     #[cold]
@@ -263,37 +439,86 @@ impl<'a> Ctx<'a> {
         }
         self.check_interrupt(site)?;
         self.stack.push(StackEntry { site, name });
-        let result = self.with_stack(f);
+        let result = self.with_stack(site, f);
         self.stack.pop();
         result
     }
 
     /// Runs `f`, first moving to a new native stack segment if less than
-    /// [`RED_ZONE`] is left.
+    /// [`RED_ZONE`] is left; fails at `site` when the stack cannot grow.
     /// The check is one comparison with the bounds learned for the segment
     /// this runs on, no call to the OS or to thread-locals.
     #[inline(always)]
-    pub(crate) fn with_stack<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+    pub(crate) fn with_stack<T>(
+        &mut self,
+        site: Site,
+        f: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
         if self.stack_bounds.have_room() {
             f(self)
         } else {
-            self.with_new_stack(f)
+            self.with_new_stack(site, f)
         }
     }
 
-    /// [`Ctx::with_stack`] when the bounds say no: asks `stacker`, which
-    /// knows the segment's real limit, moves to a new segment if needed, and
-    /// learns the bounds there for the levels below.
+    /// [`Ctx::with_stack`] when the bounds say no: finds out how much stack
+    /// is really left, moves to a segment if needed (one the memory limit
+    /// has room for), and learns the bounds there for the levels below.
     #[cold]
     #[inline(never)]
-    fn with_new_stack<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+    fn with_new_stack<T>(
+        &mut self,
+        site: Site,
+        f: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
         let saved = self.stack_bounds;
-        let result = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+        let result = if crate::stack::remaining().is_some_and(|left| left >= RED_ZONE) {
             self.stack_bounds = Bounds::learn(RED_ZONE);
             f(self)
-        });
+        } else if !crate::stack::has_spare()
+            && self
+                .memory
+                .is_some_and(|memory| !memory.fits(crate::stack::SEGMENT))
+        {
+            Err(self.stack_exhausted(site, true))
+        } else {
+            let grown = crate::stack::on_segment(|| {
+                self.stack_bounds = Bounds::learn(RED_ZONE);
+                f(self)
+            });
+            grown.unwrap_or_else(|_| Err(self.stack_exhausted(site, false)))
+        };
         self.stack_bounds = saved;
         result
+    }
+
+    /// The native stack cannot grow: the reference's message for a program
+    /// too deep to run, with the reason (the memory limit has no room for
+    /// another segment, or the system refused one).
+    #[cold]
+    #[inline(never)]
+    fn stack_exhausted(&self, site: Site, by_limit: bool) -> Error {
+        use crate::memory::format_size;
+        let segment = format_size(crate::stack::SEGMENT);
+        let reason = match self.memory {
+            Some(memory) if by_limit => format!(
+                "the native stack could not grow by {segment}: {} of the memory limit of {} are in use",
+                format_size(memory.in_use()),
+                format_size(memory.limit())
+            ),
+            _ => format!("the native stack could not grow by {segment}: the system refused the memory"),
+        };
+        let mut err = self
+            .error_at(
+                "kcfg::eval::native_stack",
+                site,
+                "max stack frames exceeded.",
+            )
+            .with_note(reason);
+        if let Some(hint) = self.memory.and_then(MemoryLimit::hint) {
+            err = err.with_note(hint.to_string());
+        }
+        err
     }
 
     /// Runs `f` one level deeper in a builtin that recurses over user data
@@ -312,7 +537,7 @@ impl<'a> Ctx<'a> {
             site: Site::None,
             name: FrameName::Thunk(ThunkName::Argument),
         });
-        let result = self.with_stack(f);
+        let result = self.with_stack(Site::At(span), f);
         self.stack.pop();
         result
     }

@@ -346,7 +346,17 @@ impl<'s> Parser<'s> {
     fn parse(&mut self, max_precedence: u8, depth: u32) -> Parse<Expr> {
         self.enter(depth)?;
         // At most 1000 levels deep, but a thread's stack may be small.
-        crate::stack::with_stack(|| self.parse_at(max_precedence, depth))
+        match crate::stack::with_stack(|| self.parse_at(max_precedence, depth)) {
+            Ok(parsed) => parsed,
+            Err(_) => {
+                let token = self.peek()?;
+                Err(error(
+                    token,
+                    super::codes::NATIVE_STACK,
+                    super::NATIVE_STACK_MESSAGE,
+                ))
+            }
+        }
     }
 
     fn parse_at(&mut self, max_precedence: u8, depth: u32) -> Parse<Expr> {
