@@ -139,8 +139,8 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "DURATION", value_parser = crate::cmd::parse_duration)]
     timeout: Option<Duration>,
 
-    /// Heap budget of the render, like 512Mi or 1Gi [env: KCFG_MEMORY_LIMIT] [default: 1Gi]
-    #[arg(long, value_name = "SIZE", value_parser = budget::parse_size)]
+    /// Memory budget of the render (heap and stack), like 512Mi or 1Gi [env: KCFG_MEMORY_LIMIT] [default: 1Gi]
+    #[arg(long, value_name = "SIZE", value_parser = crate::memory::parse_size)]
     memory_limit: Option<usize>,
 
     /// Maximum stack frames of an evaluation
@@ -195,9 +195,8 @@ impl GenerateArgs {
         let memory = match self.memory_limit {
             Some(memory) => memory,
             None => match std::env::var("KCFG_MEMORY_LIMIT") {
-                Ok(text) => {
-                    budget::parse_size(&text).map_err(|err| format!("KCFG_MEMORY_LIMIT: {err}"))?
-                }
+                Ok(text) => crate::memory::parse_size(&text)
+                    .map_err(|err| format!("KCFG_MEMORY_LIMIT: {err}"))?,
                 Err(_) => budget::DEFAULT_MEMORY,
             },
         };

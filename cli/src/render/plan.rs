@@ -138,6 +138,7 @@ pub fn load(input: &PlanInput<'_>) -> Result<Plan, String> {
         max_stack: input.max_stack,
         trace: Arc::new(|line: &str| eprintln!("{line}")),
         interrupt: input.interrupt.clone(),
+        memory: Some(crate::memory::memory().clone()),
     };
     let arena = Arena::new();
     let mut ctx = Ctx::new(&arena, &program, &config);
