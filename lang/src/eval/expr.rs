@@ -412,7 +412,7 @@ impl<'a> Ctx<'a> {
         site: Site,
         hint: Option<Sym>,
     ) -> Result<Value<'a>> {
-        if let Layer::Native(native) = this.0.layers[layer] {
+        if let Layer::Native(native) = this.layer(layer) {
             let lazy = native.fields[field].value;
             return self.force_from(lazy, site);
         }
@@ -447,7 +447,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn compute_field(&mut self, this: Object<'a>, layer: usize, field: usize) -> Result<Value<'a>> {
-        match this.0.layers[layer] {
+        match this.layer(layer) {
             Layer::Literal(literal) => {
                 let env = self.object_frame(this, layer, literal);
                 let def = &literal.def.fields[field];
@@ -508,7 +508,7 @@ impl<'a> Ctx<'a> {
         layer: usize,
         literal: &'a LiteralLayer<'a>,
     ) -> &'a Env<'a> {
-        let state = &this.0.states[layer];
+        let state = this.state(self.bump, layer);
         if let Some(env) = state.frame.get() {
             return env;
         }
@@ -578,8 +578,8 @@ impl<'a> Ctx<'a> {
     }
 
     fn run_asserts(&mut self, obj: Object<'a>, site: Site) -> Result<()> {
-        for (index, layer) in obj.0.layers.iter().enumerate() {
-            let Layer::Literal(literal) = layer else {
+        for index in 0..obj.layer_count() {
+            let Layer::Literal(literal) = obj.layer(index) else {
                 continue;
             };
             if literal.def.asserts.is_empty() {
@@ -689,8 +689,7 @@ impl<'a> Ctx<'a> {
             names,
             has_computed,
         });
-        let layers = self.bump.alloc_slice_copy(&[Layer::Literal(layer)]);
-        Ok(Value::Obj(Object::from_layers(self.bump, layers)))
+        Ok(Value::Obj(Object::single(self.bump, Layer::Literal(layer))))
     }
 
     #[inline(never)]
@@ -726,8 +725,7 @@ impl<'a> Ctx<'a> {
         }
         let fields = self.bump.alloc_slice_copy(&fields);
         let layer = self.bump.alloc(CompLayer { def, fields });
-        let layers = self.bump.alloc_slice_copy(&[Layer::Comp(layer)]);
-        Ok(Value::Obj(Object::from_layers(self.bump, layers)))
+        Ok(Value::Obj(Object::single(self.bump, Layer::Comp(layer))))
     }
 
     #[inline(never)]
