@@ -18,24 +18,23 @@
 //!
 //! # Segments
 //!
-//! A segment is [`SEGMENT`] bytes plus a guard page, taken from the global
-//! allocator (so an embedding program that counts its heap counts the
-//! stack too: the `kcfg` binary charges it to its memory limit) and entered
-//! with `psm::on_stack`. The guard page is made inaccessible with
-//! `mprotect` while the segment is in use, so an overflow faults instead of
-//! writing into the heap; the bounds checks keep a red zone free above it
-//! anyway (64 KiB for the syntax passes, 256 KiB for the evaluator).
-//! Getting a segment is fallible: when the allocator or `mprotect`
-//! refuses, the caller gets [`Exhausted`] and reports an error
-//! (the evaluator: `max stack frames exceeded.`) instead of crashing.
-//! `stacker`, used before, panics when its `mmap` fails, and the panic
-//! then unwound through frames that needed stack to drop their trees,
-//! panicked again, and deadlocked in the standard library's backtrace lock
-//! while reporting that allocation failed (issue 13).
+//! A segment is [`SEGMENT`] bytes mapped with `mmap`, with an inaccessible
+//! guard page below them, entered with `psm::on_stack`. It is charged to a
+//! [`MemoryLimit`] while it is mapped: the evaluator's to the limit of its
+//! evaluation, the syntax passes' to the one installed with [`charging`]
+//! (a `Program` with a limit installs it while it parses and analyzes), so
+//! deep recursion counts against the same limit as the heap. Getting a
+//! segment is fallible: when the limit has no room for it or `mmap`
+//! refuses, the caller gets [`Exhausted`] and reports an error (the
+//! evaluator and the syntax passes: `max stack frames exceeded.`) instead
+//! of crashing. `stacker`, used before, panics when its `mmap` fails, and
+//! the panic then unwound through frames that needed stack to drop their
+//! trees, panicked again, and deadlocked in the standard library's
+//! backtrace lock while reporting that allocation failed (issue 13).
 //!
 //! One segment per thread is kept when it is no longer used, so that a
 //! recursion that goes back and forth across a segment boundary does not
-//! allocate a segment each time.
+//! map a segment each time.
 //!
 //! # The thread's own stack
 //!
@@ -46,9 +45,11 @@
 //! use a gigabyte that no memory limit sees; this way all but a few MiB
 //! of the evaluator's stack is on segments, which are counted.
 
-use std::alloc::Layout;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::ptr::NonNull;
+use std::sync::Arc;
+
+use crate::memory::MemoryLimit;
 
 /// Stack that must be left before a level of the syntax passes runs.
 const RED_ZONE: usize = 64 * 1024;
@@ -115,6 +116,17 @@ thread_local! {
     static BOUNDS: Cell<Bounds> = const { Cell::new(Bounds::NONE) };
     /// A segment no longer in use, kept for the next growth.
     static SPARE: Cell<Option<Segment>> = const { Cell::new(None) };
+    /// The limit the syntax passes' segments are charged to (see
+    /// [`charging`]).
+    static CHARGE_TO: RefCell<Option<Arc<MemoryLimit>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with the syntax passes' segments charged to `memory`.
+pub(crate) fn charging<R>(memory: Option<&Arc<MemoryLimit>>, f: impl FnOnce() -> R) -> R {
+    let saved = CHARGE_TO.replace(memory.cloned());
+    let result = f();
+    CHARGE_TO.replace(saved);
+    result
 }
 
 /// The address of the current stack frame, near enough.
@@ -146,23 +158,28 @@ fn learn_thread_limit(here: usize) -> Option<usize> {
     Some(limit)
 }
 
-/// Whether a spare segment is ready, so that growing allocates nothing.
-pub(crate) fn has_spare() -> bool {
+/// Whether a spare segment is ready, so that growing maps nothing.
+#[cfg(test)]
+fn has_spare() -> bool {
     let spare = SPARE.take();
     let ready = spare.is_some();
     SPARE.set(spare);
     ready
 }
 
-/// Runs `f` on a segment (the spare one or a new one). `Err` when no
-/// segment can be had; `f` is then not run, and dropped.
-pub(crate) fn on_segment<R>(f: impl FnOnce() -> R) -> Result<R, Exhausted> {
+/// Runs `f` on a segment (the spare one, or a new one charged to
+/// `memory`). `Err` when no segment can be had; `f` is then not run, and
+/// dropped.
+pub(crate) fn on_segment<R>(
+    memory: Option<&Arc<MemoryLimit>>,
+    f: impl FnOnce() -> R,
+) -> Result<R, Exhausted> {
     // The thread's own limit must be known before it is replaced, so that
     // it is restored rather than learned again lower down.
     remaining();
     let segment = match SPARE.take() {
         Some(segment) => segment,
-        None => Segment::allocate().ok_or(Exhausted)?,
+        None => Segment::allocate(memory).ok_or(Exhausted)?,
     };
     let (bottom, size) = segment.usable();
     let saved = LIMIT.replace(bottom as usize);
@@ -208,7 +225,8 @@ fn with_new_stack<R>(f: impl FnOnce() -> R) -> Result<R, Exhausted> {
         BOUNDS.set(Bounds::learn(RED_ZONE));
         Ok(f())
     } else {
-        on_segment(|| {
+        let memory = CHARGE_TO.with_borrow(|memory| memory.clone());
+        on_segment(memory.as_ref(), || {
             BOUNDS.set(Bounds::learn(RED_ZONE));
             f()
         })
@@ -234,82 +252,81 @@ pub(crate) fn drop_deep<K>(kind: &mut K, empty: K) {
 
 /// The operating system's page size.
 fn page_size() -> usize {
-    #[cfg(unix)]
-    {
-        // SAFETY: `sysconf` has no preconditions.
-        let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-        if size > 0 {
-            return size as usize;
-        }
+    // SAFETY: `sysconf` has no preconditions.
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if size > 0 {
+        size as usize
+    } else {
+        4096
     }
-    4096
 }
 
-/// A stack segment: a guard page, then [`SEGMENT`] usable bytes, from the
-/// global allocator.
+/// A stack segment: a guard page, then [`SEGMENT`] usable bytes, mapped
+/// and charged to a memory limit until dropped.
 struct Segment {
     base: NonNull<u8>,
-    layout: Layout,
+    len: usize,
     guard: usize,
+    charged: Option<Arc<MemoryLimit>>,
 }
 
 impl Segment {
-    /// A new segment, or `None` when the allocator or `mprotect` refuses.
-    fn allocate() -> Option<Segment> {
-        let page = page_size();
-        let layout = Layout::from_size_align(SEGMENT.checked_add(page)?, page).ok()?;
-        // SAFETY: the layout has a non-zero size.
-        let base = NonNull::new(unsafe { std::alloc::alloc(layout) })?;
-        let segment = Segment {
-            base,
-            layout,
-            guard: page,
-        };
-        #[cfg(unix)]
-        {
-            // SAFETY: the first page of the block is ours; it is made
-            // accessible again before the block is freed (`Drop`).
-            let protected =
-                unsafe { libc::mprotect(base.as_ptr().cast(), page, libc::PROT_NONE) } == 0;
-            if !protected {
-                // Not dropped: its guard page was not protected.
-                // SAFETY: allocated above with this layout.
-                unsafe { std::alloc::dealloc(base.as_ptr(), layout) };
-                std::mem::forget(segment);
-                return None;
-            }
+    /// A new segment, or `None` when `memory` has no room for it or the
+    /// system refuses.
+    fn allocate(memory: Option<&Arc<MemoryLimit>>) -> Option<Segment> {
+        let guard = page_size();
+        let len = SEGMENT.checked_add(guard)?;
+        if memory.is_some_and(|memory| !memory.fits(len)) {
+            return None;
         }
-        Some(segment)
+        // SAFETY: a fresh private anonymous mapping; no memory of this
+        // process is touched.
+        let mapped = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if mapped == libc::MAP_FAILED {
+            return None;
+        }
+        let base = NonNull::new(mapped.cast::<u8>())?;
+        // SAFETY: the first page of the mapping just made.
+        if unsafe { libc::mprotect(mapped, guard, libc::PROT_NONE) } != 0 {
+            // SAFETY: unmaps the mapping just made.
+            unsafe { libc::munmap(mapped, len) };
+            return None;
+        }
+        if let Some(memory) = memory {
+            memory.charge(len);
+        }
+        Some(Segment {
+            base,
+            len,
+            guard,
+            charged: memory.cloned(),
+        })
     }
 
     /// The lowest usable address and the usable size.
     fn usable(&self) -> (*mut u8, usize) {
-        // SAFETY: the guard page is within the block.
+        // SAFETY: the guard page is within the mapping.
         let bottom = unsafe { self.base.as_ptr().add(self.guard) };
-        (bottom, self.layout.size() - self.guard)
+        (bottom, self.len - self.guard)
     }
 }
 
 impl Drop for Segment {
     fn drop(&mut self) {
-        #[cfg(unix)]
-        {
-            // SAFETY: the guard page protected in `allocate`; the allocator
-            // may write to the block once it is freed.
-            let restored = unsafe {
-                libc::mprotect(
-                    self.base.as_ptr().cast(),
-                    self.guard,
-                    libc::PROT_READ | libc::PROT_WRITE,
-                )
-            } == 0;
-            if !restored {
-                // Leaked rather than handed back unwritable.
-                return;
-            }
+        // SAFETY: the mapping made in `allocate`, no longer in use.
+        unsafe { libc::munmap(self.base.as_ptr().cast(), self.len) };
+        if let Some(memory) = &self.charged {
+            memory.release(self.len);
         }
-        // SAFETY: allocated in `allocate` with this layout.
-        unsafe { std::alloc::dealloc(self.base.as_ptr(), self.layout) };
     }
 }
 
@@ -317,14 +334,18 @@ impl Drop for Segment {
 mod tests {
     use super::*;
 
-    fn depth(levels: usize) -> usize {
+    fn try_depth(levels: usize) -> Result<usize, Exhausted> {
         if levels == 0 {
-            return 0;
+            return Ok(0);
         }
         // A frame of a few hundred bytes, so that segments are needed.
         let pad = [levels as u8; 256];
-        let below = with_stack(|| depth(levels - 1)).expect("stack grows");
-        below + 1 + usize::from(std::hint::black_box(pad)[0] == 0)
+        let below = with_stack(|| try_depth(levels - 1))??;
+        Ok(below + 1 + usize::from(std::hint::black_box(pad)[0] == 0))
+    }
+
+    fn depth(levels: usize) -> usize {
+        try_depth(levels).expect("stack grows")
     }
 
     #[test]
@@ -355,11 +376,59 @@ mod tests {
     #[test]
     fn a_panic_on_a_segment_reaches_the_caller() {
         let caught = std::panic::catch_unwind(|| {
-            on_segment(|| panic!("on the segment")).ok();
+            on_segment(None, || panic!("on the segment")).ok();
         });
         assert!(caught.is_err());
         // The thread's limit was restored: the spare segment is reused.
         assert!(has_spare());
-        assert_eq!(on_segment(|| 7), Ok(7));
+        assert_eq!(on_segment(None, || 7), Ok(7));
+    }
+
+    #[test]
+    fn segments_are_charged_and_refused_past_the_limit() {
+        std::thread::spawn(|| {
+            let memory = Arc::new(MemoryLimit::new(SEGMENT * 3));
+            let in_use = on_segment(Some(&memory), || memory.in_use()).unwrap();
+            assert!(in_use > SEGMENT, "{in_use}");
+            // Kept as the spare, still charged.
+            assert!(memory.in_use() > SEGMENT);
+            // A second segment while the first is in use: room for it.
+            let nested = on_segment(Some(&memory), || {
+                SPARE.set(None);
+                on_segment(Some(&memory), || memory.in_use())
+            });
+            assert!(nested.unwrap().unwrap() > 2 * SEGMENT);
+            // No room for a segment: none is mapped.
+            SPARE.set(None);
+            assert_eq!(memory.in_use(), 0);
+            memory.charge(2 * SEGMENT);
+            assert_eq!(on_segment(Some(&memory), || ()), Err(Exhausted));
+            memory.release(2 * SEGMENT);
+            assert_eq!(memory.in_use(), 0);
+        })
+        .join()
+        .unwrap();
+    }
+
+    #[test]
+    fn syntax_passes_charge_the_installed_limit() {
+        std::thread::Builder::new()
+            .stack_size(128 * 1024)
+            .spawn(|| {
+                let memory = Arc::new(MemoryLimit::new(1 << 40));
+                let levels = charging(Some(&memory), || depth(100_000));
+                assert!(levels >= 100_000);
+                // The spare segment is still charged; others were released.
+                assert!(memory.peak() > SEGMENT);
+                SPARE.set(None);
+                assert_eq!(memory.in_use(), 0);
+                // Nothing may be charged any more: the stack cannot grow.
+                let full = Arc::new(MemoryLimit::new(0));
+                let failed = charging(Some(&full), || try_depth(100_000));
+                assert_eq!(failed, Err(Exhausted));
+            })
+            .unwrap()
+            .join()
+            .unwrap();
     }
 }

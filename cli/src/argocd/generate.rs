@@ -359,7 +359,10 @@ impl Renderer {
             ConfinedImporter::new(&self.root, &search)
                 .map_err(|message| format!("error: {message}\n"))?,
         );
-        let program = Arc::new(Program::new(importer.clone(), kcfg_stdlib::std()));
+        let program = Arc::new(
+            Program::new(importer.clone(), kcfg_stdlib::std())
+                .with_memory_limit(crate::memory::memory().clone()),
+        );
         let programmed = Programmed { program, importer };
         programs.insert(search, programmed.clone());
         Ok(programmed)

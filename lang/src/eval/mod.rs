@@ -164,7 +164,7 @@ pub struct Ctx<'a> {
     /// left (see [`Ctx::with_stack`]).
     stack_bounds: Bounds,
     interrupt: Option<&'a Interrupt>,
-    memory: Option<&'a MemoryLimit>,
+    memory: Option<&'a Arc<MemoryLimit>>,
     std_object: Option<Object<'a>>,
     /// The first file evaluated: what `std.thisFile` reads when it is not
     /// written literally (`local s = std; s.thisFile`).
@@ -197,7 +197,7 @@ impl<'a> Ctx<'a> {
             max_stack: config.max_stack.max(1),
             stack_bounds: Bounds::learn(RED_ZONE),
             interrupt: config.interrupt.as_deref(),
-            memory: config.memory.as_deref(),
+            memory: config.memory.as_ref(),
             std_object: None,
             main_file: None,
             root_env,
@@ -270,8 +270,9 @@ impl<'a> Ctx<'a> {
         self.check_memory_at(Site::At(span))
     }
 
+    /// [`Ctx::check_memory`] for a frame entered from `site`.
     #[inline]
-    fn check_memory_at(&self, site: Site) -> Result<()> {
+    pub fn check_memory_at(&self, site: Site) -> Result<()> {
         match self.memory {
             Some(memory) if memory.is_exceeded() => Err(self.out_of_memory(site, None)),
             _ => Ok(()),
@@ -284,21 +285,33 @@ impl<'a> Ctx<'a> {
     /// not fit within the memory limit (or exceed [`MAX_ALLOCATION`]).
     #[inline]
     pub fn reserve(&self, bytes: usize, span: Span) -> Result<()> {
+        self.reserve_at(bytes, Site::At(span))
+    }
+
+    /// [`Ctx::reserve`] for a frame entered from `site`.
+    #[inline]
+    pub fn reserve_at(&self, bytes: usize, site: Site) -> Result<()> {
         let fits = bytes <= MAX_ALLOCATION && self.memory.is_none_or(|memory| memory.fits(bytes));
         if fits {
             Ok(())
         } else {
-            Err(self.out_of_memory(Site::At(span), Some(bytes)))
+            Err(self.out_of_memory(site, Some(bytes)))
         }
     }
 
     /// [`Ctx::reserve`] for `count` values of type `T`.
     #[inline]
     pub fn reserve_items<T>(&self, count: usize, span: Span) -> Result<()> {
+        self.reserve_items_at::<T>(count, Site::At(span))
+    }
+
+    /// [`Ctx::reserve_items`] for a frame entered from `site`.
+    #[inline]
+    pub fn reserve_items_at<T>(&self, count: usize, site: Site) -> Result<()> {
         let bytes = count
             .checked_mul(std::mem::size_of::<T>())
             .unwrap_or(usize::MAX);
-        self.reserve(bytes, span)
+        self.reserve_at(bytes, site)
     }
 
     /// A slice of `len` values made by `f` from their index, in the arena,
@@ -359,6 +372,26 @@ impl<'a> Ctx<'a> {
         Ok(Array::concat_all(self.bump, parts))
     }
 
+    /// An empty string in the arena with room for `capacity` bytes, for a
+    /// text whose length comes from the program: checked against the
+    /// memory limit first, and allocated fallibly.
+    pub fn string_with_capacity(
+        &self,
+        capacity: usize,
+        span: Span,
+    ) -> Result<bumpalo::collections::String<'a>> {
+        if capacity > MAX_LENGTH {
+            return Err(self.too_long("a string", capacity, span));
+        }
+        self.reserve(capacity, span)?;
+        let mut bytes = bumpalo::collections::Vec::new_in(self.bump);
+        bytes
+            .try_reserve_exact(capacity)
+            .map_err(|_| self.allocation_failed(Site::At(span), capacity))?;
+        // SAFETY: an empty byte vector is valid UTF-8.
+        Ok(unsafe { bumpalo::collections::String::from_utf8_unchecked(bytes) })
+    }
+
     /// A copy of `values` in the arena, for a slice whose length comes from
     /// the program (see [`Ctx::alloc_slice_with`]).
     pub fn alloc_slice_copied<T: Copy>(&self, values: &[T], span: Span) -> Result<&'a mut [T]> {
@@ -395,7 +428,7 @@ impl<'a> Ctx<'a> {
                 Vec::new(),
             ),
         };
-        if let Some(hint) = self.memory.and_then(MemoryLimit::hint) {
+        if let Some(hint) = self.memory.and_then(|memory| memory.hint()) {
             notes.push(hint.to_string());
         }
         let mut err = self.error_at("kcfg::eval::out_of_memory", site, message);
@@ -475,18 +508,17 @@ impl<'a> Ctx<'a> {
         let result = if crate::stack::remaining().is_some_and(|left| left >= RED_ZONE) {
             self.stack_bounds = Bounds::learn(RED_ZONE);
             f(self)
-        } else if !crate::stack::has_spare()
-            && self
-                .memory
-                .is_some_and(|memory| !memory.fits(crate::stack::SEGMENT))
-        {
-            Err(self.stack_exhausted(site, true))
         } else {
-            let grown = crate::stack::on_segment(|| {
+            let grown = crate::stack::on_segment(self.memory, || {
                 self.stack_bounds = Bounds::learn(RED_ZONE);
                 f(self)
             });
-            grown.unwrap_or_else(|_| Err(self.stack_exhausted(site, false)))
+            grown.unwrap_or_else(|_| {
+                let by_limit = self
+                    .memory
+                    .is_some_and(|memory| !memory.fits(crate::stack::SEGMENT));
+                Err(self.stack_exhausted(site, by_limit))
+            })
         };
         self.stack_bounds = saved;
         result
@@ -515,7 +547,7 @@ impl<'a> Ctx<'a> {
                 "max stack frames exceeded.",
             )
             .with_note(reason);
-        if let Some(hint) = self.memory.and_then(MemoryLimit::hint) {
+        if let Some(hint) = self.memory.and_then(|memory| memory.hint()) {
             err = err.with_note(hint.to_string());
         }
         err

@@ -166,7 +166,8 @@ fn evaluate(args: EvalArgs) -> ExitCode {
     let rich = color.rich_on_stderr();
     let jsonnet_path = std::env::var("JSONNET_PATH").ok();
     let importer = FsImporter::new(&args.jpath, jsonnet_path.as_deref());
-    let program = Program::new(Arc::new(importer), kcfg_stdlib::std());
+    let program = Program::new(Arc::new(importer), kcfg_stdlib::std())
+        .with_memory_limit(crate::memory::memory().clone());
     set_memory_limit(args.max_memory);
     let config = EvalConfig {
         ext_vars: args.ext_vars.clone(),
