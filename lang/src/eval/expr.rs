@@ -773,6 +773,9 @@ impl<'a> Ctx<'a> {
                     return Err(self.error(span, "In comprehension, can only iterate over array."));
                 };
                 for elem in array.iter() {
+                    // Each iteration allocates a frame and enters none: a
+                    // comprehension over a huge range stops at the limit.
+                    self.check_memory(span)?;
                     let slots = self.bump.alloc_slice_fill_with(*frame_size as usize, |_| {
                         Cell::new(Lazy::Val(Value::Null))
                     });

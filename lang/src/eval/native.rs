@@ -60,6 +60,7 @@ impl<'a> Ctx<'a> {
             Value::Str(s) => serde_json::Value::String(self.text(s).to_string()),
             Value::Arr(array) => {
                 self.guard(site, FrameName::Thunk(ThunkName::ArrayElement), |ctx| {
+                    ctx.reserve_items_at::<serde_json::Value>(array.len(), site)?;
                     let mut out = Vec::with_capacity(array.len());
                     for lazy in array.iter() {
                         let element = ctx.force_from(lazy, site)?;

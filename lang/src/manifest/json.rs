@@ -130,6 +130,8 @@ impl Writer<'_> {
                         let outer = self.indent.len();
                         self.indent.push_str(self.style.indent);
                         for (index, lazy) in array.iter().enumerate() {
+                            // The output grows with no frame entered.
+                            ctx.check_memory_at(site)?;
                             if index > 0 {
                                 out.push_str(self.style.comma);
                                 out.push_str(self.style.newline);

@@ -89,6 +89,8 @@ impl Writer<'_> {
             Value::Arr(array) => {
                 let mut first = true;
                 for lazy in array.iter() {
+                    // The output grows with no frame entered.
+                    ctx.check_memory_at(Site::Manifest)?;
                     if !first {
                         self.indent(level);
                     }
