@@ -143,6 +143,15 @@ impl MemoryLimit {
     }
 }
 
+/// Runs `f` with the native stack segments that the syntax passes on this
+/// thread need (parsing, analysis, dropping deep trees) charged to
+/// `memory`, and refused when it has no room. A `Program` made with
+/// `Program::with_memory_limit` does this for what it compiles; this is for
+/// other callers of `crate::syntax::parse`.
+pub fn charging_stack<R>(memory: &std::sync::Arc<MemoryLimit>, f: impl FnOnce() -> R) -> R {
+    crate::stack::charging(Some(memory), f)
+}
+
 /// `512 MiB`, `1.5 GiB`, `900 KiB`, `12 B`: a size for people.
 pub fn format_size(bytes: usize) -> String {
     let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];

@@ -121,6 +121,31 @@ thread_local! {
     static CHARGE_TO: RefCell<Option<Arc<MemoryLimit>>> = const { RefCell::new(None) };
 }
 
+/// Looks at the limit installed with [`charging`] once every 1024 calls
+/// of [`MemoryPoll::exceeded`]: the syntax passes build trees on the heap
+/// and enter no frame the evaluator checks, so they look for themselves.
+#[derive(Debug, Default)]
+pub(crate) struct MemoryPoll {
+    calls: u32,
+}
+
+impl MemoryPoll {
+    /// The limit, if it is exceeded (looked at once in 1024 calls).
+    #[inline]
+    pub(crate) fn exceeded(&mut self) -> Option<usize> {
+        self.calls = self.calls.wrapping_add(1);
+        if !self.calls.is_multiple_of(1024) {
+            return None;
+        }
+        CHARGE_TO.with_borrow(|memory| {
+            memory
+                .as_ref()
+                .filter(|memory| memory.is_exceeded())
+                .map(|memory| memory.limit())
+        })
+    }
+}
+
 /// Runs `f` with the syntax passes' segments charged to `memory`.
 pub(crate) fn charging<R>(memory: Option<&Arc<MemoryLimit>>, f: impl FnOnce() -> R) -> R {
     let saved = CHARGE_TO.replace(memory.cloned());

@@ -308,10 +308,7 @@ impl<'a> Ctx<'a> {
     /// [`Ctx::reserve_items`] for a frame entered from `site`.
     #[inline]
     pub fn reserve_items_at<T>(&self, count: usize, site: Site) -> Result<()> {
-        let bytes = count
-            .checked_mul(std::mem::size_of::<T>())
-            .unwrap_or(usize::MAX);
-        self.reserve_at(bytes, site)
+        self.reserve_at(count.saturating_mul(std::mem::size_of::<T>()), site)
     }
 
     /// A slice of `len` values made by `f` from their index, in the arena,

@@ -465,10 +465,11 @@ impl<'a> Ctx<'a> {
                 if start < stop {
                     let steps = ((stop - start) / step).ceil();
                     let width = if s.is_ascii(self.bump) { 1.0 } else { 4.0 };
-                    if !(steps * width <= super::MAX_LENGTH as f64) {
+                    let bytes = steps * width;
+                    if bytes.is_nan() || bytes > super::MAX_LENGTH as f64 {
                         return Err(self.too_long("a string", steps.min(1e300) as usize, span));
                     }
-                    self.reserve((steps * width) as usize, span)?;
+                    self.reserve(bytes as usize, span)?;
                 }
                 let mut out = String::new();
                 let mut cur = start;

@@ -45,6 +45,16 @@ pub(crate) struct SyntaxError {
 mod codes {
     pub(crate) const TOO_LARGE: &str = "kcfg::syntax::file_too_large";
     pub(crate) const NATIVE_STACK: &str = "kcfg::syntax::native_stack";
+    pub(crate) const OUT_OF_MEMORY: &str = "kcfg::syntax::out_of_memory";
+}
+
+/// The message when a syntax pass finds the memory limit exceeded (the
+/// evaluator's words for it).
+pub(crate) fn out_of_memory_message(limit: usize) -> String {
+    format!(
+        "out of memory: the evaluation exceeded its memory limit of {}",
+        crate::memory::format_size(limit)
+    )
 }
 
 /// The message when a pass over the tree cannot get more native stack:

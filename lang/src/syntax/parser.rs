@@ -113,6 +113,7 @@ pub(crate) fn parse(src: &str, file: FileId) -> Result<Parsed, Failure> {
         file,
         ahead: [None, None],
         bad_strings: Vec::new(),
+        memory: crate::stack::MemoryPoll::default(),
     };
     match parser.file() {
         Ok(expr) => Ok(Parsed {
@@ -145,6 +146,7 @@ struct Parser<'s> {
     /// `doublePeek`).
     ahead: [Option<Token>; 2],
     bad_strings: Vec<BadString>,
+    memory: crate::stack::MemoryPoll,
 }
 
 /// A binary operator's token as an operator, if it is one.
@@ -345,6 +347,14 @@ impl<'s> Parser<'s> {
     /// An expression whose binary operators bind tighter than `max_precedence`.
     fn parse(&mut self, max_precedence: u8, depth: u32) -> Parse<Expr> {
         self.enter(depth)?;
+        if let Some(limit) = self.memory.exceeded() {
+            let token = self.peek()?;
+            return Err(error(
+                token,
+                super::codes::OUT_OF_MEMORY,
+                super::out_of_memory_message(limit),
+            ));
+        }
         // At most 1000 levels deep, but a thread's stack may be small.
         match crate::stack::with_stack(|| self.parse_at(max_precedence, depth)) {
             Ok(parsed) => parsed,
