@@ -202,3 +202,52 @@ fn issue13_max_memory_flag() {
     let help = stdout(&eval(None, &["--help"]));
     assert!(help.contains("--max-memory <size>"), "{help}");
 }
+
+#[test]
+fn issue13_render_max_memory() {
+    // One target that allocates without end and one that does not: the
+    // first fails with its trace, the second is rendered.
+    let dir = tempfile::tempdir().unwrap();
+    let plan = r#"
+local kcfg = import 'kcfg/render.libsonnet';
+kcfg.plan {
+  generators: [kcfg.list([{ name: 'small' }, { name: 'huge' }])],
+  template(params):: { name: 'c/' + params.name, entry: params.name + '.kcfg' },
+}
+"#;
+    for (name, text) in [
+        ("render.kcfg", plan),
+        (
+            "small.kcfg",
+            "{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'small' } }",
+        ),
+        (
+            "huge.kcfg",
+            "{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'huge' }, data: { n: std.toString(std.makeArray(1e12, function(i) i)) } }",
+        ),
+    ] {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_kcfg"))
+        .args(["render", "--max-memory", "64Mi"])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("kcfg runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error: target c/huge:\n") && stderr.contains(&out_of_memory("64 MiB")),
+        "{stderr}"
+    );
+    assert!(dir
+        .path()
+        .join("rendered/c/small/configmap-small.yaml")
+        .is_file());
+    let output = Command::new(env!("CARGO_BIN_EXE_kcfg"))
+        .args(["render", "--max-memory", "nonsense"])
+        .current_dir(dir.path())
+        .output()
+        .expect("kcfg runs");
+    assert_eq!(output.status.code(), Some(2));
+}

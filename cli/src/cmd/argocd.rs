@@ -84,7 +84,7 @@ enum ArgocdCommand {
 
 const GENERATE_HELP: &str = "\
 Examples:
-  kcfg argocd generate                              Budget: 30s, 1Gi of heap
+  kcfg argocd generate                              Budget: 30s, 1Gi of memory (heap and stack)
   kcfg argocd generate --timeout 20s --memory-limit 512Mi
   KCFG_TIMEOUT=45s kcfg argocd generate             The budget from the sidecar's environment
 
