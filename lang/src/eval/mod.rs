@@ -558,15 +558,26 @@ impl<'a> Ctx<'a> {
     /// traces; the frame limit is reported at `span`.
     #[inline]
     pub fn descend<T>(&mut self, span: Span, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        self.descend_at(Site::At(span), f)
+    }
+
+    /// [`Ctx::descend`] for a walk that is not at a span of code (an
+    /// embedding program walking a value, as the fleet renderer does).
+    #[inline]
+    pub fn descend_at<T>(
+        &mut self,
+        site: Site,
+        f: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
         if self.stack.len() + 1 >= self.max_stack {
-            return Err(self.stack_overflow(Site::At(span)));
+            return Err(self.stack_overflow(site));
         }
-        self.check_interrupt(Site::At(span))?;
+        self.check_interrupt(site)?;
         self.stack.push(StackEntry {
             site: Site::None,
             name: FrameName::Thunk(ThunkName::Argument),
         });
-        let result = self.with_stack(Site::At(span), f);
+        let result = self.with_stack(site, f);
         self.stack.pop();
         result
     }
