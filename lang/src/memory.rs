@@ -28,7 +28,7 @@
 //! by a few hundred KiB per thread, which does not matter for a limit.
 
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 /// Bytes in use by a process (or a group of evaluations), and the most
@@ -37,6 +37,9 @@ use std::sync::OnceLock;
 pub struct MemoryLimit {
     limit: AtomicUsize,
     in_use: AtomicIsize,
+    /// `in_use > limit`, kept up to date by the writers, so that the
+    /// evaluator's check on every frame is one load.
+    exceeded: AtomicBool,
     peak: AtomicIsize,
     hint: OnceLock<Cow<'static, str>>,
 }
@@ -53,6 +56,7 @@ impl MemoryLimit {
         MemoryLimit {
             limit: AtomicUsize::new(bytes),
             in_use: AtomicIsize::new(0),
+            exceeded: AtomicBool::new(false),
             peak: AtomicIsize::new(0),
             hint: OnceLock::new(),
         }
@@ -66,6 +70,14 @@ impl MemoryLimit {
     /// Changes the limit.
     pub fn set_limit(&self, bytes: usize) {
         self.limit.store(bytes, Ordering::Relaxed);
+        self.update_exceeded(self.in_use.load(Ordering::Relaxed));
+    }
+
+    fn update_exceeded(&self, in_use: isize) {
+        let exceeded = in_use.max(0) as usize > self.limit();
+        if self.exceeded.load(Ordering::Relaxed) != exceeded {
+            self.exceeded.store(exceeded, Ordering::Relaxed);
+        }
     }
 
     /// The limit in bytes (`usize::MAX`: none).
@@ -99,6 +111,7 @@ impl MemoryLimit {
         if delta > 0 {
             self.peak.fetch_max(now, Ordering::Relaxed);
         }
+        self.update_exceeded(now);
     }
 
     /// Counts `bytes` more in use.
@@ -124,10 +137,11 @@ impl MemoryLimit {
         self.peak.load(Ordering::Relaxed).max(0) as usize
     }
 
-    /// Whether more is in use than the limit allows.
+    /// Whether more is in use than the limit allows (as of the last
+    /// change of either).
     #[inline]
     pub fn is_exceeded(&self) -> bool {
-        self.in_use() > self.limit()
+        self.exceeded.load(Ordering::Relaxed)
     }
 
     /// Bytes that may still be allocated.

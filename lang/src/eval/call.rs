@@ -158,18 +158,15 @@ impl<'a> Ctx<'a> {
     ) -> Result<Value<'a>> {
         match func.0 {
             FunctionData::Closure { def, env } => {
-                let (frame, bound) = self.bind_args(def, env, source, site)?;
-                let name = FrameName::Function(def.name.or(hint));
+                let frame = self.bind_args(def, env, source, site)?;
+                let name = FrameName::function(def.name.or(hint));
                 match source {
                     ArgSource::Exprs {
                         env: caller,
                         apply,
                         strict: true,
-                    } => self.guard(site, name, |ctx| {
-                        ctx.force_args(def, frame, caller, apply, &bound, site)?;
-                        ctx.eval_body(def, frame, true)
-                    }),
-                    _ => self.guard(site, name, |ctx| ctx.eval_body(def, frame, false)),
+                    } => self.tail_call(def, frame, caller, apply, site, name),
+                    _ => self.enter(def, frame, site, name),
                 }
             }
             FunctionData::Builtin(builtin) => self.call_builtin(builtin, source, site),
@@ -239,17 +236,17 @@ impl<'a> Ctx<'a> {
         self.call_native(native, &args, site)
     }
 
-    /// Builds the call frame of a closure and reports which parameters
-    /// were given. Arguments are bound lazily, parameters not given to their
-    /// defaults; for a `tailstrict` call the given arguments are left for
-    /// [`Ctx::force_args`] to evaluate, once the callee's frame is entered.
+    /// Builds the call frame of a closure. Arguments are bound lazily,
+    /// parameters not given to their defaults; for a `tailstrict` call the
+    /// given arguments are left for [`Ctx::force_args`] to evaluate, once
+    /// the callee's frame is entered.
     fn bind_args(
         &mut self,
         def: &'a ir::FunctionDef,
         closure_env: &'a Env<'a>,
         source: ArgSource<'a, '_>,
         site: Site,
-    ) -> Result<(&'a Env<'a>, BoundSet)> {
+    ) -> Result<&'a Env<'a>> {
         let params = &def.params;
         if source.positional_count() > params.len() {
             return Err(self.error_at(
@@ -326,7 +323,7 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
-        Ok((frame, bound))
+        Ok(frame)
     }
 
     /// Evaluates the arguments of a `tailstrict` call, inside the callee's
@@ -339,7 +336,6 @@ impl<'a> Ctx<'a> {
         frame: &'a Env<'a>,
         caller: &'a Env<'a>,
         apply: &'a ir::Apply,
-        bound: &BoundSet,
         site: Site,
     ) -> Result<()> {
         let params = &def.params;
@@ -352,15 +348,19 @@ impl<'a> Ctx<'a> {
             let (Some(param), Some(slot)) = (params.get(index), frame.slots.get(index)) else {
                 continue;
             };
-            let name = FrameName::Thunk(ThunkName::Var(param.name));
+            let name = FrameName::thunk(ThunkName::Var(param.name));
             let value = self.guard(site, name, |ctx| ctx.eval(caller, &arg.expr))?;
             slot.set(Lazy::Val(value));
         }
-        for (index, slot) in frame.slots.iter().enumerate().take(params.len()) {
-            if !bound.contains(index) {
-                let value = self.force_from(slot.get(), site)?;
-                slot.set(Lazy::Val(value));
-            }
+        // The parameters not given, which `bind_args` bound to defaults.
+        let defaults = params
+            .iter()
+            .zip(frame.slots)
+            .skip(apply.positional.len())
+            .filter(|(param, _)| !apply.named.iter().any(|(name, _)| *name == param.name));
+        for (_, slot) in defaults {
+            let value = self.force_from(slot.get(), site)?;
+            slot.set(Lazy::Val(value));
         }
         Ok(())
     }
@@ -380,15 +380,53 @@ impl<'a> Ctx<'a> {
         })
     }
 
+    /// Runs a closure's body in a new frame. Out of line: inlined into
+    /// `call_from`, the frame's name was built in memory and read back at
+    /// once, which stalls the store buffer on every call.
+    #[inline(never)]
+    fn enter(
+        &mut self,
+        def: &'a ir::FunctionDef,
+        frame: &'a Env<'a>,
+        site: Site,
+        name: FrameName,
+    ) -> Result<Value<'a>> {
+        self.guard(site, name, |ctx| ctx.eval_body::<false>(def, frame))
+    }
+
+    /// Runs a `tailstrict` call in a frame of its own, whose `tailstrict`
+    /// tail calls then replace it: a `tailstrict` call made anywhere but in
+    /// tail position of a function itself entered through `tailstrict`.
+    /// Out of line, so that the common path of a call keeps a small native
+    /// frame.
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn tail_call(
+        &mut self,
+        def: &'a ir::FunctionDef,
+        frame: &'a Env<'a>,
+        caller: &'a Env<'a>,
+        apply: &'a ir::Apply,
+        site: Site,
+        name: FrameName,
+    ) -> Result<Value<'a>> {
+        self.guard(site, name, |ctx| {
+            ctx.force_args(def, frame, caller, apply, site)?;
+            ctx.eval_body::<true>(def, frame)
+        })
+    }
+
     /// Evaluates a function body in its call frame. A `tailstrict` call in
     /// tail position replaces the frame and loops if this frame was itself
-    /// entered through `tailstrict` (`tail`); otherwise it adds one frame,
-    /// whose own `tailstrict` tail calls then replace it.
-    fn eval_body(
+    /// entered through `tailstrict` (`TAIL`); otherwise it runs in a frame
+    /// of its own ([`Ctx::tail_call`]). (Two functions rather than a flag,
+    /// each inlined where it is called, so that calls keep their native
+    /// frames small.)
+    #[inline(always)]
+    fn eval_body<const TAIL: bool>(
         &mut self,
         mut def: &'a ir::FunctionDef,
         mut frame: &'a Env<'a>,
-        tail: bool,
     ) -> Result<Value<'a>> {
         'call: loop {
             let env = frame;
@@ -432,28 +470,25 @@ impl<'a> Ctx<'a> {
                                 env: closure_env,
                             } => {
                                 self.check_interrupt(site)?;
-                                let (callee_frame, bound) =
+                                let callee_frame =
                                     self.bind_args(callee, closure_env, source, site)?;
                                 let name =
-                                    FrameName::Function(callee.name.or(var_name(&apply.target)));
-                                if !tail {
-                                    return self.guard(site, name, |ctx| {
-                                        ctx.force_args(
-                                            callee,
-                                            callee_frame,
-                                            env,
-                                            apply,
-                                            &bound,
-                                            site,
-                                        )?;
-                                        ctx.eval_body(callee, callee_frame, true)
-                                    });
+                                    FrameName::function(callee.name.or(var_name(&apply.target)));
+                                if !TAIL {
+                                    return self.tail_call(
+                                        callee,
+                                        callee_frame,
+                                        env,
+                                        apply,
+                                        site,
+                                        name,
+                                    );
                                 }
                                 if let Some(top) = self.stack.last_mut() {
                                     top.site = site;
                                     top.name = name;
                                 }
-                                self.force_args(callee, callee_frame, env, apply, &bound, site)?;
+                                self.force_args(callee, callee_frame, env, apply, site)?;
                                 frame = callee_frame;
                                 def = callee;
                                 continue 'call;

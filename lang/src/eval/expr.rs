@@ -23,7 +23,7 @@ impl<'a> Ctx<'a> {
     /// through [`Ctx::guard`].
     #[inline]
     pub(crate) fn eval(&mut self, env: &'a Env<'a>, expr: &'a ir::Expr) -> Result<Value<'a>> {
-        self.with_stack(Site::At(expr.span), |ctx| ctx.eval_here(env, expr))
+        self.with_stack(|| Site::At(expr.span), |ctx| ctx.eval_here(env, expr))
     }
 
     /// [`Ctx::eval`] on the current stack.
@@ -431,7 +431,7 @@ impl<'a> Ctx<'a> {
             Slot::Empty => {}
         }
         slot.set(Slot::Running);
-        let result = self.guard(site, FrameName::Object(hint), |ctx| {
+        let result = self.guard(site, FrameName::object(hint), |ctx| {
             ctx.compute_field(this, layer, field)
         });
         match result {
@@ -589,7 +589,7 @@ impl<'a> Ctx<'a> {
             for assert in literal.def.asserts.iter() {
                 self.guard(
                     site,
-                    FrameName::Thunk(ThunkName::ObjectAssert),
+                    FrameName::thunk(ThunkName::ObjectAssert),
                     |ctx| match ctx.eval(env, &assert.cond)? {
                         Value::Bool(true) => Ok(()),
                         Value::Bool(false) => {

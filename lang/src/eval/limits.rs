@@ -198,19 +198,20 @@ impl<'a> Ctx<'a> {
     }
 
     /// Runs `f`, first moving to a new native stack segment if less than
-    /// [`RED_ZONE`] is left; fails at `site` when the stack cannot grow.
-    /// The check is one comparison with the bounds learned for the segment
-    /// this runs on, no call to the OS or to thread-locals.
+    /// [`RED_ZONE`] is left; fails at `site()` when the stack cannot grow
+    /// (`site` is only called then). The check is one comparison with the
+    /// bounds learned for the segment this runs on, no call to the OS or to
+    /// thread-locals.
     #[inline(always)]
     pub(crate) fn with_stack<T>(
         &mut self,
-        site: Site,
+        site: impl FnOnce() -> Site,
         f: impl FnOnce(&mut Self) -> Result<T>,
     ) -> Result<T> {
         if self.stack_bounds.have_room() {
             f(self)
         } else {
-            self.with_new_stack(site, f)
+            self.with_new_stack(site(), f)
         }
     }
 
@@ -229,7 +230,7 @@ impl<'a> Ctx<'a> {
             self.stack_bounds = Bounds::learn(RED_ZONE);
             f(self)
         } else {
-            let grown = crate::stack::on_segment(self.memory, || {
+            let grown = crate::stack::on_segment(self.memory_arc, || {
                 self.stack_bounds = Bounds::learn(RED_ZONE);
                 f(self)
             });

@@ -165,7 +165,10 @@ pub struct Ctx<'a> {
     /// left (see [`Ctx::with_stack`]).
     stack_bounds: Bounds,
     interrupt: Option<&'a Interrupt>,
-    memory: Option<&'a Arc<MemoryLimit>>,
+    /// The memory limit, for the checks on every frame.
+    memory: Option<&'a MemoryLimit>,
+    /// The same, shared, for the stack segments charged to it.
+    memory_arc: Option<&'a Arc<MemoryLimit>>,
     std_object: Option<Object<'a>>,
     /// The first file evaluated: what `std.thisFile` reads when it is not
     /// written literally (`local s = std; s.thisFile`).
@@ -198,7 +201,8 @@ impl<'a> Ctx<'a> {
             max_stack: config.max_stack.max(1),
             stack_bounds: Bounds::learn(RED_ZONE),
             interrupt: config.interrupt.as_deref(),
-            memory: config.memory.as_ref(),
+            memory: config.memory.as_deref(),
+            memory_arc: config.memory.as_ref(),
             std_object: None,
             main_file: None,
             root_env,
@@ -287,7 +291,7 @@ impl<'a> Ctx<'a> {
         }
         self.check_interrupt(site)?;
         self.stack.push(StackEntry { site, name });
-        let result = self.with_stack(site, f);
+        let result = self.with_stack(|| site, f);
         self.stack.pop();
         result
     }
@@ -317,9 +321,9 @@ impl<'a> Ctx<'a> {
         self.check_interrupt(site)?;
         self.stack.push(StackEntry {
             site: Site::None,
-            name: FrameName::Thunk(ThunkName::Argument),
+            name: FrameName::thunk(ThunkName::Argument),
         });
-        let result = self.with_stack(site, f);
+        let result = self.with_stack(|| site, f);
         self.stack.pop();
         result
     }
@@ -379,7 +383,7 @@ impl<'a> Ctx<'a> {
                 .with_note("infinite recursion: a value is needed to compute itself")),
             ThunkState::Pending(env, lazy) => {
                 thunk.state.set(ThunkState::Running);
-                let result = self.guard(site, FrameName::Thunk(lazy.name), |ctx| {
+                let result = self.guard(site, FrameName::thunk(lazy.name), |ctx| {
                     ctx.eval(env, &lazy.expr)
                 });
                 match result {
@@ -395,7 +399,7 @@ impl<'a> Ctx<'a> {
             }
             ThunkState::Deferred(computation) => {
                 thunk.state.set(ThunkState::Running);
-                let result = self.guard(site, FrameName::Thunk(ThunkName::Argument), |ctx| {
+                let result = self.guard(site, FrameName::thunk(ThunkName::Argument), |ctx| {
                     computation.compute(ctx)
                 });
                 match result {

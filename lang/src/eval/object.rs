@@ -21,7 +21,9 @@
 //! in place when it can: `lhs + rhs` appends `rhs`'s layers after `lhs`'s
 //! window if that window ends where the buffer's used part ends (and
 //! prepends `lhs`'s layers before `rhs`'s window in the mirror case), and
-//! copies both into a new buffer, with room on both sides, otherwise. So a
+//! copies both into a new buffer, with room on both sides, otherwise (two
+//! one-layer objects make a plain two-layer object: `base { … }` is most
+//! `+`s, and few of them are extended again). So a
 //! chain `o + {a+: 1} + {a+: 1} + …` of `n` objects uses memory linear in
 //! `n`, where copying the layer list at each `+` used `n²/2` layers (issue
 //! 13: 10,000 `+` took 1.97 GB). Slots are written once, outside every
@@ -417,6 +419,19 @@ impl<'a> Object<'a> {
             if let Some(layers) = buffer.prepend(lhs.0.layers, rhs.0.layers) {
                 return Object::from_layers(bump, layers, Some(buffer), has_asserts);
             }
+        }
+        if lhs.0.layers.len() + rhs.0.layers.len() == 2 {
+            // `base { … }` of two literals, the most common `+`: exactly
+            // two layers, as small as before buffers. Extending the result
+            // makes a buffer with room.
+            let layers = bump.alloc_slice_fill_with(2, |index| {
+                Cell::new(if index == 0 {
+                    lhs.layer(0)
+                } else {
+                    rhs.layer(0)
+                })
+            });
+            return Object::from_layers(bump, layers, None, has_asserts);
         }
         let (buffer, layers) = LayerBuffer::new(bump, lhs.0.layers, rhs.0.layers);
         Object::from_layers(bump, layers, Some(buffer), has_asserts)

@@ -123,7 +123,7 @@ impl Writer<'_> {
                 let site = self.site;
                 ctx.guard(
                     site,
-                    FrameName::Thunk(crate::ir::ThunkName::ArrayElement),
+                    FrameName::thunk(crate::ir::ThunkName::ArrayElement),
                     |ctx| {
                         out.push('[');
                         out.push_str(self.style.newline);
@@ -158,7 +158,7 @@ impl Writer<'_> {
                     out.push_str(self.style.empty_object);
                     return Ok(());
                 }
-                ctx.guard(site, FrameName::Object(None), |ctx| {
+                ctx.guard(site, FrameName::object(None), |ctx| {
                     out.push('{');
                     out.push_str(self.style.newline);
                     let outer = self.indent.len();
