@@ -8,6 +8,7 @@
 mod argocd;
 mod cmd;
 mod importer;
+mod memory;
 mod render;
 mod report;
 
@@ -18,10 +19,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// The system allocator, with the heap count plugin mode's memory budget
-/// needs (off, and one relaxed load per allocation, everywhere else).
+/// The system allocator, with the count of bytes in use that the process's
+/// memory limit needs (see [`memory`]).
 #[global_allocator]
-static ALLOCATOR: argocd::budget::CountingAlloc = argocd::budget::CountingAlloc;
+static ALLOCATOR: memory::CountingAlloc = memory::CountingAlloc;
 
 /// Stack reserved for the threads that render and serve Argo CD, so deeply
 /// nested (but legal) programs rarely need to grow it. Only touched pages
@@ -73,6 +74,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // The counter starts before anything worth counting is allocated.
+    memory::memory();
     let argv: Vec<OsString> = std::env::args_os().collect();
     let invoked_as = argv
         .first()
