@@ -41,7 +41,9 @@ pub enum OutputFormat {
 #[derive(Debug, Clone, clap::Args)]
 pub struct ClusterArgs {
     /// Directory of rendered manifests: YAML/JSON files (one object each, or
-    /// multi-document streams), or one directory per target `<cluster>/<app>`.
+    /// multi-document streams) directly in it, one target (its
+    /// subdirectories are not read); or one directory per target
+    /// `<cluster>/<app>`, a fleet.
     pub dir: PathBuf,
 
     /// Kubeconfig file [default: $KUBECONFIG, then ~/.kube/config].
@@ -182,6 +184,9 @@ Examples:
 
   # Per-object records for scripts
   kcfg apply out/ --dry-run -o json | jq '.[] | select(.action != \"unchanged\")'
+
+  # A script that acts on changes: 0 nothing changed, 2 changed, 1 an error
+  kcfg apply out/ --context prod --applyset web --exit-code; status=$?
 
 Order: sync waves (argocd.argoproj.io/sync-wave), then Argo CD's kind order, then
 name; Namespaces and CRDs go first; hooks are skipped. Nothing is changed when

@@ -38,7 +38,7 @@ generations, timestamps and status are dropped, and Secret values are masked.
 
 Output as `kcfg apply` (see its --help): the first line says what DIR is, progress
 goes to standard error, the tables and diffs to standard output; --quiet prints
-only errors and a one-line summary (no diffs), like `git diff --quiet`.
+only errors and a one-line summary (no diffs): the exit status says the rest.
 
 Exit status: 0 no changes, 2 changes, 1 an error. Same as `kcfg apply --dry-run`.";
 
