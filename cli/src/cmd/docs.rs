@@ -221,6 +221,14 @@ pub fn eval_command() -> Command {
                 "Stack trace lines before cropping (default 20, 0 = no limit)",
             ),
             option(
+                "max-memory",
+                None,
+                "max-memory",
+                "SIZE",
+                var,
+                "Memory the evaluation may use, like 512Mi or 8Gi (default: half of the memory available)",
+            ),
+            option(
                 "color",
                 None,
                 "color",
