@@ -10,6 +10,7 @@
 mod argocd;
 mod cmd;
 mod importer;
+mod memory;
 mod render;
 mod report;
 
@@ -18,26 +19,38 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 
-/// The system allocator, with the heap count plugin mode's memory budget
-/// needs (off, and one relaxed load per allocation, everywhere else).
+/// The system allocator, with the count of bytes in use that the process's
+/// memory limit needs (see [`memory`]).
 #[global_allocator]
-static ALLOCATOR: argocd::budget::CountingAlloc = argocd::budget::CountingAlloc;
+static ALLOCATOR: memory::CountingAlloc = memory::CountingAlloc;
 
 /// Stack reserved for the threads that render and serve Argo CD, so deeply
 /// nested (but legal) programs rarely need to grow it. Only touched pages
 /// use memory.
 pub const EVAL_STACK: usize = 1 << 30;
 
+/// `kcfg --version` and `kcfg version`: the package version, the git commit
+/// and the build date, which `build.rs` records (`unknown` commit when built
+/// outside a git checkout).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("KCFG_COMMIT"),
+    ", built ",
+    env!("KCFG_BUILD_DATE"),
+    ")"
+);
+
 #[derive(Parser)]
 #[command(
     name = "kcfg",
-    version,
+    version = VERSION,
     about = "A fast, Jsonnet-compatible configuration language for Kubernetes fleets",
     long_about = "kcfg evaluates kcfg and Jsonnet programs (.kcfg, .jsonnet, .libsonnet) with the \
                   full Jsonnet language and standard library.",
-    after_help = "Examples:\n  kcfg eval main.kcfg                 Print a program's value as JSON (jsonnet-compatible flags)\n  kcfg eval -e 'std.range(1, 3)'      Evaluate code from the command line\n  kcfg fmt -i .                       Format every .kcfg/.jsonnet/.libsonnet file under . (jsonnetfmt-compatible)\n  kcfg fmt --check .                  Exit 2 and show a diff for each file that is not formatted\n  kcfg render                         Render every target of ./render.kcfg into ./rendered/\n  kcfg render --check                 Exit 1 and show a diff if ./rendered/ is not current\n  kcfg argocd generate                Render the Argo CD application in the current directory (plugin mode)\n  kcfg -J vendor main.jsonnet         Same as `kcfg eval -J vendor main.jsonnet`\n\nWithout a command, kcfg is `kcfg eval`: when the first argument is a jsonnet flag (other than -h, --help, --version, or -V alone) or a file, kcfg evaluates, so it can stand in for the `jsonnet` binary (Tanka: --jsonnet-implementation binary:/path/to/kcfg). A command name always means the command: evaluate a file named like one with `kcfg eval render` or `kcfg ./render`.\n\nRun `kcfg <command> --help` for the options of a command."
+    after_help = "Examples:\n  kcfg eval main.kcfg                 Print a program's value as JSON (jsonnet-compatible flags)\n  kcfg eval -e 'std.range(1, 3)'      Evaluate code from the command line\n  kcfg fmt -i .                       Format every .kcfg/.jsonnet/.libsonnet file under . (jsonnetfmt-compatible)\n  kcfg fmt --check .                  Exit 2 and show a diff for each file that is not formatted\n  kcfg render                         Render every target of ./render.kcfg into ./rendered/\n  kcfg render --check                 Exit 1 and show a diff if ./rendered/ is not current\n  kcfg argocd generate                Render the Argo CD application in the current directory (plugin mode)\n  kcfg apply rendered/ --dry-run      Show what applying a rendered fleet would change\n  kcfg completions bash               Print shell completions (bash, zsh, fish, elvish, powershell)\n  kcfg -J vendor main.jsonnet         Same as `kcfg eval -J vendor main.jsonnet`\n\nWithout a command, kcfg is `kcfg eval`: when the first argument is a jsonnet flag (other than -h, --help, --version, or -V alone) or a file, kcfg evaluates, so it can stand in for the `jsonnet` binary (Tanka: --jsonnet-implementation binary:/path/to/kcfg). A command name always means the command: evaluate a file named like one with `kcfg eval render` or `kcfg ./render`.\n\nRun `kcfg <command> --help` for the options of a command."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -72,9 +85,17 @@ enum Command {
     /// Run as an Argo CD config-management plugin: generate, parameters, discover, init
     #[command(long_about = cmd::argocd::LONG_ABOUT, after_help = cmd::argocd::AFTER_HELP)]
     Argocd(cmd::argocd::ArgocdArgs),
+    /// Print shell completions for kcfg (bash, zsh, fish, elvish, powershell)
+    Completions(cmd::docs::CompletionsArgs),
+    /// Write kcfg's man pages (kcfg.1, kcfg-eval.1, ...) into a directory
+    Manpages(cmd::docs::ManpagesArgs),
+    /// Print kcfg's version, the git commit it was built from and the build date
+    Version,
 }
 
 fn main() -> ExitCode {
+    // The counter starts before anything worth counting is allocated.
+    memory::memory();
     let argv: Vec<OsString> = std::env::args_os().collect();
     let invoked_as = argv
         .first()
@@ -106,6 +127,12 @@ fn main() -> ExitCode {
         Command::Apply(args) => args.run(),
         Command::Diff(args) => args.run(),
         Command::Hydrate(args) => args.run(),
+        Command::Completions(args) => args.run(Cli::command()),
+        Command::Manpages(args) => args.run(Cli::command()),
+        Command::Version => {
+            let _ = writeln!(std::io::stdout(), "kcfg {VERSION}");
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,
@@ -134,5 +161,61 @@ pub fn with_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static)
             eprintln!("INTERNAL ERROR: cannot start the evaluation thread: {err}");
             std::process::exit(1);
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(dead_code)]
+#[path = "../build/info.rs"]
+mod build_info;
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::build_info::{build_date, commit, utc_date};
+
+    #[test]
+    fn issue16_dates() {
+        assert_eq!(utc_date(0), "1970-01-01");
+        assert_eq!(utc_date(951_782_400), "2000-02-29");
+        assert_eq!(utc_date(1_700_000_000), "2023-11-14");
+        assert_eq!(utc_date(-86_400), "1969-12-31");
+        assert_eq!(build_date(Some("1700000000")), "2023-11-14");
+        // Not a number: today, a date all the same.
+        assert_eq!(build_date(Some("soon")).len(), 10);
+    }
+
+    #[test]
+    fn issue16_commit_without_git_is_unknown() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        // No git at all (a tarball).
+        assert_eq!(commit(root, &|_| None), ("unknown".to_string(), vec![]));
+        // A git work tree whose top is elsewhere (the tarball unpacked in
+        // another repository): not our commit.
+        let elsewhere = |args: &[&str]| match args {
+            ["rev-parse", "--show-toplevel"] => Some("/".to_string()),
+            _ => Some("0123456789ab".to_string()),
+        };
+        assert_eq!(commit(root, &elsewhere).0, "unknown");
+        // Our own top: the hash, and HEAD among the files to watch.
+        let ours = |args: &[&str]| match args {
+            ["rev-parse", "--show-toplevel"] => Some(root.display().to_string()),
+            ["rev-parse", "--short=12", "HEAD"] => Some("0123456789ab".to_string()),
+            ["rev-parse", "--absolute-git-dir"] => Some("/repo/.git".to_string()),
+            ["rev-parse", "--git-common-dir"] => Some("/repo/.git".to_string()),
+            ["symbolic-ref", "-q", "HEAD"] => Some("refs/heads/main".to_string()),
+            _ => None,
+        };
+        let (hash, paths) = commit(root, &ours);
+        assert_eq!(hash, "0123456789ab");
+        assert!(paths.contains(&Path::new("/repo/.git/HEAD").to_path_buf()));
+        assert!(paths.contains(&Path::new("/repo/.git/refs/heads/main").to_path_buf()));
+        // Garbage from git is not a commit.
+        let garbage = |args: &[&str]| match args {
+            ["rev-parse", "--show-toplevel"] => Some(root.display().to_string()),
+            _ => Some("fatal: no".to_string()),
+        };
+        assert_eq!(commit(root, &garbage).0, "unknown");
     }
 }

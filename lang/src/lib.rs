@@ -16,6 +16,7 @@ pub mod eval;
 pub mod fmt;
 pub mod ir;
 pub mod manifest;
+pub mod memory;
 pub mod program;
 pub mod span;
 mod stack;

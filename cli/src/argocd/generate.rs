@@ -113,8 +113,12 @@ pub fn prepare(env: &Environment, cwd: &Path) -> Result<Prepared, String> {
 pub fn run(options: Options) -> ExitCode {
     budget::exit_on_sigterm();
     let interrupt = Arc::new(Interrupt::new());
-    budget::count_memory(options.budget.memory, interrupt.clone());
-    let watchdog = Watchdog::start(options.budget, interrupt.clone());
+    crate::memory::set_limit(options.budget.memory, budget::MEMORY_HINT.into());
+    let watchdog = Watchdog::start(
+        options.budget,
+        interrupt.clone(),
+        crate::memory::memory().clone(),
+    );
     let started = std::time::Instant::now();
     let stats = options.stats;
     let env = Environment::from_process();
@@ -136,7 +140,7 @@ pub fn run(options: Options) -> ExitCode {
                     stream.matches("---\n").count(),
                     stream.len(),
                     started.elapsed().as_secs_f64() * 1000.0,
-                    budget::format_size(budget::peak_heap())
+                    kcfg_lang::memory::format_size(crate::memory::memory().peak())
                 );
             }
             let mut stdout = std::io::stdout().lock();
@@ -355,7 +359,10 @@ impl Renderer {
             ConfinedImporter::new(&self.root, &search)
                 .map_err(|message| format!("error: {message}\n"))?,
         );
-        let program = Arc::new(Program::new(importer.clone(), kcfg_stdlib::std()));
+        let program = Arc::new(
+            Program::new(importer.clone(), kcfg_stdlib::std())
+                .with_memory_limit(crate::memory::memory().clone()),
+        );
         let programmed = Programmed { program, importer };
         programs.insert(search, programmed.clone());
         Ok(programmed)
@@ -473,6 +480,7 @@ impl Renderer {
             max_stack: self.options.max_stack,
             trace: Arc::new(|line: &str| eprintln!("{line}")),
             interrupt: Some(self.interrupt.clone()),
+            memory: Some(crate::memory::memory().clone()),
         };
         let arena = Arena::new();
         let mut ctx = Ctx::new(&arena, program, &config);

@@ -90,6 +90,11 @@ pub struct Param {
 /// The top-level arguments of the file, or `None` when its value is not a
 /// function or it does not parse (the evaluation reports the syntax error).
 pub fn read(file: &SourceFile) -> Option<Vec<Param>> {
+    // Parsing and dropping a deep tree use stack the budget must see.
+    kcfg_lang::memory::charging_stack(crate::memory::memory(), || read_tree(file))
+}
+
+fn read_tree(file: &SourceFile) -> Option<Vec<Param>> {
     let tree = kcfg_lang::syntax::parse(file).ok()?;
     let (function_start, params) = top_level_function(&tree.expr)?;
     let mut out = Vec::with_capacity(params.len());

@@ -5,11 +5,14 @@
 //! plan (the engine is [`crate::render`]). `apply`, `diff` and
 //! `hydrate` drive kcfg-apply; they share the target and cluster flags in
 //! [`apply::ClusterArgs`]. `argocd` is the Argo CD config-management
-//! plugin (the work is in [`crate::argocd`]).
+//! plugin (the work is in [`crate::argocd`]). `completions` and `manpages`
+//! describe the command line ([`docs`]); [`color`] is the `--color` choice.
 
 pub mod apply;
 pub mod argocd;
+pub mod color;
 pub mod diff;
+pub mod docs;
 pub mod eval;
 pub mod fmt;
 pub mod hydrate;

@@ -213,6 +213,10 @@ pub struct RenderArgs {
     #[arg(long)]
     allow_mass_delete: bool,
 
+    /// Memory the whole render may use, all targets together, like 2Gi [default: half of the memory available]
+    #[arg(long, value_name = "SIZE", value_parser = crate::memory::parse_size)]
+    max_memory: Option<usize>,
+
     /// Colors and rich error messages
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
@@ -221,6 +225,7 @@ pub struct RenderArgs {
 impl RenderArgs {
     /// Validates the flags and renders.
     pub fn run(self) -> ExitCode {
+        crate::cmd::eval::set_memory_limit(self.max_memory);
         match self.settings() {
             Ok(settings) => crate::with_big_stack(move || crate::render::run(settings)),
             Err(message) => {

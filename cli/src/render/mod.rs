@@ -267,7 +267,10 @@ fn render_plan(settings: &Settings, plan: Plan, started: Instant) -> Result<Exit
                 .entry(search)
                 .or_insert_with_key(|search| {
                     let importer = FsImporter::new(search, jsonnet_path.as_deref());
-                    Arc::new(Program::new(Arc::new(importer), kcfg_stdlib::std()))
+                    Arc::new(
+                        Program::new(Arc::new(importer), kcfg_stdlib::std())
+                            .with_memory_limit(crate::memory::memory().clone()),
+                    )
                 })
                 .clone()
         })

@@ -135,12 +135,14 @@ pub fn load(input: &PlanInput<'_>) -> Result<Plan, String> {
             Arc::new(FsImporter::new(input.jpath, jsonnet_path.as_deref()))
         }
     };
-    let program = Program::new(importer.clone(), kcfg_stdlib::std());
+    let program = Program::new(importer.clone(), kcfg_stdlib::std())
+        .with_memory_limit(crate::memory::memory().clone());
     let config = EvalConfig {
         ext_vars: input.ext_vars.to_vec(),
         max_stack: input.max_stack,
         trace: Arc::new(|line: &str| eprintln!("{line}")),
         interrupt: input.interrupt.clone(),
+        memory: Some(crate::memory::memory().clone()),
     };
     let arena = Arena::new();
     let mut ctx = Ctx::new(&arena, &program, &config);

@@ -66,6 +66,7 @@ pub fn render(
         max_stack: shared.max_stack,
         trace: shared.trace.clone(),
         interrupt: None,
+        memory: Some(crate::memory::memory().clone()),
     };
     // Field names the target computes are freed with it (see
     // `kcfg_lang::sym`), so a fleet's memory does not grow with the names of

@@ -295,7 +295,7 @@ impl FixIndentation {
     }
 
     fn expr(&mut self, node: &mut Node, indent: Indent, space_before: bool) {
-        crate::stack::with_stack(|| self.expr_at(node, indent, space_before, None));
+        super::deeper(|| self.expr_at(node, indent, space_before, None), || ());
     }
 
     /// As [`Self::expr`] for the left operand of a left-recursive node,
@@ -303,7 +303,10 @@ impl FixIndentation {
     /// the parent's line, which the parent knows. Finding it again at every
     /// level of `a + b + …` would take time quadratic in the chain.
     fn left_expr(&mut self, node: &mut Node, indent: Indent, space_before: bool, same: bool) {
-        crate::stack::with_stack(|| self.expr_at(node, indent, space_before, Some(same)));
+        super::deeper(
+            || self.expr_at(node, indent, space_before, Some(same)),
+            || (),
+        );
     }
 
     fn expr_at(&mut self, node: &mut Node, indent: Indent, space_before: bool, same: Option<bool>) {

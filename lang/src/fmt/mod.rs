@@ -126,10 +126,32 @@ impl Default for Options {
 #[allow(clippy::result_large_err)] // One error per file, as `syntax::parse`.
 pub fn format(file: &SourceFile, options: &Options) -> Result<String, Diagnostic> {
     let tree = crate::syntax::parse(file)?;
+    let span = tree.expr.span;
     let src = lexed_text(&file.text);
+    EXHAUSTED.set(false);
     let (mut node, mut final_fodder) = tree::build(src, &tree);
     drop(tree);
-    Ok(run(&mut node, &mut final_fodder, options))
+    let text = run(&mut node, &mut final_fodder, options);
+    if EXHAUSTED.replace(false) {
+        return Err(crate::syntax::native_stack_error(span));
+    }
+    Ok(text)
+}
+
+thread_local! {
+    /// Whether a pass of the current [`format`] skipped a level for want of
+    /// native stack; the output is then incomplete and not returned.
+    static EXHAUSTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs one level of a pass with native stack to spare. When the stack
+/// cannot grow (the memory limit), the level is skipped (`skipped` gives
+/// its stand-in) and [`format`] fails with the parser's stack error.
+pub(crate) fn deeper<R>(f: impl FnOnce() -> R, skipped: impl FnOnce() -> R) -> R {
+    crate::stack::with_stack(f).unwrap_or_else(|_| {
+        EXHAUSTED.set(true);
+        skipped()
+    })
 }
 
 /// The text the lexer reads: the file up to its first NUL byte.

@@ -415,7 +415,13 @@ impl<'a> Builder<'a> {
     }
 
     fn expr(&mut self, expr: &ast::Expr) -> Node {
-        crate::stack::with_stack(|| self.expr_at(expr))
+        super::deeper(
+            || self.expr_at(expr),
+            || Node {
+                open: Fodder::new(),
+                kind: Kind::Null,
+            },
+        )
     }
 
     fn expr_at(&mut self, expr: &ast::Expr) -> Node {

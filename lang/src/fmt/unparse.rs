@@ -220,7 +220,7 @@ impl Unparser {
     }
 
     fn expr(&mut self, node: &Node, space_before: bool) {
-        crate::stack::with_stack(|| self.expr_at(node, space_before));
+        super::deeper(|| self.expr_at(node, space_before), || ());
     }
 
     fn expr_at(&mut self, node: &Node, space_before: bool) {

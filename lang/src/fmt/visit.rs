@@ -35,10 +35,13 @@ pub(crate) trait Pass {
 
 /// An expression: its open fodder, then the expression.
 pub(crate) fn expr<P: Pass + ?Sized>(pass: &mut P, node: &mut Node) {
-    crate::stack::with_stack(|| {
-        pass.fodder(&mut node.open);
-        pass.visit(node);
-    });
+    super::deeper(
+        || {
+            pass.fodder(&mut node.open);
+            pass.visit(node);
+        },
+        || (),
+    );
 }
 
 /// The whole file: its expression and the fodder after it.

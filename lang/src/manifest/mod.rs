@@ -94,8 +94,10 @@ pub fn stream<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, mode: Mode) -> Result<Vec
             ),
         ));
     };
+    ctx.reserve_items_at::<String>(array.len(), Site::Manifest)?;
     let mut docs = Vec::with_capacity(array.len());
     for lazy in array.iter() {
+        ctx.check_memory_at(Site::Manifest)?;
         let element = ctx.force_from(lazy, Site::Manifest)?;
         docs.push(match mode {
             Mode::Json => json::to_pretty(ctx, element)?,

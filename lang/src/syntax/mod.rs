@@ -48,6 +48,29 @@ pub(crate) struct SyntaxError {
 /// Diagnostic codes that belong to no single pass.
 mod codes {
     pub(crate) const TOO_LARGE: &str = "kcfg::syntax::file_too_large";
+    pub(crate) const NATIVE_STACK: &str = "kcfg::syntax::native_stack";
+    pub(crate) const OUT_OF_MEMORY: &str = "kcfg::syntax::out_of_memory";
+}
+
+/// The message when a syntax pass finds the memory limit exceeded (the
+/// evaluator's words for it).
+pub(crate) fn out_of_memory_message(limit: usize) -> String {
+    format!(
+        "out of memory: the evaluation exceeded its memory limit of {}",
+        crate::memory::format_size(limit)
+    )
+}
+
+/// The message when a pass over the tree cannot get more native stack:
+/// the reference's words for a program too deep to run (see
+/// `crate::stack`; this happens only when memory is short).
+pub(crate) const NATIVE_STACK_MESSAGE: &str = "max stack frames exceeded.";
+
+/// The error of a pass that could not get more native stack at `span`.
+pub(crate) fn native_stack_error(span: Span) -> Diagnostic {
+    Diagnostic::static_error(codes::NATIVE_STACK, span, NATIVE_STACK_MESSAGE).with_note(
+        "the program is nested too deeply for the memory available: the native stack could not grow",
+    )
 }
 
 /// Parses one file. Returns the tree with all comments, or the first syntax error.

@@ -120,7 +120,14 @@ impl Walk {
     /// `level` counts the objects around `expr`, as the desugarer's
     /// `obj_level` does (a comprehension's body counts as one more).
     fn expr(&mut self, expr: &Expr, level: u32) -> Found {
-        crate::stack::with_stack(|| self.expr_inner(expr, level))
+        crate::stack::with_stack(|| self.expr_inner(expr, level)).unwrap_or_else(|_| {
+            Err(SyntaxError {
+                start: expr.span.start,
+                end: expr.span.end,
+                code: super::codes::NATIVE_STACK,
+                message: super::NATIVE_STACK_MESSAGE.into(),
+            })
+        })
     }
 
     fn expr_inner(&mut self, expr: &Expr, level: u32) -> Found {

@@ -117,6 +117,7 @@ pub(crate) fn parse(src: &str, file: FileId, record_tokens: bool) -> Result<Pars
         bad_strings: Vec::new(),
         tokens: Vec::new(),
         record_tokens,
+        memory: crate::stack::MemoryPoll::default(),
     };
     match parser.file() {
         Ok(expr) => Ok(Parsed {
@@ -155,6 +156,7 @@ struct Parser<'s> {
     tokens: Vec<Token>,
     /// Whether to keep `tokens` (not for the evaluator, which needs no layout).
     record_tokens: bool,
+    memory: crate::stack::MemoryPoll,
 }
 
 /// A binary operator's token as an operator, if it is one.
@@ -358,8 +360,26 @@ impl<'s> Parser<'s> {
     /// An expression whose binary operators bind tighter than `max_precedence`.
     fn parse(&mut self, max_precedence: u8, depth: u32) -> Parse<Expr> {
         self.enter(depth)?;
+        if let Some(limit) = self.memory.exceeded() {
+            let token = self.peek()?;
+            return Err(error(
+                token,
+                super::codes::OUT_OF_MEMORY,
+                super::out_of_memory_message(limit),
+            ));
+        }
         // At most 1000 levels deep, but a thread's stack may be small.
-        crate::stack::with_stack(|| self.parse_at(max_precedence, depth))
+        match crate::stack::with_stack(|| self.parse_at(max_precedence, depth)) {
+            Ok(parsed) => parsed,
+            Err(_) => {
+                let token = self.peek()?;
+                Err(error(
+                    token,
+                    super::codes::NATIVE_STACK,
+                    super::NATIVE_STACK_MESSAGE,
+                ))
+            }
+        }
     }
 
     fn parse_at(&mut self, max_precedence: u8, depth: u32) -> Parse<Expr> {

@@ -51,6 +51,8 @@ pub struct EvalArgs {
     pub jpath: Vec<PathBuf>,
     pub max_stack: usize,
     pub max_trace: usize,
+    /// `--max-memory`: bytes the evaluation may use (`None`: the default).
+    pub max_memory: Option<usize>,
     pub ext_vars: Vec<(String, ExtValue)>,
     pub tlas: Vec<(String, ExtValue)>,
     pub color: Color,
@@ -157,6 +159,7 @@ pub fn parse(raw: &[OsString], env: &dyn Env) -> Result<Parsed, UsageError> {
         jpath: Vec::new(),
         max_stack: 500,
         max_trace: 20,
+        max_memory: None,
         ext_vars: Vec::new(),
         tlas: Vec::new(),
         color: Color::Auto,
@@ -198,6 +201,16 @@ pub fn parse(raw: &[OsString], env: &dyn Env) -> Result<Parsed, UsageError> {
                     ));
                 }
                 parsed.max_stack = value as usize;
+            }
+            "--max-memory" => {
+                let value = next(&mut i)?;
+                let bytes = crate::memory::parse_size(&value).map_err(|err| {
+                    usage_error(
+                        format!("ERROR: invalid --max-memory value: {err}"),
+                        Usage::None,
+                    )
+                })?;
+                parsed.max_memory = Some(bytes);
             }
             "-J" | "--jpath" => {
                 let value = next(&mut i)?;
@@ -543,9 +556,22 @@ mod tests {
             "ERROR: only one code is allowed"
         );
         assert_eq!(
+            run(&["--max-memory", "lots", "-e", "1"])
+                .unwrap_err()
+                .message,
+            "ERROR: invalid --max-memory value: \"lots\" is not a size like 512Mi, 1Gi or 100MB"
+        );
+        assert_eq!(
             run(&["-V", "NOPE", "x"]).unwrap_err().message,
             "ERROR: environment variable NOPE was undefined."
         );
+    }
+
+    #[test]
+    fn max_memory_takes_a_size() {
+        let args = run(&["--max-memory", "64Mi", "-e", "1"]).unwrap();
+        assert_eq!(args.max_memory, Some(64 << 20));
+        assert_eq!(run(&["-e", "1"]).unwrap().max_memory, None);
     }
 
     #[test]

@@ -146,6 +146,8 @@ Available options:
   --no-trailing-newline   Do not add a trailing newline to the output
   -s / --max-stack <n>    Number of allowed stack frames (default 500)
   -t / --max-trace <n>    Max length of stack trace before cropping (default 20, 0 = no limit)
+  --max-memory <size>     Memory the evaluation may use, like 512Mi or 8Gi (default:
+                          half of the memory available to kcfg)
   --color <when>          Rich error messages: auto (on a terminal), always, never
   --gc-min-objects <n>    Accepted for compatibility; kcfg frees memory per evaluation
   --gc-growth-trigger <n> Accepted for compatibility
@@ -198,7 +200,9 @@ fn evaluate(args: EvalArgs) -> ExitCode {
     let rich = color.rich_on_stderr();
     let jsonnet_path = std::env::var("JSONNET_PATH").ok();
     let importer = FsImporter::new(&args.jpath, jsonnet_path.as_deref());
-    let program = Program::new(Arc::new(importer), kcfg_stdlib::std());
+    let program = Program::new(Arc::new(importer), kcfg_stdlib::std())
+        .with_memory_limit(crate::memory::memory().clone());
+    set_memory_limit(args.max_memory);
     let config = EvalConfig {
         ext_vars: args.ext_vars.clone(),
         max_stack: args.max_stack,
@@ -206,6 +210,7 @@ fn evaluate(args: EvalArgs) -> ExitCode {
             let _ = writeln!(std::io::stderr(), "{line}");
         }),
         interrupt: None,
+        memory: Some(crate::memory::memory().clone()),
     };
     let outcome = run_program(&program, &config, &args);
     match outcome {
@@ -234,6 +239,25 @@ fn evaluate(args: EvalArgs) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Sets the process's memory limit from `--max-memory` (of `kcfg eval` or
+/// `kcfg render`), or to the default.
+pub fn set_memory_limit(max_memory: Option<usize>) {
+    let (limit, hint) = match max_memory {
+        Some(bytes) => (
+            bytes,
+            "The limit was set with --max-memory; raise it if the program needs more.".to_string(),
+        ),
+        None => {
+            let (limit, why) = crate::memory::default_limit();
+            (
+                limit,
+                format!("The limit is {why}; set it with --max-memory SIZE (like 8Gi)."),
+            )
+        }
+    };
+    crate::memory::set_limit(limit, hint);
 }
 
 enum Outcome {
