@@ -554,6 +554,6 @@ fn issue16_command_line_cases() {
         "conformance/cmd-extra",
         "jsonnet",
         [Invocation::KcfgEval, Invocation::JsonnetLink],
-        38,
+        48,
     );
 }

@@ -93,9 +93,9 @@ impl BoundSet {
 }
 
 fn site_span(site: Site) -> Span {
-    match site {
-        Site::At(span) => span,
-        _ => Span {
+    match site.span() {
+        Some(span) => span,
+        None => Span {
             file: FileId(0),
             start: 0,
             end: 0,
@@ -139,14 +139,25 @@ impl<'a> Ctx<'a> {
         self.call_from(func, ArgSource::Values { positional, named }, site, None)
     }
 
-    /// Calls `func` with positional arguments, entered from `span`.
+    /// Calls `func` with positional arguments, entered from `span`: what
+    /// a builtin does to call the functions it is given (`std.map`'s
+    /// `func`), so the call is entered from inside that builtin
+    /// ([`Site::Builtin`]) when one is running.
     pub fn call_function(
         &mut self,
         func: Function<'a>,
         args: &[Lazy<'a>],
         span: Span,
     ) -> Result<Value<'a>> {
-        self.call_values(func, args, &[], Site::At(span))
+        let site = match self.builtin {
+            Some(builtin) => Site::Builtin { builtin, span },
+            None => Site::At(span),
+        };
+        // The function runs code of its own, outside the builtin.
+        let outer = self.builtin.take();
+        let result = self.call_values(func, args, &[], site);
+        self.builtin = outer;
+        result
     }
 
     fn call_from(
@@ -163,6 +174,7 @@ impl<'a> Ctx<'a> {
                 // function `top_level`, whatever it is bound to.
                 let name = match site {
                     Site::TopLevel => FrameName::function(Some(Sym::intern("top_level"))),
+                    Site::Builtin { builtin, .. } => FrameName::callback(builtin),
                     _ => FrameName::function(def.name.or(hint)),
                 };
                 match source {
@@ -174,7 +186,9 @@ impl<'a> Ctx<'a> {
                     _ => self.enter(def, frame, site, name),
                 }
             }
-            FunctionData::Builtin(builtin) => self.call_builtin(builtin, source, site),
+            FunctionData::Builtin { builtin, index } => {
+                self.call_builtin(builtin, *index, source, site)
+            }
             FunctionData::Native { native, .. } => self.call_native_from(native, source, site),
         }
     }
@@ -498,8 +512,8 @@ impl<'a> Ctx<'a> {
                                 def = callee;
                                 continue 'call;
                             }
-                            FunctionData::Builtin(builtin) => {
-                                return self.call_builtin(builtin, source, site)
+                            FunctionData::Builtin { builtin, index } => {
+                                return self.call_builtin(builtin, *index, source, site)
                             }
                             FunctionData::Native { native, .. } => {
                                 return self.call_native_from(native, source, site)
@@ -517,6 +531,7 @@ impl<'a> Ctx<'a> {
     fn call_builtin(
         &mut self,
         builtin: &'static Builtin,
+        index: u16,
         source: ArgSource<'a, '_>,
         site: Site,
     ) -> Result<Value<'a>> {
@@ -594,6 +609,11 @@ impl<'a> Ctx<'a> {
             site: site_span(site),
             builtin: builtin.name,
         };
-        (builtin.func)(self, &args)
+        // While the builtin runs, the functions it calls and the values it
+        // defers are entered from inside it (see `Site::Builtin`).
+        let outer = self.builtin.replace(index);
+        let result = (builtin.func)(self, &args);
+        self.builtin = outer;
+        result
     }
 }

@@ -25,6 +25,7 @@ pub mod object;
 pub mod ops;
 pub mod string;
 pub mod value;
+mod walk;
 
 use std::cell::{Cell, RefCell};
 use std::path::Path;
@@ -38,6 +39,7 @@ pub use self::error::{Error, Result};
 pub(crate) use self::error::{FrameName, StackEntry};
 pub use self::interrupt::Interrupt;
 pub use self::value::{Array, Env, Function, FunctionData, Lazy, Object, Str, Thunk, Value};
+pub use self::walk::Origin;
 pub use crate::memory::MemoryLimit;
 
 use self::object::NativeField;
@@ -165,6 +167,9 @@ pub struct Ctx<'a> {
     /// left (see [`Ctx::with_stack`]).
     stack_bounds: Bounds,
     interrupt: Option<&'a Interrupt>,
+    /// The builtin whose Rust code is running, by its index in the
+    /// program's table, for the sites of what it calls ([`Site::Builtin`]).
+    builtin: Option<u16>,
     /// The memory limit, for the checks on every frame.
     memory: Option<&'a MemoryLimit>,
     /// The same, shared, for the stack segments charged to it.
@@ -201,6 +206,7 @@ impl<'a> Ctx<'a> {
             max_stack: config.max_stack.max(1),
             stack_bounds: Bounds::learn(RED_ZONE),
             interrupt: config.interrupt.as_deref(),
+            builtin: None,
             memory: config.memory.as_deref(),
             memory_arc: config.memory.as_ref(),
             std_object: None,
@@ -242,15 +248,23 @@ impl<'a> Ctx<'a> {
         message: impl Into<String>,
     ) -> Error {
         let mut diag = Diagnostic::runtime_error(code, message);
-        if let Site::At(span) = site {
-            diag.span = Some(span);
-        }
-        diag.trace = error::build_trace(&self.stack, site);
+        diag.span = site.span();
+        let builtins = &self.program.std().builtins;
+        let builtin = |index: u16| builtins.get(usize::from(index)).copied();
+        diag.trace = error::build_trace(&self.stack, site, &builtin);
         Error(Box::new(diag))
     }
 
+    #[cold]
+    #[inline(never)]
     fn stack_overflow(&self, site: Site) -> Error {
-        self.error_at("kcfg::eval::max_stack", site, "max stack frames exceeded.")
+        let err = self.error_at("kcfg::eval::max_stack", site, "max stack frames exceeded.");
+        let builtins = &self.program.std().builtins;
+        let builtin = |index: u16| builtins.get(usize::from(index)).copied();
+        match error::recursion_note(&self.stack, &builtin) {
+            Some(note) => err.with_note(note),
+            None => err,
+        }
     }
 
     /// Fails with the interrupt's message if another thread has raised it
@@ -446,9 +460,17 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// A thunk running a deferred computation.
+    /// A thunk running a deferred computation. Deferred by a builtin (a
+    /// lazily computed element of `std.map`), it runs as part of that
+    /// builtin ([`Site::Builtin`]).
     pub fn defer(&self, computation: impl value::Deferred<'a> + 'a) -> Lazy<'a> {
-        let computation: &'a dyn value::Deferred<'a> = self.bump.alloc(computation);
+        let computation: &'a dyn value::Deferred<'a> = match self.builtin {
+            Some(builtin) => self.bump.alloc(InBuiltin {
+                computation,
+                builtin,
+            }),
+            None => self.bump.alloc(computation),
+        };
         Lazy::Thunk(self.bump.alloc(Thunk::deferred(computation)))
     }
 
@@ -501,13 +523,19 @@ impl<'a> Ctx<'a> {
         }
         let std = self.program.std();
         let bump = self.bump;
-        let builtins = std.builtins.iter().map(|builtin| NativeField {
-            name: Sym::intern(builtin.name),
-            visibility: Visibility::Hidden,
-            value: Lazy::Val(Value::Func(Function(
-                bump.alloc(FunctionData::Builtin(builtin)),
-            ))),
-        });
+        let builtins = std
+            .builtins
+            .iter()
+            .enumerate()
+            .map(|(index, builtin)| NativeField {
+                name: Sym::intern(builtin.name),
+                visibility: Visibility::Hidden,
+                value: Lazy::Val(Value::Func(Function(bump.alloc(FunctionData::Builtin {
+                    builtin,
+                    // The table is far smaller than 2^16 (a test holds it).
+                    index: index as u16,
+                })))),
+            });
         let constants = std.constants.iter().map(|(name, value)| NativeField {
             name: Sym::intern(name),
             visibility: Visibility::Hidden,
@@ -710,6 +738,25 @@ struct FileRoot<'a> {
 impl<'a> value::Deferred<'a> for FileRoot<'a> {
     fn compute(&self, ctx: &mut Ctx<'a>) -> Result<Value<'a>> {
         ctx.eval(self.env, &self.code.root)
+    }
+}
+
+/// A computation a builtin deferred, run as part of that builtin.
+struct InBuiltin<C> {
+    computation: C,
+    builtin: u16,
+}
+
+impl<'a, C: value::Deferred<'a>> value::Deferred<'a> for InBuiltin<C> {
+    fn compute(&self, ctx: &mut Ctx<'a>) -> Result<Value<'a>> {
+        let outer = ctx.builtin.replace(self.builtin);
+        let result = self.computation.compute(ctx);
+        ctx.builtin = outer;
+        result
+    }
+
+    fn name(&self) -> ThunkName {
+        self.computation.name()
     }
 }
 

@@ -15,7 +15,7 @@
 
 use std::fmt::Write as _;
 
-use crate::eval::{Ctx, FrameName, Result, Site, Value};
+use crate::eval::{Ctx, Origin, Result, Site, Value};
 use crate::span::Span;
 
 /// How to lay out JSON.
@@ -64,12 +64,24 @@ pub fn write<'a>(
     style: &Style<'_>,
     out: &mut String,
 ) -> Result<()> {
+    write_from(ctx, value, Origin::MANIFEST, style, out)
+}
+
+/// Writes `value`, which came from `from`, as JSON in the given style:
+/// the fields and elements are entered in frames as the reference enters
+/// them (see [`Origin`]).
+pub fn write_from<'a>(
+    ctx: &mut Ctx<'a>,
+    value: Value<'a>,
+    from: Origin,
+    style: &Style<'_>,
+    out: &mut String,
+) -> Result<()> {
     let mut writer = Writer {
         style,
         indent: String::new(),
-        site: Site::Manifest,
     };
-    writer.value(ctx, value, out)
+    writer.value(ctx, value, from, out)
 }
 
 /// `value` as multi-line JSON, as the program's output (no final newline).
@@ -82,23 +94,30 @@ pub fn to_pretty<'a>(ctx: &mut Ctx<'a>, value: Value<'a>) -> Result<String> {
 /// `value` as single-line JSON, as `std.toString` writes it.
 pub fn to_single_line<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, span: Span) -> Result<String> {
     let mut out = String::new();
-    let mut writer = Writer {
-        style: &Style::SINGLE_LINE,
-        indent: String::new(),
-        site: Site::At(span),
-    };
-    writer.value(ctx, value, &mut out)?;
+    write_from(
+        ctx,
+        value,
+        Origin::at(Site::At(span)),
+        &Style::SINGLE_LINE,
+        &mut out,
+    )?;
     Ok(out)
 }
 
 struct Writer<'s> {
     style: &'s Style<'s>,
     indent: String,
-    site: Site,
 }
 
 impl Writer<'_> {
-    fn value<'a>(&mut self, ctx: &mut Ctx<'a>, value: Value<'a>, out: &mut String) -> Result<()> {
+    /// Writes `value`, which came from `from`.
+    fn value<'a>(
+        &mut self,
+        ctx: &mut Ctx<'a>,
+        value: Value<'a>,
+        from: Origin,
+        out: &mut String,
+    ) -> Result<()> {
         match value {
             Value::Null => out.push_str("null"),
             Value::Bool(true) => out.push_str("true"),
@@ -111,7 +130,7 @@ impl Writer<'_> {
             Value::Func(_) => {
                 return Err(ctx.error_at(
                     "kcfg::manifest::function",
-                    self.site,
+                    from.site,
                     "couldn't manifest function in JSON output.",
                 ));
             }
@@ -120,68 +139,58 @@ impl Writer<'_> {
                     out.push_str(self.style.empty_array);
                     return Ok(());
                 }
-                let site = self.site;
-                ctx.guard(
-                    site,
-                    FrameName::thunk(crate::ir::ThunkName::ArrayElement),
-                    |ctx| {
-                        out.push('[');
+                out.push('[');
+                out.push_str(self.style.newline);
+                let outer = self.indent.len();
+                self.indent.push_str(self.style.indent);
+                for (index, lazy) in array.iter().enumerate() {
+                    // The output grows with no frame entered.
+                    ctx.check_memory_at(from.site)?;
+                    if index > 0 {
+                        out.push_str(self.style.comma);
                         out.push_str(self.style.newline);
-                        let outer = self.indent.len();
-                        self.indent.push_str(self.style.indent);
-                        for (index, lazy) in array.iter().enumerate() {
-                            // The output grows with no frame entered.
-                            ctx.check_memory_at(site)?;
-                            if index > 0 {
-                                out.push_str(self.style.comma);
-                                out.push_str(self.style.newline);
-                            }
-                            out.push_str(&self.indent);
-                            let element = ctx.force_from(lazy, site)?;
-                            self.value(ctx, element, out)?;
-                        }
-                        self.indent.truncate(outer);
-                        out.push_str(self.style.newline);
-                        out.push_str(&self.indent);
-                        out.push(']');
-                        Ok(())
-                    },
-                )?;
+                    }
+                    out.push_str(&self.indent);
+                    ctx.enter_element(lazy, from, |ctx, element, inner| {
+                        self.value(ctx, element, inner, out)
+                    })?;
+                }
+                self.indent.truncate(outer);
+                out.push_str(self.style.newline);
+                out.push_str(&self.indent);
+                out.push(']');
             }
             Value::Obj(obj) => {
-                let site = self.site;
                 if obj.needs_assert_check() {
-                    ctx.check_asserts(obj, site)?;
+                    ctx.check_asserts(obj, from.site)?;
                 }
                 let fields = obj.fields(ctx.bump);
                 if fields.iter().all(|f| f.hidden) {
                     out.push_str(self.style.empty_object);
                     return Ok(());
                 }
-                ctx.guard(site, FrameName::object(None), |ctx| {
-                    out.push('{');
-                    out.push_str(self.style.newline);
-                    let outer = self.indent.len();
-                    self.indent.push_str(self.style.indent);
-                    let mut first = true;
-                    for field in fields.iter().filter(|f| !f.hidden) {
-                        if !first {
-                            out.push_str(self.style.comma);
-                            out.push_str(self.style.newline);
-                        }
-                        first = false;
-                        out.push_str(&self.indent);
-                        write_string(field.name.as_str(), out);
-                        out.push_str(self.style.key_sep);
-                        let value = ctx.get_field(obj, field.name, site, None)?;
-                        self.value(ctx, value, out)?;
+                out.push('{');
+                out.push_str(self.style.newline);
+                let outer = self.indent.len();
+                self.indent.push_str(self.style.indent);
+                let mut first = true;
+                for field in fields.iter().filter(|f| !f.hidden) {
+                    if !first {
+                        out.push_str(self.style.comma);
+                        out.push_str(self.style.newline);
                     }
-                    self.indent.truncate(outer);
-                    out.push_str(self.style.newline);
+                    first = false;
                     out.push_str(&self.indent);
-                    out.push('}');
-                    Ok(())
-                })?;
+                    write_string(field.name.as_str(), out);
+                    out.push_str(self.style.key_sep);
+                    ctx.enter_field(obj, field.name, from, |ctx, value, inner| {
+                        self.value(ctx, value, inner, out)
+                    })?;
+                }
+                self.indent.truncate(outer);
+                out.push_str(self.style.newline);
+                out.push_str(&self.indent);
+                out.push('}');
             }
         }
         Ok(())

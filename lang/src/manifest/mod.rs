@@ -9,7 +9,7 @@
 pub mod json;
 pub mod yaml;
 
-use crate::eval::{Ctx, Result, Site, Value};
+use crate::eval::{Ctx, Origin, Result, Site, Value};
 
 /// How to turn the program's value into output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,26 +56,29 @@ pub fn multi<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, mode: Mode) -> Result<Vec<
             ),
         ));
     };
+    if obj.needs_assert_check() {
+        ctx.check_asserts(obj, Site::Manifest)?;
+    }
     let names: Vec<_> = obj.visible_fields(ctx.bump).collect();
     let mut files = Vec::with_capacity(names.len());
     for name in names {
-        let field = ctx.get_field(obj, name, Site::Manifest, None)?;
-        let text = match mode {
-            Mode::Json => json::to_pretty(ctx, field)?,
+        // Each file is written inside its field's frame, as the reference
+        // does (see `Origin`).
+        let text = ctx.enter_field(obj, name, Origin::MANIFEST, |ctx, field, from| match mode {
+            Mode::Json => {
+                let mut out = String::new();
+                json::write_from(ctx, field, from, &json::Style::PRETTY, &mut out)?;
+                Ok(out)
+            }
             Mode::String => match field {
-                Value::Str(s) => ctx.text(s).to_string(),
-                other => {
-                    return Err(ctx.error_at(
-                        "kcfg::manifest::not_a_string",
-                        Site::Manifest,
-                        format!(
-                            "multi mode: field {name} was {}, expected string",
-                            other.type_name()
-                        ),
-                    ));
-                }
+                Value::Str(s) => Ok(ctx.text(s).to_string()),
+                other => Err(ctx.error_at(
+                    "kcfg::manifest::not_a_string",
+                    from.site,
+                    format!("expected string result, got: {}", other.type_name()),
+                )),
             },
-        };
+        })?;
         files.push((name.as_str().to_string(), text));
     }
     Ok(files)
@@ -98,11 +101,24 @@ pub fn stream<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, mode: Mode) -> Result<Vec
     let mut docs = Vec::with_capacity(array.len());
     for lazy in array.iter() {
         ctx.check_memory_at(Site::Manifest)?;
-        let element = ctx.force_from(lazy, Site::Manifest)?;
-        docs.push(match mode {
-            Mode::Json => json::to_pretty(ctx, element)?,
-            Mode::String => document(ctx, element, mode)?,
-        });
+        // Each document is written inside its element's frame, as the
+        // reference does (see `Origin`).
+        let doc = ctx.enter_element(lazy, Origin::MANIFEST, |ctx, element, from| match mode {
+            Mode::Json => {
+                let mut out = String::new();
+                json::write_from(ctx, element, from, &json::Style::PRETTY, &mut out)?;
+                Ok(out)
+            }
+            Mode::String => match element {
+                Value::Str(s) => Ok(ctx.text(s).to_string()),
+                other => Err(ctx.error_at(
+                    "kcfg::manifest::not_a_string",
+                    from.site,
+                    format!("expected string result, got: {}", other.type_name()),
+                )),
+            },
+        })?;
+        docs.push(doc);
     }
     Ok(docs)
 }

@@ -23,15 +23,18 @@
 
 use std::fmt::Write as _;
 
-use crate::eval::{Ctx, FrameName, Result, Site, Value};
+use crate::eval::{Ctx, Origin, Result, Value};
 
 /// Writes `value` as one YAML document (no `---`), ending with a newline.
 pub fn write_document<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, out: &mut String) -> Result<()> {
     let mut writer = Writer { out };
+    let from = Origin::MANIFEST;
     match value {
-        Value::Obj(_) | Value::Arr(_) if !is_empty(ctx, value) => writer.block(ctx, value, 0)?,
+        Value::Obj(_) | Value::Arr(_) if !is_empty(ctx, value) => {
+            writer.block(ctx, value, 0, from)?
+        }
         other => {
-            writer.scalar_or_flow(ctx, other, 0)?;
+            writer.scalar_or_flow(ctx, other, 0, from)?;
             writer.out.push('\n');
         }
     }
@@ -65,12 +68,20 @@ impl Writer<'_> {
     }
 
     /// Writes a non-empty object or array in block style, starting at the
-    /// current position (already indented for the first line).
-    fn block<'a>(&mut self, ctx: &mut Ctx<'a>, value: Value<'a>, level: usize) -> Result<()> {
-        ctx.guard(Site::Manifest, FrameName::object(None), |ctx| match value {
+    /// current position (already indented for the first line). Fields and
+    /// elements are entered in frames as the JSON writer enters them (see
+    /// [`Origin`]).
+    fn block<'a>(
+        &mut self,
+        ctx: &mut Ctx<'a>,
+        value: Value<'a>,
+        level: usize,
+        from: Origin,
+    ) -> Result<()> {
+        match value {
             Value::Obj(obj) => {
                 if obj.needs_assert_check() {
-                    ctx.check_asserts(obj, Site::Manifest)?;
+                    ctx.check_asserts(obj, from.site)?;
                 }
                 let fields = obj.fields(ctx.bump);
                 let mut first = true;
@@ -81,8 +92,9 @@ impl Writer<'_> {
                     first = false;
                     write_key(field.name.as_str(), self.out);
                     self.out.push(':');
-                    let child = ctx.get_field(obj, field.name, Site::Manifest, None)?;
-                    self.after_key(ctx, child, level)?;
+                    ctx.enter_field(obj, field.name, from, |ctx, child, inner| {
+                        self.after_key(ctx, child, level, inner)
+                    })?;
                 }
                 Ok(())
             }
@@ -90,47 +102,53 @@ impl Writer<'_> {
                 let mut first = true;
                 for lazy in array.iter() {
                     // The output grows with no frame entered.
-                    ctx.check_memory_at(Site::Manifest)?;
+                    ctx.check_memory_at(from.site)?;
                     if !first {
                         self.indent(level);
                     }
                     first = false;
                     self.out.push_str("- ");
-                    let child = ctx.force_from(lazy, Site::Manifest)?;
-                    match child {
+                    ctx.enter_element(lazy, from, |ctx, child, inner| match child {
                         Value::Obj(_) | Value::Arr(_) if !is_empty(ctx, child) => {
-                            self.block(ctx, child, level + 1)?
+                            self.block(ctx, child, level + 1, inner)
                         }
                         other => {
-                            self.scalar_or_flow(ctx, other, level + 1)?;
+                            self.scalar_or_flow(ctx, other, level + 1, inner)?;
                             self.out.push('\n');
+                            Ok(())
                         }
-                    }
+                    })?;
                 }
                 Ok(())
             }
             _ => Ok(()),
-        })
+        }
     }
 
     /// Writes what follows `key:`.
-    fn after_key<'a>(&mut self, ctx: &mut Ctx<'a>, child: Value<'a>, level: usize) -> Result<()> {
+    fn after_key<'a>(
+        &mut self,
+        ctx: &mut Ctx<'a>,
+        child: Value<'a>,
+        level: usize,
+        from: Origin,
+    ) -> Result<()> {
         match child {
             Value::Obj(_) if !is_empty(ctx, child) => {
                 self.out.push('\n');
                 self.indent(level + 1);
-                self.block(ctx, child, level + 1)
+                self.block(ctx, child, level + 1, from)
             }
             // Sequences under a key sit at the key's indentation, as kubectl
             // prints them.
             Value::Arr(_) if !is_empty(ctx, child) => {
                 self.out.push('\n');
                 self.indent(level);
-                self.block(ctx, child, level)
+                self.block(ctx, child, level, from)
             }
             other => {
                 self.out.push(' ');
-                self.scalar_or_flow(ctx, other, level + 1)?;
+                self.scalar_or_flow(ctx, other, level + 1, from)?;
                 self.out.push('\n');
                 Ok(())
             }
@@ -144,6 +162,7 @@ impl Writer<'_> {
         ctx: &mut Ctx<'a>,
         value: Value<'a>,
         level: usize,
+        from: Origin,
     ) -> Result<()> {
         match value {
             Value::Null => self.out.push_str("null"),
@@ -158,7 +177,7 @@ impl Writer<'_> {
             Value::Func(_) => {
                 return Err(ctx.error_at(
                     "kcfg::manifest::function",
-                    Site::Manifest,
+                    from.site,
                     "couldn't manifest function in YAML output.",
                 ));
             }
