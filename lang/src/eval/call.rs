@@ -92,6 +92,19 @@ impl BoundSet {
     }
 }
 
+/// The name of a function's frame entered from outside code: the
+/// reference names the program's top-level function `top_level`, whatever
+/// it is bound to. Out of line, to keep the frame of `call_from`, which
+/// every call goes through, small.
+#[cold]
+#[inline(never)]
+fn entered_name(site: Site, name: Option<Sym>) -> FrameName {
+    match site {
+        Site::TopLevel => FrameName::function(Some(Sym::intern("top_level"))),
+        _ => FrameName::function(name),
+    }
+}
+
 fn site_span(site: Site) -> Span {
     match site.span() {
         Some(span) => span,
@@ -170,12 +183,10 @@ impl<'a> Ctx<'a> {
         match func.0 {
             FunctionData::Closure { def, env } => {
                 let frame = self.bind_args(def, env, source, site)?;
-                // The reference names the call of the program's top-level
-                // function `top_level`, whatever it is bound to.
                 let name = match site {
-                    Site::TopLevel => FrameName::function(Some(Sym::intern("top_level"))),
+                    Site::At(_) => FrameName::function(def.name.or(hint)),
                     Site::Builtin { builtin, .. } => FrameName::callback(builtin),
-                    _ => FrameName::function(def.name.or(hint)),
+                    _ => entered_name(site, def.name.or(hint)),
                 };
                 match source {
                     ArgSource::Exprs {

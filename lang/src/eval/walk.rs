@@ -70,6 +70,22 @@ impl<'a> Ctx<'a> {
             let value = self.get_field(obj, name, from.site, from.name)?;
             return f(self, value, from);
         };
+        // A known number, string, boolean or null is written without a
+        // frame: nothing inside it can fail, and a frame per value would
+        // cost the writer a tenth of its time on large outputs.
+        let known = match obj.layer(layer) {
+            Layer::Native(native) => match native.fields[field].value {
+                Lazy::Val(value) => Some(value),
+                Lazy::Thunk(thunk) => thunk.value(),
+            },
+            _ => match obj.slot(self.bump, layer, field).get() {
+                Slot::Done(value) => Some(value),
+                _ => None,
+            },
+        };
+        if let Some(value) = known.filter(|value| is_scalar(*value)) {
+            return f(self, value, Origin::at(from.site));
+        }
         let body = match obj.layer(layer) {
             Layer::Literal(literal) => Some(&literal.def.fields[field].value),
             Layer::Comp(comp) => Some(&comp.def.value),
@@ -96,6 +112,30 @@ impl<'a> Ctx<'a> {
         from: Origin,
         f: impl FnOnce(&mut Self, Value<'a>, Origin) -> Result<T>,
     ) -> Result<T> {
+        // As for fields: known scalars need no frame.
+        if let Some(value) = known_scalar(element) {
+            return f(self, value, Origin::at(from.site));
+        }
+        // An element not evaluated yet is evaluated in a frame of its own,
+        // the one the reference's element frame would be while it
+        // evaluates (`thunk <array_element>` at `from`), so that a number
+        // or a string (most elements) is written without another.
+        if let Lazy::Thunk(thunk) = element {
+            if let ThunkState::Pending(_, lazy) = thunk.state.get() {
+                if lazy.name == ThunkName::ArrayElement {
+                    let inner = Origin::at(Site::At(lazy.expr.span));
+                    let value = self.force_from(element, from.site)?;
+                    if is_scalar(value) {
+                        return f(self, value, inner);
+                    }
+                    return self.guard(
+                        from.site,
+                        FrameName::thunk(ThunkName::ArrayElement),
+                        |ctx| f(ctx, value, inner),
+                    );
+                }
+            }
+        }
         let inner = match element {
             Lazy::Thunk(thunk) => match thunk.state.get() {
                 ThunkState::Pending(_, lazy) => Origin {
@@ -180,4 +220,25 @@ impl<'a> Ctx<'a> {
             _ => self.force_from(Lazy::Thunk(thunk), site),
         }
     }
+}
+
+/// The value of `lazy` if it is known and writing it cannot fail (a number,
+/// string, boolean or null): the writers write those at once, without
+/// entering a frame.
+#[inline]
+fn known_scalar(lazy: Lazy<'_>) -> Option<Value<'_>> {
+    let value = match lazy {
+        Lazy::Val(value) => value,
+        Lazy::Thunk(thunk) => thunk.value()?,
+    };
+    is_scalar(value).then_some(value)
+}
+
+/// Whether writing `value` cannot fail: it is not a collection or function.
+#[inline]
+fn is_scalar(value: Value<'_>) -> bool {
+    matches!(
+        value,
+        Value::Null | Value::Bool(_) | Value::Num(_) | Value::Str(_)
+    )
 }
