@@ -75,7 +75,7 @@ def measure(kcfg, name, runs):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--kcfg", default=os.path.join(ROOT, "target", "release", "kcfg"))
+    parser.add_argument("--kcfg", default=os.path.join(ROOT, "target", "dist", "kcfg"))
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--workload", action="append", choices=sorted(WORKLOADS))
     args = parser.parse_args()

@@ -94,7 +94,7 @@ def main():
     parser.add_argument("--out-base", default=None,
                         help="where the output directories go (default: the system's temporary "
                              "directory; /dev/shm leaves the disk out of the measurement)")
-    parser.add_argument("--kcfg", default=os.path.join(ROOT, "target", "release", "kcfg"))
+    parser.add_argument("--kcfg", default=os.path.join(ROOT, "target", "dist", "kcfg"))
     parser.add_argument("--jrsonnet", default="jrsonnet", help="jrsonnet binary ('' to skip)")
     parser.add_argument("--gojsonnet", default=os.path.join(ROOT, "..", "shared", "conformance", "gojsonnet-cli"),
                         help="go-jsonnet command ('' to skip)")

@@ -106,7 +106,7 @@ def seconds_text(seconds):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kcfg", default=os.path.join(ROOT, "target", "release", "kcfg"))
+    parser.add_argument("--kcfg", default=os.path.join(ROOT, "target", "dist", "kcfg"))
     parser.add_argument("--jsonnetfmt", action="append", default=[], metavar="NAME=COMMAND",
                         help="a jsonnetfmt to compare with, e.g. 'C++ 0.22=/opt/jsonnetfmt'; "
                              "repeatable; the first is the reference for the output check "

@@ -29,8 +29,11 @@ eval "$ENV_LINES"
 export KCFG_K8S_RUN KUBECONFIG
 trap 'bash "$K8S/stop.sh" "$KCFG_K8S_RUN" >/dev/null 2>&1 || true' EXIT
 cd "$ROOT"
-cargo test --release -p kcfg-apply --test k8s -- --include-ignored --test-threads=2 "$@"
+# --workspace, as the README's test command: the same features resolve, so
+# nothing is compiled again (`-p kcfg-apply` alone would rebuild tokio, kube
+# and the rest with fewer features).
+cargo test --workspace --release --locked --test k8s -- --include-ignored --test-threads=2 "$@"
 # The binary's test renders with `kcfg` and starts its own ten servers (one
 # cargo run after the other, so twenty never run at once).
-cargo test --release -p kcfg --test apply_k8s -- --include-ignored "$@"
+cargo test --workspace --release --locked --test apply_k8s -- --include-ignored "$@"
 echo "run-k8s.sh: setup $((T1 - T0))s, tests $(( $(date +%s) - T1 ))s"

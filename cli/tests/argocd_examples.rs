@@ -166,11 +166,11 @@ fn the_dockerfile_builds_kcfg_and_uses_the_cmp_server_entrypoint() {
         .collect();
     let has = |prefix: &str| lines.iter().any(|line| line.starts_with(prefix));
     assert!(
-        has("RUN cargo build --release --locked --bin kcfg"),
+        has("RUN cargo build --profile dist --locked --bin kcfg"),
         "{text}"
     );
     assert!(has(
-        "COPY --from=build /src/target/release/kcfg /usr/local/bin/kcfg"
+        "COPY --from=build /src/target/dist/kcfg /usr/local/bin/kcfg"
     ));
     assert!(has(
         "COPY examples/argocd/plugin.yaml /home/argocd/cmp-server/config/plugin.yaml"

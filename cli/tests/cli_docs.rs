@@ -155,6 +155,15 @@ fn issue16_manpages_one_per_command() {
     for flag in ["jpath", "ext\\-str", "tla\\-code\\-file", "yaml\\-stream"] {
         assert!(eval.contains(flag), "kcfg-eval.1: {flag}");
     }
+    let fmt = page("kcfg-fmt.1");
+    for flag in [
+        "in\\-place",
+        "string\\-style",
+        "no\\-sort\\-imports",
+        "check",
+    ] {
+        assert!(fmt.contains(flag), "kcfg-fmt.1: {flag}");
+    }
     assert!(page("kcfg-apply.1").contains("exit\\-code"));
     assert!(page("kcfg-apply.1").contains("Exit status"));
     assert_eq!(page("ls.1"), "foreign\n");
