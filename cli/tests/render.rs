@@ -319,7 +319,7 @@ fn a_failing_target_keeps_its_previous_files() {
     --- stderr
     error: target edge-eu-001/web:
     RUNTIME ERROR: web is broken in eu
-    	apps/web/main.kcfg:1:50-77	function <anonymous>
+    	apps/web/main.kcfg:1:50-77	function <top_level>
     	Top-level function	
     rendered 4 targets into rendered: 5 objects, 497 B in [TIME] (1 written, 2 unchanged, 1 failed)
     ");
@@ -361,7 +361,7 @@ fn fail_fast_stops_at_the_first_failure() {
     --- stderr
     error: target t2:
     RUNTIME ERROR: two
-    	main.kcfg:1:30-41	function <anonymous>
+    	main.kcfg:1:30-41	function <top_level>
     	Top-level function	
     rendered 3 targets into rendered: 1 object, 52 B in [TIME] (1 written, 1 failed, 1 skipped)
     ");
