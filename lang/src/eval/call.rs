@@ -94,13 +94,12 @@ impl BoundSet {
 
 /// The name of a function's frame entered from outside code: the
 /// reference names the program's top-level function `top_level`, whatever
-/// it is bound to. Out of line, to keep the frame of `call_from`, which
-/// every call goes through, small.
-#[cold]
-#[inline(never)]
+/// it is bound to, and a function a builtin calls after the builtin's
+/// parameter.
 fn entered_name(site: Site, name: Option<Sym>) -> FrameName {
     match site {
         Site::TopLevel => FrameName::function(Some(Sym::intern("top_level"))),
+        Site::Builtin { builtin, .. } => FrameName::callback(builtin),
         _ => FrameName::function(name),
     }
 }
@@ -149,7 +148,17 @@ impl<'a> Ctx<'a> {
         named: &[(Sym, Lazy<'a>)],
         site: Site,
     ) -> Result<Value<'a>> {
-        self.call_from(func, ArgSource::Values { positional, named }, site, None)
+        let source = ArgSource::Values { positional, named };
+        match func.0 {
+            // Entered from outside code: named as the reference names it
+            // (see `entered_name`), here rather than in `call_from`, which
+            // every call goes through.
+            FunctionData::Closure { def, env } if !matches!(site, Site::At(_)) => {
+                let frame = self.bind_args(def, env, source, site)?;
+                self.enter(def, frame, site, entered_name(site, def.name))
+            }
+            _ => self.call_from(func, source, site, None),
+        }
     }
 
     /// Calls `func` with positional arguments, entered from `span`: what
@@ -183,11 +192,7 @@ impl<'a> Ctx<'a> {
         match func.0 {
             FunctionData::Closure { def, env } => {
                 let frame = self.bind_args(def, env, source, site)?;
-                let name = match site {
-                    Site::At(_) => FrameName::function(def.name.or(hint)),
-                    Site::Builtin { builtin, .. } => FrameName::callback(builtin),
-                    _ => entered_name(site, def.name.or(hint)),
-                };
+                let name = FrameName::function(def.name.or(hint));
                 match source {
                     ArgSource::Exprs {
                         env: caller,

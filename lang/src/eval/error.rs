@@ -91,15 +91,18 @@ impl Site {
 /// is passed and stored in registers: built in memory and read back whole
 /// at once, as the nested enum was on every call, it stalled the store
 /// buffer.
+///
+/// For [`FrameKind::Callback`], the builtin's index shares the first
+/// scalar with the kind (`kind | builtin << 8`), so that the struct stays
+/// two scalars.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct FrameName {
-    kind: FrameKind,
-    /// For [`FrameKind::Callback`]: the builtin's index.
-    builtin: u16,
+    code: u32,
     name: Option<Sym>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 enum FrameKind {
     Function,
     Object,
@@ -117,8 +120,7 @@ impl FrameName {
     #[inline]
     pub(crate) fn function(name: Option<Sym>) -> FrameName {
         FrameName {
-            kind: FrameKind::Function,
-            builtin: 0,
+            code: FrameKind::Function as u32,
             name,
         }
     }
@@ -127,8 +129,7 @@ impl FrameName {
     #[inline]
     pub(crate) fn object(name: Option<Sym>) -> FrameName {
         FrameName {
-            kind: FrameKind::Object,
-            builtin: 0,
+            code: FrameKind::Object as u32,
             name,
         }
     }
@@ -143,8 +144,7 @@ impl FrameName {
             ThunkName::Argument => (FrameKind::Argument, None),
         };
         FrameName {
-            kind,
-            builtin: 0,
+            code: kind as u32,
             name,
         }
     }
@@ -153,19 +153,38 @@ impl FrameName {
     #[inline]
     pub(crate) fn callback(builtin: u16) -> FrameName {
         FrameName {
-            kind: FrameKind::Callback,
-            builtin,
+            code: FrameKind::Callback as u32 | u32::from(builtin) << 8,
             name: None,
         }
     }
 
+    fn kind(self) -> FrameKind {
+        const KINDS: [FrameKind; 7] = [
+            FrameKind::Function,
+            FrameKind::Object,
+            FrameKind::Thunk,
+            FrameKind::ArrayElement,
+            FrameKind::ObjectAssert,
+            FrameKind::Argument,
+            FrameKind::Callback,
+        ];
+        KINDS
+            .into_iter()
+            .find(|kind| *kind as u32 == self.code & 0xff)
+            .unwrap_or(FrameKind::Argument)
+    }
+
+    fn builtin(self) -> u16 {
+        (self.code >> 8) as u16
+    }
+
     fn render(self, builtins: &dyn Fn(u16) -> Option<&'static Builtin>) -> String {
         let name = self.name.map_or("anonymous", |n| n.as_str());
-        match self.kind {
+        match self.kind() {
             // The reference's `std.jsonnet` calls the key functions of the
             // sorting and set functions `keyF` and the others `func`.
             FrameKind::Callback => {
-                let params = builtins(self.builtin).map_or(&[][..], |b| b.params);
+                let params = builtins(self.builtin()).map_or(&[][..], |b| b.params);
                 let param = ["keyF", "func"]
                     .into_iter()
                     .find(|name| params.contains(name))
@@ -201,7 +220,7 @@ pub(crate) fn recursion_note(
     let innermost = stack
         .iter()
         .rev()
-        .find(|entry| matches!(entry.name.kind, FrameKind::Function | FrameKind::Callback))?;
+        .find(|entry| matches!(entry.name.kind(), FrameKind::Function | FrameKind::Callback))?;
     let calls = stack.iter().filter(|entry| *entry == innermost).count();
     (calls >= 2 && calls * 4 >= stack.len()).then(|| {
         format!(
