@@ -58,6 +58,10 @@ const LENIENT: GeneralPurpose = GeneralPurpose::new(
 );
 
 /// The base64 alphabet.
+/// The capacity a byte buffer built from an array starts with; it grows
+/// from there as the elements are read.
+const INITIAL_BYTES: usize = 1 << 20;
+
 const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 // ----- base64 ------------------------------------------------------------------
@@ -73,7 +77,7 @@ fn base64_bytes<'a>(
     const NOT_BYTES: &str = "Can only base64 encode strings / arrays of single bytes.";
     match input {
         Value::Str(s) => {
-            let text = ctx.text(s);
+            let text = ctx.flat_text(s, span)?;
             if text.is_ascii() {
                 return Ok(text.as_bytes().into());
             }
@@ -87,9 +91,11 @@ fn base64_bytes<'a>(
             Ok(bytes.into())
         }
         Value::Arr(arr) => {
-            ctx.reserve(arr.len(), span)?;
-            let mut bytes = Vec::with_capacity(arr.len());
-            for lazy in arr.iter() {
+            // Grown as the elements are read: a bad element is reported as
+            // the reference reports it, however long a view `arr` is.
+            let mut bytes = ctx.vec_with_capacity(arr.len().min(INITIAL_BYTES), span)?;
+            for (index, lazy) in arr.iter().enumerate() {
+                ctx.poll_limits(index, span)?;
                 let n = match ctx.force(lazy, span)? {
                     Value::Num(n) => n,
                     other => {
@@ -107,7 +113,7 @@ fn base64_bytes<'a>(
                 let Value::Num(bits) = bits else {
                     unreachable!("& of numbers is a number")
                 };
-                bytes.push(bits as u8);
+                ctx.push(&mut bytes, bits as u8, span)?;
             }
             Ok(bytes.into())
         }
@@ -135,7 +141,7 @@ fn base64<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
 /// anything else goes through the reference's checks, in its order.
 fn base64_decode_raw<'a>(ctx: &mut Ctx<'a>, input: Value<'a>, span: Span) -> Result<&'a [u8]> {
     if let Value::Str(s) = input {
-        let text = ctx.text(s);
+        let text = ctx.flat_text(s, span)?;
         // Valid base64 is ASCII, so its byte length is its length in code
         // points; padding may only close the string.
         let padding_at_end = || text.find('=').is_none_or(|at| at + 2 >= text.len());
@@ -161,11 +167,14 @@ fn base64_decode_raw_checked<'a>(
         let shown = ctx.to_string_value(input, span)?;
         return Err(ctx.error(
             span,
-            format!("Not a base64 encoded string \"{}\"", ctx.text(shown)),
+            format!(
+                "Not a base64 encoded string \"{}\"",
+                ctx.flat_text(shown, span)?
+            ),
         ));
     }
     let text = match input {
-        Value::Str(s) => ctx.text(s),
+        Value::Str(s) => ctx.flat_text(s, span)?,
         _ if len == 0 => "",
         Value::Obj(_) | Value::Arr(_) => {
             return Err(ctx.error(span, "object index must be string, got number."))
@@ -243,7 +252,7 @@ fn base64_decode<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
         }
     }
     let text: String = bytes.iter().map(|b| char::from(*b)).collect();
-    Ok(ctx.str(&text))
+    ctx.copy_str(&text, args.site)
 }
 
 // ----- UTF-8 -------------------------------------------------------------------
@@ -251,7 +260,7 @@ fn base64_decode<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
 /// `std.encodeUTF8(str)`: the UTF-8 bytes of a string.
 fn encode_utf8<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let s = str_arg(ctx, args, 0, &["string"])?;
-    let bytes = ctx.text(s).as_bytes();
+    let bytes = ctx.flat_text(s, args.site)?.as_bytes();
     Ok(Value::Arr(Array::bytes(ctx.bump, bytes)))
 }
 
@@ -313,12 +322,15 @@ fn decode_utf8<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let Value::Arr(arr) = args.value(0) else {
         return Err(type_error(ctx, args, &["array"]));
     };
-    // A byte per element, and up to three for its text.
-    ctx.reserve(arr.len().saturating_mul(4), args.site)?;
-    let mut bytes = Vec::with_capacity(arr.len());
+    // Grown as the elements are read: a bad element is reported as the
+    // reference reports it, however long a view `arr` is.
+    let mut bytes = ctx.vec_with_capacity(arr.len().min(INITIAL_BYTES), args.site)?;
     for (index, lazy) in arr.iter().enumerate() {
+        ctx.poll_limits(index, args.site)?;
         match ctx.force(lazy, args.site)? {
-            Value::Num(n) if (0.0..=255.0).contains(&n) && n.fract() == 0.0 => bytes.push(n as u8),
+            Value::Num(n) if (0.0..=255.0).contains(&n) && n.fract() == 0.0 => {
+                ctx.push(&mut bytes, n as u8, args.site)?;
+            }
             Value::Num(_) => {
                 return Err(ctx.error(
                     args.site,
@@ -336,7 +348,7 @@ fn decode_utf8<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
         }
     }
     let text = decode_utf8_like_reference(&bytes);
-    Ok(ctx.str(&text))
+    ctx.copy_str(&text, args.site)
 }
 
 // ----- hashes --------------------------------------------------------------------
@@ -344,14 +356,14 @@ fn decode_utf8<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
 /// Hashes the UTF-8 of string argument 0 with digest `D`, as lowercase hex.
 fn digest<'a, D: sha2::Digest>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let s = str_arg(ctx, args, 0, &["string"])?;
-    let hash = D::digest(ctx.text(s).as_bytes());
+    let hash = D::digest(ctx.flat_text(s, args.site)?.as_bytes());
     let mut hex = String::with_capacity(hash.len() * 2);
     for byte in hash.iter() {
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
         hex.push(DIGITS[(byte >> 4) as usize] as char);
         hex.push(DIGITS[(byte & 0xf) as usize] as char);
     }
-    Ok(ctx.str(&hex))
+    ctx.copy_str(&hex, args.site)
 }
 
 /// `std.md5(str)`.
@@ -384,7 +396,7 @@ fn sha3<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
 /// The text of `std.toString(args[0])`.
 fn text_of<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<&'a str> {
     let s = ctx.to_string_value(args.value(0), args.site)?;
-    Ok(ctx.text(s))
+    ctx.flat_text(s, args.site)
 }
 
 /// `std.escapeStringJson(str_)` and `std.escapeStringPython(str)`: a JSON
@@ -393,7 +405,7 @@ fn escape_string_json<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a
     let text = text_of(ctx, args)?;
     let mut out = String::with_capacity(text.len() + 2);
     kcfg_lang::manifest::json::write_string(text, &mut out);
-    Ok(ctx.str(&out))
+    ctx.copy_str(&out, args.site)
 }
 
 /// `std.escapeStringBash(str_)`: single-quoted for a POSIX shell.
@@ -403,7 +415,7 @@ fn escape_string_bash<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a
     out.push('\'');
     out.push_str(&text.replace('\'', "'\"'\"'"));
     out.push('\'');
-    Ok(ctx.str(&out))
+    ctx.copy_str(&out, args.site)
 }
 
 /// `std.escapeStringDollars(str_)`: `$` doubled.
@@ -412,7 +424,7 @@ fn escape_string_dollars<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value
     if !text.contains('$') {
         return Ok(ctx.str_ref(text));
     }
-    Ok(ctx.str(&text.replace('$', "$$")))
+    ctx.copy_str(&text.replace('$', "$$"), args.site)
 }
 
 /// `std.escapeStringXML(str_)`: the five XML entities.
@@ -432,7 +444,7 @@ fn escape_string_xml<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>
             c => out.push(c),
         }
     }
-    Ok(ctx.str(&out))
+    ctx.copy_str(&out, args.site)
 }
 
 #[cfg(test)]
