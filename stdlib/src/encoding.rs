@@ -146,14 +146,14 @@ fn base64_decode_raw<'a>(ctx: &mut Ctx<'a>, input: Value<'a>, span: Span) -> Res
         // points; padding may only close the string.
         let padding_at_end = || text.find('=').is_none_or(|at| at + 2 >= text.len());
         if text.len().is_multiple_of(4) && padding_at_end() {
-            let buf = ctx.bump.alloc_slice_fill_copy(text.len() / 4 * 3, 0u8);
+            let buf = ctx.alloc_slice_with(text.len() / 4 * 3, span, |_| 0u8)?;
             if let Ok(written) = LENIENT.decode_slice(text, buf) {
                 return Ok(&buf[..written]);
             }
         }
     }
     let bytes = base64_decode_raw_checked(ctx, input, span)?;
-    Ok(ctx.bump.alloc_slice_copy(&bytes))
+    Ok(ctx.alloc_slice_copied(&bytes, span)?)
 }
 
 /// [`base64_decode_raw`] with every check of the reference.
@@ -189,16 +189,27 @@ fn base64_decode_raw_checked<'a>(
             ))
         }
     };
-    if let Ok(bytes) = LENIENT.decode(text) {
+    // Three bytes per group of four characters at most, and room for the
+    // decoder's last group.
+    let capacity = text.len() / 4 * 3 + 3;
+    let mut bytes = ctx.vec_with_capacity(capacity, span)?;
+    bytes.resize(capacity, 0u8);
+    if let Ok(written) = LENIENT.decode_slice(text, &mut bytes) {
         if !text.contains('=') || text.find('=').is_some_and(|at| at + 2 >= text.len()) {
+            bytes.truncate(written);
             return Ok(bytes);
         }
     }
+    bytes.clear();
     // Group by group, as the reference's loop goes, so that its first
-    // error is the one reported.
-    let chars: Vec<char> = text.chars().collect();
-    let mut bytes = Vec::with_capacity(chars.len() / 4 * 3);
-    for group in chars.chunks(4) {
+    // error is the one reported. The length in code points is a multiple
+    // of four.
+    let mut chars = text.chars();
+    while let Some(first) = chars.next() {
+        let mut group = [first, '=', '=', '='];
+        for slot in &mut group[1..] {
+            *slot = chars.next().unwrap_or('=');
+        }
         let lookup = |c: char| -> std::result::Result<(), char> {
             if ALPHABET.contains(c) {
                 Ok(())
@@ -219,7 +230,7 @@ fn base64_decode_raw_checked<'a>(
         }
         let mut quad = [0u8; 4];
         for (slot, c) in quad.iter_mut().zip(group) {
-            *slot = *c as u8;
+            *slot = c as u8;
         }
         let n_bytes = if group[2] == '=' {
             1
