@@ -24,7 +24,7 @@ use base64::engine::DecodePaddingMode;
 use base64::Engine;
 use kcfg_lang::ast::BinaryOp;
 use kcfg_lang::eval::builtin::{Args, Builtin};
-use kcfg_lang::eval::{Array, Ctx, Result, Str, Value};
+use kcfg_lang::eval::{Array, Ctx, Lazy, Result, Str, Value};
 use kcfg_lang::span::Span;
 
 use crate::args::{str_arg, type_error};
@@ -57,11 +57,11 @@ const LENIENT: GeneralPurpose = GeneralPurpose::new(
         .with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-/// The base64 alphabet.
 /// The capacity a byte buffer built from an array starts with; it grows
 /// from there as the elements are read.
 const INITIAL_BYTES: usize = 1 << 20;
 
+/// The base64 alphabet.
 const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 // ----- base64 ------------------------------------------------------------------
@@ -96,7 +96,12 @@ fn base64_bytes<'a>(
             let mut bytes = ctx.vec_with_capacity(arr.len().min(INITIAL_BYTES), span)?;
             for (index, lazy) in arr.iter().enumerate() {
                 ctx.poll_limits(index, span)?;
-                let n = match ctx.force(lazy, span)? {
+                // Numbers known without forcing (literals, bytes) first.
+                let value = match lazy {
+                    Lazy::Val(value) => value,
+                    lazy => ctx.force(lazy, span)?,
+                };
+                let n = match value {
                     Value::Num(n) => n,
                     other => {
                         // `a < 256` is what rejects a non-number.
