@@ -185,7 +185,7 @@ impl<'a> Ctx<'a> {
         let (this, layer) = self.super_of(env, span)?;
         match self.eval(env, index)? {
             Value::Str(s) => {
-                let name = Sym::intern(self.text(s));
+                let name = Sym::intern(self.flat_text(s, span)?);
                 self.super_field_of(this, layer, name, span)
             }
             other => Err(self.error(
@@ -212,7 +212,7 @@ impl<'a> Ctx<'a> {
                 ),
             ));
         };
-        let name = Sym::intern(self.text(key));
+        let name = Sym::intern(self.flat_text(key, span)?);
         let found = match env.this {
             Some(this) => this.find(name, env.layer as usize).is_some(),
             None => false,
@@ -224,10 +224,10 @@ impl<'a> Ctx<'a> {
     /// anything else as single-line JSON.
     pub(crate) fn error_message(&mut self, value: Value<'a>, span: Span) -> Result<String> {
         match value {
-            Value::Str(s) => Ok(self.text(s).to_string()),
+            Value::Str(s) => Ok(self.flat_text(s, span)?.to_string()),
             other => {
                 let s = self.to_string_value(other, span)?;
-                Ok(self.text(s).to_string())
+                Ok(self.flat_text(s, span)?.to_string())
             }
         }
     }
@@ -285,7 +285,7 @@ impl<'a> Ctx<'a> {
     ) -> Result<Value<'a>> {
         match (value, index) {
             (Value::Obj(obj), Value::Str(name)) => {
-                let name = Sym::intern(self.text(name));
+                let name = Sym::intern(self.flat_text(name, span)?);
                 self.get_field(obj, name, Site::At(span), hint)
             }
             (Value::Obj(_), other) => Err(self.error(
@@ -316,7 +316,7 @@ impl<'a> Ctx<'a> {
                 }
             }
             (Value::Arr(_), Value::Str(s)) => {
-                let text = self.text(s);
+                let text = self.flat_text(s, span)?;
                 Err(self.error(
                     span,
                     format!(
@@ -330,8 +330,8 @@ impl<'a> Ctx<'a> {
                 format!("array index must be number, got {}.", other.type_name()),
             )),
             (Value::Str(s), Value::Num(n)) => {
-                let text = self.text(s);
-                let len = s.char_len(self.bump);
+                let text = self.flat_text(s, span)?;
+                let len = self.char_len(s, span)?;
                 let floor = n.floor();
                 if floor < 0.0 || floor >= len as f64 || n.is_nan() {
                     return Err(self.error(
@@ -344,7 +344,7 @@ impl<'a> Ctx<'a> {
                     ));
                 }
                 let index = floor as usize;
-                let ch = if s.is_ascii(self.bump) {
+                let ch = if self.is_ascii(s, span)? {
                     &text[index..index + 1]
                 } else {
                     let (start, c) = text.char_indices().nth(index).unwrap_or((0, ' '));
@@ -660,7 +660,9 @@ impl<'a> Ctx<'a> {
                 match &field.name {
                     ir::FieldKey::Static(name) => names.push(Some(*name)),
                     ir::FieldKey::Computed(expr) => match self.eval(env, expr)? {
-                        Value::Str(s) => names.push(Some(Sym::intern_computed(self.text(s)))),
+                        Value::Str(s) => {
+                            names.push(Some(Sym::intern_computed(self.flat_text(s, span)?)))
+                        }
                         Value::Null => names.push(None),
                         _ => return Err(self.error(expr.span, "field name was not a string.")),
                     },
@@ -702,7 +704,10 @@ impl<'a> Ctx<'a> {
         let mut fields: Vec<(Sym, &'a Env<'a>)> = Vec::new();
         self.run_clauses(env, &def.clauses, span, &mut |ctx, iter_env| {
             match ctx.eval(iter_env, &def.name)? {
-                Value::Str(s) => fields.push((Sym::intern_computed(ctx.text(s)), iter_env)),
+                Value::Str(s) => {
+                    let name = Sym::intern_computed(ctx.flat_text(s, span)?);
+                    ctx.push(&mut fields, (name, iter_env), span)?;
+                }
                 Value::Null => {}
                 other => {
                     return Err(ctx.error(
@@ -723,7 +728,7 @@ impl<'a> Ctx<'a> {
                 ),
             ));
         }
-        let fields = self.bump.alloc_slice_copy(&fields);
+        let fields = self.alloc_slice_copied(&fields, span)?;
         let layer = self.bump.alloc(CompLayer { def, fields });
         Ok(Value::Obj(Object::single(self.bump, Layer::Comp(layer))))
     }
@@ -737,10 +742,10 @@ impl<'a> Ctx<'a> {
     ) -> Result<Value<'a>> {
         let mut elems: Vec<Lazy<'a>> = Vec::new();
         self.run_clauses(env, &comp.clauses, span, &mut |ctx, iter_env| {
-            elems.push(ctx.delay(iter_env, &comp.body));
-            Ok(())
+            let elem = ctx.delay(iter_env, &comp.body);
+            ctx.push(&mut elems, elem, span)
         })?;
-        let elems = self.bump.alloc_slice_copy(&elems);
+        let elems = self.alloc_slice_copied(&elems, span)?;
         Ok(Value::Arr(Array::new(self.bump, elems)))
     }
 
@@ -775,7 +780,7 @@ impl<'a> Ctx<'a> {
                 for elem in array.iter() {
                     // Each iteration allocates a frame and enters none: a
                     // comprehension over a huge range stops at the limit.
-                    self.check_memory(span)?;
+                    self.check_limits(span)?;
                     let slots = self.bump.alloc_slice_fill_with(*frame_size as usize, |_| {
                         Cell::new(Lazy::Val(Value::Null))
                     });

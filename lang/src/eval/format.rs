@@ -478,16 +478,16 @@ impl<'a> Ctx<'a> {
         let text = match code.kind {
             's' => {
                 let s = self.to_string_value(value, span)?;
-                self.text(s).to_string()
+                self.flat_text(s, span)?.to_string()
             }
             'c' => match value {
                 Value::Num(n) => char_of(n)?,
                 Value::Str(s) => {
-                    let len = s.char_len(self.bump);
+                    let len = self.char_len(s, span)?;
                     if len != 1 {
                         return fail(format!("%c expected 1-sized string got: {len}"));
                     }
-                    self.text(s).to_string()
+                    self.flat_text(s, span)?.to_string()
                 }
                 other => {
                     return fail(format!(

@@ -253,29 +253,6 @@ impl<'a> Ctx<'a> {
         self.error_at("kcfg::eval::max_stack", site, "max stack frames exceeded.")
     }
 
-    /// Fails with the interrupt's message if another thread has raised it
-    /// (see [`Interrupt`]), or with `out of memory` if more memory is in
-    /// use than the limit allows. Called wherever a frame is entered, and on
-    /// each iteration of a `tailstrict` tail-call loop, which enters none.
-    #[inline]
-    pub(crate) fn check_interrupt(&self, site: Site) -> Result<()> {
-        if let Some(interrupt) = self.interrupt {
-            if interrupt.is_raised() {
-                return Err(self.interrupted(site, interrupt));
-            }
-        }
-        self.check_memory_at(site)
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn interrupted(&self, site: Site, interrupt: &Interrupt) -> Error {
-        let message = interrupt
-            .message()
-            .unwrap_or("the evaluation was interrupted");
-        self.error_at("kcfg::eval::interrupted", site, message)
-    }
-
     /// Runs `f` inside a new stack frame, checking the frame limit and the
     /// interrupt, and growing the native stack if it is running low.
     #[inline]
@@ -289,7 +266,7 @@ impl<'a> Ctx<'a> {
         if self.stack.len() + 1 >= self.max_stack {
             return Err(self.stack_overflow(site));
         }
-        self.check_interrupt(site)?;
+        self.check_limits_at(site)?;
         self.stack.push(StackEntry { site, name });
         let result = self.with_stack(|| site, f);
         self.stack.pop();
@@ -318,7 +295,7 @@ impl<'a> Ctx<'a> {
         if self.stack.len() + 1 >= self.max_stack {
             return Err(self.stack_overflow(site));
         }
-        self.check_interrupt(site)?;
+        self.check_limits_at(site)?;
         self.stack.push(StackEntry {
             site: Site::None,
             name: FrameName::thunk(ThunkName::Argument),
@@ -470,7 +447,11 @@ impl<'a> Ctx<'a> {
         Value::Str(Str::new(self.bump, text))
     }
 
-    /// The text of a string value.
+    /// The text of a string value. Reading a rope flattens it, which
+    /// aborts if the system refuses the memory; the evaluator and the
+    /// standard library use [`Ctx::flat_text`], which fails cleanly. This
+    /// is for embedding programs reading values within a memory limit
+    /// (every string of 1 MiB or more was checked against it when made).
     pub fn text(&self, s: Str<'a>) -> &'a str {
         s.flat(self.bump)
     }

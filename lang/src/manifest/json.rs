@@ -105,7 +105,7 @@ impl Writer<'_> {
             Value::Bool(false) => out.push_str("false"),
             Value::Num(n) => write_number(n, out),
             Value::Str(s) => {
-                let text = ctx.text(s);
+                let text = ctx.flat_text_at(s, self.site)?;
                 write_string(text, out);
             }
             Value::Func(_) => {
@@ -131,7 +131,7 @@ impl Writer<'_> {
                         self.indent.push_str(self.style.indent);
                         for (index, lazy) in array.iter().enumerate() {
                             // The output grows with no frame entered.
-                            ctx.check_memory_at(site)?;
+                            ctx.check_limits_at(site)?;
                             if index > 0 {
                                 out.push_str(self.style.comma);
                                 out.push_str(self.style.newline);

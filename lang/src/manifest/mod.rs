@@ -33,7 +33,7 @@ pub fn document<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, mode: Mode) -> Result<S
             Ok(out)
         }
         Mode::String => match value {
-            Value::Str(s) => Ok(ctx.text(s).to_string()),
+            Value::Str(s) => Ok(ctx.flat_text_at(s, Site::Manifest)?.to_string()),
             other => Err(ctx.error_at(
                 "kcfg::manifest::not_a_string",
                 Site::Manifest,
@@ -63,7 +63,7 @@ pub fn multi<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, mode: Mode) -> Result<Vec<
         let text = match mode {
             Mode::Json => json::to_pretty(ctx, field)?,
             Mode::String => match field {
-                Value::Str(s) => ctx.text(s).to_string(),
+                Value::Str(s) => ctx.flat_text_at(s, Site::Manifest)?.to_string(),
                 other => {
                     return Err(ctx.error_at(
                         "kcfg::manifest::not_a_string",
@@ -93,12 +93,14 @@ pub fn stream<'a>(ctx: &mut Ctx<'a>, value: Value<'a>) -> Result<Vec<String>> {
             ),
         ));
     };
-    ctx.reserve_items_at::<String>(array.len(), Site::Manifest)?;
-    let mut docs = Vec::with_capacity(array.len());
+    // Grown as the documents are written: a view of 10^15 elements must
+    // fail at the memory limit or the interrupt, not when it is sized.
+    let mut docs = Vec::new();
     for lazy in array.iter() {
-        ctx.check_memory_at(Site::Manifest)?;
+        ctx.check_limits_at(Site::Manifest)?;
         let element = ctx.force_from(lazy, Site::Manifest)?;
-        docs.push(json::to_pretty(ctx, element)?);
+        let doc = json::to_pretty(ctx, element)?;
+        ctx.push_at(&mut docs, doc, Site::Manifest)?;
     }
     Ok(docs)
 }

@@ -90,7 +90,7 @@ impl Writer<'_> {
                 let mut first = true;
                 for lazy in array.iter() {
                     // The output grows with no frame entered.
-                    ctx.check_memory_at(Site::Manifest)?;
+                    ctx.check_limits_at(Site::Manifest)?;
                     if !first {
                         self.indent(level);
                     }
@@ -150,7 +150,7 @@ impl Writer<'_> {
             Value::Bool(b) => self.out.push_str(if b { "true" } else { "false" }),
             Value::Num(n) => write_number(n, self.out),
             Value::Str(s) => {
-                let text = ctx.text(s);
+                let text = ctx.flat_text_at(s, Site::Manifest)?;
                 write_string(text, level, self.out);
             }
             Value::Arr(_) => self.out.push_str("[]"),

@@ -54,7 +54,7 @@ fn run<'a>(
     };
     let mut out = String::new();
     writer.table_body(ctx, obj, 0, &mut out)?;
-    Ok(string_result(ctx, out))
+    string_result(ctx, &out, span)
 }
 
 /// What a field of a table is.
@@ -149,6 +149,7 @@ impl<'a> TomlWriter<'a> {
                 }
                 (_, Value::Arr(array)) => {
                     for (index, lazy) in array.iter().enumerate() {
+                        ctx.check_limits(span)?;
                         if index > 0 {
                             out.push_str("\n\n");
                         }
@@ -206,7 +207,7 @@ impl<'a> TomlWriter<'a> {
             Value::Bool(true) => out.push_str("true"),
             Value::Bool(false) => out.push_str("false"),
             Value::Num(n) => write_number(n, out),
-            Value::Str(s) => write_string(ctx.text(s), out),
+            Value::Str(s) => write_string(ctx.flat_text(s, span)?, out),
             Value::Func(_) => return Err(function_error(ctx, span, &self.path)),
             Value::Arr(array) => {
                 if array.is_empty() {
@@ -219,7 +220,7 @@ impl<'a> TomlWriter<'a> {
                 ctx.descend(span, |ctx| {
                     for (index, lazy) in array.iter().enumerate() {
                         // The output grows with no frame entered.
-                        ctx.check_memory(span)?;
+                        ctx.check_limits(span)?;
                         if index > 0 {
                             out.push(',');
                             out.push(separator);
@@ -273,7 +274,8 @@ fn section<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, span: Span) -> Result<Sectio
     match value {
         Value::Obj(_) => Ok(Section::Table),
         Value::Arr(array) if !array.is_empty() => {
-            for lazy in array.iter() {
+            for (index, lazy) in array.iter().enumerate() {
+                ctx.poll_limits(index, span)?;
                 if !matches!(ctx.force(lazy, span)?, Value::Obj(_)) {
                     return Ok(Section::None);
                 }
