@@ -20,3 +20,4 @@ pub mod span;
 mod stack;
 pub mod sym;
 pub mod syntax;
+pub mod text;
