@@ -6,8 +6,6 @@
 
 mod argocd;
 mod cmd;
-mod importer;
-mod render;
 mod report;
 
 use std::ffi::OsString;
@@ -21,11 +19,6 @@ use clap::{Parser, Subcommand};
 /// needs (off, and one relaxed load per allocation, everywhere else).
 #[global_allocator]
 static ALLOCATOR: argocd::budget::CountingAlloc = argocd::budget::CountingAlloc;
-
-/// Stack reserved for the threads that render and serve Argo CD, so deeply
-/// nested (but legal) programs rarely need to grow it. Only touched pages
-/// use memory.
-pub const EVAL_STACK: usize = 1 << 30;
 
 #[derive(Parser)]
 #[command(
@@ -96,24 +89,6 @@ fn main() -> ExitCode {
             let mut stderr = std::io::stderr().lock();
             let _ = writeln!(stderr, "error: {err}");
             ExitCode::from(1)
-        }
-    }
-}
-
-/// Runs `f` on a thread with a large stack and returns its result.
-pub fn with_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    let handle = std::thread::Builder::new()
-        .name("kcfg-eval".into())
-        .stack_size(EVAL_STACK)
-        .spawn(f);
-    match handle {
-        Ok(handle) => match handle.join() {
-            Ok(value) => value,
-            Err(panic) => std::panic::resume_unwind(panic),
-        },
-        Err(err) => {
-            eprintln!("INTERNAL ERROR: cannot start the evaluation thread: {err}");
-            std::process::exit(1);
         }
     }
 }

@@ -1,39 +1,26 @@
-//! `kcfg render --check`: compare a target rendered in memory with its
-//! directory on disk, and describe the differences as a reviewer wants to
-//! read them in a CI log: the files added, removed and changed, then a
-//! unified diff of each changed file (the `similar` crate), colored on a
-//! terminal. Entries kcfg never writes (a symbolic link, a FIFO, an empty
-//! directory) make a target differ too, listed as `foreign`: they were not
-//! read through (`super::outdir`).
-
-use std::fmt::Write as _;
+//! `--check`: compare a target rendered in memory with its directory on
+//! disk, and describe the differences as a reviewer wants to read them in
+//! a CI log: the files added, removed and changed, then a unified diff of
+//! each changed file (the `similar` crate, three lines of context). Entries
+//! kcfg never writes (a symbolic link, a FIFO, an empty directory) make a
+//! target differ too, listed as `foreign`: they were not read through
+//! (`super::outdir`).
+//!
+//! The difference is a value; the `kcfg` binary prints it (and colors it on
+//! a terminal).
 
 use similar::{ChangeTag, TextDiff};
 
 use super::outdir::Tree;
 use super::output::Files;
 
-/// Colors for diff lines, or none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Style {
-    /// Whether to use ANSI colors.
-    pub color: bool,
-}
-
-impl Style {
-    /// `text` in the ANSI color `code`, if colors are on.
-    pub fn paint(self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    }
-}
-
 /// How a target on disk differs from its rendering.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Difference {
+    /// The target's directory, as messages show it.
+    pub dir: String,
+    /// Whether the directory does not exist at all.
+    pub missing: bool,
     /// Files only in the rendering.
     pub added: Vec<String>,
     /// Files only on disk.
@@ -42,20 +29,66 @@ pub struct Difference {
     pub changed: Vec<String>,
     /// Entries on disk kcfg never writes, with what they are.
     pub foreign: Vec<(String, &'static str)>,
-    /// The report, ready to print.
-    pub report: String,
+    /// The unified diff of each file of `changed`, in that order.
+    pub diffs: Vec<FileDiff>,
+}
+
+/// The unified diff of one changed file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileDiff {
+    /// The file, relative to the target's directory.
+    pub path: String,
+    /// Its hunks.
+    pub hunks: Vec<Hunk>,
+}
+
+/// One hunk of a unified diff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hunk {
+    /// `@@ -1,4 +1,4 @@`.
+    pub header: String,
+    /// Its lines.
+    pub lines: Vec<Line>,
+}
+
+/// One line of a hunk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// Whether the line was removed, added or kept.
+    pub change: Change,
+    /// Its text, without the line break.
+    pub text: String,
+    /// Whether it is the last line of a file that does not end with a line
+    /// break (`\ No newline at end of file`).
+    pub no_newline: bool,
+}
+
+/// What happened to a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Only on disk (`-`).
+    Delete,
+    /// Only in the rendering (`+`).
+    Insert,
+    /// In both (context).
+    Equal,
+}
+
+impl Change {
+    /// The sign a unified diff puts in front of the line.
+    pub fn sign(self) -> char {
+        match self {
+            Change::Delete => '-',
+            Change::Insert => '+',
+            Change::Equal => ' ',
+        }
+    }
 }
 
 /// Compares `rendered` with `on_disk` (None: the directory does not exist).
-/// `shown_dir` is how the target's directory is named in the report.
+/// `shown_dir` is how the target's directory is named in messages.
 /// Returns None when they are identical.
-pub fn compare(
-    target: &str,
-    shown_dir: &str,
-    on_disk: Option<&Tree>,
-    rendered: &Files,
-    style: Style,
-) -> Option<Difference> {
+pub fn compare(shown_dir: &str, on_disk: Option<&Tree>, rendered: &Files) -> Option<Difference> {
     let empty = Files::new();
     let old = on_disk.map_or(&empty, |tree| &tree.files);
     let foreign = on_disk.map_or(&[][..], |tree| &tree.foreign[..]);
@@ -63,6 +96,8 @@ pub fn compare(
         return None;
     }
     let mut diff = Difference {
+        dir: shown_dir.to_string(),
+        missing: on_disk.is_none(),
         foreign: foreign.to_vec(),
         ..Difference::default()
     };
@@ -78,78 +113,47 @@ pub fn compare(
             diff.removed.push(path.clone());
         }
     }
-    let out = &mut diff.report;
-    let headline = if on_disk.is_none() {
-        format!("target {target}: not rendered yet ({shown_dir} does not exist)")
-    } else {
-        let mut line = format!(
-            "target {target}: {} added, {} removed, {} changed",
-            diff.added.len(),
-            diff.removed.len(),
-            diff.changed.len()
-        );
-        if !diff.foreign.is_empty() {
-            line.push_str(&format!(", {} not written by kcfg", diff.foreign.len()));
-        }
-        line
-    };
-    let _ = writeln!(out, "{}", style.paint("1", &headline));
-    for (word, paths, color) in [
-        ("added  ", &diff.added, "32"),
-        ("removed", &diff.removed, "31"),
-        ("changed", &diff.changed, "33"),
-    ] {
-        for path in paths {
-            let _ = writeln!(out, "  {} {path}", style.paint(color, word));
-        }
-    }
-    for (path, what) in &diff.foreign {
-        let _ = writeln!(
-            out,
-            "  {} {path} ({what}; kcfg render never writes one)",
-            style.paint("31", "foreign")
-        );
-    }
-    for path in &diff.changed {
-        let before = String::from_utf8_lossy(&old[path]);
-        let after = String::from_utf8_lossy(&rendered[path]);
-        unified(out, &format!("{shown_dir}/{path}"), &before, &after, style);
-    }
+    diff.diffs = diff
+        .changed
+        .iter()
+        .map(|path| {
+            let before = String::from_utf8_lossy(&old[path]);
+            let after = String::from_utf8_lossy(&rendered[path]);
+            FileDiff {
+                path: path.clone(),
+                hunks: unified(&before, &after),
+            }
+        })
+        .collect();
     Some(diff)
 }
 
-/// Appends a unified diff (3 lines of context) of `before` → `after`.
-fn unified(out: &mut String, path: &str, before: &str, after: &str, style: Style) {
+/// The hunks of a unified diff (3 lines of context) of `before` → `after`.
+fn unified(before: &str, after: &str) -> Vec<Hunk> {
     let diff = TextDiff::from_lines(before, after);
-    let _ = writeln!(out, "{}", style.paint("1", &format!("--- {path}")));
-    let _ = writeln!(
-        out,
-        "{}",
-        style.paint("1", &format!("+++ {path} (rendered)"))
-    );
+    let mut hunks = Vec::new();
     for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
-        let _ = writeln!(out, "{}", style.paint("36", &hunk.header().to_string()));
-        for change in hunk.iter_changes() {
-            let (sign, color) = match change.tag() {
-                ChangeTag::Delete => ("-", Some("31")),
-                ChangeTag::Insert => ("+", Some("32")),
-                ChangeTag::Equal => (" ", None),
-            };
-            let text = change.value();
-            let line = format!("{sign}{}", text.strip_suffix('\n').unwrap_or(text));
-            match color {
-                Some(color) => {
-                    let _ = writeln!(out, "{}", style.paint(color, &line));
+        let lines = hunk
+            .iter_changes()
+            .map(|change| {
+                let text = change.value();
+                Line {
+                    change: match change.tag() {
+                        ChangeTag::Delete => Change::Delete,
+                        ChangeTag::Insert => Change::Insert,
+                        ChangeTag::Equal => Change::Equal,
+                    },
+                    text: text.strip_suffix('\n').unwrap_or(text).to_string(),
+                    no_newline: !text.ends_with('\n'),
                 }
-                None => {
-                    let _ = writeln!(out, "{line}");
-                }
-            }
-            if !text.ends_with('\n') {
-                let _ = writeln!(out, "\\ No newline at end of file");
-            }
-        }
+            })
+            .collect();
+        hunks.push(Hunk {
+            header: hunk.header().to_string(),
+            lines,
+        });
     }
+    hunks
 }
 
 #[cfg(test)]
@@ -174,77 +178,51 @@ mod tests {
     fn identical_targets_have_no_difference() {
         let same = files(&[("a.yaml", "a: 1\n")]);
         let on_disk = tree(&[("a.yaml", "a: 1\n")]);
-        assert!(compare("t", "out/t", Some(&on_disk), &same, Style { color: false }).is_none());
+        assert!(compare("out/t", Some(&on_disk), &same).is_none());
     }
 
     #[test]
-    fn report_lists_files_and_diffs_changes() {
+    fn lists_files_and_diffs_changes() {
         let disk = tree(&[
-            (
-                "deployment-web.yaml",
-                "kind: Deployment\nspec:\n  replicas: 2\n  paused: false\n",
-            ),
-            ("secret-old.yaml", "kind: Secret\n"),
+            ("a.yaml", "x: 1\ny: 2\n"),
+            ("old.yaml", "kind: Secret\n"),
+            ("tail.yaml", "a\nb"),
         ]);
         let rendered = files(&[
-            (
-                "deployment-web.yaml",
-                "kind: Deployment\nspec:\n  replicas: 3\n  paused: false\n",
-            ),
-            ("configmap-new.yaml", "kind: ConfigMap\n"),
+            ("a.yaml", "x: 1\ny: 3\n"),
+            ("new.yaml", "kind: ConfigMap\n"),
+            ("tail.yaml", "a\nc"),
         ]);
-        let diff = compare(
-            "edge/web",
-            "rendered/edge/web",
-            Some(&disk),
-            &rendered,
-            Style { color: false },
-        )
-        .unwrap();
-        insta::assert_snapshot!(diff.report, @r"
-        target edge/web: 1 added, 1 removed, 1 changed
-          added   configmap-new.yaml
-          removed secret-old.yaml
-          changed deployment-web.yaml
-        --- rendered/edge/web/deployment-web.yaml
-        +++ rendered/edge/web/deployment-web.yaml (rendered)
-        @@ -1,4 +1,4 @@
-         kind: Deployment
-         spec:
-        -  replicas: 2
-        +  replicas: 3
-           paused: false
-        ");
-    }
-
-    #[test]
-    fn colors_on_a_terminal() {
-        let diff = compare(
-            "t",
-            "out/t",
-            Some(&tree(&[("a", "x\n")])),
-            &files(&[("a", "y\n")]),
-            Style { color: true },
-        )
-        .unwrap();
-        assert!(diff.report.contains("\x1b[31m-x\x1b[0m"));
-        assert!(diff.report.contains("\x1b[32m+y\x1b[0m"));
+        let diff = compare("out/t", Some(&disk), &rendered).unwrap();
+        assert!(!diff.missing);
+        assert_eq!(diff.added, ["new.yaml"]);
+        assert_eq!(diff.removed, ["old.yaml"]);
+        assert_eq!(diff.changed, ["a.yaml", "tail.yaml"]);
+        let line = |change, text: &str, no_newline| Line {
+            change,
+            text: text.into(),
+            no_newline,
+        };
+        assert_eq!(
+            diff.diffs[0].hunks,
+            [Hunk {
+                header: "@@ -1,2 +1,2 @@".into(),
+                lines: vec![
+                    line(Change::Equal, "x: 1", false),
+                    line(Change::Delete, "y: 2", false),
+                    line(Change::Insert, "y: 3", false),
+                ],
+            }]
+        );
+        let last = diff.diffs[1].hunks[0].lines.last().unwrap();
+        assert_eq!(last, &line(Change::Insert, "c", true));
     }
 
     #[test]
     fn missing_target_directory() {
-        let diff = compare(
-            "t",
-            "out/t",
-            None,
-            &files(&[("a.yaml", "a: 1\n")]),
-            Style { color: false },
-        )
-        .unwrap();
-        insta::assert_snapshot!(diff.report, @r"
-        target t: not rendered yet (out/t does not exist)
-          added   a.yaml
-        ");
+        let diff = compare("out/t", None, &files(&[("a.yaml", "a: 1\n")])).unwrap();
+        assert!(diff.missing);
+        assert_eq!(diff.added, ["a.yaml"]);
     }
 
     #[test]
@@ -253,17 +231,8 @@ mod tests {
         on_disk
             .foreign
             .push(("link.yaml".into(), "a symbolic link"));
-        let diff = compare(
-            "t",
-            "out/t",
-            Some(&on_disk),
-            &files(&[("a.yaml", "a: 1\n")]),
-            Style { color: false },
-        )
-        .unwrap();
-        insta::assert_snapshot!(diff.report, @r"
-        target t: 0 added, 0 removed, 0 changed, 1 not written by kcfg
-          foreign link.yaml (a symbolic link; kcfg render never writes one)
-        ");
+        let diff = compare("out/t", Some(&on_disk), &files(&[("a.yaml", "a: 1\n")])).unwrap();
+        assert_eq!(diff.foreign, [("link.yaml".to_string(), "a symbolic link")]);
+        assert!(diff.added.is_empty() && diff.changed.is_empty());
     }
 }

@@ -19,6 +19,8 @@ use kcfg_lang::diag::Diagnostic;
 use kcfg_lang::eval::{Ctx, Error, Function, Lazy, Result, Site, Value};
 use kcfg_lang::sym::Sym;
 
+use crate::objects::ObjectId;
+
 /// A policy file of the plan.
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -31,7 +33,7 @@ pub struct Policy {
 impl Policy {
     /// A policy file as the plan lists it, relative to the plan's directory.
     pub fn new(plan_dir: &Path, file: &str) -> Policy {
-        let path = super::plan::under(plan_dir, file);
+        let path = crate::plan::under(plan_dir, file);
         let default_rule = path
             .file_stem()
             .map(|stem| stem.to_string_lossy().into_owned())
@@ -43,10 +45,28 @@ impl Policy {
 /// One broken rule.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Violation {
+    /// The object that broke it.
+    pub object: ObjectId,
     /// The rule.
     pub rule: String,
     /// What is wrong.
     pub message: String,
+}
+
+impl Violation {
+    /// The violation as a diagnostic without a span
+    /// (`kcfg::render::policy_violation`), for programs that report
+    /// everything as diagnostics.
+    pub fn diagnostic(&self, target: &str) -> Diagnostic {
+        Diagnostic::runtime_error("kcfg::render::policy_violation", format!("{target}: {self}"))
+    }
+}
+
+impl std::fmt::Display for Violation {
+    /// `Deployment apps/web: [rule] message`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: [{}] {}", self.object, self.rule, self.message)
+    }
 }
 
 /// The rules of a target's policies, loaded in its evaluation.
@@ -92,10 +112,11 @@ impl<'a> Rules<'a> {
         Ok(Rules { rules })
     }
 
-    /// The violations of `object` in `target`.
+    /// The violations of `object` (identified by `id`) in `target`.
     pub fn check(
         &self,
         ctx: &mut Ctx<'a>,
+        id: &ObjectId,
         object: Value<'a>,
         target: Value<'a>,
     ) -> Result<Vec<Violation>> {
@@ -118,6 +139,7 @@ impl<'a> Rules<'a> {
                 match item {
                     Value::Null => {}
                     Value::Str(s) => found.push(Violation {
+                        object: id.clone(),
                         rule: rule.clone(),
                         message: ctx.text(s).to_string(),
                     }),
@@ -141,7 +163,11 @@ impl<'a> Rules<'a> {
                                 )))
                             }
                         };
-                        found.push(Violation { rule, message });
+                        found.push(Violation {
+                            object: id.clone(),
+                            rule,
+                            message,
+                        });
                     }
                     other => {
                         return Err(policy_error(format!(

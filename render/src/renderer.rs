@@ -1,738 +1,772 @@
-//! The fleet renderer behind `kcfg render` (issue 5).
+//! The renderer: the one render path of `kcfg render`, the Argo CD plugin
+//! and every other program that renders a fleet (issue 15).
 //!
-//! The flow, one module per stage:
+//! A [`Renderer`] holds the settings every evaluation shares (how imports
+//! are found, the stack limit, where `std.trace` goes, an interrupt) and
+//! one parsed [`Program`] per import search path, so a file is parsed once
+//! however many targets import it. With it a program:
 //!
-//! ```text
-//! render.kcfg ──plan──▶ targets ──target (parallel)──▶ files in memory ──output──▶ OUT/<target>/…
-//!              (generators,         (evaluate, objects,                 (atomic swap, or
-//!               template)            policies, YAML/JSON)                check: compare + diff)
-//! ```
+//! 1. loads a plan ([`Renderer::load_plan`]), which evaluates `render.kcfg`
+//!    once and keeps its targets as plain data;
+//! 2. picks targets ([`Selection`], [`Batch::from_plan`]);
+//! 3. renders them in parallel, each on a worker thread in its own arena:
+//!    into memory ([`Renderer::render`]), into an output directory
+//!    ([`Renderer::write`], which keeps to what kcfg owns there, see
+//!    [`crate::outdir`]) or against one ([`Renderer::check`]);
+//! 4. reads the results: a [`TargetReport`] per target, and for a directory
+//!    a [`DirReport`] with the targets removed and the [`Summary`].
 //!
-//! * [`plan`] evaluates the plan once and reads its targets into plain data;
-//!   [`generators`] expands the plan's generators (it reads inventories and
-//!   lists directories, which the language may not do).
-//! * [`target`] renders one target on a worker thread: its own arena and
-//!   evaluation over a [`Program`] shared by all targets with the same
-//!   import path, so each file is parsed once per render. [`objects`] finds
-//!   the Kubernetes objects in its value, [`policy`] runs the fleet
-//!   policies on them.
-//! * [`output`] lays the objects out as files; [`outdir`] writes each
-//!   target atomically as soon as it is rendered, so memory follows the
-//!   largest target, not the fleet, and keeps to what kcfg owns in the
-//!   output directory (its rules are in its header; [`disk`] never follows
-//!   a symbolic link). [`check`] compares instead of writing.
-//! * [`progress`] draws the bar; this module runs the stages in a rayon pool
-//!   and prints the summary, the failures and the policy violations.
+//! Progress is reported through a callback ([`Event`]), from the worker
+//! threads as targets finish. Nothing is printed, nothing is read from the
+//! process environment and nothing exits the process: errors are values
+//! ([`Error`] for the render, [`Failure`] for a target).
 
-pub mod check;
-pub mod disk;
-pub mod generators;
-pub mod json;
-pub mod libraries;
-pub mod objects;
-pub mod outdir;
-pub mod output;
-pub mod plan;
-pub mod policy;
-pub mod progress;
-pub mod target;
-
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::Write as _;
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use globset::GlobSet;
-use kcfg_lang::eval::ExtValue;
+use kcfg_lang::eval::{EvalConfig, ExtValue, Interrupt};
 use kcfg_lang::program::Program;
 use rayon::prelude::*;
 
-use self::outdir::{Leftover, OutDir, Written};
-use self::output::{Output, OutputOptions};
-use self::plan::{Plan, PlanInput, Target};
-use self::policy::Violation;
-use self::progress::Progress;
-use crate::importer::FsImporter;
+use crate::check::{self, Difference};
+use crate::error::{Error, Failure, MassDelete};
+use crate::importer::Imports;
+use crate::outdir::{self, Leftover, OutDir, Written};
+use crate::output::{Output, OutputOptions};
+use crate::plan::{self, Plan, Selection, Target};
+use crate::policy::{Policy, Violation};
+use crate::target::{self, Rendered};
+use crate::threads;
 
-/// Everything `kcfg render` was asked to do, validated.
+/// What every evaluation of a render shares.
+#[derive(Clone)]
 pub struct Settings {
-    /// The plan's directory.
-    pub plan_dir: PathBuf,
-    /// The output directory (`--out`), if given.
-    pub out: Option<PathBuf>,
-    /// Compare instead of writing.
-    pub check: bool,
-    /// Only targets whose name matches (`--only`).
-    pub only: Option<GlobSet>,
-    /// Worker threads.
-    pub jobs: usize,
-    /// Stop at the first failing target.
-    pub fail_fast: bool,
-    /// No progress bar, no summary.
-    pub quiet: bool,
-    /// Colors and rich diagnostics on standard error.
-    pub rich_stderr: bool,
-    /// Colored diffs on standard output.
-    pub color_stdout: bool,
-    /// Output options from the command line (override the plan's).
-    pub output: OutputOptions,
-    /// `-J` directories.
+    /// How imports are found: one importer per search path.
+    pub imports: Arc<dyn Imports>,
+    /// Library directories of the plan and every target, in command-line
+    /// order (the right-most wins); a target's own come in front of them.
     pub jpath: Vec<PathBuf>,
-    /// `--ext-*` for the plan.
-    pub ext_vars: Vec<(String, ExtValue)>,
-    /// `--tla-*` for the plan.
-    pub tlas: Vec<(String, ExtValue)>,
-    /// `--max-stack`.
+    /// Maximum stack frames of an evaluation (`-s`).
     pub max_stack: usize,
-    /// `--max-trace`.
-    pub max_trace: usize,
-    /// `--max-prune-ratio`: the largest share of the listed targets a
-    /// render may remove.
-    pub max_prune_ratio: f64,
-    /// `--allow-mass-delete`: no share limit, and removing targets while a
-    /// generator made none is fine.
-    pub allow_mass_delete: bool,
+    /// Targets rendered at the same time.
+    pub jobs: usize,
+    /// Where `std.trace` lines go (called from worker threads).
+    pub trace: Arc<dyn Fn(&str) + Send + Sync>,
+    /// Raised by another thread to stop every evaluation (a time budget).
+    pub interrupt: Option<Arc<Interrupt>>,
 }
 
-/// How long a render waits for another one holding the output's lock.
-const LOCK_TIMEOUT: Duration = Duration::from_secs(600);
+impl Settings {
+    /// Settings with `imports`, no extra library directory, the reference's
+    /// stack limit (500 frames), one job per core, and `std.trace` lines
+    /// dropped.
+    pub fn new(imports: impl Imports + 'static) -> Settings {
+        Settings {
+            imports: Arc::new(imports),
+            jpath: Vec::new(),
+            max_stack: 500,
+            jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            trace: Arc::new(|_| {}),
+            interrupt: None,
+        }
+    }
+
+    /// The configuration of one evaluation (the plan's or a target's).
+    pub(crate) fn eval_config(&self, ext_vars: Vec<(String, ExtValue)>) -> EvalConfig {
+        EvalConfig {
+            ext_vars,
+            max_stack: self.max_stack,
+            trace: self.trace.clone(),
+            interrupt: self.interrupt.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("jpath", &self.jpath)
+            .field("max_stack", &self.max_stack)
+            .field("jobs", &self.jobs)
+            .field("interrupt", &self.interrupt.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Renders plans and targets (see the module's documentation).
+///
+/// A renderer keeps the files it parsed for as long as it lives; make a new
+/// one to see files that changed.
+pub struct Renderer {
+    settings: Settings,
+    /// One program per search path.
+    programs: Mutex<HashMap<Vec<PathBuf>, Arc<Program>>>,
+}
+
+/// Targets to render, and how each is laid out.
+#[derive(Debug, Clone)]
+pub struct Batch<'b> {
+    /// The targets, in the order their reports come back.
+    pub targets: Vec<&'b Target>,
+    /// How each target is laid out (as many as `targets`).
+    pub outputs: Vec<Output>,
+    /// The policies every object must pass.
+    pub policies: &'b [Policy],
+    /// Stop starting targets once one failed or broke a policy; the rest
+    /// are reported as [`Status::Skipped`].
+    pub fail_fast: bool,
+}
+
+impl<'b> Batch<'b> {
+    /// The targets of `plan` that `selection` selects, with the plan's
+    /// policies, each laid out as the target, then the plan, say, with
+    /// `overrides` on top (`kcfg render`'s command line).
+    pub fn from_plan(
+        plan: &'b Plan,
+        selection: &Selection,
+        overrides: &OutputOptions,
+    ) -> Result<Batch<'b>, Error> {
+        let targets = plan.select(selection);
+        if !selection.is_all() && targets.is_empty() {
+            return Err(Error::NothingSelected {
+                in_plan: plan.targets.len(),
+            });
+        }
+        let outputs = targets
+            .iter()
+            .map(|target| {
+                overrides
+                    .over(&target.output.over(&plan.output))
+                    .resolve()
+                    .map_err(|message| Error::Output {
+                        target: target.name.clone(),
+                        message,
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Batch {
+            targets,
+            outputs,
+            policies: &plan.policies,
+            fail_fast: false,
+        })
+    }
+
+    /// `targets`, all laid out as `output`.
+    pub fn new(targets: Vec<&'b Target>, output: Output, policies: &'b [Policy]) -> Batch<'b> {
+        Batch {
+            outputs: vec![output; targets.len()],
+            targets,
+            policies,
+            fail_fast: false,
+        }
+    }
+}
+
+/// An output directory to render into or check against, and the rules for
+/// changing it.
+#[derive(Debug, Clone)]
+pub struct Destination {
+    /// The directory (`kcfg render --out`, or [`Plan::default_output_dir`]).
+    pub root: PathBuf,
+    /// Whether `root` itself may be a symbolic link: yes when a person named
+    /// it, no for a directory that comes with the plan's repository.
+    pub follow_root: bool,
+    /// The targets looked at; targets it does not select are neither
+    /// rendered nor removed.
+    pub selection: Selection,
+    /// Output options over the targets' and the plan's.
+    pub overrides: OutputOptions,
+    /// Stop starting targets once one failed.
+    pub fail_fast: bool,
+    /// The largest share of the listed targets a render may remove.
+    pub max_prune_ratio: f64,
+    /// No share limit, and removing targets while a generator made none is
+    /// fine.
+    pub allow_mass_delete: bool,
+    /// How long to wait for another render that holds the directory's lock.
+    pub lock_timeout: Duration,
+}
+
+impl Destination {
+    /// `root` with `kcfg render`'s defaults: not a link, every target, no
+    /// overrides, at most half the listed targets removed, a lock waited
+    /// for up to ten minutes.
+    pub fn new(root: impl Into<PathBuf>) -> Destination {
+        Destination {
+            root: root.into(),
+            follow_root: false,
+            selection: Selection::all(),
+            overrides: OutputOptions::default(),
+            fail_fast: false,
+            max_prune_ratio: 0.5,
+            allow_mass_delete: false,
+            lock_timeout: Duration::from_secs(600),
+        }
+    }
+}
+
+/// What a render reports while it runs.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Event<'e> {
+    /// Another render holds the output directory's lock; this one waits
+    /// (reported once).
+    WaitingForLock {
+        /// The lock file.
+        lock: &'e Path,
+        /// The process holding it, when its file says.
+        holder: Option<u32>,
+    },
+    /// The targets are about to be rendered.
+    Started {
+        /// How many.
+        targets: usize,
+    },
+    /// A target is done (reported from the worker thread that rendered it).
+    TargetDone(&'e TargetReport),
+}
 
 /// What happened to one target.
-enum Status {
+#[derive(Debug)]
+pub struct TargetReport {
+    /// The target.
+    pub name: String,
+    /// What happened.
+    pub status: Status,
+    /// How many objects it has (0 when it failed).
+    pub objects: usize,
+    /// The size of its files.
+    pub bytes: usize,
+    /// How long rendering it (and writing or comparing it) took.
+    pub elapsed: Duration,
+}
+
+impl TargetReport {
+    /// The policy violations of its objects.
+    pub fn violations(&self) -> &[Violation] {
+        match &self.status {
+            Status::Rendered(rendered) => &rendered.violations,
+            Status::Violations(violations) => violations,
+            _ => &[],
+        }
+    }
+}
+
+/// The outcome of one target.
+#[derive(Debug)]
+pub enum Status {
+    /// Rendered in memory ([`Renderer::render`]), with its files, objects
+    /// and policy violations.
+    Rendered(Box<Rendered>),
+    /// Written to its directory, or found identical there.
     Written(Written),
+    /// Identical to its directory ([`Renderer::check`]).
     Same,
-    Differs(check::Difference),
-    Failed(String),
-    Violations(Vec<(String, Violation)>),
+    /// Different from its directory ([`Renderer::check`]).
+    Differs(Box<Difference>),
+    /// Not rendered.
+    Failed(Failure),
+    /// Its objects broke the plan's policies, so its directory was neither
+    /// written nor compared.
+    Violations(Vec<Violation>),
+    /// Not started: an earlier target failed and the batch stops at the
+    /// first failure.
     Skipped,
 }
 
-struct Report {
-    name: String,
-    status: Status,
-    objects: usize,
-    bytes: usize,
-}
-
-/// Runs `kcfg render`. Expects to run on a thread with a large stack.
-pub fn run(settings: Settings) -> ExitCode {
-    let started = Instant::now();
-    let mut stderr = std::io::stderr();
-    let plan = match plan::load(&PlanInput {
-        dir: &settings.plan_dir,
-        jpath: &settings.jpath,
-        ext_vars: &settings.ext_vars,
-        tlas: &settings.tlas,
-        max_stack: settings.max_stack,
-        max_trace: settings.max_trace,
-        rich: settings.rich_stderr,
-        importer: None,
-        interrupt: None,
-    }) {
-        Ok(plan) => plan,
-        Err(text) => {
-            let _ = stderr.write_all(text.as_bytes());
-            return ExitCode::from(1);
-        }
-    };
-    match render_plan(&settings, plan, started) {
-        Ok(code) => code,
-        Err(message) => {
-            let _ = writeln!(stderr, "error: {message}");
-            ExitCode::from(1)
+impl Status {
+    /// Whether the target failed or broke a policy.
+    pub fn is_failure(&self) -> bool {
+        match self {
+            Status::Failed(_) | Status::Violations(_) => true,
+            Status::Rendered(rendered) => !rendered.violations.is_empty(),
+            Status::Written(_) | Status::Same | Status::Differs(_) | Status::Skipped => false,
         }
     }
 }
 
-fn selected(settings: &Settings, name: &str) -> bool {
-    settings
-        .only
-        .as_ref()
-        .is_none_or(|only| only.is_match(name))
+/// The targets of a render, counted by outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// All targets.
+    pub targets: usize,
+    /// Rendered in memory without a policy violation.
+    pub rendered: usize,
+    /// Written (their directory was replaced).
+    pub written: usize,
+    /// Left alone: their directory already held these files.
+    pub unchanged: usize,
+    /// Identical to their directory (`check`).
+    pub identical: usize,
+    /// Different from their directory (`check`).
+    pub differ: usize,
+    /// Failed, or broke a policy.
+    pub failed: usize,
+    /// Not started.
+    pub skipped: usize,
+    /// Objects of every target.
+    pub objects: usize,
+    /// Bytes of every target's files.
+    pub bytes: usize,
+    /// Policy violations of every target.
+    pub violations: usize,
 }
 
-fn render_plan(settings: &Settings, plan: Plan, started: Instant) -> Result<ExitCode, String> {
-    let out_root = match &settings.out {
-        Some(out) => out.clone(),
-        None if plan.dir == Path::new(".") => PathBuf::from("rendered"),
-        None => plan.dir.join("rendered"),
-    };
-    let total_in_plan = plan.targets.len();
-    let targets: Vec<&Target> = plan
-        .targets
-        .iter()
-        .filter(|target| selected(settings, &target.name))
-        .collect();
-    if settings.only.is_some() && targets.is_empty() {
-        return Err(format!(
-            "no target of the plan matches --only ({total_in_plan} targets in the plan)"
-        ));
+impl Summary {
+    /// Counts `reports`.
+    pub fn of(reports: &[TargetReport]) -> Summary {
+        let mut summary = Summary {
+            targets: reports.len(),
+            ..Summary::default()
+        };
+        for report in reports {
+            summary.objects += report.objects;
+            summary.bytes += report.bytes;
+            summary.violations += report.violations().len();
+            let count = match &report.status {
+                status if status.is_failure() => &mut summary.failed,
+                Status::Rendered(_) => &mut summary.rendered,
+                Status::Written(Written::Replaced) => &mut summary.written,
+                Status::Written(Written::Unchanged) => &mut summary.unchanged,
+                Status::Same => &mut summary.identical,
+                Status::Differs(_) => &mut summary.differ,
+                Status::Failed(_) | Status::Violations(_) => &mut summary.failed,
+                Status::Skipped => &mut summary.skipped,
+            };
+            *count += 1;
+        }
+        summary
     }
-    let outputs: Vec<Output> = targets
-        .iter()
-        .map(|target| {
-            settings
-                .output
-                .over(&target.output.over(&plan.output))
-                .resolve()
-                .map_err(|err| format!("target {}: {err}", target.name))
-        })
-        .collect::<Result<_, _>>()?;
+}
 
-    // The output directory named with --out may be a symbolic link (the
-    // user's word); the default PLAN/rendered comes with the plan's
-    // repository, so a link there is refused.
-    let mut out_dir = OutDir::open(&out_root, settings.out.is_some())?;
-    let in_plan: BTreeSet<&str> = plan.targets.iter().map(|t| t.name.as_str()).collect();
-    let written_names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
-    let mut stale = stale_targets(settings, &out_dir.listed, &in_plan);
-    // Every path this run may write or delete is checked before anything
-    // changes.
-    out_dir.check_paths(
-        written_names
-            .iter()
-            .copied()
-            .chain(stale.iter().map(String::as_str)),
-    )?;
-    let mut waiting = |pid: Option<u32>| {
-        let holder = pid.map(|pid| format!(" (pid {pid})")).unwrap_or_default();
-        eprintln!(
-            "waiting for another kcfg render{holder} holding {}",
-            out_root.join(outdir::LOCK).display()
-        );
-    };
-    let mut leftovers = Vec::new();
-    let mut lock = None;
-    if settings.check {
-        // --check writes nothing, not even the lock: it waits for a render
-        // that holds it, and reports one that left it behind.
-        leftovers.extend(out_dir.wait_for_render(&mut waiting, LOCK_TIMEOUT)?);
-        leftovers.extend(
-            out_dir.leftovers(
-                out_dir
-                    .listed
+/// What a render into (or check against) an output directory did.
+#[derive(Debug)]
+pub struct DirReport {
+    /// The output directory.
+    pub root: PathBuf,
+    /// Whether it was a check (nothing written).
+    pub check: bool,
+    /// Every selected target, sorted by name.
+    pub targets: Vec<TargetReport>,
+    /// Targets listed in the directory that left the plan: removed, or
+    /// (check) to be removed.
+    pub stale: Vec<String>,
+    /// Leftovers of an interrupted render: removed, or (check) found.
+    pub leftovers: Vec<Leftover>,
+    /// The generators of the plan that made no target.
+    pub empty_generators: Vec<String>,
+    /// How long rendering into the directory took (loading the plan not
+    /// included).
+    pub elapsed: Duration,
+}
+
+impl DirReport {
+    /// The targets counted by outcome.
+    pub fn summary(&self) -> Summary {
+        Summary::of(&self.targets)
+    }
+
+    /// Whether every target rendered and the directory is (or, for a
+    /// check, was already) exactly what the plan makes.
+    pub fn success(&self) -> bool {
+        let summary = self.summary();
+        let leftover = self.check && (!self.stale.is_empty() || !self.leftovers.is_empty());
+        summary.failed == 0 && summary.differ == 0 && !leftover
+    }
+}
+
+/// What a rendered target is done with.
+#[derive(Clone, Copy)]
+enum Sink<'s> {
+    Memory,
+    Write(&'s OutDir),
+    Check(&'s OutDir),
+}
+
+impl fmt::Debug for Renderer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Renderer")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Renderer {
+    /// A renderer with these settings.
+    pub fn new(settings: Settings) -> Renderer {
+        Renderer {
+            settings,
+            programs: Mutex::default(),
+        }
+    }
+
+    /// Its settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Evaluates the plan `render.kcfg` in `dir` with these external
+    /// variables and top-level arguments, and reads its targets.
+    pub fn load_plan(
+        &self,
+        dir: &Path,
+        ext_vars: &[(String, ExtValue)],
+        tlas: &[(String, ExtValue)],
+    ) -> Result<Plan, Error> {
+        let importer = self
+            .settings
+            .imports
+            .importer(&self.settings.jpath)
+            .map_err(Error::Imports)?;
+        let config = self.settings.eval_config(ext_vars.to_vec());
+        plan::load(dir, tlas, importer, &config)
+    }
+
+    /// Renders a batch in memory, in parallel. The reports come back in the
+    /// batch's order, each [`Status::Rendered`], [`Status::Failed`] or
+    /// [`Status::Skipped`].
+    pub fn render(
+        &self,
+        batch: &Batch<'_>,
+        progress: &(dyn Fn(Event<'_>) + Sync),
+    ) -> Result<Vec<TargetReport>, Error> {
+        self.run(batch, Sink::Memory, progress)
+    }
+
+    /// Renders the plan's selected targets into `destination`: checks
+    /// every rule of the output directory first, takes its lock, removes
+    /// what the plan no longer makes, and replaces each target's directory
+    /// as soon as the target is rendered (so memory follows the largest
+    /// target, not the fleet).
+    pub fn write(
+        &self,
+        plan: &Plan,
+        destination: &Destination,
+        progress: &(dyn Fn(Event<'_>) + Sync),
+    ) -> Result<DirReport, Error> {
+        self.render_dir(plan, destination, false, progress)
+    }
+
+    /// Renders the plan's selected targets in memory and compares them with
+    /// `destination`, writing nothing (not even the lock).
+    pub fn check(
+        &self,
+        plan: &Plan,
+        destination: &Destination,
+        progress: &(dyn Fn(Event<'_>) + Sync),
+    ) -> Result<DirReport, Error> {
+        self.render_dir(plan, destination, true, progress)
+    }
+
+    /// The program for targets that add the library directories `extra`.
+    fn program_for(&self, extra: &[PathBuf]) -> Result<Arc<Program>, Error> {
+        let mut search = self.settings.jpath.clone();
+        search.extend(extra.iter().cloned());
+        let mut programs = self
+            .programs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(program) = programs.get(&search) {
+            return Ok(program.clone());
+        }
+        let importer = self
+            .settings
+            .imports
+            .importer(&search)
+            .map_err(Error::Imports)?;
+        let program = Arc::new(Program::new(importer, kcfg_stdlib::std()));
+        programs.insert(search, program.clone());
+        Ok(program)
+    }
+
+    fn render_dir(
+        &self,
+        plan: &Plan,
+        destination: &Destination,
+        check: bool,
+        progress: &(dyn Fn(Event<'_>) + Sync),
+    ) -> Result<DirReport, Error> {
+        let started = Instant::now();
+        let mut batch = Batch::from_plan(plan, &destination.selection, &destination.overrides)?;
+        batch.fail_fast = destination.fail_fast;
+        let root = &destination.root;
+        let mut out_dir = OutDir::open(root, destination.follow_root).map_err(Error::OutDir)?;
+        let in_plan: BTreeSet<&str> = plan.targets.iter().map(|t| t.name.as_str()).collect();
+        let written_names: Vec<&str> = batch.targets.iter().map(|t| t.name.as_str()).collect();
+        let selection = &destination.selection;
+        let mut stale = stale_targets(selection, &out_dir.listed, &in_plan);
+        // Every path this run may write or delete is checked before anything
+        // changes.
+        out_dir
+            .check_paths(
+                written_names
                     .iter()
-                    .map(String::as_str)
-                    .chain(in_plan.iter().copied()),
-            )?,
-        );
-    } else {
-        mass_delete_guard(settings, &plan, &out_dir, &stale)?;
-        lock = Some(out_dir.lock(&mut waiting, LOCK_TIMEOUT)?);
-        // Another render may have changed the marker while this one waited.
-        stale = stale_targets(settings, &out_dir.listed, &in_plan);
-        out_dir.check_paths(
-            written_names
-                .iter()
-                .copied()
-                .chain(stale.iter().map(String::as_str)),
-        )?;
-        mass_delete_guard(settings, &plan, &out_dir, &stale)?;
-        leftovers = out_dir.leftovers(
-            out_dir
-                .listed
-                .iter()
-                .map(String::as_str)
-                .chain(in_plan.iter().copied()),
-        )?;
-        out_dir.remove_leftovers(&leftovers)?;
-        // The marker lists what this run is about to write before it is
-        // written, so a render that is killed leaves no directory kcfg does
-        // not know as its own.
-        let mut intent = out_dir.listed.clone();
-        intent.extend(written_names.iter().map(|name| name.to_string()));
-        out_dir.write_marker(&intent)?;
-        // Stale targets go first: a new target may be written where an old
-        // one's directory was (`a` then `a/b`, or the reverse).
-        for name in &stale {
-            out_dir
-                .remove_target(name)
-                .map_err(|err| format!("cannot remove the stale target {name}: {err}"))?;
-        }
-    }
-
-    // One program per import path: targets that search the same
-    // directories share parsed files.
-    let jsonnet_path = std::env::var("JSONNET_PATH").ok();
-    let mut programs: HashMap<Vec<PathBuf>, Arc<Program>> = HashMap::new();
-    let target_programs: Vec<Arc<Program>> = targets
-        .iter()
-        .map(|target| {
-            let mut search = settings.jpath.clone();
-            search.extend(target.jpath.iter().cloned());
-            programs
-                .entry(search)
-                .or_insert_with_key(|search| {
-                    let importer = FsImporter::new(search, jsonnet_path.as_deref());
-                    Arc::new(Program::new(Arc::new(importer), kcfg_stdlib::std()))
-                })
-                .clone()
-        })
-        .collect();
-
-    let progress = Arc::new(Progress::new(
-        targets.len(),
-        !settings.quiet && stderr_is_terminal(),
-    ));
-    let trace_progress = progress.clone();
-    let shared = target::Shared {
-        policies: &plan.policies,
-        max_stack: settings.max_stack,
-        max_trace: settings.max_trace,
-        rich: settings.rich_stderr,
-        trace: Arc::new(move |line: &str| trace_progress.println(line)),
-    };
-    let stop = AtomicBool::new(false);
-    let style = check::Style {
-        color: settings.color_stdout,
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(settings.jobs)
-        .stack_size(crate::EVAL_STACK)
-        .thread_name(|index| format!("kcfg-render-{index}"))
-        .build()
-        .map_err(|err| format!("cannot start the worker threads: {err}"))?;
-    let reports: Vec<Report> = pool.install(|| {
-        targets
-            .par_iter()
-            .zip(outputs.par_iter())
-            .zip(target_programs.par_iter())
-            .map(|((target, output), program)| {
-                let report = if stop.load(Ordering::Relaxed) {
-                    Report {
-                        name: target.name.clone(),
-                        status: Status::Skipped,
-                        objects: 0,
-                        bytes: 0,
-                    }
-                } else {
-                    let report =
-                        render_one(settings, &out_dir, target, output, program, &shared, style);
-                    if settings.fail_fast
-                        && matches!(report.status, Status::Failed(_) | Status::Violations(_))
-                    {
-                        stop.store(true, Ordering::Relaxed);
-                    }
-                    report
-                };
-                progress.target_done(report.objects);
-                report
+                    .copied()
+                    .chain(stale.iter().map(String::as_str)),
+            )
+            .map_err(Error::OutDir)?;
+        let lock_path = root.join(outdir::LOCK);
+        let mut waiting = |holder: Option<u32>| {
+            progress(Event::WaitingForLock {
+                lock: &lock_path,
+                holder,
             })
-            .collect()
-    });
-    progress.finish();
-
-    if !settings.check {
-        // The marker lists what is on disk: the targets listed before, less
-        // the stale ones just removed, plus those written now (a failed
-        // target keeps its old directory, and its entry).
-        let mut listed = out_dir.listed.clone();
-        for name in &stale {
-            listed.remove(name);
-        }
-        for report in &reports {
-            if matches!(report.status, Status::Written(_)) {
-                listed.insert(report.name.clone());
+        };
+        let mut leftovers = Vec::new();
+        let mut lock = None;
+        if check {
+            // A check writes nothing, not even the lock: it waits for a
+            // render that holds it, and reports one that left it behind.
+            leftovers.extend(
+                out_dir
+                    .wait_for_render(&mut waiting, destination.lock_timeout)
+                    .map_err(Error::OutDir)?,
+            );
+            leftovers.extend(
+                out_dir
+                    .leftovers(
+                        out_dir
+                            .listed
+                            .iter()
+                            .map(String::as_str)
+                            .chain(in_plan.iter().copied()),
+                    )
+                    .map_err(Error::OutDir)?,
+            );
+        } else {
+            mass_delete_guard(destination, plan, &out_dir, &stale)?;
+            lock = Some(
+                out_dir
+                    .lock(&mut waiting, destination.lock_timeout)
+                    .map_err(Error::OutDir)?,
+            );
+            // Another render may have changed the marker while this one
+            // waited.
+            stale = stale_targets(selection, &out_dir.listed, &in_plan);
+            out_dir
+                .check_paths(
+                    written_names
+                        .iter()
+                        .copied()
+                        .chain(stale.iter().map(String::as_str)),
+                )
+                .map_err(Error::OutDir)?;
+            mass_delete_guard(destination, plan, &out_dir, &stale)?;
+            leftovers = out_dir
+                .leftovers(
+                    out_dir
+                        .listed
+                        .iter()
+                        .map(String::as_str)
+                        .chain(in_plan.iter().copied()),
+                )
+                .map_err(Error::OutDir)?;
+            out_dir
+                .remove_leftovers(&leftovers)
+                .map_err(Error::OutDir)?;
+            // The marker lists what this run is about to write before it is
+            // written, so a render that is killed leaves no directory kcfg
+            // does not know as its own.
+            let mut intent = out_dir.listed.clone();
+            intent.extend(written_names.iter().map(|name| name.to_string()));
+            out_dir.write_marker(&intent).map_err(Error::OutDir)?;
+            // Stale targets go first: a new target may be written where an
+            // old one's directory was (`a` then `a/b`, or the reverse).
+            for name in &stale {
+                out_dir.remove_target(name).map_err(|err| {
+                    Error::OutDir(format!("cannot remove the stale target {name}: {err}"))
+                })?;
             }
         }
-        out_dir.write_marker(&listed)?;
+
+        let sink = if check {
+            Sink::Check(&out_dir)
+        } else {
+            Sink::Write(&out_dir)
+        };
+        let mut reports = self.run(&batch, sink, progress)?;
+
+        if !check {
+            // The marker lists what is on disk: the targets listed before,
+            // less the stale ones just removed, plus those written now (a
+            // failed target keeps its old directory, and its entry).
+            let mut listed = out_dir.listed.clone();
+            for name in &stale {
+                listed.remove(name);
+            }
+            for report in &reports {
+                if matches!(report.status, Status::Written(_)) {
+                    listed.insert(report.name.clone());
+                }
+            }
+            out_dir.write_marker(&listed).map_err(Error::OutDir)?;
+        }
+        drop(lock);
+        reports.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(DirReport {
+            root: root.clone(),
+            check,
+            targets: reports,
+            stale,
+            leftovers,
+            empty_generators: plan.empty_generators.clone(),
+            elapsed: started.elapsed(),
+        })
     }
-    drop(lock);
-    Ok(finish(
-        settings,
-        &out_root,
-        &reports,
-        &stale,
-        &leftovers,
-        &plan.empty_generators,
-        started,
-    ))
+
+    /// Renders the batch's targets, on a pool of worker threads when there
+    /// is more than one target and more than one job, else on this thread.
+    fn run(
+        &self,
+        batch: &Batch<'_>,
+        sink: Sink<'_>,
+        progress: &(dyn Fn(Event<'_>) + Sync),
+    ) -> Result<Vec<TargetReport>, Error> {
+        // One program per import path: targets that search the same
+        // directories share parsed files.
+        let programs: Vec<Arc<Program>> = batch
+            .targets
+            .iter()
+            .map(|target| self.program_for(&target.jpath))
+            .collect::<Result<_, _>>()?;
+        let count = batch.targets.len();
+        progress(Event::Started { targets: count });
+        let stop = AtomicBool::new(false);
+        let one = |((target, output), program): ((&&Target, &Output), &Arc<Program>)| {
+            let report = if stop.load(Ordering::Relaxed) {
+                TargetReport {
+                    name: target.name.clone(),
+                    status: Status::Skipped,
+                    objects: 0,
+                    bytes: 0,
+                    elapsed: Duration::ZERO,
+                }
+            } else {
+                let report = self.render_one(target, output, program, batch.policies, sink);
+                if batch.fail_fast && report.status.is_failure() {
+                    stop.store(true, Ordering::Relaxed);
+                }
+                report
+            };
+            progress(Event::TargetDone(&report));
+            report
+        };
+        let reports = if count > 1 && self.settings.jobs > 1 {
+            let pool = threads::pool(self.settings.jobs.min(count)).map_err(Error::Threads)?;
+            pool.install(|| {
+                batch
+                    .targets
+                    .par_iter()
+                    .zip(batch.outputs.par_iter())
+                    .zip(programs.par_iter())
+                    .map(one)
+                    .collect()
+            })
+        } else {
+            batch
+                .targets
+                .iter()
+                .zip(&batch.outputs)
+                .zip(&programs)
+                .map(one)
+                .collect()
+        };
+        Ok(reports)
+    }
+
+    fn render_one(
+        &self,
+        target: &Target,
+        output: &Output,
+        program: &Program,
+        policies: &[Policy],
+        sink: Sink<'_>,
+    ) -> TargetReport {
+        let started = Instant::now();
+        let mut report = TargetReport {
+            name: target.name.clone(),
+            status: Status::Skipped,
+            objects: 0,
+            bytes: 0,
+            elapsed: Duration::ZERO,
+        };
+        report.status = match target::render(target, output, program, &self.settings, policies) {
+            Err(failure) => Status::Failed(failure),
+            Ok(rendered) => {
+                report.objects = rendered.objects.len();
+                report.bytes = rendered.bytes();
+                match sink {
+                    Sink::Memory => Status::Rendered(Box::new(rendered)),
+                    _ if !rendered.violations.is_empty() => Status::Violations(rendered.violations),
+                    Sink::Check(out_dir) => match out_dir.read_target(&target.name) {
+                        Ok(on_disk) => {
+                            let shown = out_dir.target_path(&target.name).display().to_string();
+                            match check::compare(&shown, on_disk.as_ref(), &rendered.files) {
+                                None => Status::Same,
+                                Some(difference) => Status::Differs(Box::new(difference)),
+                            }
+                        }
+                        Err(err) => Status::Failed(Failure::Output(err)),
+                    },
+                    Sink::Write(out_dir) => {
+                        match out_dir.write_target(&target.name, &rendered.files) {
+                            Ok(written) => Status::Written(written),
+                            Err(err) => Status::Failed(Failure::Output(err)),
+                        }
+                    }
+                }
+            }
+        };
+        report.elapsed = started.elapsed();
+        report
+    }
 }
 
-/// The listed targets that left the plan. Targets `--only` does not select
-/// are not stale: this run does not look at them.
+/// The listed targets that left the plan. Targets the selection does not
+/// select are not stale: this run does not look at them.
 fn stale_targets(
-    settings: &Settings,
+    selection: &Selection,
     listed: &BTreeSet<String>,
     in_plan: &BTreeSet<&str>,
 ) -> Vec<String> {
     listed
         .iter()
-        .filter(|name| !in_plan.contains(name.as_str()) && selected(settings, name))
+        .filter(|name| !in_plan.contains(name.as_str()) && selection.matches(name))
         .cloned()
         .collect()
 }
 
-/// Refuses a render that would remove more than `--max-prune-ratio` of the
-/// listed targets (of those `--only` selects), or any target while a
-/// generator made none, unless `--allow-mass-delete` (issue 13: a typo in
-/// a glob removed 673 of 683 targets).
+/// Refuses a render that would remove more than the allowed share of the
+/// listed targets (of those the selection selects), or any target while a
+/// generator made none, unless mass deletes are allowed (issue 13: a typo
+/// in a glob removed 673 of 683 targets).
 fn mass_delete_guard(
-    settings: &Settings,
+    destination: &Destination,
     plan: &Plan,
     out_dir: &OutDir,
     stale: &[String],
-) -> Result<(), String> {
-    if settings.allow_mass_delete || stale.is_empty() {
+) -> Result<(), Error> {
+    if destination.allow_mass_delete || stale.is_empty() {
         return Ok(());
     }
-    let in_scope = out_dir
-        .listed
-        .iter()
-        .filter(|name| selected(settings, name))
-        .count();
-    let mut sample: Vec<&str> = stale.iter().take(5).map(String::as_str).collect();
-    let more = stale.len() - sample.len();
-    let sample = if more > 0 {
-        sample.push("…");
-        format!("{} ({more} more)", sample.join(", "))
-    } else {
-        sample.join(", ")
+    let mass = MassDelete {
+        stale: stale.to_vec(),
+        listed: out_dir
+            .listed
+            .iter()
+            .filter(|name| destination.selection.matches(name))
+            .count(),
+        marker: out_dir.root.join(outdir::MARKER),
+        max_prune_ratio: destination.max_prune_ratio,
+        empty_generators: plan.empty_generators.clone(),
     };
-    let generators = if plan.empty_generators.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "\nthese generators of the plan made no target (a typo in a glob, a file or a selector?):\n  {}",
-            plan.empty_generators.join("\n  ")
-        )
-    };
-    let share = stale.len() as f64 / in_scope.max(1) as f64;
-    if share > settings.max_prune_ratio {
-        return Err(format!(
-            "refusing to remove {} of the {in_scope} target{} listed in {} ({:.0}%, limit {:.0}%): \
-             {sample}; nothing was changed{generators}\nif this is intended, pass \
-             --allow-mass-delete (or raise --max-prune-ratio)",
-            stale.len(),
-            plural(in_scope),
-            out_dir.root.join(outdir::MARKER).display(),
-            share * 100.0,
-            settings.max_prune_ratio * 100.0,
-        ));
-    }
-    if !generators.is_empty() {
-        return Err(format!(
-            "refusing to remove {} target{} ({sample}) while a generator made no target; nothing \
-             was changed{generators}\nif this is intended, pass --allow-mass-delete",
-            stale.len(),
-            plural(stale.len()),
-        ));
+    if mass.over_ratio() || !mass.empty_generators.is_empty() {
+        return Err(mass.into());
     }
     Ok(())
-}
-
-fn stderr_is_terminal() -> bool {
-    use std::io::IsTerminal;
-    std::io::stderr().is_terminal()
-}
-
-fn render_one(
-    settings: &Settings,
-    out_dir: &OutDir,
-    target: &Target,
-    output: &Output,
-    program: &Program,
-    shared: &target::Shared<'_>,
-    style: check::Style,
-) -> Report {
-    let mut report = Report {
-        name: target.name.clone(),
-        status: Status::Skipped,
-        objects: 0,
-        bytes: 0,
-    };
-    let rendered = match target::render(target, output, program, shared) {
-        Ok(rendered) => rendered,
-        Err(text) => {
-            report.status = Status::Failed(text);
-            return report;
-        }
-    };
-    report.objects = rendered.objects;
-    report.bytes = rendered.bytes();
-    if !rendered.violations.is_empty() {
-        report.status = Status::Violations(rendered.violations);
-        return report;
-    }
-    report.status = if settings.check {
-        match out_dir.read_target(&target.name) {
-            Ok(on_disk) => {
-                let shown = out_dir.target_path(&target.name).display().to_string();
-                match check::compare(
-                    &target.name,
-                    &shown,
-                    on_disk.as_ref(),
-                    &rendered.files,
-                    style,
-                ) {
-                    None => Status::Same,
-                    Some(difference) => Status::Differs(difference),
-                }
-            }
-            Err(err) => Status::Failed(format!("{err}\n")),
-        }
-    } else {
-        match out_dir.write_target(&target.name, &rendered.files) {
-            Ok(written) => Status::Written(written),
-            Err(err) => Status::Failed(format!("{err}\n")),
-        }
-    };
-    report
-}
-
-/// Prints the differences, failures, violations and the summary, and picks
-/// the exit status.
-fn finish(
-    settings: &Settings,
-    out_root: &Path,
-    reports: &[Report],
-    stale: &[String],
-    leftovers: &[Leftover],
-    empty_generators: &[String],
-    started: Instant,
-) -> ExitCode {
-    let mut reports: Vec<&Report> = reports.iter().collect();
-    reports.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut stdout = std::io::stdout().lock();
-    let mut stderr = std::io::stderr().lock();
-    let rich = settings.rich_stderr;
-    let paint = |code: &str, text: &str| {
-        if rich {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    };
-
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut objects = 0;
-    let mut bytes = 0;
-    for report in &reports {
-        objects += report.objects;
-        bytes += report.bytes;
-        let key = match &report.status {
-            Status::Written(Written::Replaced) => "written",
-            Status::Written(Written::Unchanged) => "unchanged",
-            Status::Same => "identical",
-            Status::Differs(_) => "differ",
-            Status::Failed(_) => "failed",
-            Status::Violations(_) => "failed",
-            Status::Skipped => "skipped",
-        };
-        *counts.entry(key).or_default() += 1;
-    }
-
-    // --check: the differences, on standard output.
-    if settings.check {
-        for report in &reports {
-            if let Status::Differs(difference) = &report.status {
-                let _ = stdout.write_all(difference.report.as_bytes());
-            }
-        }
-        for name in stale {
-            let line = format!(
-                "target {name}: no longer in the plan ({} would be removed)",
-                out_root.join(name).display()
-            );
-            let _ = writeln!(
-                stdout,
-                "{}",
-                check::Style {
-                    color: settings.color_stdout
-                }
-                .paint("1", &line)
-            );
-        }
-        if !stale.is_empty() {
-            for generator in empty_generators {
-                let _ = writeln!(stdout, "note: {generator}: it made no target");
-            }
-        }
-        for leftover in leftovers {
-            let line = format!(
-                "leftover of an interrupted kcfg render: {} (the next kcfg render removes it)",
-                leftover.path.display()
-            );
-            let _ = writeln!(
-                stdout,
-                "{}",
-                check::Style {
-                    color: settings.color_stdout
-                }
-                .paint("1", &line)
-            );
-        }
-        let _ = stdout.flush();
-    } else {
-        for leftover in leftovers {
-            let _ = writeln!(
-                stderr,
-                "removed {}: left by an interrupted kcfg render",
-                leftover.path.display()
-            );
-        }
-        for name in stale {
-            let _ = writeln!(
-                stderr,
-                "removed {}: target {name} is no longer in the plan",
-                out_root.join(name).display()
-            );
-        }
-    }
-
-    // Failures, each with its full diagnostic.
-    let failures: Vec<(&str, &str)> = reports
-        .iter()
-        .filter_map(|report| match &report.status {
-            Status::Failed(text) => Some((report.name.as_str(), text.as_str())),
-            _ => None,
-        })
-        .collect();
-    for (name, text) in &failures {
-        let header = paint("1;31", &format!("error: target {name}:"));
-        if text.trim_end().contains('\n') {
-            let _ = writeln!(stderr, "{header}");
-            let _ = stderr.write_all(text.as_bytes());
-        } else {
-            let _ = write!(stderr, "{header} {text}");
-        }
-    }
-
-    // Policy violations of every target, all at once.
-    let violations: Vec<(&str, &str, &Violation)> = reports
-        .iter()
-        .flat_map(|report| match &report.status {
-            Status::Violations(found) => found
-                .iter()
-                .map(|(object, violation)| (report.name.as_str(), object.as_str(), violation))
-                .collect(),
-            _ => Vec::new(),
-        })
-        .collect();
-    if !violations.is_empty() {
-        let targets: BTreeSet<&str> = violations.iter().map(|(target, _, _)| *target).collect();
-        let _ = writeln!(
-            stderr,
-            "{}",
-            paint(
-                "1;31",
-                &format!(
-                    "error: {} policy violation{} in {} target{}:",
-                    violations.len(),
-                    plural(violations.len()),
-                    targets.len(),
-                    plural(targets.len())
-                )
-            )
-        );
-        for (target, object, violation) in &violations {
-            let _ = writeln!(
-                stderr,
-                "  {target}: {object}: [{}] {}",
-                violation.rule, violation.message
-            );
-        }
-    }
-
-    let failed = counts.get("failed").copied().unwrap_or(0);
-    // In --check, a stale target and a leftover are differences; a render
-    // removes them.
-    let differ = counts.get("differ").copied().unwrap_or(0)
-        + if settings.check {
-            stale.len() + leftovers.len()
-        } else {
-            0
-        };
-    if !settings.quiet {
-        let verb = if settings.check {
-            "checked"
-        } else {
-            "rendered"
-        };
-        let mut parts = Vec::new();
-        for key in [
-            "written",
-            "unchanged",
-            "identical",
-            "differ",
-            "failed",
-            "skipped",
-        ] {
-            if let Some(count) = counts.get(key) {
-                parts.push(format!("{count} {key}"));
-            }
-        }
-        if !stale.is_empty() {
-            parts.push(format!(
-                "{} stale target{} {}",
-                stale.len(),
-                plural(stale.len()),
-                if settings.check {
-                    "to remove"
-                } else {
-                    "removed"
-                }
-            ));
-        }
-        if !leftovers.is_empty() {
-            parts.push(format!(
-                "{} leftover{} of an interrupted render{}",
-                leftovers.len(),
-                plural(leftovers.len()),
-                if settings.check { "" } else { " removed" }
-            ));
-        }
-        let _ = writeln!(
-            stderr,
-            "{verb} {} target{} {} {}: {} object{}, {} in {:.2}s ({})",
-            reports.len(),
-            plural(reports.len()),
-            if settings.check { "against" } else { "into" },
-            out_root.display(),
-            objects,
-            plural(objects),
-            human_bytes(bytes),
-            started.elapsed().as_secs_f64(),
-            parts.join(", ")
-        );
-        if settings.check && differ > 0 && failed == 0 && violations.is_empty() {
-            let _ = writeln!(
-                stderr,
-                "{} differ from the plan; run `kcfg render` to update them",
-                out_root.display()
-            );
-        }
-    }
-    if failed > 0 || differ > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
-}
-
-/// `1.5 MB`, `980 B`.
-fn human_bytes(bytes: usize) -> String {
-    let units = ["B", "kB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < units.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", units[unit])
-    }
 }

@@ -10,27 +10,38 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use kcfg_apply::hydrate::{hydrator_readme, HydratorMeta};
-use kcfg_lang::eval::{Arena, Ctx, EvalConfig, Value};
+use kcfg_lang::eval::{Arena, Ctx, Value};
 use kcfg_lang::manifest::{json, yaml};
 use kcfg_lang::program::Program;
 use kcfg_lang::sym::{NameScope, Sym};
 
-use super::json::from_json;
-use super::objects::{self, ObjectsError};
-use super::output::{Files, Format, Layout, Output};
-use super::plan::Target;
-use super::policy::{Policy, Rules, Violation};
-use crate::report;
+use crate::error::{EvalError, Failure};
+use crate::hydrator;
+use crate::json::from_json;
+use crate::objects::{self, ObjectId, ObjectsError};
+use crate::output::{Files, Format, Layout, Output};
+use crate::plan::Target;
+use crate::policy::{Policy, Rules, Violation};
+use crate::renderer::Settings;
 
 /// A target rendered in memory.
+#[derive(Debug, Clone)]
 pub struct Rendered {
-    /// Its files.
+    /// Its files: path relative to the target's directory → content.
     pub files: Files,
-    /// How many objects.
-    pub objects: usize,
-    /// Policy violations, as (object, violation).
-    pub violations: Vec<(String, Violation)>,
+    /// Its objects, in the order they were found in its value.
+    pub objects: Vec<RenderedObject>,
+    /// The policy violations of its objects.
+    pub violations: Vec<Violation>,
+}
+
+/// One object of a rendered target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedObject {
+    /// What identifies it.
+    pub id: ObjectId,
+    /// Where it is in the target's value (`.deployment`, `[2].items[0]`).
+    pub path: String,
 }
 
 impl Rendered {
@@ -40,52 +51,32 @@ impl Rendered {
     }
 }
 
-/// Settings shared by every target.
-pub struct Shared<'s> {
-    /// The policies of the plan.
-    pub policies: &'s [Policy],
-    /// `--max-stack`.
-    pub max_stack: usize,
-    /// `--max-trace`.
-    pub max_trace: usize,
-    /// Render diagnostics richly.
-    pub rich: bool,
-    /// Where `std.trace` goes.
-    pub trace: Arc<dyn Fn(&str) + Send + Sync>,
-}
-
-/// Renders a target. An error comes back as text for standard error.
-pub fn render(
+/// Renders a target with the program of its search path.
+pub(crate) fn render(
     target: &Target,
     output: &Output,
     program: &Program,
-    shared: &Shared<'_>,
-) -> Result<Rendered, String> {
-    let config = EvalConfig {
-        ext_vars: target.ext_vars.clone(),
-        max_stack: shared.max_stack,
-        trace: shared.trace.clone(),
-        interrupt: None,
-    };
+    settings: &Settings,
+    policies: &[Policy],
+) -> Result<Rendered, Failure> {
+    let config = settings.eval_config(target.ext_vars.clone());
     // Field names the target computes are freed with it (see
     // `kcfg_lang::sym`), so a fleet's memory does not grow with the names of
     // all its objects.
     // SAFETY: the scope ends when this function returns, after the arena
-    // and every value in it are dropped; what leaves (files, counts,
-    // violations, error text) is owned strings and bytes.
+    // and every value in it are dropped; what leaves (files, object ids,
+    // violations, the diagnostic) is owned strings and bytes.
     let _names = unsafe { NameScope::enter() };
     let arena = Arena::new();
     let mut ctx = Ctx::new(&arena, program, &config);
-    let result = evaluate(&mut ctx, target, output, shared.policies);
+    let result = evaluate(&mut ctx, target, output, policies);
     drop(ctx);
     let result = result.map_err(|err| match err {
-        ObjectsError::Eval(err) => report::render(
-            &err.into_diagnostic(),
-            program.sources(),
-            shared.max_trace,
-            shared.rich,
-        ),
-        ObjectsError::Shape(message) => format!("{message}\n"),
+        ObjectsError::Eval(err) => Failure::Eval(Box::new(EvalError {
+            diagnostic: err.into_diagnostic(),
+            sources: Arc::clone(program.sources()),
+        })),
+        ObjectsError::Shape(message) => Failure::Objects(message),
     });
     drop(arena);
     result
@@ -130,14 +121,10 @@ fn evaluate<'a>(
         }
     }
     if output.layout == Layout::Hydrator {
-        let meta = HydratorMeta {
-            commands: vec!["kcfg render".into()],
-            ..HydratorMeta::default()
-        };
-        files.insert("hydrator.metadata".into(), meta.to_json(true).into_bytes());
+        files.insert("hydrator.metadata".into(), hydrator::metadata().into_bytes());
         files.insert(
             "README.md".into(),
-            hydrator_readme(&target.name, found.len(), &meta).into_bytes(),
+            hydrator::readme(&target.name, found.len()).into_bytes(),
         );
     }
     if matches!(output.layout, Layout::SingleFile | Layout::Hydrator) {
@@ -162,14 +149,18 @@ fn evaluate<'a>(
         let rules = Rules::load(ctx, policies)?;
         let info = from_json(ctx, &target.info);
         for object in &found {
-            for violation in rules.check(ctx, Value::Obj(object.object), info)? {
-                violations.push((object.id.to_string(), violation));
-            }
+            violations.extend(rules.check(ctx, &object.id, Value::Obj(object.object), info)?);
         }
     }
     Ok(Rendered {
         files,
-        objects: found.len(),
+        objects: found
+            .into_iter()
+            .map(|object| RenderedObject {
+                id: object.id,
+                path: object.path,
+            })
+            .collect(),
         violations,
     })
 }

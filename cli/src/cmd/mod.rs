@@ -1,13 +1,15 @@
 //! One file per subcommand: a clap `Args` struct with `run(self)`.
 //!
 //! `eval` is the `jsonnet`-compatible evaluator; `render` renders a fleet
-//! plan (the engine is [`crate::render`]). `apply`, `diff` and
+//! plan (the engine is `kcfg_render`). `apply`, `diff` and
 //! `hydrate` drive kcfg-apply; they share the target and cluster flags in
 //! [`apply::ClusterArgs`]. `argocd` is the Argo CD config-management
-//! plugin (the work is in [`crate::argocd`]).
+//! plugin (the work is in [`crate::argocd`]). [`color`] is the one
+//! `--color` choice and painter of every command.
 
 pub mod apply;
 pub mod argocd;
+pub mod color;
 pub mod diff;
 pub mod eval;
 pub mod hydrate;
