@@ -22,7 +22,6 @@
 //! Unchanged objects cost two requests (read, dry run) and no write.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
@@ -34,6 +33,7 @@ use crate::diff::{normalize, normalize_pair, unified_diff};
 use crate::health::{health_of, Health, HealthStatus};
 use crate::object::{annotation, set_meta_entry, str_at, GroupKind, GroupMap, Object, ObjectRef};
 use crate::order::{crd_defines, is_crd, kind_rank, order, waves, Ordered, SYNC_WAVE};
+use crate::progress::Event;
 use crate::report::{Action, Outcome, Record, SetReport};
 
 /// kcfg's own opt-out of pruning: `kcfg.dev/prune: "false"` on an object.
@@ -101,14 +101,7 @@ impl Default for Options {
     }
 }
 
-/// Receives progress lines (`cluster`, what is happening); the CLI shows
-/// them, tests ignore them.
-pub type Progress = Arc<dyn Fn(&str, &str) + Send + Sync>;
-
-/// A progress sink that drops everything.
-pub fn no_progress() -> Progress {
-    Arc::new(|_, _| {})
-}
+pub use crate::progress::{no_progress, Progress};
 
 /// The identity key of [`ObjectRef::key`]: group, kind, namespace, name.
 type ObjectKey = (String, String, String, String);
@@ -132,6 +125,7 @@ struct PruneStep {
 
 struct Run<'a> {
     cluster: &'a dyn Cluster,
+    target: &'a str,
     options: &'a Options,
     progress: Progress,
     set: ApplySet,
@@ -157,6 +151,7 @@ pub async fn run_set(
     );
     let mut report = SetReport {
         cluster: cluster.name().to_string(),
+        context: None,
         target: target.to_string(),
         applyset: format!("{}/{}", set.namespace, set.name),
         applyset_id: set.id(),
@@ -168,6 +163,7 @@ pub async fn run_set(
     };
     let run = Run {
         cluster,
+        target,
         options,
         progress,
         id: set.id(),
@@ -245,8 +241,12 @@ pub fn prune_share_guard(prune: usize, members: usize, max_ratio: f64) -> Result
 }
 
 impl Run<'_> {
-    fn say(&self, message: &str) {
-        (self.progress)(self.cluster.name(), message);
+    fn say(&self, event: Event) {
+        (self.progress)(self.cluster.name(), &event);
+    }
+
+    fn step(&self, message: impl Into<String>) {
+        self.say(Event::Step(message.into()));
     }
 
     async fn run(&self, objects: Vec<Object>, records: &mut Vec<Record>) -> Result<(), String> {
@@ -273,7 +273,7 @@ impl Run<'_> {
         }
 
         // The parent says which group-kinds and namespaces to look in for members.
-        self.say("reading ApplySet parent");
+        self.step("reading ApplySet parent");
         let parent_ref = self.set.parent_ref();
         let parent = self.cluster.get(&parent_ref).await.map_err(|e| match e {
             ClusterError::Unreachable(_) => e.to_string(),
@@ -284,7 +284,7 @@ impl Run<'_> {
             None => ParentState::default(),
         };
 
-        self.say("planning");
+        self.step("planning");
         let mut steps = self.resolve(ordered).await?;
         self.plan_objects(&mut steps).await;
         let desired_keys: HashSet<_> = steps.iter().map(|s| s.ordered.object.id.key()).collect();
@@ -663,7 +663,7 @@ impl Run<'_> {
             || superset_ns != old.namespaces
             || changes
         {
-            self.say("updating ApplySet parent (superset)");
+            self.step("updating ApplySet parent (superset)");
             self.update_parent(superset_kinds, superset_ns).await?;
         }
 
@@ -686,7 +686,12 @@ impl Run<'_> {
                     || (obj.id.kind == "Namespace"
                         && self.options.groups.canonical(&obj.id.group).is_empty())
             });
-            self.say(&format!("applying wave {wave}"));
+            let wave_started = Instant::now();
+            self.say(Event::WaveStarted {
+                target: self.target.to_string(),
+                wave,
+                objects: indices.len(),
+            });
             self.apply_batch(steps, &first).await?;
             let crds: Vec<usize> = first
                 .iter()
@@ -704,13 +709,25 @@ impl Run<'_> {
                 self.wait_healthy(steps, &indices, &format!("wave {wave}"))
                     .await?;
             }
+            self.say(Event::WaveFinished {
+                target: self.target.to_string(),
+                wave,
+                objects: indices.len(),
+                elapsed: wave_started.elapsed(),
+            });
         }
 
-        for (index, prune) in prunes.iter_mut().enumerate() {
+        let n_prunes = prunes
+            .iter()
+            .filter(|p| p.record.action == Action::Prune)
+            .count();
+        let mut pruned = 0;
+        for prune in prunes.iter_mut() {
             if prune.record.action != Action::Prune {
                 continue;
             }
-            self.say(&format!("pruning {} ({} left)", prune.id, index));
+            pruned += 1;
+            self.step(format!("pruning {} ({pruned} of {n_prunes})", prune.id));
             match self.cluster.delete(&prune.id, &prune.uid, false).await {
                 Ok(()) => prune.record.result = Outcome::Done,
                 Err(err) if err.is_not_found() => {
@@ -769,7 +786,7 @@ impl Run<'_> {
                 match self.cluster.resource(id).await {
                     Ok(Some(resource)) => break resource,
                     Ok(None) if Instant::now() < self.deadline => {
-                        self.say(&format!("waiting for {} to be served", id.group_kind()));
+                        self.step(format!("waiting for {} to be served", id.group_kind()));
                         tokio::time::sleep(
                             self.options.poll_interval.min(Duration::from_millis(500)),
                         )
@@ -909,7 +926,11 @@ impl Run<'_> {
                     waiting.join(", ")
                 ));
             }
-            self.say(&format!("waiting for {what}: {}", waiting.join(", ")));
+            self.say(Event::Waiting {
+                target: self.target.to_string(),
+                what: what.to_string(),
+                objects: waiting,
+            });
             tokio::time::sleep(self.options.poll_interval).await;
         }
     }

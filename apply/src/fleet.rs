@@ -35,12 +35,13 @@ use serde_json::Value;
 use crate::applyset::{ApplySet, ID_LABEL, TOOL, TOOLING_ANNOTATION};
 use crate::cluster::kube::{ConnectOptions, KubeCluster};
 use crate::cluster::{Cluster, ClusterError};
-use crate::engine::{run_set, Options, Progress};
+use crate::engine::{run_set, Options};
 use crate::load::{load_targets, LoadError};
 use crate::object::{
     annotation, check_objects, label, objects_from_documents, str_at, GroupMap, Object, Problem,
     Source,
 };
+use crate::progress::{Event, Progress};
 use crate::report::{Action, ClusterReport, FleetReport, Outcome, SetReport};
 
 /// The checked objects of one render target.
@@ -198,6 +199,13 @@ pub trait Connector: Send + Sync {
         cluster: &str,
         context: Option<&str>,
     ) -> Result<Arc<dyn Cluster>, ClusterError>;
+
+    /// The name of the context that a connection without one uses (the
+    /// kubeconfig's current context), so that reports name the real cluster
+    /// (issue 16). `Ok(None)` when the connector has no such notion.
+    async fn current_context(&self) -> Result<Option<String>, ClusterError> {
+        Ok(None)
+    }
 }
 
 /// Connects through a kubeconfig with kube-rs.
@@ -222,6 +230,38 @@ impl Connector for KubeConnector {
             ..self.options.clone()
         };
         Ok(Arc::new(KubeCluster::connect(cluster, options).await?))
+    }
+
+    async fn current_context(&self) -> Result<Option<String>, ClusterError> {
+        self.resolve_current_context().map(Some)
+    }
+}
+
+impl KubeConnector {
+    /// The kubeconfig's current context: of `--kubeconfig`'s file, or of
+    /// `$KUBECONFIG` (its files merged, the first current context winning)
+    /// or `~/.kube/config`, as kube-rs and kubectl read them.
+    pub fn resolve_current_context(&self) -> Result<String, ClusterError> {
+        let (config, source) = match &self.kubeconfig {
+            Some(path) => (
+                kube::config::Kubeconfig::read_from(path),
+                path.display().to_string(),
+            ),
+            None => (
+                kube::config::Kubeconfig::read(),
+                "the kubeconfig ($KUBECONFIG or ~/.kube/config)".to_string(),
+            ),
+        };
+        let config =
+            config.map_err(|err| ClusterError::Other(format!("cannot read {source}: {err}")))?;
+        config
+            .current_context
+            .filter(|name| !name.is_empty())
+            .ok_or_else(|| {
+                ClusterError::Other(format!(
+                    "{source} sets no current-context: pass --context NAME"
+                ))
+            })
     }
 }
 
@@ -274,14 +314,24 @@ async fn run_cluster(
     connector: &dyn Connector,
     progress: Progress,
 ) -> ClusterReport {
-    let context = if cluster == "." {
-        options.context.clone()
-    } else {
-        Some(options.contexts.context_for(&cluster))
-    };
-    let display_context = context.clone().unwrap_or_else(|| "current-context".into());
-    // The single-directory target is named after its context.
     let single = cluster == ".";
+    // The single-directory target uses the given context or the current
+    // one, and reports name it: never a placeholder (issue 16).
+    let resolved = if !single {
+        Ok(Some(options.contexts.context_for(&cluster)))
+    } else if options.context.is_some() {
+        Ok(options.context.clone())
+    } else {
+        connector.current_context().await
+    };
+    let (context, resolve_error) = match resolved {
+        Ok(context) => (context, None),
+        Err(err) => (None, Some(err.to_string())),
+    };
+    let display_context = context
+        .clone()
+        .unwrap_or_else(|| "(current context)".into());
+    // The single-directory target is named after its context.
     let cluster = if single {
         display_context.clone()
     } else {
@@ -291,13 +341,27 @@ async fn run_cluster(
         cluster: cluster.clone(),
         context: display_context,
         sets: Vec::new(),
-        error: None,
+        error: resolve_error,
     };
+    if report.error.is_some() {
+        progress(
+            &cluster,
+            &Event::ClusterDone {
+                status: report.status(),
+            },
+        );
+        return report;
+    }
     let client = match connector.connect(&cluster, context.as_deref()).await {
         Ok(client) => client,
         Err(err) => {
             report.error = Some(err.to_string());
-            progress(&cluster, &format!("done: {}", report.status()));
+            progress(
+                &cluster,
+                &Event::ClusterDone {
+                    status: report.status(),
+                },
+            );
             return report;
         }
     };
@@ -309,12 +373,20 @@ async fn run_cluster(
             .iter()
             .map(|t| t.app().unwrap_or_else(|| options.engine.applyset.clone()))
             .collect();
-        progress(&cluster, "looking for applications no longer rendered");
+        progress(
+            &cluster,
+            &Event::Step("looking for applications no longer rendered".into()),
+        );
         match removed_sets(client.as_ref(), &current, &options.engine).await {
             Ok(removed) => removed,
             Err(err) => {
                 report.error = Some(err);
-                progress(&cluster, &format!("done: {}", report.status()));
+                progress(
+                    &cluster,
+                    &Event::ClusterDone {
+                        status: report.status(),
+                    },
+                );
                 return report;
             }
         }
@@ -330,10 +402,21 @@ async fn run_cluster(
                 "target {:?} has no application part; pass --applyset NAME",
                 target.name
             ));
+            progress(
+                &cluster,
+                &Event::ClusterDone {
+                    status: report.status(),
+                },
+            );
             return report;
         }
-        progress(&cluster, &format!("{}: starting", target.name));
-        let set = run_set(
+        progress(
+            &cluster,
+            &Event::TargetStarted {
+                target: target.name.clone(),
+            },
+        );
+        let mut set = run_set(
             client.as_ref(),
             &target.name,
             target.objects,
@@ -341,6 +424,14 @@ async fn run_cluster(
             progress.clone(),
         )
         .await;
+        set.context = Some(report.context.clone());
+        progress(
+            &cluster,
+            &Event::TargetFinished {
+                target: target.name.clone(),
+                summary: set.summary(),
+            },
+        );
         let unreachable = set
             .error
             .as_deref()
@@ -359,13 +450,33 @@ async fn run_cluster(
             let target = format!("{cluster}/{name}");
             progress(
                 &cluster,
-                &format!("{target}: no longer rendered, pruning its objects"),
+                &Event::TargetStarted {
+                    target: target.clone(),
+                },
             );
-            let set = remove_set(client.as_ref(), &target, &name, &options.engine, &progress).await;
+            progress(
+                &cluster,
+                &Event::Step("no longer rendered, pruning its objects".into()),
+            );
+            let mut set =
+                remove_set(client.as_ref(), &target, &name, &options.engine, &progress).await;
+            set.context = Some(report.context.clone());
+            progress(
+                &cluster,
+                &Event::TargetFinished {
+                    target,
+                    summary: set.summary(),
+                },
+            );
             report.sets.push(set);
         }
     }
-    progress(&cluster, &format!("done: {}", report.status()));
+    progress(
+        &cluster,
+        &Event::ClusterDone {
+            status: report.status(),
+        },
+    );
     report
 }
 

@@ -10,6 +10,10 @@
 //!   → report (table, JSON)                      fleet: many targets, many clusters
 //! ```
 //!
+//! While it runs, the engine and the fleet send [`progress::Event`]s (waves
+//! started and finished, what a wave waits for); [`progress::LineLog`]
+//! turns them into the plain lines a CI log shows.
+//!
 //! The pure core (`object`, `order`, `applyset`, `diff`, `health`, `report`)
 //! does no I/O. The engine talks to a cluster only through the
 //! [`cluster::Cluster`] trait: [`cluster::kube::KubeCluster`] for real
@@ -44,4 +48,5 @@ pub mod hydrate;
 pub mod load;
 pub mod object;
 pub mod order;
+pub mod progress;
 pub mod report;

@@ -4,9 +4,12 @@
 //! A *target* is a directory that holds manifest files directly; its path
 //! relative to the root is its name, e.g. `edge-eu-001/ingress-gateway`
 //! (cluster, then application), the layout `kcfg render` writes. When the root
-//! itself holds manifest files it is one target named `.`. Files other than
-//! `.yaml`, `.yml` and `.json` (README.md, hydrator.metadata) are ignored, and
-//! so are hidden files and directories.
+//! itself holds manifest files it is one target named `.`, and the only one:
+//! its subdirectories are not read, however much they look like a fleet
+//! (issue 16; kubectl's `apply -f DIR` and Argo CD's directory source do not
+//! recurse either), and [`unread_subdirectories`] names them so the CLI can
+//! say so. Files other than `.yaml`, `.yml` and `.json` (README.md,
+//! hydrator.metadata) are ignored, and so are hidden files and directories.
 //!
 //! # What is read (issue 13)
 //!
@@ -133,6 +136,48 @@ pub fn load_targets(root: &Path) -> Result<Vec<TargetDocs>, LoadError> {
     Ok(targets)
 }
 
+/// When `root` holds manifest files directly (it is one target), the names
+/// of its subdirectories, which are not read, sorted; else nothing.
+pub fn unread_subdirectories(root: &Path) -> Vec<String> {
+    let Ok(entries) = fs::read_dir(root) else {
+        return Vec::new();
+    };
+    let entries: Vec<(PathBuf, FileType)> = entries
+        .filter_map(|entry| {
+            let entry = entry.ok()?;
+            Some((entry.path(), entry.file_type().ok()?))
+        })
+        .collect();
+    if !holds_manifests(&entries) {
+        return Vec::new();
+    }
+    let mut names: Vec<String> = entries
+        .iter()
+        .filter(|(path, file_type)| !is_hidden(path) && is_dir_or_link_to_dir(path, *file_type))
+        .filter_map(|(path, _)| Some(path.file_name()?.to_string_lossy().into_owned()))
+        .collect();
+    names.sort();
+    names
+}
+
+fn is_hidden(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with('.'))
+}
+
+fn is_dir_or_link_to_dir(path: &Path, file_type: FileType) -> bool {
+    file_type.is_dir() || (file_type.is_symlink() && fs::metadata(path).is_ok_and(|m| m.is_dir()))
+}
+
+/// True when a directory's entries include a manifest file (by name; what
+/// it is, is checked when it is read).
+fn holds_manifests(entries: &[(PathBuf, FileType)]) -> bool {
+    entries.iter().any(|(path, file_type)| {
+        !is_hidden(path) && !is_dir_or_link_to_dir(path, *file_type) && is_manifest_file(path)
+    })
+}
+
 fn io_error(path: &Path, err: std::io::Error) -> LoadError {
     LoadError::Io {
         path: path.to_path_buf(),
@@ -159,14 +204,13 @@ impl Walker<'_> {
             .collect::<Result<_, std::io::Error>>()
             .map_err(|err| io_error(dir, err))?;
         entries.sort_by(|a, b| a.0.cmp(&b.0));
+        // A root that holds manifests is one target: its subdirectories
+        // are not read (see the module's documentation).
+        let single = dir == self.root && holds_manifests(&entries);
         let mut docs = Vec::new();
         let mut has_files = false;
         for (path, file_type) in entries {
-            let hidden = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.'));
-            if hidden {
+            if is_hidden(&path) || (single && is_dir_or_link_to_dir(&path, file_type)) {
                 continue;
             }
             if file_type.is_dir() {
@@ -374,6 +418,40 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn issue16_a_directory_with_manifests_is_one_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("web");
+        // The root holds a manifest, and below it is what looks like a
+        // fleet: one target all the same, the subdirectories unread (even
+        // a broken file there is never opened).
+        fs::create_dir_all(root.join("edge-1/app")).unwrap();
+        fs::create_dir_all(root.join(".git")).unwrap();
+        fs::write(root.join("a.yaml"), CM).unwrap();
+        fs::write(root.join("edge-1/app/b.yaml"), CM).unwrap();
+        fs::write(root.join("edge-1/broken.yaml"), "a: [1, 2\n").unwrap();
+        std::os::unix::fs::symlink(root.join("edge-1"), root.join("link")).unwrap();
+        let targets = load_targets(&root).unwrap();
+        let names: Vec<_> = targets
+            .iter()
+            .map(|t| (t.name.as_str(), t.docs.len()))
+            .collect();
+        assert_eq!(names, [(".", 1)]);
+        assert_eq!(unread_subdirectories(&root), ["edge-1", "link"]);
+
+        // Without a manifest at the top it is a fleet, and nothing is unread.
+        fs::remove_file(root.join("a.yaml")).unwrap();
+        fs::remove_file(root.join("link")).unwrap();
+        fs::remove_file(root.join("edge-1/broken.yaml")).unwrap();
+        let names: Vec<_> = load_targets(&root)
+            .unwrap()
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        assert_eq!(names, ["edge-1/app"]);
+        assert!(unread_subdirectories(&root).is_empty());
+    }
+
     /// Loads `root` on another thread and fails the test, rather than
     /// hanging it, when that takes more than `secs` seconds.
     fn load_within(root: &Path, secs: u64) -> Result<Vec<TargetDocs>, LoadError> {
@@ -433,11 +511,11 @@ mod tests {
         fs::write(sibling.join("secret.yaml"), "password: hunter2\n").unwrap();
         fs::write(root.join("edge-1/web/a.yaml"), CM).unwrap();
         fs::write(
-            root.join("shared.yaml"),
+            root.join("edge-1/shared.yaml"),
             CM.replace("name: a", "name: shared"),
         )
         .unwrap();
-        std::os::unix::fs::symlink("../../shared.yaml", root.join("edge-1/web/b.yaml")).unwrap();
+        std::os::unix::fs::symlink("../shared.yaml", root.join("edge-1/web/b.yaml")).unwrap();
         let targets = load_targets(&root).unwrap();
         let web = targets.iter().find(|t| t.name == "edge-1/web").unwrap();
         assert_eq!(web.docs.len(), 2, "a link inside the root is read");

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::health::Health;
 use crate::object::ObjectRef;
+use crate::progress::plural;
 
 /// What the engine decided for one object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -93,6 +94,9 @@ pub struct Record {
 pub struct SetReport {
     /// Cluster (context) name.
     pub cluster: String,
+    /// The kubeconfig context, when the run knows it (a fleet run does).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
     /// Render target (`cluster/app`), or `.` for a single directory.
     pub target: String,
     /// ApplySet parent `namespace/name`.
@@ -135,6 +139,24 @@ impl SetReport {
     /// Count of records with `action`.
     pub fn count(&self, action: Action) -> usize {
         self.records.iter().filter(|r| r.action == action).count()
+    }
+
+    /// One line: the counts and the time, or why the run failed.
+    pub fn summary(&self) -> String {
+        let counts = format!(
+            "{} create, {} update, {} prune, {} unchanged in {:.1}s",
+            self.count(Action::Create),
+            self.count(Action::Update),
+            self.count(Action::Prune),
+            self.count(Action::Unchanged),
+            self.duration.as_secs_f64()
+        );
+        match &self.error {
+            Some(error) => format!("failed: {}", error.replace('\n', " ")),
+            None if self.failed() => format!("failed: {counts}"),
+            None if self.dry_run => format!("planned: {counts}"),
+            None => counts,
+        }
     }
 }
 
@@ -179,20 +201,62 @@ pub struct FleetReport {
 }
 
 impl FleetReport {
-    /// Process exit code: 1 on any failure, 2 when something changed (or
-    /// would change, in a dry run), 0 otherwise.
-    pub fn exit_code(&self) -> u8 {
-        let statuses: Vec<_> = self.clusters.iter().map(ClusterReport::status).collect();
-        if statuses
+    /// True when a cluster failed or was unreachable.
+    pub fn failed(&self) -> bool {
+        self.clusters
             .iter()
-            .any(|s| *s == "failed" || *s == "unreachable")
-        {
+            .any(|c| matches!(c.status(), "failed" | "unreachable"))
+    }
+
+    /// True when something changed (or would change, in a dry run).
+    pub fn has_changes(&self) -> bool {
+        self.clusters.iter().any(|c| c.status() == "changed")
+    }
+
+    /// Process exit code: 1 on any failure; otherwise 2 when `detailed` and
+    /// something changed (or would change, in a dry run), else 0. Commands
+    /// that report differences (`kcfg diff`, `apply --dry-run`, `apply
+    /// --exit-code`) are detailed; a plain `kcfg apply` exits 0 whenever it
+    /// succeeded, as kubectl and helm do (issue 16).
+    pub fn exit_code(&self, detailed: bool) -> u8 {
+        if self.failed() {
             1
-        } else if statuses.contains(&"changed") {
+        } else if detailed && self.has_changes() {
             2
         } else {
             0
         }
+    }
+
+    /// The whole run in one line: clusters by status, then the objects'
+    /// actions (what `--quiet` prints at the end).
+    pub fn totals(&self) -> String {
+        let mut statuses = std::collections::BTreeMap::<&str, usize>::new();
+        for cluster in &self.clusters {
+            *statuses.entry(cluster.status()).or_default() += 1;
+        }
+        let sets = self.clusters.iter().flat_map(|c| &c.sets);
+        let sum = |action| sets.clone().map(|s| s.count(action)).sum::<usize>();
+        let dry_run = self
+            .clusters
+            .iter()
+            .flat_map(|c| &c.sets)
+            .any(|s| s.dry_run);
+        format!(
+            "{}: {}; {}: {} create, {} update, {} prune, {} unchanged{}",
+            plural(self.clusters.len(), "cluster"),
+            statuses
+                .iter()
+                .map(|(status, n)| format!("{n} {status}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            plural(sets.clone().count(), "set"),
+            sum(Action::Create),
+            sum(Action::Update),
+            sum(Action::Prune),
+            sum(Action::Unchanged),
+            if dry_run { " (dry run)" } else { "" }
+        )
     }
 
     /// Every record as one flat JSON line-friendly value per object.
@@ -206,12 +270,13 @@ impl FleetReport {
                 for record in &set.records {
                     let mut value = serde_json::to_value(record).unwrap_or_default();
                     value["cluster"] = cluster.cluster.clone().into();
+                    value["context"] = cluster.context.clone().into();
                     value["target"] = set.target.clone().into();
                     value["applyset"] = set.applyset.clone().into();
                     res.push(value);
                 }
                 if let Some(error) = &set.error {
-                    res.push(serde_json::json!({"cluster": cluster.cluster, "target": set.target, "applyset": set.applyset, "result": "failed", "message": error}));
+                    res.push(serde_json::json!({"cluster": cluster.cluster, "context": cluster.context, "target": set.target, "applyset": set.applyset, "result": "failed", "message": error}));
                 }
             }
         }
@@ -284,18 +349,29 @@ pub fn render_set(set: &SetReport, with_diffs: bool) -> String {
         }
     }
     let mut out = String::new();
-    // Targets are usually "<cluster>/<app>": name the cluster once.
+    // Targets are usually "<cluster>/<app>": name the cluster once. The
+    // context is named when it is not the cluster's own name: a single
+    // directory is named after its context (issue 16).
+    let context = set.context.as_deref().filter(|c| *c != set.cluster);
     let title = if set.target == "." {
-        set.cluster.clone()
+        match &set.context {
+            Some(context) => format!("context {context}"),
+            None => set.cluster.clone(),
+        }
     } else if set.target.starts_with(&format!("{}/", set.cluster)) {
         set.target.clone()
     } else {
         format!("{} {}", set.cluster, set.target)
     };
+    let context = match context {
+        Some(context) if set.target != "." => format!("context {context}, "),
+        _ => String::new(),
+    };
     let _ = writeln!(
         out,
-        "== {} (ApplySet {}){}",
+        "== {} ({}ApplySet {}){}",
         title,
+        context,
         set.applyset,
         if set.dry_run { " [dry run]" } else { "" }
     );

@@ -12,6 +12,7 @@ use kcfg_apply::cluster::{Cluster, ClusterError};
 use kcfg_apply::engine::{no_progress, run_set, Options, ARGOCD_SYNC_OPTIONS, PRUNE_ANNOTATION};
 use kcfg_apply::fleet::{run_fleet, Connector, ContextMap, FleetOptions, Target};
 use kcfg_apply::object::{annotation, GroupMap};
+use kcfg_apply::progress::LineLog;
 use kcfg_apply::report::{render_set, render_summary, Action, Outcome, SetReport};
 use serde_json::{json, Value};
 
@@ -635,7 +636,7 @@ async fn fleet_keeps_going_when_a_cluster_is_down() {
     edge-4   failed          0       0       0      0  no context for edge-4
     4 clusters: 2 changed, 1 failed, 1 unreachable
     ");
-    assert_eq!(fleet.exit_code(), 1);
+    assert_eq!(fleet.exit_code(true), 1);
     assert_eq!(
         fakes[0].inventory(),
         [
@@ -708,7 +709,7 @@ async fn removed_applications_are_pruned_only_when_asked() {
         no_progress(),
     )
     .await;
-    assert_eq!(first.exit_code(), 2);
+    assert_eq!(first.exit_code(true), 2);
     // Another tool's ApplySet parent in the same namespace is never counted or touched.
     let mut foreign = ApplySet::new("kubectl-set", "web", &GroupMap::new())
         .parent_object(&Default::default(), &Default::default());
@@ -724,7 +725,7 @@ async fn removed_applications_are_pruned_only_when_asked() {
         no_progress(),
     )
     .await;
-    assert_eq!(without.exit_code(), 0);
+    assert_eq!(without.exit_code(true), 0);
     assert_eq!(without.clusters[0].sets.len(), 3);
     assert!(cluster
         .inventory()
@@ -739,7 +740,7 @@ async fn removed_applications_are_pruned_only_when_asked() {
         no_progress(),
     )
     .await;
-    assert_eq!(plan.exit_code(), 2);
+    assert_eq!(plan.exit_code(true), 2);
     let removed: Vec<String> = fleet_actions(&plan)
         .into_iter()
         .filter(|line| line.starts_with("edge-1/dns"))
@@ -756,7 +757,7 @@ async fn removed_applications_are_pruned_only_when_asked() {
         no_progress(),
     )
     .await;
-    assert_eq!(pruned.exit_code(), 2);
+    assert_eq!(pruned.exit_code(true), 2);
     assert_eq!(
         cluster.log()[log_before..],
         [
@@ -776,7 +777,7 @@ async fn removed_applications_are_pruned_only_when_asked() {
         no_progress(),
     )
     .await;
-    assert_eq!(second.exit_code(), 2);
+    assert_eq!(second.exit_code(true), 2);
     assert_eq!(
         cluster.log()[log_before..],
         [
@@ -801,10 +802,131 @@ async fn removed_applications_are_pruned_only_when_asked() {
         no_progress(),
     )
     .await;
-    assert_eq!(refused.exit_code(), 1);
+    assert_eq!(refused.exit_code(true), 1);
     assert_eq!(fleet_actions(&refused), ["edge-1: error: refusing to remove 2 of the cluster's 3 applications (67%, limit 50%): db, dns; nothing was changed; if this is intended, raise --max-prune-ratio"]);
     assert_eq!(cluster.log().len(), log_before);
     assert!(cluster
         .inventory()
         .contains(&"Secret web/kubectl-set".to_string()));
+}
+
+/// Issue 16: without a terminal, a run says when each wave starts and ends,
+/// and, every interval while it waits, what it waits for. The fake cluster
+/// plays a Deployment that becomes healthy after 30 polls; the log's
+/// interval (10 s in the CLI) is 40 ms here.
+#[tokio::test]
+async fn issue16_waiting_is_logged_every_interval() {
+    let cluster = Arc::new(FakeCluster::new("edge-1"));
+    let api = id("apps/v1", "Deployment", "web", "api");
+    let rolling = json!({"observedGeneration": 99, "replicas": 2, "updatedReplicas": 2, "availableReplicas": 1});
+    let mut statuses = vec![rolling; 30];
+    statuses.push(ready_status());
+    cluster.script_status(&api, statuses);
+    let lines: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    let sink = lines.clone();
+    let log = LineLog::new(Duration::from_millis(40), move |line| {
+        sink.lock().unwrap().push(line.to_string())
+    });
+    let mut wave1 = cm("after", "1");
+    wave1["metadata"]["annotations"] = json!({"argocd.argoproj.io/sync-wave": "1"});
+    let (target, _) = Target::from_values(
+        "edge-1/web",
+        vec![cm("settings", "1"), deploy("api", None), wave1],
+        &GroupMap::new(),
+    );
+    let fleet_options = FleetOptions {
+        engine: Options {
+            poll_interval: Duration::from_millis(5),
+            ..options()
+        },
+        contexts: ContextMap::default(),
+        context: None,
+        parallel: 1,
+        prune_apps: false,
+    };
+    let started = std::time::Instant::now();
+    let fleet = run_fleet(
+        vec![target],
+        &fleet_options,
+        &Fakes(vec![cluster.clone()]),
+        log.progress(),
+    )
+    .await;
+    let elapsed = started.elapsed();
+    // A plain apply that changed something succeeded: 0; 2 only when asked.
+    assert_eq!(fleet.exit_code(false), 0);
+    assert_eq!(fleet.exit_code(true), 2);
+
+    let lines = lines.lock().unwrap().clone();
+    let waits: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("still waiting"))
+        .collect();
+    // At least one line while the Deployment rolled out (30 polls of at
+    // least 5 ms each, so longer than the interval), and far fewer than
+    // one per poll: at most one per interval.
+    assert!(!waits.is_empty(), "{lines:#?}");
+    let most = (elapsed.as_millis() / 40 + 1) as usize;
+    assert!(waits.len() <= most, "{} > {most}: {lines:#?}", waits.len());
+    for wait in &waits {
+        assert!(
+            wait.starts_with("edge-1: edge-1/web: still waiting after ")
+                && wait.contains("s for wave 0: Deployment.apps web/api (Progressing: "),
+            "{wait}"
+        );
+    }
+    // Everything else, in order, with times replaced.
+    let others: Vec<String> = lines
+        .iter()
+        .filter(|l| !l.contains("still waiting"))
+        .map(|l| seconds_replaced(l))
+        .collect();
+    assert_eq!(
+        others,
+        [
+            "edge-1: edge-1/web: applying wave 0 (2 objects)",
+            "edge-1: edge-1/web: wave 0 done (2 objects in N.Ns)",
+            "edge-1: edge-1/web: applying wave 1 (1 object)",
+            "edge-1: edge-1/web: wave 1 done (1 object in N.Ns)",
+            "edge-1: edge-1/web: 3 create, 0 update, 0 prune, 0 unchanged in N.Ns",
+            "edge-1: done: changed",
+        ]
+    );
+    // The wave-0 lines come before the wave-1 ones, waits in between.
+    let first_wait = lines
+        .iter()
+        .position(|l| l.contains("still waiting"))
+        .unwrap();
+    let wave0_done = lines
+        .iter()
+        .position(|l| l.contains("wave 0 done"))
+        .unwrap();
+    assert!(first_wait < wave0_done, "{lines:#?}");
+}
+
+/// `1.2s` → `N.Ns`.
+fn seconds_replaced(line: &str) -> String {
+    let mut out = String::new();
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            let mut number = c.to_string();
+            while let Some(&next) = chars.peek() {
+                if next.is_ascii_digit() || next == '.' {
+                    number.push(next);
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            if number.contains('.') && chars.peek() == Some(&'s') {
+                out.push_str("N.N");
+            } else {
+                out.push_str(&number);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }

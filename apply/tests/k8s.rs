@@ -26,6 +26,7 @@ use kcfg_apply::cluster::{ApplyOptions, Cluster, ClusterError};
 use kcfg_apply::engine::{no_progress, run_set, Options, Progress, PRUNE_ANNOTATION};
 use kcfg_apply::fleet::{load_dir, run_fleet, ContextMap, FleetOptions, KubeConnector, Target};
 use kcfg_apply::object::{GroupMap, ObjectRef};
+use kcfg_apply::progress::Event;
 use kcfg_apply::report::{Action, Outcome, SetReport};
 use kube::api::{Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams};
 use serde_json::{json, Value};
@@ -758,7 +759,9 @@ async fn waves_wait_for_a_controller_and_degraded_fails_fast() {
     let waited = messages
         .iter()
         .position(|m| m.starts_with("waiting for wave 0"));
-    let wave1 = messages.iter().position(|m| m == "applying wave 1");
+    let wave1 = messages
+        .iter()
+        .position(|m| m == "applying wave 1 (1 object)");
     assert!(waited.is_some() && wave1 > waited, "{messages:?}");
     let web = cluster
         .get(&oref("apps.kcfg.dev/v1", "Deployment", ns, "web"))
@@ -1069,7 +1072,7 @@ async fn edge_fleet_on_ten_servers_with_one_stopped_mid_run() {
     let plan = run_fleet(targets(&v1), &fleet(true), &connector, no_progress()).await;
     let plan_time = t.elapsed();
     assert_eq!(
-        plan.exit_code(),
+        plan.exit_code(true),
         2,
         "{}",
         kcfg_apply::report::render_summary(&plan)
@@ -1078,7 +1081,7 @@ async fn edge_fleet_on_ten_servers_with_one_stopped_mid_run() {
     let applied = run_fleet(targets(&v1), &fleet(false), &connector, no_progress()).await;
     let apply_time = t.elapsed();
     assert_eq!(
-        applied.exit_code(),
+        applied.exit_code(true),
         2,
         "{}",
         kcfg_apply::report::render_summary(&applied)
@@ -1094,7 +1097,7 @@ async fn edge_fleet_on_ten_servers_with_one_stopped_mid_run() {
     let again = run_fleet(targets(&v1), &fleet(false), &connector, no_progress()).await;
     let again_time = t.elapsed();
     assert_eq!(
-        again.exit_code(),
+        again.exit_code(true),
         0,
         "{}",
         kcfg_apply::report::render_summary(&again)
@@ -1118,7 +1121,9 @@ async fn edge_fleet_on_ten_servers_with_one_stopped_mid_run() {
     let stopped = Arc::new(AtomicBool::new(false));
     let flag = stopped.clone();
     let progress: Progress = Arc::new(move |cluster, message| {
-        if message.starts_with("done") && cluster != "edge-09" && !flag.swap(true, Ordering::SeqCst)
+        if matches!(message, Event::ClusterDone { .. })
+            && cluster != "edge-09"
+            && !flag.swap(true, Ordering::SeqCst)
         {
             if let Some(servers) = stopper.lock().unwrap().as_mut() {
                 servers[CLUSTERS - 1].1.stop();
@@ -1133,7 +1138,7 @@ async fn edge_fleet_on_ten_servers_with_one_stopped_mid_run() {
     assert!(stopped.load(Ordering::SeqCst));
     let summary = kcfg_apply::report::render_summary(&applied2);
     eprintln!("{summary}");
-    assert_eq!(applied2.exit_code(), 1);
+    assert_eq!(applied2.exit_code(true), 1);
     let last = applied2.clusters.last().unwrap();
     assert_eq!(last.cluster, "edge-09");
     assert!(

@@ -39,7 +39,19 @@ fn help_teaches() {
     }
     let help = text(&kcfg(&["apply", "--help"]));
     assert!(
-        help.contains("Exit status: 0 nothing changed, 2 something changed"),
+        help.contains("Exit status: 0 success, whether or not something changed"),
+        "{help}"
+    );
+    assert!(help.contains("--exit-code"), "{help}");
+    for command in ["apply", "diff", "hydrate"] {
+        let help = text(&kcfg(&[command, "--help"]));
+        for flag in ["--quiet", "--color <WHEN>", "Exit status:"] {
+            assert!(help.contains(flag), "{command}: {flag}: {help}");
+        }
+    }
+    let help = text(&kcfg(&["hydrate", "--help"]));
+    assert!(
+        help.contains("With --exit-code: 2 when a branch got a commit"),
         "{help}"
     );
 }
@@ -291,4 +303,271 @@ fn issue13_input_errors_come_before_any_cluster() {
         text(&result)
     );
     assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+}
+
+/// `kcfg ARGS` with extra environment variables.
+fn kcfg_env(args: &[&str], envs: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kcfg"))
+        .args(args)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR")
+        .envs(envs.iter().copied())
+        .output()
+        .expect("run kcfg")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Issue 16, item 3: a single directory's report names the context the
+/// kubeconfig makes current (`gone`, never `current-context`), in the first
+/// line, the table and `-o json`; a directory that holds manifests is one
+/// target even with a fleet below it, and the first line says so. Item 2:
+/// without a terminal, progress is plain lines on standard error.
+#[test]
+fn issue16_single_directory_names_its_context() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = kubeconfig(dir.path());
+    let out = dir.path().join("out");
+    write(&out, "a.yaml", CM);
+    write(&out, "edge-1/web/b.yaml", CM);
+    let dir_arg = out.to_str().unwrap();
+    let args = [
+        "apply",
+        dir_arg,
+        "--kubeconfig",
+        config.to_str().unwrap(),
+        "--applyset",
+        "web",
+        "--attempts",
+        "1",
+    ];
+    let run = kcfg_within(&args, 30);
+    assert_eq!(run.status.code(), Some(1));
+    let first = stdout(&run).lines().next().unwrap_or_default().to_string();
+    assert_eq!(
+        first,
+        format!(
+            "kcfg apply: {dir_arg} holds manifests directly: one target, ApplySet default/web on context gone; its subdirectories are not read: edge-1/"
+        )
+    );
+    assert!(
+        stdout(&run).contains("\n== context gone (ApplySet default/web)\n"),
+        "{}",
+        text(&run)
+    );
+    assert!(!text(&run).contains("current-context"), "{}", text(&run));
+    // Plain progress lines: the target's end and the cluster's.
+    let log = stderr(&run);
+    assert!(
+        log.lines()
+            .any(|l| l.starts_with("gone: failed: cluster unreachable")),
+        "{log}"
+    );
+    assert!(log.lines().any(|l| l == "gone: done: unreachable"), "{log}");
+
+    // -o json: the first line goes to standard error, stdout is JSON only,
+    // and every record names the context.
+    let mut json_args = args.to_vec();
+    json_args.extend(["-o", "json"]);
+    let run = kcfg_within(&json_args, 30);
+    assert_eq!(run.status.code(), Some(1));
+    let records: serde_json::Value = serde_json::from_slice(&run.stdout).expect("JSON on stdout");
+    let records = records.as_array().unwrap();
+    assert!(!records.is_empty());
+    assert!(
+        records.iter().all(|r| r["context"] == "gone"),
+        "{records:?}"
+    );
+    assert!(
+        stderr(&run).starts_with(&format!("kcfg apply: {dir_arg} holds manifests directly")),
+        "{}",
+        stderr(&run)
+    );
+
+    // --context names another context: that one is reported.
+    let mut other = args.to_vec();
+    other.extend(["--context", "nonexistent"]);
+    let run = kcfg_within(&other, 30);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(
+        stdout(&run).starts_with(&format!(
+            "kcfg apply: {dir_arg} holds manifests directly: one target, ApplySet default/web on context nonexistent"
+        )),
+        "{}",
+        text(&run)
+    );
+
+    // A kubeconfig without a current context: an error before anything,
+    // saying what to do.
+    let bare = dir.path().join("bare-kubeconfig");
+    std::fs::write(
+        &bare,
+        std::fs::read_to_string(&config)
+            .unwrap()
+            .replace("current-context: gone\n", ""),
+    )
+    .unwrap();
+    let run = kcfg(&[
+        "diff",
+        dir_arg,
+        "--kubeconfig",
+        bare.to_str().unwrap(),
+        "--applyset",
+        "web",
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(
+        text(&run).contains("sets no current-context: pass --context NAME"),
+        "{}",
+        text(&run)
+    );
+
+    // Without the manifest at the top, the same directory is a fleet.
+    std::fs::remove_file(out.join("a.yaml")).unwrap();
+    let run = kcfg_within(
+        &[
+            "diff",
+            dir_arg,
+            "--kubeconfig",
+            config.to_str().unwrap(),
+            "--context-for",
+            "*=gone",
+            "--attempts",
+            "1",
+        ],
+        30,
+    );
+    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(
+        stdout(&run).lines().next().unwrap_or_default(),
+        format!(
+            "kcfg diff: {dir_arg} is a rendered fleet (<cluster>/<app> directories): 1 target on 1 cluster"
+        )
+    );
+    assert!(
+        stdout(&run).contains("== edge-1/web (context gone, ApplySet default/web) [dry run]"),
+        "{}",
+        text(&run)
+    );
+}
+
+/// Issue 16, item 5: `--quiet` prints errors and one summary line, nothing
+/// on standard error; `--color` paints or not whatever the output is.
+#[test]
+fn issue16_quiet_and_color() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = kubeconfig(dir.path());
+    let out = dir.path().join("out");
+    write(&out, "a.yaml", CM);
+    let base = [
+        "diff",
+        out.to_str().unwrap(),
+        "--kubeconfig",
+        config.to_str().unwrap(),
+        "--applyset",
+        "web",
+        "--attempts",
+        "1",
+    ];
+    let with = |extra: &[&str], envs: &[(&str, &str)]| {
+        let mut args = base.to_vec();
+        args.extend(extra);
+        kcfg_env(&args, envs)
+    };
+    let quiet = with(&["--quiet"], &[]);
+    assert_eq!(quiet.status.code(), Some(1));
+    assert_eq!(stderr(&quiet), "");
+    let quiet_out = stdout(&quiet);
+    let lines: Vec<&str> = quiet_out.lines().collect();
+    // The failed set's table (the error), then the one-line summary.
+    assert!(
+        lines[0].starts_with("== gone (context gone): cluster unreachable"),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines.last().copied(),
+        Some("1 cluster: 1 unreachable; 1 set: 0 create, 0 update, 0 prune, 0 unchanged (dry run)")
+    );
+    assert!(!quiet_out.contains("holds manifests directly"));
+
+    let escape = "\x1b[";
+    assert!(
+        !stdout(&with(&[], &[])).contains(escape),
+        "a pipe: no colour"
+    );
+    assert!(stdout(&with(&["--color", "always"], &[])).contains(escape));
+    assert!(!stdout(&with(&["--color", "never"], &[("CLICOLOR_FORCE", "1")])).contains(escape));
+    // auto follows the conventions: CLICOLOR_FORCE colours a pipe, NO_COLOR wins.
+    assert!(stdout(&with(&[], &[("CLICOLOR_FORCE", "1")])).contains(escape));
+    assert!(!stdout(&with(&[], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")])).contains(escape));
+    let bad = with(&["--color", "sometimes"], &[]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("possible values: auto, always, never"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+/// Issue 16, item 1: hydrate exits 0 whether or not it committed, 2 for a
+/// commit only with --exit-code; --quiet prints one line.
+#[test]
+fn issue16_hydrate_exit_code_and_quiet() {
+    let work = tempfile::tempdir().unwrap();
+    let out_dir = work.path().join("out");
+    let repo = work.path().join("repo");
+    let sibling = work.path().join("sibling");
+    write(&sibling, "keep.txt", "untouched\n");
+    write(&out_dir, "edge-1/web/a.yaml", CM);
+    write(&out_dir, "edge-2/web/a.yaml", CM);
+    std::fs::create_dir_all(&repo).unwrap();
+    let git_ok = Command::new("git")
+        .arg("-C")
+        .arg(&repo)
+        .args(["init", "-q"])
+        .status()
+        .unwrap()
+        .success();
+    assert!(git_ok);
+    let hydrate = |extra: &[&str]| {
+        let mut args = vec![
+            "hydrate",
+            out_dir.to_str().unwrap(),
+            "--repo",
+            repo.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        kcfg(&args)
+    };
+    let first = hydrate(&["--exit-code", "--quiet"]);
+    assert_eq!(first.status.code(), Some(2), "{}", text(&first));
+    assert_eq!(stdout(&first), "2 branches: 2 committed, 0 unchanged\n");
+    let again = hydrate(&["--exit-code", "--quiet"]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert_eq!(stdout(&again), "2 branches: 0 committed, 2 unchanged\n");
+    // Without --exit-code a commit is a success like any other.
+    write(
+        &out_dir,
+        "edge-1/web/a.yaml",
+        &CM.replace("{k: v}", "{k: w}"),
+    );
+    let changed = hydrate(&[]);
+    assert_eq!(changed.status.code(), Some(0), "{}", text(&changed));
+    assert!(
+        stdout(&changed).starts_with("env/edge-1: committed "),
+        "{}",
+        text(&changed)
+    );
+    assert!(stdout(&changed).ends_with("env/edge-2: unchanged\n"));
+    assert_eq!(
+        std::fs::read_to_string(sibling.join("keep.txt")).unwrap(),
+        "untouched\n"
+    );
 }

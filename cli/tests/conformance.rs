@@ -9,10 +9,13 @@
 //!   listed case that passes fails the test until it is removed from the
 //!   list.
 //! * `conformance/cmd/`: google/jsonnet's command-line cases (`cases.json`):
-//!   flags, outputs, exit statuses and messages, byte for byte. They run
-//!   twice, through `kcfg eval` and through a link named `jsonnet`. The
-//!   cases whose goldens name the reference's binary (help, version) are
-//!   compared with kcfg's own texts under `conformance/cmd-kcfg/`.
+//!   flags, outputs, exit statuses and messages, byte for byte. The
+//!   `jsonnet` cases run twice, through `kcfg eval` and through a link
+//!   named `jsonnet`; the `jsonnetfmt` cases through `kcfg fmt` and a link
+//!   named `jsonnetfmt`. The cases whose goldens name the reference's binary
+//!   (help, version, the usage after "must give filename") are compared
+//!   with kcfg's own texts under `conformance/cmd-kcfg/`, one per way of
+//!   invoking it (`NAME.golden.stdout.kcfg`, `.jsonnet`, `.jsonnetfmt`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -229,13 +232,44 @@ fn reference_test_suite() {
 enum Invocation {
     KcfgEval,
     JsonnetLink,
+    KcfgFmt,
+    JsonnetfmtLink,
 }
 
-fn jsonnet_link(dir: &Path) -> PathBuf {
-    let link = dir.join("jsonnet");
+impl Invocation {
+    /// The command line up to the case's arguments; links live in `links`.
+    fn command(self, links: &Path) -> Command {
+        match self {
+            Invocation::KcfgEval | Invocation::KcfgFmt => {
+                let mut command = Command::new(kcfg());
+                command.arg(if self == Invocation::KcfgEval {
+                    "eval"
+                } else {
+                    "fmt"
+                });
+                command
+            }
+            Invocation::JsonnetLink => Command::new(link(links, "jsonnet")),
+            Invocation::JsonnetfmtLink => Command::new(link(links, "jsonnetfmt")),
+        }
+    }
+
+    /// The suffix of kcfg's own goldens for implementation-specific cases.
+    fn golden_suffix(self) -> &'static str {
+        match self {
+            Invocation::KcfgEval | Invocation::KcfgFmt => "kcfg",
+            Invocation::JsonnetLink => "jsonnet",
+            Invocation::JsonnetfmtLink => "jsonnetfmt",
+        }
+    }
+}
+
+/// A symbolic link named `name` to the binary, in `dir`.
+fn link(dir: &Path, name: &str) -> PathBuf {
+    let link = dir.join(name);
     if !link.exists() {
         #[cfg(unix)]
-        std::os::unix::fs::symlink(kcfg(), &link).expect("can create the jsonnet link");
+        std::os::unix::fs::symlink(kcfg(), &link).expect("can create the link");
     }
     link
 }
@@ -261,7 +295,56 @@ fn replace_out_prefix(text: &[u8], out: &Path) -> Vec<u8> {
         .into_bytes()
 }
 
-fn run_cmd_case(case: &Value, invocation: Invocation, out: &Path, link: &Path) -> Option<String> {
+/// `fmt_inplace`'s `setup`: copy the inputs into the case's directory,
+/// check them, and date them in the past.
+fn setup_case(case: &Value, dir: &Path, out: &Path) -> Result<(), String> {
+    let setup = &case["setup"];
+    if setup.is_null() {
+        return Ok(());
+    }
+    let to = PathBuf::from(
+        setup["to"]
+            .as_str()
+            .unwrap_or_default()
+            .replace("{out}", &out.to_string_lossy()),
+    );
+    for file in setup["copy"].as_array().into_iter().flatten() {
+        let file = file.as_str().unwrap_or_default();
+        std::fs::copy(dir.join(file), to.join(file))
+            .map_err(|err| format!("copy {file}: {err}"))?;
+    }
+    for check in setup["check_before"].as_array().into_iter().flatten() {
+        let path = check["path"]
+            .as_str()
+            .unwrap_or_default()
+            .replace("{out}", &out.to_string_lossy());
+        let expected = read_golden(dir, check["golden"].as_str());
+        if std::fs::read(&path).ok() != Some(expected) {
+            return Err(format!("setup: {path} is not as its golden"));
+        }
+    }
+    if setup["set_mtime"].is_string() {
+        // 1991-08-25 20:57:08; the case needs a time in the past, not a zone.
+        let past = std::time::UNIX_EPOCH + std::time::Duration::from_secs(683_153_828);
+        for entry in std::fs::read_dir(&to).map_err(|err| err.to_string())? {
+            let path = entry.map_err(|err| err.to_string())?.path();
+            let file = std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .map_err(|err| err.to_string())?;
+            file.set_modified(past).map_err(|err| err.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+fn modified(path: &str) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path)
+        .and_then(|meta| meta.modified())
+        .ok()
+}
+
+fn run_cmd_case(case: &Value, invocation: Invocation, out: &Path, links: &Path) -> Option<String> {
     let dir = repo_root().join("conformance/cmd");
     let own = repo_root().join("conformance/cmd-kcfg");
     let name = case["name"].as_str().unwrap_or_default();
@@ -273,14 +356,21 @@ fn run_cmd_case(case: &Value, invocation: Invocation, out: &Path, link: &Path) -
         .filter_map(Value::as_str)
         .map(|arg| arg.replace("{out}", &out.to_string_lossy()))
         .collect();
-    let mut command = match invocation {
-        Invocation::KcfgEval => {
-            let mut command = Command::new(kcfg());
-            command.arg("eval");
-            command
-        }
-        Invocation::JsonnetLink => Command::new(link),
-    };
+    if let Err(problem) = setup_case(case, &dir, out) {
+        return Some(format!("{name} ({invocation:?}): {problem}"));
+    }
+    let mtimes: Vec<(String, Option<std::time::SystemTime>)> = case["mtime_unchanged"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(|path| {
+            let path = path.replace("{out}", &out.to_string_lossy());
+            let time = modified(&path);
+            (path, time)
+        })
+        .collect();
+    let mut command = invocation.command(links);
     command
         .args(&args)
         .current_dir(&dir)
@@ -307,11 +397,7 @@ fn run_cmd_case(case: &Value, invocation: Invocation, out: &Path, link: &Path) -
     let impl_specific = case["impl_specific"].as_bool().unwrap_or(false);
     let golden_dir = |file: &str| -> PathBuf {
         if impl_specific {
-            let suffix = match invocation {
-                Invocation::KcfgEval => "kcfg",
-                Invocation::JsonnetLink => "jsonnet",
-            };
-            own.join(format!("{file}.{suffix}"))
+            own.join(format!("{file}.{}", invocation.golden_suffix()))
         } else {
             dir.join(file)
         }
@@ -357,38 +443,67 @@ fn run_cmd_case(case: &Value, invocation: Invocation, out: &Path, link: &Path) -
                 ));
             }
         }
+        for (path, before) in &mtimes {
+            if modified(path) != *before || before.is_none() {
+                problems.push(format!(
+                    "{path} was rewritten (its modification time changed)"
+                ));
+            }
+        }
     }
     (!problems.is_empty()).then(|| format!("{name} ({invocation:?}): {}", problems.join("\n")))
 }
 
-#[test]
-fn reference_command_line_cases() {
+/// Runs the cases of `tool` through each of `invocations`.
+fn run_cmd_cases(tool: &str, invocations: [Invocation; 2], expected_count: usize) {
     let dir = repo_root().join("conformance/cmd");
     let cases: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("cases.json")).expect("cases.json"))
             .expect("JSON");
     let out = tempfile::tempdir().expect("temp dir");
     let link_dir = tempfile::tempdir().expect("temp dir");
-    let link = jsonnet_link(link_dir.path());
     let mut failures = Vec::new();
     let mut count = 0;
-    for invocation in [Invocation::KcfgEval, Invocation::JsonnetLink] {
+    for invocation in invocations {
         let run_out = out.path().join(format!("{invocation:?}"));
         std::fs::create_dir_all(&run_out).expect("out dir");
         for case in cases["cases"].as_array().expect("cases") {
-            if case["tool"] != "jsonnet" {
+            if case["tool"] != tool {
                 continue;
             }
             count += 1;
-            if let Some(problem) = run_cmd_case(case, invocation, &run_out, &link) {
+            if let Some(problem) = run_cmd_case(case, invocation, &run_out, link_dir.path()) {
                 failures.push(problem);
             }
         }
     }
+    assert_eq!(
+        count,
+        2 * expected_count,
+        "cases.json has {expected_count} {tool} cases"
+    );
     assert!(
         failures.is_empty(),
         "{} of {count} command-line cases fail:\n\n{}",
         failures.len(),
         failures.join("\n\n")
+    );
+}
+
+#[test]
+fn reference_command_line_cases() {
+    run_cmd_cases(
+        "jsonnet",
+        [Invocation::KcfgEval, Invocation::JsonnetLink],
+        68,
+    );
+}
+
+#[test]
+fn reference_jsonnetfmt_cases() {
+    run_cmd_cases(
+        "jsonnetfmt",
+        [Invocation::KcfgFmt, Invocation::JsonnetfmtLink],
+        20,
     );
 }

@@ -17,6 +17,8 @@ Available options:
   --no-trailing-newline   Do not add a trailing newline to the output
   -s / --max-stack <n>    Number of allowed stack frames (default 500)
   -t / --max-trace <n>    Max length of stack trace before cropping (default 20, 0 = no limit)
+  --max-memory <size>     Memory the evaluation may use, like 512Mi or 8Gi (default:
+                          half of the memory available to kcfg)
   --color <when>          Rich error messages: auto (on a terminal), always, never
   --gc-min-objects <n>    Accepted for compatibility; kcfg frees memory per evaluation
   --gc-growth-trigger <n> Accepted for compatibility

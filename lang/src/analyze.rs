@@ -33,6 +33,8 @@ pub fn analyze(tree: &ast::SourceTree, source: &SourceFile) -> Result<ir::Code, 
         in_object: false,
         object_depth: 0,
         errors: Vec::new(),
+        stack_exhausted: false,
+        memory: crate::stack::MemoryPoll::default(),
         this_file: source.name.to_string().into(),
     };
     analyzer.frames.push(0);
@@ -66,6 +68,10 @@ struct Analyzer {
     /// How many object literals enclose this point.
     object_depth: u32,
     errors: Vec<Diagnostic>,
+    /// Whether the native stack could not grow or memory ran out (reported
+    /// once).
+    stack_exhausted: bool,
+    memory: crate::stack::MemoryPoll,
     /// The value of `std.thisFile`.
     this_file: Box<str>,
 }
@@ -147,6 +153,24 @@ impl Analyzer {
         best.map(|(_, name)| name.to_string())
     }
 
+    /// The memory limit is exceeded: reported once, and the tree below is
+    /// not lowered.
+    #[cold]
+    fn out_of_memory(&mut self, expr: &ast::Expr, limit: usize) -> ir::Expr {
+        if !self.stack_exhausted {
+            self.stack_exhausted = true;
+            self.errors.push(Diagnostic::static_error(
+                "kcfg::syntax::out_of_memory",
+                expr.span,
+                crate::syntax::out_of_memory_message(limit),
+            ));
+        }
+        ir::Expr {
+            kind: I::Null,
+            span: expr.span,
+        }
+    }
+
     fn boxed(&mut self, expr: &ast::Expr) -> Box<ir::Expr> {
         Box::new(self.expr(expr))
     }
@@ -159,7 +183,24 @@ impl Analyzer {
     }
 
     fn expr(&mut self, expr: &ast::Expr) -> ir::Expr {
-        crate::stack::with_stack(|| self.expr_inner(expr))
+        if let Some(limit) = self.memory.exceeded() {
+            return self.out_of_memory(expr, limit);
+        }
+        match crate::stack::with_stack(|| self.expr_inner(expr)) {
+            Ok(lowered) => lowered,
+            Err(_) => {
+                // Reported once: the tree below is not lowered.
+                if !self.stack_exhausted {
+                    self.stack_exhausted = true;
+                    self.errors
+                        .push(crate::syntax::native_stack_error(expr.span));
+                }
+                ir::Expr {
+                    kind: I::Null,
+                    span: expr.span,
+                }
+            }
+        }
     }
 
     fn expr_inner(&mut self, expr: &ast::Expr) -> ir::Expr {
@@ -205,20 +246,20 @@ impl Analyzer {
                 }
             },
             A::Parens(inner) => return self.expr(inner),
-            A::Array { elems }
+            A::Array { elems, .. }
                 if elems.len() >= 4 && elems.iter().all(|e| number_constant(e).is_some()) =>
             {
                 I::NumArray(elems.iter().filter_map(number_constant).collect())
             }
-            A::Array { elems } => I::Array(
+            A::Array { elems, .. } => I::Array(
                 elems
                     .iter()
                     .map(|elem| self.lazy(elem, ThunkName::ArrayElement))
                     .collect(),
             ),
-            A::ArrayComp { body, specs } => self.array_comp(body, specs),
-            A::Object { members } => self.object(members, span),
-            A::ObjectComp { members, specs } => self.object_comp(members, specs, span),
+            A::ArrayComp { body, specs, .. } => self.array_comp(body, specs),
+            A::Object { members, .. } => self.object(members, span),
+            A::ObjectComp { members, specs, .. } => self.object_comp(members, specs, span),
             A::Field { target, name } => {
                 let target = self.boxed(target);
                 if matches!(target.kind, I::Std) && name.name.as_str() == "thisFile" {

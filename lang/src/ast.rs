@@ -11,8 +11,18 @@
 
 use crate::span::Span;
 use crate::sym::Sym;
+pub use crate::syntax::{Token, TokenKind};
 
-/// A parsed file: its one expression and all its comments.
+/// A parsed file: its one expression, all its comments and all its tokens.
+///
+/// The tree is lossless: with `tokens` and the file's text, every byte of
+/// the file is accounted for. A token's text is its span; the text between
+/// two consecutive tokens (and before the first, and after the last) is
+/// whitespace and comments only, which [`crate::syntax::Fodder`] reads as
+/// the reference's "fodder" of the following token. Expressions carry the
+/// span of their first token, so a tool finds the tokens of any node (its
+/// punctuation included: `,` `;` `:` `=` `then` `else` `in` …) by
+/// searching `tokens` for its start.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceTree {
     /// The file's expression.
@@ -20,6 +30,8 @@ pub struct SourceTree {
     /// Every comment in the file, in source order. Tools attach them to
     /// nodes by position.
     pub comments: Vec<Comment>,
+    /// Every token of the file but the end of file, in source order.
+    pub tokens: Vec<Token>,
 }
 
 /// A comment and where it is.
@@ -94,6 +106,11 @@ impl ExprKind {
     }
 }
 
+// Every node of every parsed file is an `Expr`: keep it small (the
+// evaluator moves and copies trees while parsing and lowering them).
+#[cfg(target_pointer_width = "64")]
+static_assertions::assert_eq_size!(ExprKind, [u8; 48]);
+
 /// The kinds of expression.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
@@ -107,9 +124,11 @@ pub enum ExprKind {
     SelfValue,
     /// `$`
     Dollar,
-    /// A number literal. Its text is the span's text.
+    /// A number literal. Its text as written is the span's text.
     Num(f64),
     /// A string literal, its escapes and text-block indentation resolved.
+    /// The literal as written (escapes, text-block indentation, `@` and
+    /// quotes) is the text of the span.
     Str {
         /// The string's value.
         value: String,
@@ -122,11 +141,15 @@ pub enum ExprKind {
     Array {
         /// The elements.
         elems: Vec<Expr>,
+        /// Whether a comma follows the last element.
+        trailing_comma: bool,
     },
     /// `[body for x in e if c …]`; `specs` starts with a `for`.
     ArrayComp {
         /// The element expression.
         body: Box<Expr>,
+        /// Whether a comma follows the body (`[x, for x in e]`).
+        trailing_comma: bool,
         /// The `for` and `if` clauses, in order.
         specs: Vec<CompSpec>,
     },
@@ -134,14 +157,19 @@ pub enum ExprKind {
     Object {
         /// Fields, locals and asserts, in order.
         members: Vec<Member>,
+        /// Whether a comma follows the last member.
+        trailing_comma: bool,
     },
     /// `{ [k]: v for x in e … }`: `members` holds object locals and exactly
     /// one field, whose name is computed; `specs` starts with a `for`.
     ObjectComp {
         /// Locals and the one field, in order.
         members: Vec<Member>,
-        /// The `for` and `if` clauses, in order.
-        specs: Vec<CompSpec>,
+        /// Whether a comma follows the last member, before the first `for`.
+        trailing_comma: bool,
+        /// The `for` and `if` clauses, in order. A boxed slice rather than
+        /// a `Vec`, to keep `ExprKind` (and every `Expr`) at 48 bytes.
+        specs: Box<[CompSpec]>,
     },
     /// `target.name`
     Field {

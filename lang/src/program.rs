@@ -18,6 +18,7 @@ use rustc_hash::FxHashMap;
 use crate::diag::Diagnostic;
 use crate::eval::builtin::Builtin;
 use crate::ir::Code;
+use crate::memory::MemoryLimit;
 use crate::span::{SourceFile, SourceMap, SourceName};
 
 /// Where a program's files come from.
@@ -204,6 +205,7 @@ pub struct Program {
     std: Std,
     files: Mutex<FxHashMap<PathBuf, Arc<LoadedFile>>>,
     resolved: Mutex<FxHashMap<ImportKey, Option<PathBuf>>>,
+    memory: Option<Arc<MemoryLimit>>,
 }
 
 /// An import as written: the importing file's directory and the path.
@@ -219,7 +221,16 @@ impl Program {
             std,
             files: Mutex::default(),
             resolved: Mutex::default(),
+            memory: None,
         }
+    }
+
+    /// Charges the native stack that parsing and analysis use for deep
+    /// trees to `memory` (see `crate::stack`): the same limit as the
+    /// evaluations', usually.
+    pub fn with_memory_limit(mut self, memory: Arc<MemoryLimit>) -> Program {
+        self.memory = Some(memory);
+        self
     }
 
     /// The source map of every file and snippet seen so far.
@@ -271,7 +282,7 @@ impl Program {
                 let source = file.source(&self.sources).map_err(|message| {
                     vec![Diagnostic::runtime_error("kcfg::import::not_utf8", message)]
                 })?;
-                compile(&source)
+                crate::stack::charging(self.memory.as_ref(), || compile(&source))
             })
             .clone()
     }
@@ -281,13 +292,14 @@ impl Program {
     /// a `SourceName::Path` makes its imports resolve next to that path.
     pub fn snippet(&self, name: SourceName, text: &str) -> Result<Arc<Code>, Vec<Diagnostic>> {
         let source = self.sources.add(name, text);
-        compile(&source)
+        crate::stack::charging(self.memory.as_ref(), || compile(&source))
     }
 }
 
 /// Parses and analyzes one source file.
 pub fn compile(source: &SourceFile) -> Result<Arc<Code>, Vec<Diagnostic>> {
-    let tree = crate::syntax::parse(source).map_err(|diag| vec![diag])?;
+    // The evaluator needs no layout: skip recording the tokens.
+    let tree = crate::syntax::parse_without_tokens(source).map_err(|diag| vec![diag])?;
     crate::analyze::analyze(&tree, source).map(Arc::new)
 }
 

@@ -128,8 +128,9 @@ pub fn compare(shown_dir: &str, on_disk: Option<&Tree>, rendered: &Files) -> Opt
     Some(diff)
 }
 
-/// The hunks of a unified diff (3 lines of context) of `before` → `after`.
-fn unified(before: &str, after: &str) -> Vec<Hunk> {
+/// The hunks of a unified diff (3 lines of context) of `before` → `after`
+/// (`kcfg fmt --check` shows its diffs with them too).
+pub fn unified(before: &str, after: &str) -> Vec<Hunk> {
     let diff = TextDiff::from_lines(before, after);
     let mut hunks = Vec::new();
     for hunk in diff.unified_diff().context_radius(3).iter_hunks() {

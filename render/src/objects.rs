@@ -120,7 +120,8 @@ fn walk<'a>(
             for (index, lazy) in array.iter().enumerate() {
                 let element = ctx.force_from(lazy, Site::Manifest)?;
                 path.push_str(&format!("[{index}]"));
-                walk(ctx, element, path, found)?;
+                // One level of the value: counted and on counted stack.
+                ctx.descend_at(Site::Manifest, |ctx| Ok(walk(ctx, element, path, found)))??;
                 path.truncate(len);
             }
             Ok(())
@@ -135,7 +136,7 @@ fn walk<'a>(
                     for name in names {
                         let child = ctx.get_field(object, name, Site::Manifest, None)?;
                         push_field(path, name.as_str());
-                        walk(ctx, child, path, found)?;
+                        ctx.descend_at(Site::Manifest, |ctx| Ok(walk(ctx, child, path, found)))??;
                         path.truncate(len);
                     }
                     Ok(())

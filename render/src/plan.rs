@@ -180,7 +180,10 @@ pub(crate) fn load(
     if !path.is_file() {
         return Err(Error::NoPlan { path });
     }
-    let program = Program::new(importer.clone(), kcfg_stdlib::std());
+    let mut program = Program::new(importer.clone(), kcfg_stdlib::std());
+    if let Some(memory) = &config.memory {
+        program = program.with_memory_limit(memory.clone());
+    }
     let arena = Arena::new();
     let mut ctx = Ctx::new(&arena, &program, config);
     let result = read_plan(&mut ctx, dir, tlas, &path, &*importer);

@@ -2,7 +2,8 @@
 //! and every other program that renders a fleet (issue 15).
 //!
 //! A [`Renderer`] holds the settings every evaluation shares (how imports
-//! are found, the stack limit, where `std.trace` goes, an interrupt) and
+//! are found, the stack limit, where `std.trace` goes, an interrupt, the
+//! memory limit) and
 //! one parsed [`Program`] per import search path, so a file is parsed once
 //! however many targets import it. With it a program:
 //!
@@ -29,6 +30,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use kcfg_lang::eval::{EvalConfig, ExtValue, Interrupt};
+use kcfg_lang::memory::MemoryLimit;
 use kcfg_lang::program::Program;
 use rayon::prelude::*;
 
@@ -58,12 +60,16 @@ pub struct Settings {
     pub trace: Arc<dyn Fn(&str) + Send + Sync>,
     /// Raised by another thread to stop every evaluation (a time budget).
     pub interrupt: Option<Arc<Interrupt>>,
+    /// The memory limit every evaluation shares: the plan's and all the
+    /// targets' together (`kcfg_lang::memory`). Its count comes from the
+    /// program's allocator; without one it counts nothing.
+    pub memory: Option<Arc<MemoryLimit>>,
 }
 
 impl Settings {
     /// Settings with `imports`, no extra library directory, the reference's
-    /// stack limit (500 frames), one job per core, and `std.trace` lines
-    /// dropped.
+    /// stack limit (500 frames), one job per core, `std.trace` lines
+    /// dropped, no interrupt and no memory limit.
     pub fn new(imports: impl Imports + 'static) -> Settings {
         Settings {
             imports: Arc::new(imports),
@@ -72,6 +78,7 @@ impl Settings {
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
             trace: Arc::new(|_| {}),
             interrupt: None,
+            memory: None,
         }
     }
 
@@ -82,6 +89,7 @@ impl Settings {
             max_stack: self.max_stack,
             trace: self.trace.clone(),
             interrupt: self.interrupt.clone(),
+            memory: self.memory.clone(),
         }
     }
 }
@@ -93,6 +101,7 @@ impl fmt::Debug for Settings {
             .field("max_stack", &self.max_stack)
             .field("jobs", &self.jobs)
             .field("interrupt", &self.interrupt.is_some())
+            .field("memory", &self.memory.as_ref().map(|memory| memory.limit()))
             .finish_non_exhaustive()
     }
 }
@@ -479,7 +488,11 @@ impl Renderer {
             .imports
             .importer(&search)
             .map_err(Error::Imports)?;
-        let program = Arc::new(Program::new(importer, kcfg_stdlib::std()));
+        let mut program = Program::new(importer, kcfg_stdlib::std());
+        if let Some(memory) = &self.settings.memory {
+            program = program.with_memory_limit(memory.clone());
+        }
+        let program = Arc::new(program);
         programs.insert(search, program.clone());
         Ok(program)
     }

@@ -20,7 +20,10 @@
 //! ) ...
 //! ```
 
+use std::sync::Arc;
+
 use kcfg_lang::ast::{self, ExprKind, FieldName, Member, UnaryOp};
+use kcfg_lang::memory::MemoryLimit;
 use kcfg_lang::span::SourceFile;
 use serde_json::{Map, Value as Json};
 
@@ -89,7 +92,16 @@ pub struct Param {
 
 /// The top-level arguments of the file, or `None` when its value is not a
 /// function or it does not parse (the evaluation reports the syntax error).
-pub fn read(file: &SourceFile) -> Option<Vec<Param>> {
+/// Parsing and dropping a deep tree use native stack, which is charged to
+/// `memory` when given (a budget must see it).
+pub fn read(file: &SourceFile, memory: Option<&Arc<MemoryLimit>>) -> Option<Vec<Param>> {
+    match memory {
+        Some(memory) => kcfg_lang::memory::charging_stack(memory, || read_tree(file)),
+        None => read_tree(file),
+    }
+}
+
+fn read_tree(file: &SourceFile) -> Option<Vec<Param>> {
     let tree = kcfg_lang::syntax::parse(file).ok()?;
     let (function_start, params) = top_level_function(&tree.expr)?;
     let mut out = Vec::with_capacity(params.len());
@@ -150,8 +162,10 @@ fn literal(expr: &ast::Expr) -> Option<Json> {
             ExprKind::Num(n) => Json::from(serde_json::Number::from_f64(-*n)?),
             _ => return None,
         },
-        ExprKind::Array { elems } => Json::Array(elems.iter().map(literal).collect::<Option<_>>()?),
-        ExprKind::Object { members } => {
+        ExprKind::Array { elems, .. } => {
+            Json::Array(elems.iter().map(literal).collect::<Option<_>>()?)
+        }
+        ExprKind::Object { members, .. } => {
             let mut fields = Map::new();
             for member in members {
                 let Member::Field(field) = member else {
@@ -259,7 +273,7 @@ mod tests {
     fn check(code: &str) -> Option<Vec<Param>> {
         let sources = SourceMap::new();
         let file = sources.add(SourceName::Virtual("main.kcfg".into()), code);
-        read(&file)
+        read(&file, None)
     }
 
     fn summary(params: &[Param]) -> Vec<String> {

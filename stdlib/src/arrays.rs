@@ -17,7 +17,7 @@ use kcfg_lang::ast::BinaryOp;
 use kcfg_lang::eval::builtin::{Args, Builtin};
 use kcfg_lang::eval::core::to_long;
 use kcfg_lang::eval::value::Deferred;
-use kcfg_lang::eval::{Array, Ctx, Function, Lazy, Result, Value};
+use kcfg_lang::eval::{Array, Ctx, Function, Lazy, Result, Thunk, Value};
 use kcfg_lang::span::Span;
 
 use self::seq::{builtin_type_error, chars, length_error, not_a_function, Fail, Seq, OBJECT_INDEX};
@@ -307,6 +307,7 @@ fn find_indexes<'a>(
     };
     let mut found = Vec::new();
     for (index, lazy) in array.iter().enumerate() {
+        ctx.check_memory(span)?;
         let item = ctx.force(lazy, span)?;
         let value = ctx.force(value, span)?;
         if equal_fast(ctx, item, value, span)? {
@@ -348,6 +349,7 @@ fn filter_elements<'a>(
     }
     let mut kept = Vec::new();
     for lazy in array.iter() {
+        ctx.check_memory(span)?;
         match ctx.call_function(func, &[lazy], span)? {
             Value::Bool(true) => kept.push(lazy),
             Value::Bool(false) => {}
@@ -376,10 +378,8 @@ fn filter<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
         ));
     };
     let kept = filter_elements(ctx, func, array, args.site)?;
-    Ok(Value::Arr(Array::new(
-        ctx.bump,
-        ctx.bump.alloc_slice_copy(&kept),
-    )))
+    let kept = ctx.alloc_slice_copied(&kept, args.site)?;
+    Ok(Value::Arr(Array::new(ctx.bump, kept)))
 }
 
 /// What the elements of one `std.map` or `std.mapWithIndex` share, so
@@ -423,26 +423,28 @@ fn map_lazily<'a>(
     array: Array<'a>,
     with_index: bool,
     span: Span,
-) -> Value<'a> {
+) -> Result<Value<'a>> {
+    // Each element is a thunk with its computation, besides its slot.
+    ctx.reserve_items::<(Lazy<'a>, Thunk<'a>, MapElement<'a>)>(array.len(), span)?;
     let source = &*ctx.bump.alloc(MapSource {
         func,
         array,
         with_index,
         span,
     });
-    let mapped = ctx
-        .bump
-        .alloc_slice_fill_with(array.len(), |index| ctx.defer(MapElement { source, index }));
-    Value::Arr(Array::new(ctx.bump, mapped))
+    let mapped = ctx.alloc_slice_with(array.len(), span, |index| {
+        ctx.defer(MapElement { source, index })
+    })?;
+    Ok(Value::Arr(Array::new(ctx.bump, mapped)))
 }
 
 /// The elements `std.map` and friends iterate: an array's, or a string's
 /// characters.
-fn array_or_chars<'a>(ctx: &Ctx<'a>, value: Value<'a>) -> Option<Array<'a>> {
+fn array_or_chars<'a>(ctx: &Ctx<'a>, value: Value<'a>, span: Span) -> Result<Option<Array<'a>>> {
     match value {
-        Value::Arr(array) => Some(array),
-        Value::Str(s) => Some(chars(ctx, s)),
-        _ => None,
+        Value::Arr(array) => Ok(Some(array)),
+        Value::Str(s) => chars(ctx, s, span).map(Some),
+        _ => Ok(None),
     }
 }
 
@@ -457,7 +459,7 @@ fn map<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
             ),
         ));
     };
-    let Some(array) = array_or_chars(ctx, args.value(1)) else {
+    let Some(array) = array_or_chars(ctx, args.value(1), args.site)? else {
         return Err(ctx.error(
             args.site,
             format!(
@@ -466,7 +468,7 @@ fn map<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
             ),
         ));
     };
-    Ok(map_lazily(ctx, func, array, false, args.site))
+    map_lazily(ctx, func, array, false, args.site)
 }
 
 /// `std.mapWithIndex(func, arr)`.
@@ -480,7 +482,7 @@ fn map_with_index<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
             ),
         ));
     };
-    let Some(array) = array_or_chars(ctx, args.value(1)) else {
+    let Some(array) = array_or_chars(ctx, args.value(1), args.site)? else {
         return Err(ctx.error(
             args.site,
             format!(
@@ -489,7 +491,7 @@ fn map_with_index<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
             ),
         ));
     };
-    Ok(map_lazily(ctx, func, array, true, args.site))
+    map_lazily(ctx, func, array, true, args.site)
 }
 
 /// `std.filterMap(filter_func, map_func, arr)`.
@@ -524,8 +526,8 @@ fn filter_map<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
         ));
     };
     let kept = filter_elements(ctx, filter_func, array, args.site)?;
-    let kept = Array::new(ctx.bump, ctx.bump.alloc_slice_copy(&kept));
-    Ok(map_lazily(ctx, map_func, kept, false, args.site))
+    let kept = Array::new(ctx.bump, ctx.alloc_slice_copied(&kept, args.site)?);
+    map_lazily(ctx, map_func, kept, false, args.site)
 }
 
 /// `std.flatMap(func, arr)`.
@@ -545,7 +547,10 @@ fn flat_map<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
             let mut out: Vec<Lazy<'a>> = Vec::new();
             for elem in array.iter() {
                 match ctx.call_function(func, &[elem], span)? {
-                    Value::Arr(part) => out.extend(part.iter()),
+                    Value::Arr(part) => {
+                        ctx.check_array_len(out.len() + part.len(), out.len() + part.len(), span)?;
+                        out.extend(part.iter());
+                    }
                     other => {
                         return Err(ctx.error(
                             span,
@@ -557,16 +562,17 @@ fn flat_map<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
                     }
                 }
             }
-            Ok(Value::Arr(Array::new(
-                ctx.bump,
-                ctx.bump.alloc_slice_copy(&out),
-            )))
+            let out = ctx.alloc_slice_copied(&out, span)?;
+            Ok(Value::Arr(Array::new(ctx.bump, out)))
         }
         Value::Str(s) => {
             let mut out = String::new();
-            for elem in chars(ctx, s).iter() {
+            for elem in chars(ctx, s, span)?.iter() {
                 match ctx.call_function(func, &[elem], span)? {
-                    Value::Str(part) => out.push_str(ctx.text(part)),
+                    Value::Str(part) => {
+                        ctx.check_string_len(out.len() + part.byte_len(), span)?;
+                        out.push_str(ctx.text(part));
+                    }
                     other => {
                         return Err(ctx.error(
                             span,
@@ -636,7 +642,7 @@ fn flatten_arrays<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
             Value::Arr(part) => parts.push(part),
             other => {
                 // Not an array: from here on, the generic `+` decides.
-                let so_far = Value::Arr(Array::concat_all(ctx.bump, &parts));
+                let so_far = Value::Arr(ctx.concat_arrays(&parts, span)?);
                 let mut acc = ctx.add(so_far, other, span)?;
                 for rest in index + 1..seq.len() {
                     let item = seq.get(ctx, rest, span)?;
@@ -646,7 +652,7 @@ fn flatten_arrays<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
             }
         }
     }
-    Ok(Value::Arr(Array::concat_all(ctx.bump, &parts)))
+    Ok(Value::Arr(ctx.concat_arrays(&parts, span)?))
 }
 
 /// `std.flattenDeepArray(value)`: the non-array leaves of nested arrays,
@@ -666,14 +672,15 @@ fn flatten_deep_array<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a
             }
             Some(lazy) => match ctx.force(lazy, span)? {
                 Value::Arr(inner) => pending.push(inner.iter()),
-                other => out.push(Lazy::Val(other)),
+                other => {
+                    ctx.check_memory(span)?;
+                    out.push(Lazy::Val(other));
+                }
             },
         }
     }
-    Ok(Value::Arr(Array::new(
-        ctx.bump,
-        ctx.bump.alloc_slice_copy(&out),
-    )))
+    let out = ctx.alloc_slice_copied(&out, span)?;
+    Ok(Value::Arr(Array::new(ctx.bump, out)))
 }
 
 /// `std.deepJoin(arr)`: the strings of nested arrays, concatenated.
@@ -691,7 +698,10 @@ fn deep_join<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
                 pending.pop();
             }
             Some(lazy) => match ctx.force(lazy, span)? {
-                Value::Str(s) => out.push_str(ctx.text(s)),
+                Value::Str(s) => {
+                    ctx.check_string_len(out.len() + s.byte_len(), span)?;
+                    out.push_str(ctx.text(s));
+                }
                 Value::Arr(inner) => pending.push(inner.iter()),
                 other => return Err(deep_join_error(ctx, other, span)),
             },
@@ -720,13 +730,20 @@ fn range<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
             &[args.value(0).type_name(), args.value(1).type_name()],
         ));
     };
-    // The reference truncates both bounds to integers first.
+    // The reference truncates both bounds to C's `long` first, computes
+    // the length `to - from + 1` in `long` arithmetic, which wraps on
+    // x86-64, and makes an empty array unless it is positive: so
+    // `std.range(1e308, 1)` and `std.range(1e100, -1)` are empty there
+    // (issue 13), and `std.range(1e308, 1e308)` is `[-9223372036854775808]`.
     let (from, to) = (to_long(from), to_long(to));
-    let len = i128::from(to) - i128::from(from) + 1;
+    let len = to.wrapping_sub(from).wrapping_add(1);
     if len <= 0 {
         return Ok(Value::Arr(Array::empty(ctx.bump)));
     }
-    let len = usize::try_from(len).unwrap_or(usize::MAX);
+    // The reference makes every element; kcfg makes a view, which may be
+    // as long as any array.
+    let len = len as usize;
+    ctx.check_array_len(len, 0, args.site)?;
     Ok(Value::Arr(Array::range(ctx.bump, from as f64, len)))
 }
 
@@ -759,10 +776,19 @@ fn repeat<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let count = count as usize;
     match what {
         Value::Str(s) => {
+            let len = s.byte_len().saturating_mul(count);
+            let mut out = ctx.string_with_capacity(len, args.site)?;
             let text = ctx.text(s);
-            Ok(ctx.str(&text.repeat(count)))
+            for _ in 0..if text.is_empty() { 0 } else { count } {
+                out.push_str(text);
+            }
+            Ok(ctx.str_ref(out.into_bump_str()))
         }
-        Value::Arr(array) => Ok(Value::Arr(Array::repeat(ctx.bump, array, count))),
+        Value::Arr(array) => {
+            // A view: nothing is copied, but the length must fit.
+            ctx.check_array_len(array.len().saturating_mul(count), 0, args.site)?;
+            Ok(Value::Arr(Array::repeat(ctx.bump, array, count)))
+        }
         _ => Ok(Value::Null),
     }
 }
@@ -772,11 +798,9 @@ fn reverse<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     match Seq::of(ctx, args.value(0), args.site)? {
         Seq::Arr(array) => Ok(Value::Arr(Array::reverse(ctx.bump, array))),
         seq @ Seq::Obj(_) => {
-            let elems = seq.lazies(ctx, args.site);
-            Ok(Value::Arr(Array::new(
-                ctx.bump,
-                ctx.bump.alloc_slice_copy(&elems),
-            )))
+            let elems = seq.lazies(ctx, args.site)?;
+            let elems = ctx.alloc_slice_copied(&elems, args.site)?;
+            Ok(Value::Arr(Array::new(ctx.bump, elems)))
         }
     }
 }

@@ -87,6 +87,7 @@ fn base64_bytes<'a>(
             Ok(bytes.into())
         }
         Value::Arr(arr) => {
+            ctx.reserve(arr.len(), span)?;
             let mut bytes = Vec::with_capacity(arr.len());
             for lazy in arr.iter() {
                 let n = match ctx.force(lazy, span)? {
@@ -118,9 +119,8 @@ fn base64_bytes<'a>(
 fn base64<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let bytes = base64_bytes(ctx, args.value(0), args.site)?;
     // Encoded straight into the arena: the output is often large.
-    let encoded_len = base64::encoded_len(bytes.len(), true)
-        .ok_or_else(|| ctx.error(args.site, "std.base64: input too long"))?;
-    let buf = ctx.bump.alloc_slice_fill_copy(encoded_len, 0u8);
+    let encoded_len = base64::encoded_len(bytes.len(), true).unwrap_or(usize::MAX);
+    let buf = ctx.alloc_slice_with(encoded_len, args.site, |_| 0u8)?;
     let written = STANDARD
         .encode_slice(&bytes, buf)
         .map_err(|err| ctx.error(args.site, format!("base64: {err}")))?;
@@ -313,6 +313,8 @@ fn decode_utf8<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let Value::Arr(arr) = args.value(0) else {
         return Err(type_error(ctx, args, &["array"]));
     };
+    // A byte per element, and up to three for its text.
+    ctx.reserve(arr.len().saturating_mul(4), args.site)?;
     let mut bytes = Vec::with_capacity(arr.len());
     for (index, lazy) in arr.iter().enumerate() {
         match ctx.force(lazy, args.site)? {

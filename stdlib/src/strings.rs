@@ -358,6 +358,7 @@ fn find_substr<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
         let step = first.len_utf8();
         let (mut start, mut start_index) = (0, 0);
         while let Some(pos) = haystack[start..].find(needle) {
+            ctx.check_memory(args.site)?;
             let offset = start + pos;
             let char_index = start_index + index.char_count(start, offset);
             found.push(Value::Num(char_index as f64));
@@ -655,8 +656,12 @@ fn str_replace<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     if count == 0 {
         return Ok(Value::Str(s));
     }
-    let len = text.len() - count * from.len() + count * to.len();
-    let mut out = bumpalo::collections::String::with_capacity_in(len, ctx.bump);
+    // A long `to` for many matches multiplies the text.
+    let len = count
+        .checked_mul(to.len())
+        .and_then(|added| (text.len() - count * from.len()).checked_add(added))
+        .unwrap_or(usize::MAX);
+    let mut out = ctx.string_with_capacity(len, args.site)?;
     let mut last = 0;
     for (at, _) in text.match_indices(from) {
         out.push_str(&text[last..at]);
@@ -687,6 +692,11 @@ fn string_chars<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     match args.value(0) {
         Value::Str(s) => {
             let text = ctx.text(s);
+            // A slot and a string per character.
+            ctx.reserve_items::<(Lazy<'a>, Str<'a>, kcfg_lang::eval::value::StrData<'a>)>(
+                s.char_len(ctx.bump),
+                args.site,
+            )?;
             let chars: Vec<Value<'a>> = if s.is_ascii(ctx.bump) {
                 (0..text.len())
                     .map(|i| ctx.str_ref(&text[i..i + 1]))
@@ -724,6 +734,7 @@ fn join_strings<'a>(
     end: &str,
     span: Span,
 ) -> Result<Value<'a>> {
+    ctx.reserve_items::<&'a str>(arr.len(), span)?;
     let mut parts: Vec<&'a str> = Vec::with_capacity(arr.len());
     for (index, lazy) in arr.iter().enumerate() {
         match ctx.force(lazy, span)? {
@@ -740,10 +751,14 @@ fn join_strings<'a>(
     if parts.is_empty() {
         return Ok(ctx.str_ref(""));
     }
-    let len = parts.iter().map(|part| part.len()).sum::<usize>()
-        + sep.len() * (parts.len() - 1)
-        + end.len();
-    let mut out = bumpalo::collections::String::with_capacity_in(len, ctx.bump);
+    // A long separator between many parts multiplies it.
+    let len = parts
+        .iter()
+        .try_fold(end.len(), |total, part| total.checked_add(part.len()))
+        .zip(sep.len().checked_mul(parts.len() - 1))
+        .and_then(|(parts, seps)| parts.checked_add(seps))
+        .unwrap_or(usize::MAX);
+    let mut out = ctx.string_with_capacity(len, span)?;
     for (index, part) in parts.iter().enumerate() {
         if index > 0 {
             out.push_str(sep);
@@ -785,6 +800,7 @@ fn join<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
             let mut parts: Vec<Array<'a>> = Vec::new();
             let mut first = true;
             for (index, lazy) in arr.iter().enumerate() {
+                ctx.check_memory(args.site)?;
                 match ctx.force(lazy, args.site)? {
                     Value::Null => {}
                     Value::Arr(part) => {
@@ -802,7 +818,7 @@ fn join<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
                     }
                 }
             }
-            Ok(Value::Arr(Array::concat_all(ctx.bump, &parts)))
+            Ok(Value::Arr(ctx.concat_arrays(&parts, args.site)?))
         }
         _ => unreachable!("separator type checked above"),
     }

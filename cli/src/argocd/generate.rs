@@ -96,7 +96,7 @@ pub fn prepare(env: &Environment, cwd: &Path) -> Result<Prepared, String> {
     let sources = SourceMap::new();
     let file = sources.add(SourceName::Path(path), text.as_ref());
     // A syntax error is reported by the evaluation, with its snippet.
-    let signature = signature::read(&file);
+    let signature = signature::read(&file, Some(crate::memory::memory()));
     let mut known: Vec<&str> = RESERVED.to_vec();
     if let Some(params) = &signature {
         known.extend(params.iter().map(|param| param.name.as_str()));
@@ -115,8 +115,12 @@ pub fn prepare(env: &Environment, cwd: &Path) -> Result<Prepared, String> {
 pub fn run(options: Options) -> ExitCode {
     budget::exit_on_sigterm();
     let interrupt = Arc::new(Interrupt::new());
-    budget::count_memory(options.budget.memory, interrupt.clone());
-    let watchdog = Watchdog::start(options.budget, interrupt.clone());
+    crate::memory::set_limit(options.budget.memory, budget::MEMORY_HINT.into());
+    let watchdog = Watchdog::start(
+        options.budget,
+        interrupt.clone(),
+        crate::memory::memory().clone(),
+    );
     let started = std::time::Instant::now();
     let stats = options.stats;
     let env = Environment::from_process();
@@ -145,7 +149,7 @@ pub fn run(options: Options) -> ExitCode {
                     stream.matches("---\n").count(),
                     stream.len(),
                     started.elapsed().as_secs_f64() * 1000.0,
-                    budget::format_size(budget::peak_heap())
+                    kcfg_lang::memory::format_size(crate::memory::memory().peak())
                 );
             }
             let mut stdout = std::io::stdout().lock();
@@ -212,6 +216,7 @@ pub fn generate(
         jobs: options.jobs,
         trace: Arc::new(|line: &str| eprintln!("{line}")),
         interrupt: Some(interrupt),
+        memory: Some(crate::memory::memory().clone()),
     });
     let failed = |err: kcfg_render::Error| {
         report::render_error(&err, options.max_trace, options.stderr)

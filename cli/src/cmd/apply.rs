@@ -1,21 +1,31 @@
 //! `kcfg apply`: make clusters match a directory of rendered manifests.
+//!
+//! Also the output shared with `kcfg diff`: the first line (what the
+//! directory is and where it goes), progress on standard error (spinners on
+//! a terminal, plain lines otherwise, nothing with `--quiet`) and the report
+//! on standard output.
 
 use std::collections::BTreeSet;
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use kcfg_apply::cluster::kube::ConnectOptions;
 use kcfg_apply::engine::{Options, Progress};
 use kcfg_apply::fleet::{load_dir, run_fleet, ContextMap, FleetOptions, KubeConnector, Target};
+use kcfg_apply::load::unread_subdirectories;
 use kcfg_apply::object::GroupMap;
+use kcfg_apply::progress::{plural, Event, LineLog};
 use kcfg_apply::report::{render_set, render_summary, FleetReport};
-use owo_colors::OwoColorize as _;
 
+use super::color::ColorWhen;
 use super::{parse_duration, CmdError};
+
+/// How often, without a terminal, a busy cluster says what it is doing.
+const LOG_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Output format of the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -30,7 +40,9 @@ pub enum OutputFormat {
 #[derive(Debug, Clone, clap::Args)]
 pub struct ClusterArgs {
     /// Directory of rendered manifests: YAML/JSON files (one object each, or
-    /// multi-document streams), or one directory per target `<cluster>/<app>`.
+    /// multi-document streams) directly in it, one target (its
+    /// subdirectories are not read); or one directory per target
+    /// `<cluster>/<app>`, a fleet.
     pub dir: PathBuf,
 
     /// Kubeconfig file [default: $KUBECONFIG, then ~/.kube/config].
@@ -94,6 +106,15 @@ pub struct ClusterArgs {
     /// Report format.
     #[arg(short, long, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
+
+    /// Print only errors and a one-line summary: no first line, no progress,
+    /// no tables of sets that succeeded, no diffs (-o json is unchanged).
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Colour the report.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
 }
 
 /// Apply rendered manifests to one cluster or a fleet, with server-side apply and ApplySet pruning.
@@ -103,9 +124,15 @@ pub struct ApplyArgs {
     #[command(flatten)]
     pub cluster: ClusterArgs,
 
-    /// Plan only: server-side dry run (dryRun=All), print the plan and diffs, change nothing.
+    /// Plan only: server-side dry run (dryRun=All), print the plan and diffs,
+    /// change nothing; exit 2 when something would change.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Exit 2 when something changed (a successful apply otherwise exits 0
+    /// whether or not it changed something).
+    #[arg(long)]
+    pub exit_code: bool,
 
     /// Take over fields that other field managers own (server-side apply force).
     #[arg(long)]
@@ -157,6 +184,9 @@ Examples:
   # Per-object records for scripts
   kcfg apply out/ --dry-run -o json | jq '.[] | select(.action != \"unchanged\")'
 
+  # A script that acts on changes: 0 nothing changed, 2 changed, 1 an error
+  kcfg apply out/ --context prod --applyset web --exit-code; status=$?
+
 Order: sync waves (argocd.argoproj.io/sync-wave), then Argo CD's kind order, then
 name; Namespaces and CRDs go first; hooks are skipped. Nothing is changed when
 the plan finds a conflict, an object owned by another set or Argo CD, or a prune
@@ -165,8 +195,17 @@ pruned unless allowed; objects annotated kcfg.dev/prune: \"false\" or Argo CD's
 Prune=false are kept. With --prune-apps, a cluster where more than
 --max-prune-ratio of kcfg's ApplySets would be removed is refused whole.
 
-Exit status: 0 nothing changed, 2 something changed (or would, with --dry-run),
-1 an error (any cluster failed or was unreachable).";
+Output: the first line says what DIR is (one target: manifests directly in it,
+its subdirectories not read; or a rendered fleet) and which context or how many
+clusters. Progress goes to standard error: on a terminal a bar and a line per
+cluster; otherwise (CI logs) a line per wave started and finished, per target
+and cluster done, and every 10 s what a busy cluster is waiting for. The report
+goes to standard output. --quiet prints only errors and a one-line summary.
+
+Exit status: 0 success, whether or not something changed (as kubectl apply and
+helm upgrade); 1 an error (any cluster failed or was unreachable). With
+--dry-run or --exit-code: 2 when something changed (or would), 0 when nothing
+did. Bad flags exit 2 too.";
 
 impl ClusterArgs {
     fn groups(&self) -> Result<GroupMap, CmdError> {
@@ -226,20 +265,34 @@ impl ApplyArgs {
 
     /// Runs the command; the exit code follows the report.
     pub fn run(self) -> Result<ExitCode, CmdError> {
-        let show_diffs = self.dry_run;
+        let mode = Mode {
+            command: "kcfg apply",
+            show_diffs: self.dry_run,
+            detailed_exit: self.dry_run || self.exit_code,
+        };
         run_with(
             &self.cluster,
             self.engine_options(self.cluster.groups()?),
-            show_diffs,
+            mode,
         )
     }
+}
+
+/// What a command that runs the engine reports, and how it exits.
+pub(crate) struct Mode {
+    /// `kcfg apply`, `kcfg diff`: the first line's prefix.
+    pub command: &'static str,
+    /// Print each object's diff after its set's table.
+    pub show_diffs: bool,
+    /// Exit 2 when something changed or would change.
+    pub detailed_exit: bool,
 }
 
 /// Loads, runs and prints; shared with `kcfg diff`.
 pub(crate) fn run_with(
     args: &ClusterArgs,
     engine: Options,
-    show_diffs: bool,
+    mode: Mode,
 ) -> Result<ExitCode, CmdError> {
     if !(0.0..=1.0).contains(&engine.max_prune_ratio) {
         return Err(CmdError("--max-prune-ratio must be between 0 and 1".into()));
@@ -258,15 +311,34 @@ pub(crate) fn run_with(
             args.dir.display()
         )));
     }
+    let connector = args.connector();
+    // A single directory goes to the context given or the kubeconfig's
+    // current one, named in the first line and the report (issue 16).
+    let context = match (&args.context, single) {
+        (Some(context), _) => Some(context.clone()),
+        (None, true) => Some(
+            connector
+                .resolve_current_context()
+                .map_err(|err| CmdError(err.to_string()))?,
+        ),
+        (None, false) => None,
+    };
+    if !args.quiet {
+        let line = first_line(args, &mode, &targets, context.as_deref(), &engine);
+        if args.output == OutputFormat::Json {
+            let _ = writeln!(std::io::stderr(), "{line}");
+        } else {
+            let _ = writeln!(std::io::stdout(), "{line}");
+        }
+    }
     let fleet = FleetOptions {
         engine,
         contexts: args.contexts()?,
-        context: args.context.clone(),
+        context,
         parallel: args.parallel.max(1),
         prune_apps: args.prune_apps,
     };
-    let connector = args.connector();
-    let display = ProgressDisplay::new(&targets);
+    let display = Display::new(&targets, args.quiet);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -274,13 +346,55 @@ pub(crate) fn run_with(
         .map_err(|err| CmdError(format!("cannot start the async runtime: {err}")))?;
     let report = runtime.block_on(run_fleet(targets, &fleet, &connector, display.progress()));
     display.finish();
-    print_report(&report, args.output, show_diffs);
-    Ok(ExitCode::from(report.exit_code()))
+    print_report(&report, args, mode.show_diffs);
+    Ok(ExitCode::from(report.exit_code(mode.detailed_exit)))
 }
 
-fn print_report(report: &FleetReport, format: OutputFormat, show_diffs: bool) {
-    let mut out = anstream::stdout().lock();
-    if format == OutputFormat::Json {
+/// The first line of output: what the directory is, as kcfg read it (one
+/// target or a rendered fleet), and where it goes.
+fn first_line(
+    args: &ClusterArgs,
+    mode: &Mode,
+    targets: &[Target],
+    context: Option<&str>,
+    engine: &Options,
+) -> String {
+    let dir = args.dir.display();
+    if targets.len() == 1 && targets[0].name == "." {
+        let unread = unread_subdirectories(&args.dir);
+        let unread = if unread.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; its subdirectories are not read: {}",
+                unread
+                    .iter()
+                    .map(|name| format!("{name}/"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        return format!(
+            "{}: {dir} holds manifests directly: one target, ApplySet {}/{} on context {}{unread}",
+            mode.command,
+            engine.applyset_namespace,
+            engine.applyset,
+            context.unwrap_or("?"),
+        );
+    }
+    let clusters: BTreeSet<&str> = targets.iter().filter_map(Target::cluster).collect();
+    format!(
+        "{}: {dir} is a rendered fleet (<cluster>/<app> directories): {} on {}",
+        mode.command,
+        plural(targets.len(), "target"),
+        plural(clusters.len(), "cluster"),
+    )
+}
+
+fn print_report(report: &FleetReport, args: &ClusterArgs, show_diffs: bool) {
+    let paint = args.color.stdout();
+    let mut out = std::io::stdout().lock();
+    if args.output == OutputFormat::Json {
         let text = serde_json::to_string_pretty(&report.json_records()).unwrap_or_default();
         let _ = writeln!(out, "{text}");
         return;
@@ -292,40 +406,103 @@ fn print_report(report: &FleetReport, format: OutputFormat, show_diffs: bool) {
                 "== {} (context {}): {}",
                 cluster.cluster,
                 cluster.context,
-                error.red()
+                paint.red(error)
             );
         }
         for set in &cluster.sets {
-            for line in render_set(set, show_diffs).lines() {
+            // Quiet: only the sets that failed, without diffs.
+            if args.quiet && !set.failed() {
+                continue;
+            }
+            for line in render_set(set, show_diffs && !args.quiet).lines() {
                 let _ = match line.chars().next() {
                     _ if line.starts_with("+++") || line.starts_with("---") => {
-                        writeln!(out, "{}", line.bold())
+                        writeln!(out, "{}", paint.bold(line))
                     }
-                    Some('+') => writeln!(out, "{}", line.green()),
-                    Some('-') => writeln!(out, "{}", line.red()),
-                    Some('@') => writeln!(out, "{}", line.cyan()),
-                    _ if line.starts_with("error:") => writeln!(out, "{}", line.red()),
+                    Some('+') => writeln!(out, "{}", paint.green(line)),
+                    Some('-') => writeln!(out, "{}", paint.red(line)),
+                    Some('@') => writeln!(out, "{}", paint.cyan(line)),
+                    _ if line.starts_with("error:") => writeln!(out, "{}", paint.red(line)),
                     _ => writeln!(out, "{line}"),
                 };
             }
             let _ = writeln!(out);
         }
     }
-    if report.clusters.len() > 1 {
+    if args.quiet {
+        let _ = writeln!(out, "{}", report.totals());
+    } else if report.clusters.len() > 1 {
         let _ = write!(out, "{}", render_summary(report));
     }
 }
 
-/// Progress on stderr (drawn only on a terminal): a bar of clusters done and
-/// failed, and one line per cluster in flight saying what it waits for.
-struct ProgressDisplay {
+/// Progress on standard error: spinners on a terminal, plain lines for logs
+/// otherwise, or nothing (`--quiet`).
+enum Display {
+    Terminal(Spinners),
+    Log {
+        log: Arc<LineLog>,
+        /// Dropping it stops the heartbeat thread.
+        stop: mpsc::Sender<()>,
+        ticker: std::thread::JoinHandle<()>,
+    },
+    Quiet,
+}
+
+impl Display {
+    fn new(targets: &[Target], quiet: bool) -> Display {
+        if quiet {
+            return Display::Quiet;
+        }
+        if std::io::stderr().is_terminal() {
+            return Display::Terminal(Spinners::new(targets));
+        }
+        let log = LineLog::new(LOG_INTERVAL, |line| {
+            // A closed standard error ends the lines, not the run.
+            let _ = writeln!(std::io::stderr().lock(), "{line}");
+        });
+        let (stop, stopped) = mpsc::channel::<()>();
+        let ticking = log.clone();
+        let ticker = std::thread::spawn(move || {
+            while let Err(mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(Duration::from_secs(1))
+            {
+                ticking.tick();
+            }
+        });
+        Display::Log { log, stop, ticker }
+    }
+
+    fn progress(&self) -> Progress {
+        match self {
+            Display::Terminal(spinners) => spinners.progress(),
+            Display::Log { log, .. } => log.progress(),
+            Display::Quiet => kcfg_apply::progress::no_progress(),
+        }
+    }
+
+    fn finish(self) {
+        match self {
+            Display::Terminal(spinners) => spinners.finish(),
+            Display::Log { stop, ticker, .. } => {
+                drop(stop);
+                let _ = ticker.join();
+            }
+            Display::Quiet => {}
+        }
+    }
+}
+
+/// Progress on a terminal: a bar of clusters done and failed, and one line
+/// per cluster in flight saying what it waits for.
+struct Spinners {
     multi: MultiProgress,
     overall: ProgressBar,
     lines: Arc<Mutex<std::collections::HashMap<String, ProgressBar>>>,
 }
 
-impl ProgressDisplay {
-    fn new(targets: &[Target]) -> ProgressDisplay {
+impl Spinners {
+    fn new(targets: &[Target]) -> Spinners {
         let clusters: BTreeSet<_> = targets.iter().map(|t| t.cluster().unwrap_or(".")).collect();
         let multi = MultiProgress::new();
         let overall = multi.add(ProgressBar::new(clusters.len() as u64));
@@ -334,7 +511,7 @@ impl ProgressDisplay {
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         overall.tick();
-        ProgressDisplay {
+        Spinners {
             multi,
             overall,
             lines: Arc::default(),
@@ -346,13 +523,13 @@ impl ProgressDisplay {
         let overall = self.overall.clone();
         let lines = self.lines.clone();
         let failed = Arc::new(Mutex::new(0usize));
-        Arc::new(move |cluster: &str, message: &str| {
+        Arc::new(move |cluster: &str, event: &Event| {
             let mut lines = lines.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(status) = message.strip_prefix("done: ") {
+            if let Event::ClusterDone { status } = event {
                 if let Some(line) = lines.remove(cluster) {
                     line.finish_and_clear();
                 }
-                if status == "failed" || status == "unreachable" {
+                if *status == "failed" || *status == "unreachable" {
                     let mut failed = failed.lock().unwrap_or_else(|e| e.into_inner());
                     *failed += 1;
                     overall.set_message(format!("({} failed)", *failed));
@@ -369,7 +546,7 @@ impl ProgressDisplay {
                 line.enable_steady_tick(Duration::from_millis(120));
                 line
             });
-            line.set_message(format!("{cluster}: {message}"));
+            line.set_message(format!("{cluster}: {event}"));
         })
     }
 

@@ -12,7 +12,7 @@ use crate::argocd::budget::{self, Budget};
 use crate::argocd::env::Environment;
 use crate::argocd::generate::{self, Options};
 use crate::argocd::{entry, parameters, vendor};
-use crate::cmd::color::ColorChoice;
+use crate::cmd::color::ColorWhen;
 
 /// The long help of `kcfg argocd`.
 pub const LONG_ABOUT: &str = "\
@@ -89,7 +89,7 @@ enum ArgocdCommand {
 
 const GENERATE_HELP: &str = "\
 Examples:
-  kcfg argocd generate                              Budget: 30s, 1Gi of heap
+  kcfg argocd generate                              Budget: 30s, 1Gi of memory (heap and stack)
   kcfg argocd generate --timeout 20s --memory-limit 512Mi
   KCFG_TIMEOUT=45s kcfg argocd generate             The budget from the sidecar's environment
 
@@ -133,8 +133,8 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "DURATION", value_parser = crate::cmd::parse_duration)]
     timeout: Option<Duration>,
 
-    /// Heap budget of the render, like 512Mi or 1Gi [env: KCFG_MEMORY_LIMIT] [default: 1Gi]
-    #[arg(long, value_name = "SIZE", value_parser = budget::parse_size)]
+    /// Memory budget of the render (heap and stack), like 512Mi or 1Gi [env: KCFG_MEMORY_LIMIT] [default: 1Gi]
+    #[arg(long, value_name = "SIZE", value_parser = crate::memory::parse_size)]
     memory_limit: Option<usize>,
 
     /// Maximum stack frames of an evaluation
@@ -150,8 +150,8 @@ pub struct GenerateArgs {
     jobs: Option<usize>,
 
     /// Colors and source snippets in errors
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    color: ColorChoice,
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
+    color: ColorWhen,
 
     /// Print the time, the number of objects and the peak heap on standard error
     #[arg(long)]
@@ -189,9 +189,8 @@ impl GenerateArgs {
         let memory = match self.memory_limit {
             Some(memory) => memory,
             None => match std::env::var("KCFG_MEMORY_LIMIT") {
-                Ok(text) => {
-                    budget::parse_size(&text).map_err(|err| format!("KCFG_MEMORY_LIMIT: {err}"))?
-                }
+                Ok(text) => crate::memory::parse_size(&text)
+                    .map_err(|err| format!("KCFG_MEMORY_LIMIT: {err}"))?,
                 Err(_) => budget::DEFAULT_MEMORY,
             },
         };

@@ -1,67 +1,70 @@
-//! Colors: one `--color` choice for every command, and one painter.
+//! Colours: one `--color auto|always|never` choice for every command, and
+//! one painter (issue 15; `apply`, `diff` and `hydrate` introduced the
+//! choice in issue 16).
 //!
-//! A command decides once, per stream, whether to color: `always`,
-//! `never`, or `auto`: when the stream is a terminal and `NO_COLOR` is not
-//! set (no-color.org). It then writes through a [`Painter`], which styles
-//! text with owo-colors when coloring and leaves it alone otherwise. On
-//! standard error, coloring also turns on the rich rendering of
-//! diagnostics (source snippets, `crate::report`).
-
-use std::io::IsTerminal;
+//! A command decides once per stream whether to colour, and then writes
+//! through a [`Painter`], which styles text with owo-colors when colouring
+//! and leaves it alone otherwise. `always` and `never` are taken at their
+//! word; `auto` follows anstream's rules, the common conventions of
+//! command-line tools: `NO_COLOR` (set and not empty) turns colour off,
+//! `CLICOLOR_FORCE` turns it on, `CLICOLOR=0` off, and otherwise colour is
+//! used on a terminal that supports it. On standard error, colouring also
+//! turns on the rich rendering of diagnostics (source snippets,
+//! `crate::report`).
 
 use clap::ValueEnum;
 use owo_colors::{OwoColorize as _, Style};
 
-/// Whether to color output (`--color`).
+/// When to colour output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub enum ColorChoice {
-    /// On a terminal, unless NO_COLOR is set.
+pub enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces colour)
     #[default]
     Auto,
-    /// Always.
+    /// Always, even into a pipe or a file
     Always,
-    /// Never.
+    /// Never
     Never,
 }
 
-impl ColorChoice {
-    /// `auto`, `always` or `never`, for command lines parsed by hand
-    /// (`kcfg eval`).
-    pub fn parse(text: &str) -> Option<ColorChoice> {
-        ColorChoice::from_str(text, false).ok()
-    }
-
-    /// The painter for standard error.
-    pub fn stderr(self) -> Painter {
-        self.painter(|| std::io::stderr().is_terminal())
+impl ColorWhen {
+    /// `auto`, `always` or `never`, for the command lines parsed by hand
+    /// (`kcfg eval`, `kcfg fmt`).
+    pub fn parse(text: &str) -> Option<ColorWhen> {
+        ColorWhen::from_str(text, false).ok()
     }
 
     /// The painter for standard output.
     pub fn stdout(self) -> Painter {
-        self.painter(|| std::io::stdout().is_terminal())
+        self.painter(&std::io::stdout())
     }
 
-    fn painter(self, terminal: impl FnOnce() -> bool) -> Painter {
+    /// The painter for standard error.
+    pub fn stderr(self) -> Painter {
+        self.painter(&std::io::stderr())
+    }
+
+    fn painter(self, stream: &impl anstream::stream::RawStream) -> Painter {
         let on = match self {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => terminal() && std::env::var_os("NO_COLOR").is_none(),
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => !matches!(
+                anstream::AutoStream::choice(stream),
+                anstream::ColorChoice::Never
+            ),
         };
         Painter { on }
     }
 }
 
-/// Styles text for one stream, or leaves it plain.
+/// Styles text for one stream, or leaves it plain (the default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Painter {
     on: bool,
 }
 
 impl Painter {
-    /// A painter that never colors.
-    pub const PLAIN: Painter = Painter { on: false };
-
-    /// Whether it colors.
+    /// Whether it colours.
     pub fn is_on(self) -> bool {
         self.on
     }
@@ -81,12 +84,12 @@ impl Painter {
         self.paint(Style::new().dimmed(), text)
     }
 
-    /// What is removed.
+    /// What is removed, or failed.
     pub fn red(self, text: &str) -> String {
         self.paint(Style::new().red(), text)
     }
 
-    /// What is added.
+    /// What is added, or done.
     pub fn green(self, text: &str) -> String {
         self.paint(Style::new().green(), text)
     }
@@ -116,7 +119,7 @@ mod tests {
 
     #[test]
     fn issue15_one_painter_writes_ansi_styles() {
-        let on = ColorChoice::Always.stderr();
+        let on = ColorWhen::Always.stderr();
         assert!(on.is_on());
         assert_eq!(on.bold("a"), "\x1b[1ma\x1b[0m");
         assert_eq!(on.red("a"), "\x1b[31ma\x1b[0m");
@@ -125,16 +128,25 @@ mod tests {
         assert_eq!(on.cyan("a"), "\x1b[36ma\x1b[0m");
         assert_eq!(on.dim("a"), "\x1b[2ma\x1b[0m");
         assert_eq!(on.error("a"), "\x1b[31;1ma\x1b[0m");
-        let off = ColorChoice::Never.stdout();
+        // Explicit choices do not look at the stream or the environment.
+        let off = ColorWhen::Never.stdout();
         assert_eq!(off.error("a"), "a");
-        assert_eq!(off, Painter::PLAIN);
+        assert_eq!(off, Painter::default());
+        assert!(ColorWhen::Always.stdout().is_on());
     }
 
     #[test]
-    fn the_choice_parses_as_clap_does() {
-        assert_eq!(ColorChoice::parse("auto"), Some(ColorChoice::Auto));
-        assert_eq!(ColorChoice::parse("always"), Some(ColorChoice::Always));
-        assert_eq!(ColorChoice::parse("never"), Some(ColorChoice::Never));
-        assert_eq!(ColorChoice::parse("Never"), None);
+    fn names_parse_as_clap_shows_them() {
+        let names: Vec<String> = ColorWhen::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value())
+            .map(|v| v.get_name().to_string())
+            .collect();
+        assert_eq!(names, ["auto", "always", "never"]);
+        assert_eq!(ColorWhen::default(), ColorWhen::Auto);
+        assert_eq!(ColorWhen::parse("auto"), Some(ColorWhen::Auto));
+        assert_eq!(ColorWhen::parse("always"), Some(ColorWhen::Always));
+        assert_eq!(ColorWhen::parse("never"), Some(ColorWhen::Never));
+        assert_eq!(ColorWhen::parse("Never"), None);
     }
 }

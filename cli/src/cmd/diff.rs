@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use kcfg_apply::engine::Options;
 
-use super::apply::{run_with, ClusterArgs};
+use super::apply::{run_with, ClusterArgs, Mode};
 use super::CmdError;
 
 /// Show what `kcfg apply` would change: a server-side dry run with diffs of normalised objects.
@@ -36,6 +36,10 @@ Diffs compare the live object with what the server would make of the desired
 one (dryRun=All), both normalised: managed fields, resource versions, UIDs,
 generations, timestamps and status are dropped, and Secret values are masked.
 
+Output as `kcfg apply` (see its --help): the first line says what DIR is, progress
+goes to standard error, the tables and diffs to standard output; --quiet prints
+only errors and a one-line summary (no diffs): the exit status says the rest.
+
 Exit status: 0 no changes, 2 changes, 1 an error. Same as `kcfg apply --dry-run`.";
 
 impl DiffArgs {
@@ -58,6 +62,11 @@ impl DiffArgs {
             concurrency: self.cluster.concurrency.max(1),
             ..Options::default()
         };
-        run_with(&self.cluster, engine, true)
+        let mode = Mode {
+            command: "kcfg diff",
+            show_diffs: true,
+            detailed_exit: true,
+        };
+        run_with(&self.cluster, engine, mode)
     }
 }

@@ -9,6 +9,7 @@ use kcfg_apply::fleet::load_dir;
 use kcfg_apply::hydrate::{hydrate, BranchOutcome, Git, HydratorMeta};
 use kcfg_apply::object::GroupMap;
 
+use super::color::ColorWhen;
 use super::CmdError;
 
 /// Commit each cluster's rendered manifests to a branch (Argo CD source-hydrator layout).
@@ -46,6 +47,19 @@ pub struct HydrateArgs {
         default_value = "kcfg: hydrate manifests"
     )]
     pub message: String,
+
+    /// Exit 2 when a branch got a new commit (a successful run otherwise
+    /// exits 0 whether or not it committed).
+    #[arg(long)]
+    pub exit_code: bool,
+
+    /// Print only errors and a one-line summary instead of a line per branch.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Colour the output.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
 }
 
 const HYDRATE_EXAMPLES: &str = "\
@@ -56,10 +70,18 @@ Examples:
 Each branch holds, per application: <app>/manifest.yaml, <app>/hydrator.metadata
 and <app>/README.md, plus hydrator.metadata at the root. A branch gets one new
 commit only when a manifest changed; a new --dry-sha alone makes none. Nothing
-is pushed: push the env/* branches yourself.";
+is pushed: push the env/* branches yourself.
+
+Output: one line per branch, `<branch>: committed <sha>` or `<branch>: unchanged`;
+with --quiet only errors and one line of totals.
+
+Exit status: 0 success, whether or not a branch got a commit (as `kcfg apply`);
+1 an error. With --exit-code: 2 when a branch got a commit, 0 when none did.
+Bad flags exit 2 too.";
 
 impl HydrateArgs {
-    /// Runs the command: exit 0 whether or not something was committed.
+    /// Runs the command: exit 0 whether or not something was committed,
+    /// unless `--exit-code` asks for 2 on commits.
     pub fn run(self) -> Result<ExitCode, CmdError> {
         let targets =
             load_dir(&self.dir, &GroupMap::new()).map_err(|err| CmdError(err.to_string()))?;
@@ -81,15 +103,40 @@ impl HydrateArgs {
         };
         let branches = hydrate(&git, &values, &self.branch_prefix, &meta, &self.message)
             .map_err(|err| CmdError(err.to_string()))?;
+        let paint = self.color.stdout();
         let mut out = std::io::stdout().lock();
-        for (branch, outcome) in branches {
-            // Write errors (a closed pipe) are ignored: the commits are made.
-            let _ = match outcome {
-                BranchOutcome::Unchanged => writeln!(out, "{branch}: unchanged"),
-                BranchOutcome::Committed(sha) => {
-                    writeln!(out, "{branch}: committed {}", &sha[..sha.len().min(12)])
-                }
-            };
+        let committed = branches
+            .iter()
+            .filter(|(_, outcome)| matches!(outcome, BranchOutcome::Committed(_)))
+            .count();
+        // Write errors (a closed pipe) are ignored: the commits are made.
+        if self.quiet {
+            let _ = writeln!(
+                out,
+                "{} {}: {committed} committed, {} unchanged",
+                branches.len(),
+                if branches.len() == 1 {
+                    "branch"
+                } else {
+                    "branches"
+                },
+                branches.len() - committed
+            );
+        } else {
+            for (branch, outcome) in &branches {
+                let _ = match outcome {
+                    BranchOutcome::Unchanged => writeln!(out, "{branch}: unchanged"),
+                    BranchOutcome::Committed(sha) => writeln!(
+                        out,
+                        "{branch}: {} {}",
+                        paint.green("committed"),
+                        &sha[..sha.len().min(12)]
+                    ),
+                };
+            }
+        }
+        if self.exit_code && committed > 0 {
+            return Ok(ExitCode::from(2));
         }
         Ok(ExitCode::SUCCESS)
     }

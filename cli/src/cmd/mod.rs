@@ -1,29 +1,33 @@
 //! One file per subcommand: a clap `Args` struct with `run(self)`.
 //!
-//! `eval` is the `jsonnet`-compatible evaluator; `render` renders a fleet
-//! plan (the engine is `kcfg_render`). `apply`, `diff` and
-//! `hydrate` drive kcfg-apply; they share the target and cluster flags in
+//! `eval` is the `jsonnet`-compatible evaluator and `fmt` the
+//! `jsonnetfmt`-compatible formatter; `render` renders a fleet plan (the
+//! engine is `kcfg_render`). `apply`, `diff` and `hydrate` drive
+//! kcfg-apply; they share the target and cluster flags in
 //! [`apply::ClusterArgs`]. `argocd` is the Argo CD config-management
-//! plugin (the work is in [`crate::argocd`]). [`color`] is the one
-//! `--color` choice and painter of every command.
+//! plugin (the work is in [`crate::argocd`]). `completions` and `manpages`
+//! describe the command line ([`docs`]); [`color`] is the one `--color`
+//! choice and painter of every command.
 
 pub mod apply;
 pub mod argocd;
 pub mod color;
 pub mod diff;
+pub mod docs;
 pub mod eval;
+pub mod fmt;
 pub mod hydrate;
 pub mod render;
+pub mod unified;
 
-use std::fmt;
 use std::time::Duration;
 
 /// A command failure: printed as `error: <message>`, exit code 1.
 #[derive(Debug)]
 pub struct CmdError(pub String);
 
-impl fmt::Display for CmdError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl std::fmt::Display for CmdError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
 }

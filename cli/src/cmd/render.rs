@@ -20,7 +20,7 @@ use kcfg_render::output::{Format, Layout, OutputOptions};
 use kcfg_render::{Destination, Event, Renderer, Selection, Settings};
 
 use self::progress::Progress;
-use crate::cmd::color::{ColorChoice, Painter};
+use crate::cmd::color::{ColorWhen, Painter};
 use crate::report;
 
 /// The long help text of `kcfg render`: plans, layouts, `--check`.
@@ -210,9 +210,13 @@ pub struct RenderArgs {
     #[arg(long)]
     allow_mass_delete: bool,
 
+    /// Memory the whole render may use, all targets together, like 2Gi [default: half of the memory available]
+    #[arg(long, value_name = "SIZE", value_parser = crate::memory::parse_size)]
+    max_memory: Option<usize>,
+
     /// Colors and rich error messages
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    color: ColorChoice,
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
+    color: ColorWhen,
 }
 
 /// How long a render waits for another one holding the output's lock.
@@ -259,6 +263,7 @@ struct Render {
 impl RenderArgs {
     /// Validates the flags and renders.
     pub fn run(self) -> ExitCode {
+        crate::cmd::eval::set_memory_limit(self.max_memory);
         match self.validate() {
             Ok(render) => match kcfg_render::threads::on_big_stack(move || render.run()) {
                 Ok(code) => code,
@@ -356,6 +361,7 @@ impl Render {
             jobs: self.jobs,
             trace: Arc::new(move |line: &str| trace_progress.println(line)),
             interrupt: None,
+            memory: Some(crate::memory::memory().clone()),
         });
         let fail = |err: &kcfg_render::Error| {
             let text = report::render_error(err, self.max_trace, self.stderr);

@@ -34,10 +34,10 @@
 // The overlay also adds the namespace (with its Pod Security level), the
 // database credentials of applications that use the regional database, and
 // drops PodDisruptionBudgets where a single replica runs.
-local k = import 'kcfg/kustomize.libsonnet';
 local fleet = import 'fleet.libsonnet';
 local ipam = import 'ipam.libsonnet';
 local k8s = import 'k8s.libsonnet';
+local k = import 'kcfg/kustomize.libsonnet';
 local rollout = import 'rollout.libsonnet';
 
 local workloadKinds = ['Deployment', 'Rollout', 'DaemonSet', 'StatefulSet'];

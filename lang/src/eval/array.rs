@@ -204,6 +204,36 @@ impl<'a> Array<'a> {
         }
     }
 
+    /// How many elements [`Array::concat`] of the two copies (0 when it
+    /// builds a view), so that the caller can check the allocation first.
+    pub fn concat_copies(left: Array<'a>, right: Array<'a>) -> usize {
+        if left.is_empty() || right.is_empty() {
+            return 0;
+        }
+        let len = left.len() + right.len();
+        let depth = left.concat_depth().max(right.concat_depth()) + 1;
+        if len < SMALL_CONCAT || depth > MAX_CONCAT_DEPTH {
+            len
+        } else {
+            0
+        }
+    }
+
+    /// How many elements [`Array::concat_all`] of `parts` copies (0 when it
+    /// builds views), with their total length; `None` when the total does
+    /// not fit in a `usize`.
+    pub fn concat_all_copies(parts: &[Array<'a>]) -> Option<(usize, usize)> {
+        let len = parts
+            .iter()
+            .try_fold(0usize, |total, part| total.checked_add(part.len()))?;
+        let copies = if parts.len() <= 1 || len >= parts.len() * CONCAT_VIEW_MIN_AVERAGE {
+            0
+        } else {
+            len
+        };
+        Some((copies, len))
+    }
+
     /// `left + right`.
     pub fn concat(bump: &'a Bump, left: Array<'a>, right: Array<'a>) -> Array<'a> {
         if left.is_empty() {

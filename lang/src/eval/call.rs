@@ -6,10 +6,16 @@
 //! parameters). A builtin's strict parameters are evaluated directly,
 //! without allocating a thunk, which is the hot path of most `std` calls.
 //!
-//! `f(x) tailstrict` evaluates its arguments first and, when it is the last
-//! thing a function body does, replaces the caller's frame instead of
-//! adding one: recursion through `tailstrict` tail calls runs in constant
-//! stack, as in the reference.
+//! `f(x) tailstrict` evaluates every argument before the body runs: those
+//! given, in the order written, then the defaults of those not given, in
+//! parameter order (so `local f(x, y=error "e") = x; f(1) tailstrict`
+//! fails, as in the reference). Each is evaluated inside the callee's
+//! frame, in a frame named after its parameter, which is where the
+//! reference forces them and what its traces show. When a function that was
+//! itself entered through `tailstrict` makes a `tailstrict` call as the last
+//! thing its body does, the callee replaces its frame instead of adding
+//! one: recursion through `tailstrict` tail calls runs in constant stack,
+//! and counts the frames the reference counts (its `tailCallTrimStack`).
 
 use std::cell::Cell;
 
@@ -18,7 +24,7 @@ use super::error::{FrameName, Site};
 use super::expr::var_name;
 use super::value::{Env, Function, FunctionData, Lazy, Value};
 use super::{Ctx, Result};
-use crate::ir::{self, ExprKind as I};
+use crate::ir::{self, ExprKind as I, ThunkName};
 use crate::span::{FileId, Span};
 use crate::sym::Sym;
 
@@ -153,8 +159,15 @@ impl<'a> Ctx<'a> {
         match func.0 {
             FunctionData::Closure { def, env } => {
                 let frame = self.bind_args(def, env, source, site)?;
-                let name = FrameName::Function(def.name.or(hint));
-                self.guard(site, name, |ctx| ctx.eval_body(def, frame))
+                let name = FrameName::function(def.name.or(hint));
+                match source {
+                    ArgSource::Exprs {
+                        env: caller,
+                        apply,
+                        strict: true,
+                    } => self.tail_call(def, frame, caller, apply, site, name),
+                    _ => self.enter(def, frame, site, name),
+                }
             }
             FunctionData::Builtin(builtin) => self.call_builtin(builtin, source, site),
             FunctionData::Native { native, .. } => self.call_native_from(native, source, site),
@@ -223,7 +236,10 @@ impl<'a> Ctx<'a> {
         self.call_native(native, &args, site)
     }
 
-    /// Builds the call frame of a closure.
+    /// Builds the call frame of a closure. Arguments are bound lazily,
+    /// parameters not given to their defaults; for a `tailstrict` call the
+    /// given arguments are left for [`Ctx::force_args`] to evaluate, once
+    /// the callee's frame is entered.
     fn bind_args(
         &mut self,
         def: &'a ir::FunctionDef,
@@ -255,12 +271,9 @@ impl<'a> Ctx<'a> {
         match source {
             ArgSource::Exprs { env, apply, strict } => {
                 for (index, arg) in apply.positional.iter().enumerate() {
-                    let lazy = if strict {
-                        Lazy::Val(self.eval(env, &arg.expr)?)
-                    } else {
-                        self.delay(env, arg)
-                    };
-                    slots[index].set(lazy);
+                    if !strict {
+                        slots[index].set(self.delay(env, arg));
+                    }
                     bound.insert(index);
                 }
                 for (name, arg) in apply.named.iter() {
@@ -272,12 +285,9 @@ impl<'a> Ctx<'a> {
                             format!("binding parameter a second time: {name}"),
                         ));
                     }
-                    let lazy = if strict {
-                        Lazy::Val(self.eval(env, &arg.expr)?)
-                    } else {
-                        self.delay(env, arg)
-                    };
-                    slots[index].set(lazy);
+                    if !strict {
+                        slots[index].set(self.delay(env, arg));
+                    }
                 }
             }
             ArgSource::Values { positional, named } => {
@@ -316,6 +326,45 @@ impl<'a> Ctx<'a> {
         Ok(frame)
     }
 
+    /// Evaluates the arguments of a `tailstrict` call, inside the callee's
+    /// frame: the given ones in the order written (each in a frame named
+    /// after its parameter, entered from the call), then the defaults of
+    /// the others in parameter order.
+    fn force_args(
+        &mut self,
+        def: &'a ir::FunctionDef,
+        frame: &'a Env<'a>,
+        caller: &'a Env<'a>,
+        apply: &'a ir::Apply,
+        site: Site,
+    ) -> Result<()> {
+        let params = &def.params;
+        let given = apply.positional.iter().enumerate();
+        let named = apply.named.iter().map(|(name, arg)| {
+            let index = params.iter().position(|param| param.name == *name);
+            (index.unwrap_or(usize::MAX), arg)
+        });
+        for (index, arg) in given.chain(named) {
+            let (Some(param), Some(slot)) = (params.get(index), frame.slots.get(index)) else {
+                continue;
+            };
+            let name = FrameName::thunk(ThunkName::Var(param.name));
+            let value = self.guard(site, name, |ctx| ctx.eval(caller, &arg.expr))?;
+            slot.set(Lazy::Val(value));
+        }
+        // The parameters not given, which `bind_args` bound to defaults.
+        let defaults = params
+            .iter()
+            .zip(frame.slots)
+            .skip(apply.positional.len())
+            .filter(|(param, _)| !apply.named.iter().any(|(name, _)| *name == param.name));
+        for (_, slot) in defaults {
+            let value = self.force_from(slot.get(), site)?;
+            slot.set(Lazy::Val(value));
+        }
+        Ok(())
+    }
+
     fn param_index(
         &self,
         mut names: impl Iterator<Item = Sym>,
@@ -331,9 +380,50 @@ impl<'a> Ctx<'a> {
         })
     }
 
+    /// Runs a closure's body in a new frame. Out of line: inlined into
+    /// `call_from`, the frame's name was built in memory and read back at
+    /// once, which stalls the store buffer on every call.
+    #[inline(never)]
+    fn enter(
+        &mut self,
+        def: &'a ir::FunctionDef,
+        frame: &'a Env<'a>,
+        site: Site,
+        name: FrameName,
+    ) -> Result<Value<'a>> {
+        self.guard(site, name, |ctx| ctx.eval_body::<false>(def, frame))
+    }
+
+    /// Runs a `tailstrict` call in a frame of its own, whose `tailstrict`
+    /// tail calls then replace it: a `tailstrict` call made anywhere but in
+    /// tail position of a function itself entered through `tailstrict`.
+    /// Out of line, so that the common path of a call keeps a small native
+    /// frame.
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn tail_call(
+        &mut self,
+        def: &'a ir::FunctionDef,
+        frame: &'a Env<'a>,
+        caller: &'a Env<'a>,
+        apply: &'a ir::Apply,
+        site: Site,
+        name: FrameName,
+    ) -> Result<Value<'a>> {
+        self.guard(site, name, |ctx| {
+            ctx.force_args(def, frame, caller, apply, site)?;
+            ctx.eval_body::<true>(def, frame)
+        })
+    }
+
     /// Evaluates a function body in its call frame. A `tailstrict` call in
-    /// tail position replaces the frame and loops.
-    fn eval_body(
+    /// tail position replaces the frame and loops if this frame was itself
+    /// entered through `tailstrict` (`TAIL`); otherwise it runs in a frame
+    /// of its own ([`Ctx::tail_call`]). (Two functions rather than a flag,
+    /// each inlined where it is called, so that calls keep their native
+    /// frames small.)
+    #[inline(always)]
+    fn eval_body<const TAIL: bool>(
         &mut self,
         mut def: &'a ir::FunctionDef,
         mut frame: &'a Env<'a>,
@@ -380,14 +470,27 @@ impl<'a> Ctx<'a> {
                                 env: closure_env,
                             } => {
                                 self.check_interrupt(site)?;
-                                frame = self.bind_args(callee, closure_env, source, site)?;
-                                def = callee;
-                                if let Some(top) = self.stack.last_mut() {
-                                    top.site = site;
-                                    top.name = FrameName::Function(
-                                        callee.name.or(var_name(&apply.target)),
+                                let callee_frame =
+                                    self.bind_args(callee, closure_env, source, site)?;
+                                let name =
+                                    FrameName::function(callee.name.or(var_name(&apply.target)));
+                                if !TAIL {
+                                    return self.tail_call(
+                                        callee,
+                                        callee_frame,
+                                        env,
+                                        apply,
+                                        site,
+                                        name,
                                     );
                                 }
+                                if let Some(top) = self.stack.last_mut() {
+                                    top.site = site;
+                                    top.name = name;
+                                }
+                                self.force_args(callee, callee_frame, env, apply, site)?;
+                                frame = callee_frame;
+                                def = callee;
                                 continue 'call;
                             }
                             FunctionData::Builtin(builtin) => {

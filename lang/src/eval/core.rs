@@ -117,7 +117,12 @@ fn builtin_format<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
         return Err(ctx.error(args.site, message));
     };
     let format = ctx.text(format);
-    let text = ctx.format(format, args.value(1), args.site)?;
+    let text = ctx.format(
+        format,
+        args.value(1),
+        args.site,
+        super::format::FormatEntry::Function,
+    )?;
     Ok(ctx.str(&text))
 }
 
@@ -219,13 +224,15 @@ fn builtin_make_array<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a
         ));
     }
     let size = size as usize;
+    // Each element is a thunk with its computation, besides its slot.
+    ctx.reserve_items::<(Lazy<'a>, super::Thunk<'a>, MakeArrayElement<'a>)>(size, args.site)?;
     let func_and_site = &*ctx.bump.alloc((func, args.site));
-    let elems = ctx.bump.alloc_slice_fill_with(size, |index| {
+    let elems = ctx.alloc_slice_with(size, args.site, |index| {
         ctx.defer(MakeArrayElement {
             func_and_site,
             index,
         })
-    });
+    })?;
     Ok(Value::Arr(Array::new(ctx.bump, elems)))
 }
 

@@ -58,30 +58,68 @@ pub enum Site {
     None,
 }
 
-/// What a frame is evaluating, for its name in traces.
+/// What a frame is evaluating, for its name in traces: a kind and a name.
+///
+/// A struct of two scalars rather than an enum holding an enum, so that it
+/// is passed and stored in registers: built in memory and read back whole
+/// at once, as the nested enum was on every call, it stalled the store
+/// buffer.
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum FrameName {
-    /// `function <name>`
-    Function(Option<Sym>),
-    /// `thunk <name>`
-    Thunk(ThunkName),
-    /// `object <name>`
-    Object(Option<Sym>),
+pub(crate) struct FrameName {
+    kind: FrameKind,
+    name: Option<Sym>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FrameKind {
+    Function,
+    Object,
+    Thunk,
+    ArrayElement,
+    ObjectAssert,
+    Argument,
 }
 
 impl FrameName {
+    /// `function <name>`
+    #[inline]
+    pub(crate) fn function(name: Option<Sym>) -> FrameName {
+        FrameName {
+            kind: FrameKind::Function,
+            name,
+        }
+    }
+
+    /// `object <name>`
+    #[inline]
+    pub(crate) fn object(name: Option<Sym>) -> FrameName {
+        FrameName {
+            kind: FrameKind::Object,
+            name,
+        }
+    }
+
+    /// `thunk <name>` and the other thunks.
+    #[inline]
+    pub(crate) fn thunk(name: ThunkName) -> FrameName {
+        let (kind, name) = match name {
+            ThunkName::Var(name) => (FrameKind::Thunk, Some(name)),
+            ThunkName::ArrayElement => (FrameKind::ArrayElement, None),
+            ThunkName::ObjectAssert => (FrameKind::ObjectAssert, None),
+            ThunkName::Argument => (FrameKind::Argument, None),
+        };
+        FrameName { kind, name }
+    }
+
     fn render(self) -> String {
-        match self {
-            FrameName::Function(name) => {
-                format!("function <{}>", name.map_or("anonymous", |n| n.as_str()))
-            }
-            FrameName::Object(name) => {
-                format!("object <{}>", name.map_or("anonymous", |n| n.as_str()))
-            }
-            FrameName::Thunk(ThunkName::Var(name)) => format!("thunk <{name}>"),
-            FrameName::Thunk(ThunkName::ArrayElement) => "thunk <array_element>".into(),
-            FrameName::Thunk(ThunkName::ObjectAssert) => "thunk <object_assert>".into(),
-            FrameName::Thunk(ThunkName::Argument) => String::new(),
+        let name = self.name.map_or("anonymous", |n| n.as_str());
+        match self.kind {
+            FrameKind::Function => format!("function <{name}>"),
+            FrameKind::Object => format!("object <{name}>"),
+            FrameKind::Thunk => format!("thunk <{name}>"),
+            FrameKind::ArrayElement => "thunk <array_element>".into(),
+            FrameKind::ObjectAssert => "thunk <object_assert>".into(),
+            FrameKind::Argument => String::new(),
         }
     }
 }

@@ -24,7 +24,7 @@ impl<'a> Ctx<'a> {
     /// through [`Ctx::guard`].
     #[inline]
     pub(crate) fn eval(&mut self, env: &'a Env<'a>, expr: &'a ir::Expr) -> Result<Value<'a>> {
-        self.with_stack(|ctx| ctx.eval_here(env, expr))
+        self.with_stack(|| Site::At(expr.span), |ctx| ctx.eval_here(env, expr))
     }
 
     /// [`Ctx::eval`] on the current stack.
@@ -413,7 +413,7 @@ impl<'a> Ctx<'a> {
         site: Site,
         hint: Option<Sym>,
     ) -> Result<Value<'a>> {
-        if let Layer::Native(native) = this.0.layers[layer] {
+        if let Layer::Native(native) = this.layer(layer) {
             let lazy = native.fields[field].value;
             return self.force_from(lazy, site);
         }
@@ -432,7 +432,7 @@ impl<'a> Ctx<'a> {
             Slot::Empty => {}
         }
         slot.set(Slot::Running);
-        let result = self.guard(site, FrameName::Object(hint), |ctx| {
+        let result = self.guard(site, FrameName::object(hint), |ctx| {
             ctx.compute_field(this, layer, field)
         });
         match result {
@@ -448,7 +448,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn compute_field(&mut self, this: Object<'a>, layer: usize, field: usize) -> Result<Value<'a>> {
-        match this.0.layers[layer] {
+        match this.layer(layer) {
             Layer::Literal(literal) => {
                 let env = self.object_frame(this, layer, literal);
                 let def = &literal.def.fields[field];
@@ -509,7 +509,7 @@ impl<'a> Ctx<'a> {
         layer: usize,
         literal: &'a LiteralLayer<'a>,
     ) -> &'a Env<'a> {
-        let state = &this.0.states[layer];
+        let state = this.state(self.bump, layer);
         if let Some(env) = state.frame.get() {
             return env;
         }
@@ -579,8 +579,8 @@ impl<'a> Ctx<'a> {
     }
 
     fn run_asserts(&mut self, obj: Object<'a>, site: Site) -> Result<()> {
-        for (index, layer) in obj.0.layers.iter().enumerate() {
-            let Layer::Literal(literal) = layer else {
+        for index in 0..obj.layer_count() {
+            let Layer::Literal(literal) = obj.layer(index) else {
                 continue;
             };
             if literal.def.asserts.is_empty() {
@@ -590,7 +590,7 @@ impl<'a> Ctx<'a> {
             for assert in literal.def.asserts.iter() {
                 self.guard(
                     site,
-                    FrameName::Thunk(ThunkName::ObjectAssert),
+                    FrameName::thunk(ThunkName::ObjectAssert),
                     |ctx| match ctx.eval(env, &assert.cond)? {
                         Value::Bool(true) => Ok(()),
                         Value::Bool(false) => {
@@ -687,8 +687,7 @@ impl<'a> Ctx<'a> {
             names,
             has_computed,
         });
-        let layers = self.bump.alloc_slice_copy(&[Layer::Literal(layer)]);
-        Ok(Value::Obj(Object::from_layers(self.bump, layers)))
+        Ok(Value::Obj(Object::single(self.bump, Layer::Literal(layer))))
     }
 
     #[inline(never)]
@@ -724,8 +723,7 @@ impl<'a> Ctx<'a> {
         }
         let fields = self.bump.alloc_slice_copy(&fields);
         let layer = self.bump.alloc(CompLayer { def, fields });
-        let layers = self.bump.alloc_slice_copy(&[Layer::Comp(layer)]);
-        Ok(Value::Obj(Object::from_layers(self.bump, layers)))
+        Ok(Value::Obj(Object::single(self.bump, Layer::Comp(layer))))
     }
 
     #[inline(never)]
@@ -773,6 +771,9 @@ impl<'a> Ctx<'a> {
                     return Err(self.error(span, "In comprehension, can only iterate over array."));
                 };
                 for elem in array.iter() {
+                    // Each iteration allocates a frame and enters none: a
+                    // comprehension over a huge range stops at the limit.
+                    self.check_memory(span)?;
                     let slots = self.bump.alloc_slice_fill_with(*frame_size as usize, |_| {
                         Cell::new(Lazy::Val(Value::Null))
                     });

@@ -17,9 +17,18 @@
 //! Evaluation is as lazy as the reference's: a value is only forced when
 //! its directive renders it, so `"%s" % [1, error "x"]` reports the extra
 //! value, not the error.
+//!
+//! Padding, too, fails where the reference's does. Its `padding(w, s)`
+//! helper recurses once per character, without `tailstrict`, so a field of
+//! `n` characters needs about `2n` stack frames on top of the frames
+//! between the `%` and the helper, and a wide field (`"%300d"`, or the
+//! `"%99999999999999999999d"` of issue 13) fails with `max stack frames
+//! exceeded.`. [`Room`] holds what the reference has left when formatting
+//! starts, and each padding checks its count against it (and against the
+//! memory limit) before anything is allocated.
 
 use super::value::{Lazy, Value};
-use super::{Ctx, Result, Site};
+use super::{Ctx, Error, Result, Site};
 use crate::span::Span;
 use crate::sym::Sym;
 
@@ -177,6 +186,69 @@ enum Arg<'a> {
 enum Failure {
     Message(String),
     Eval(super::Error),
+    /// A padding of this many characters needs more frames than the
+    /// reference has left.
+    Frames(usize),
+    /// A padding of this many bytes does not fit within the memory limit.
+    Memory(usize),
+}
+
+/// Where a `%` was evaluated from: the operator, or `std.format` (which the
+/// reference reaches with one frame fewer, as `%` goes through `std.mod`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormatEntry {
+    /// `format % values`.
+    Operator,
+    /// `std.format(format, values)`.
+    Function,
+}
+
+/// Frames between the reference's `std.format` (entered through `%`) and
+/// its `padding` helper when it pads a field to its width.
+const WIDTH_FRAMES: f64 = 11.0;
+/// Frames to the `padding` of its `render_int` (zero padding and precision
+/// of `%d`, `%o`, `%x`), called from the same place.
+const INT_FRAMES: f64 = 22.0;
+/// Frames `render_float_dec` (`%f`, `%g`) adds before its `render_int`.
+const FLOAT_FRAMES: f64 = 2.0;
+/// Frames `render_float_sci` (`%e`, `%g`) adds before its
+/// `render_float_dec`.
+const SCI_FRAMES: f64 = 1.0;
+
+/// What a padding may use: the frames the reference has left at a padding
+/// call (it fails when `2 * count` reaches them), and the bytes the memory
+/// limit leaves. The frame counts above were measured against C++ jsonnet
+/// 0.22 with several `--max-stack` values, for a `%` evaluated at the top
+/// level, in a `local`, in a function's body and in its arguments (the
+/// shadow stack counts those frames as the reference does). Inside the
+/// arguments of a builtin and while manifesting, the reference holds one
+/// or two frames more or fewer than the shadow stack, so there the widest
+/// field may differ from the reference's by a character.
+#[derive(Debug, Clone, Copy)]
+struct Room {
+    frames: f64,
+    bytes: usize,
+}
+
+impl Room {
+    /// The room at a call made `frames` deeper.
+    fn deeper(self, frames: f64) -> Room {
+        Room {
+            frames: self.frames - frames,
+            bytes: self.bytes,
+        }
+    }
+
+    /// Whether `count` characters of padding fit.
+    fn check(self, count: usize) -> Rendered<()> {
+        if 2.0 * count as f64 >= self.frames {
+            return Err(Failure::Frames(count));
+        }
+        if count > self.bytes {
+            return Err(Failure::Memory(count));
+        }
+        Ok(())
+    }
 }
 
 impl From<super::Error> for Failure {
@@ -203,15 +275,44 @@ fn checked(n: f64) -> Rendered<f64> {
 }
 
 impl<'a> Ctx<'a> {
-    /// `format % values`.
-    pub fn format(&mut self, format: &str, values: Value<'a>, span: Span) -> Result<String> {
+    /// `format % values` (or `std.format(format, values)`, as `entry`
+    /// says).
+    pub fn format(
+        &mut self,
+        format: &str,
+        values: Value<'a>,
+        span: Span,
+        entry: FormatEntry,
+    ) -> Result<String> {
         let pieces = parse(format).map_err(|message| self.error(span, message))?;
         let mut out = String::with_capacity(format.len() + 16);
-        match self.format_pieces(&pieces, values, span, &mut out) {
+        let entry_frames = match entry {
+            FormatEntry::Operator => 0.0,
+            FormatEntry::Function => 1.0,
+        };
+        let room = Room {
+            frames: self.max_stack as f64 - self.depth() as f64 + entry_frames,
+            bytes: self
+                .memory
+                .map_or(super::MAX_ALLOCATION, |memory| memory.remaining())
+                .min(super::MAX_ALLOCATION),
+        };
+        match self.format_pieces(&pieces, values, span, room, &mut out) {
             Ok(()) => Ok(out),
             Err(Failure::Message(message)) => Err(self.error(span, message)),
             Err(Failure::Eval(err)) => Err(err),
+            Err(Failure::Frames(count)) => Err(self.padding_too_deep(span, count)),
+            Err(Failure::Memory(count)) => Err(self.out_of_memory(Site::At(span), Some(count))),
         }
+    }
+
+    /// The reference's error for a field too wide for its recursion.
+    #[cold]
+    fn padding_too_deep(&self, span: Span, count: usize) -> Error {
+        self.error_code("kcfg::eval::max_stack", span, "max stack frames exceeded.")
+            .with_note(format!(
+                "padding a field with {count} characters: the Jsonnet reference pads one character per stack frame, so kcfg fails where it does (see --max-stack)"
+            ))
     }
 
     fn format_pieces(
@@ -219,6 +320,7 @@ impl<'a> Ctx<'a> {
         pieces: &[Piece<'_>],
         values: Value<'a>,
         span: Span,
+        room: Room,
         out: &mut String,
     ) -> Rendered<()> {
         if let Value::Obj(obj) = values {
@@ -254,7 +356,7 @@ impl<'a> Ctx<'a> {
                         key.to_string(),
                     ))
                 };
-                self.format_one(code, value, width, precision, span, out)?;
+                self.format_one(code, value, width, precision, span, room, out)?;
             }
             return Ok(());
         }
@@ -308,7 +410,7 @@ impl<'a> Ctx<'a> {
                 next += 1;
                 Some((value, at))
             };
-            self.format_one(code, value, width, precision, span, out)?;
+            self.format_one(code, value, width, precision, span, room, out)?;
         }
         if next < len {
             return fail(format!("Too many values to format: {len}, expected {next}"));
@@ -351,6 +453,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Renders one directive and pads it to its width.
+    #[allow(clippy::too_many_arguments)]
     fn format_one(
         &mut self,
         code: &Code<'_>,
@@ -358,12 +461,12 @@ impl<'a> Ctx<'a> {
         width: Arg<'a>,
         precision: Arg<'a>,
         span: Span,
+        room: Room,
         out: &mut String,
     ) -> Rendered<()> {
         let Some((value, at)) = value else {
             let width = self.format_arg(width, span, true, false)?.unwrap_or(0.0);
-            pad(out, "%", width, code.left);
-            return Ok(());
+            return pad(out, "%", width, code.left, room);
         };
         let number = |value: Value<'a>| match value {
             Value::Num(n) => Ok(n),
@@ -401,6 +504,9 @@ impl<'a> Ctx<'a> {
                 let zp = if code.zero && !code.left { width } else { 0.0 };
                 let fpprec = precision.unwrap_or(6.0);
                 let iprec = precision.unwrap_or(0.0);
+                let int_room = room.deeper(INT_FRAMES);
+                let float_room = int_room.deeper(FLOAT_FRAMES);
+                let sci_room = float_room.deeper(SCI_FRAMES);
                 let text = match kind {
                     'd' => render_int(
                         n <= -1.0,
@@ -411,6 +517,7 @@ impl<'a> Ctx<'a> {
                         code.plus,
                         10.0,
                         "",
+                        int_room,
                     )?,
                     'o' => {
                         let prefix = if code.alt { "0" } else { "" };
@@ -423,6 +530,7 @@ impl<'a> Ctx<'a> {
                             code.plus,
                             8.0,
                             prefix,
+                            int_room,
                         )?
                     }
                     'x' => render_hex(
@@ -433,10 +541,13 @@ impl<'a> Ctx<'a> {
                         code.plus,
                         code.alt,
                         code.caps,
+                        int_room,
                     )?,
-                    'f' => render_float_dec(n, zp, code.blank, code.plus, code.alt, true, fpprec)?,
+                    'f' => render_float_dec(
+                        n, zp, code.blank, code.plus, code.alt, true, fpprec, float_room,
+                    )?,
                     'e' => render_float_sci(
-                        n, zp, code.blank, code.plus, code.alt, true, code.caps, fpprec,
+                        n, zp, code.blank, code.plus, code.alt, true, code.caps, fpprec, sci_room,
                     )?,
                     _ => {
                         let exponent = if n != 0.0 { decimal_exponent(n)? } else { 0.0 };
@@ -450,6 +561,7 @@ impl<'a> Ctx<'a> {
                                 code.alt,
                                 code.caps,
                                 fpprec - 1.0,
+                                sci_room,
                             )?
                         } else {
                             let digits_before_point = (exponent + 1.0).max(1.0);
@@ -461,17 +573,16 @@ impl<'a> Ctx<'a> {
                                 code.alt,
                                 code.alt,
                                 fpprec - digits_before_point,
+                                float_room,
                             )?
                         }
                     }
                 };
-                pad(out, &text, width, code.left);
-                return Ok(());
+                return pad(out, &text, width, code.left, room);
             }
         };
         let width = self.format_arg(width, span, true, false)?.unwrap_or(0.0);
-        pad(out, &text, width, code.left);
-        Ok(())
+        pad(out, &text, width, code.left, room)
     }
 }
 
@@ -496,10 +607,14 @@ fn char_of(n: f64) -> Rendered<String> {
 }
 
 /// How many times the reference's `padding(w, s)` appends: while `w > 0`,
-/// decrementing by one, so a fractional width rounds up.
+/// decrementing by one, so a fractional width rounds up (and a width that
+/// is not a number never stops).
 fn pad_count(width: f64) -> usize {
     if width > 0.0 {
+        // Saturates for widths beyond `usize`.
         width.ceil() as usize
+    } else if width.is_nan() {
+        usize::MAX
     } else {
         0
     }
@@ -507,13 +622,14 @@ fn pad_count(width: f64) -> usize {
 
 /// Pads `text` with spaces to `width` code points, on the right when
 /// `left`.
-fn pad(out: &mut String, text: &str, width: f64, left: bool) {
+fn pad(out: &mut String, text: &str, width: f64, left: bool, room: Room) -> Rendered<()> {
     let len = if text.is_ascii() {
         text.len()
     } else {
         text.chars().count()
     };
     let count = pad_count(width - len as f64);
+    room.deeper(WIDTH_FRAMES).check(count)?;
     if left {
         out.push_str(text);
     }
@@ -521,18 +637,20 @@ fn pad(out: &mut String, text: &str, width: f64, left: bool) {
     if !left {
         out.push_str(text);
     }
+    Ok(())
 }
 
 /// Left-pads `text` with `0`s to `width` code points.
-fn pad_zeros(text: String, width: f64) -> String {
+fn pad_zeros(text: String, width: f64, room: Room) -> Rendered<String> {
     let count = pad_count(width - text.chars().count() as f64);
     if count == 0 {
-        return text;
+        return Ok(text);
     }
+    room.check(count)?;
     let mut out = String::with_capacity(count + text.len());
     out.extend(std::iter::repeat_n('0', count));
     out.push_str(&text);
-    out
+    Ok(out)
 }
 
 fn sign_prefix(neg: bool, plus: bool, blank: bool) -> &'static str {
@@ -588,6 +706,7 @@ fn render_int(
     plus: bool,
     radix: f64,
     zero_prefix: &str,
+    room: Room,
 ) -> Rendered<String> {
     let dec = if mag == 0.0 {
         "0".to_string()
@@ -599,11 +718,12 @@ fn render_int(
     Ok(format!(
         "{}{}",
         sign_prefix(neg, plus, blank),
-        pad_zeros(dec, zp2)
+        pad_zeros(dec, zp2, room)?
     ))
 }
 
 /// The reference's `render_hex` of an already floored number.
+#[allow(clippy::too_many_arguments)]
 fn render_hex(
     n: f64,
     min_chars: f64,
@@ -612,6 +732,7 @@ fn render_hex(
     plus: bool,
     add_zerox: bool,
     capitals: bool,
+    room: Room,
 ) -> Rendered<String> {
     let magnitude = n.abs().floor();
     let hex = if magnitude == 0.0 {
@@ -632,13 +753,14 @@ fn render_hex(
     Ok(format!(
         "{}{prefix}{}",
         sign_prefix(neg, plus, blank),
-        pad_zeros(hex, zp2)
+        pad_zeros(hex, zp2, room)?
     ))
 }
 
 /// The reference's `render_float_dec`: the number rounded half up to
 /// `prec` decimals as an integer count of `10^-prec`, carrying into the
 /// whole part.
+#[allow(clippy::too_many_arguments)]
 fn render_float_dec(
     n: f64,
     zero_pad: f64,
@@ -647,6 +769,7 @@ fn render_float_dec(
     ensure_point: bool,
     trailing: bool,
     prec: f64,
+    room: Room,
 ) -> Rendered<String> {
     let abs = n.abs();
     let denominator = checked(10f64.powf(prec))?;
@@ -663,7 +786,7 @@ fn render_float_dec(
         1.0
     };
     let zp = zero_pad - prec - dot_size;
-    let mut text = render_int(n < 0.0, whole, zp, 0.0, blank, plus, 10.0, "")?;
+    let mut text = render_int(n < 0.0, whole, zp, 0.0, blank, plus, 10.0, "", room)?;
     if prec == 0.0 {
         if ensure_point {
             text.push('.');
@@ -671,7 +794,7 @@ fn render_float_dec(
         return Ok(text);
     }
     if trailing || frac > 0.0 {
-        let frac_text = render_int(false, frac, prec, 0.0, false, false, 10.0, "")?;
+        let frac_text = render_int(false, frac, prec, 0.0, false, false, 10.0, "", room)?;
         text.push('.');
         if trailing {
             text.push_str(&frac_text);
@@ -699,6 +822,7 @@ fn render_float_sci(
     trailing: bool,
     caps: bool,
     prec: f64,
+    room: Room,
 ) -> Rendered<String> {
     let exponent = if n == 0.0 { 0.0 } else { decimal_exponent(n)? };
     let mut suffix = String::from(if caps { "E" } else { "e" });
@@ -711,6 +835,7 @@ fn render_float_sci(
         true,
         10.0,
         "",
+        room,
     )?);
     let mantissa = if exponent == -324.0 {
         // 10^-324 is 0 in doubles.
@@ -723,7 +848,16 @@ fn render_float_sci(
         checked(n / scale)?
     };
     let zp2 = zero_pad - suffix.len() as f64;
-    let mut text = render_float_dec(mantissa, zp2, blank, plus, ensure_point, trailing, prec)?;
+    let mut text = render_float_dec(
+        mantissa,
+        zp2,
+        blank,
+        plus,
+        ensure_point,
+        trailing,
+        prec,
+        room,
+    )?;
     text.push_str(&suffix);
     Ok(text)
 }
@@ -750,43 +884,99 @@ mod tests {
             Ok(text) => text,
             Err(Failure::Message(message)) => message,
             Err(Failure::Eval(_)) => "eval error".into(),
+            Err(Failure::Frames(count)) => format!("{count} frames"),
+            Err(Failure::Memory(count)) => format!("{count} bytes"),
         }
     }
+
+    /// Room enough for any padding of these tests.
+    const ROOM: Room = Room {
+        frames: 1e9,
+        bytes: 1 << 30,
+    };
 
     #[test]
     fn renders_numbers_like_the_reference() {
         assert_eq!(
-            ok(render_int(false, 42.0, 5.0, 0.0, false, false, 10.0, "")),
+            ok(render_int(
+                false, 42.0, 5.0, 0.0, false, false, 10.0, "", ROOM
+            )),
             "00042"
         );
         assert_eq!(
-            ok(render_int(true, 42.0, 5.0, 0.0, false, false, 10.0, "")),
+            ok(render_int(
+                true, 42.0, 5.0, 0.0, false, false, 10.0, "", ROOM
+            )),
             "-0042"
         );
         assert_eq!(
-            ok(render_hex(255.0, 0.0, 0.0, false, false, true, true)),
+            ok(render_hex(255.0, 0.0, 0.0, false, false, true, true, ROOM)),
             "0XFF"
         );
         assert_eq!(
             ok(render_float_dec(
-                1.23456, 0.0, false, false, false, true, 2.0
+                1.23456, 0.0, false, false, false, true, 2.0, ROOM
             )),
             "1.23"
         );
         assert_eq!(
-            ok(render_float_dec(0.5, 0.0, false, false, false, true, 0.0)),
+            ok(render_float_dec(
+                0.5, 0.0, false, false, false, true, 0.0, ROOM
+            )),
             "1"
         );
         // The reference's exponent of 1000 is 2.
         assert_eq!(
             ok(render_float_sci(
-                1000.0, 0.0, false, false, false, true, false, 6.0
+                1000.0, 0.0, false, false, false, true, false, 6.0, ROOM
             )),
             "10.000000e+02"
         );
         assert_eq!(
-            ok(render_float_dec(1e305, 0.0, false, false, false, true, 6.0)),
+            ok(render_float_dec(
+                1e305, 0.0, false, false, false, true, 6.0, ROOM
+            )),
             "overflow"
         );
+    }
+
+    #[test]
+    fn padding_stops_where_the_reference_runs_out_of_frames() {
+        // 500 frames at the `%`: a zero padding of 238 digits is the most
+        // the reference's `render_int` has room for.
+        let room = Room {
+            frames: 500.0,
+            bytes: 1 << 30,
+        }
+        .deeper(INT_FRAMES);
+        assert_eq!(
+            ok(render_int(
+                false, 1.0, 239.0, 0.0, false, false, 10.0, "", room
+            ))
+            .len(),
+            239
+        );
+        assert_eq!(
+            ok(render_int(
+                false, 1.0, 240.0, 0.0, false, false, 10.0, "", room
+            )),
+            "239 frames"
+        );
+        let mut out = String::new();
+        let wide = pad(&mut out, "1", 1e20, false, ROOM);
+        assert!(matches!(wide, Err(Failure::Frames(_))));
+        assert!(out.is_empty());
+        let tight = Room {
+            frames: 1e9,
+            bytes: 10,
+        };
+        assert!(matches!(
+            pad(&mut out, "1", 100.0, false, tight),
+            Err(Failure::Memory(99))
+        ));
+        assert!(matches!(
+            pad(&mut out, "1", f64::NAN, false, ROOM),
+            Err(Failure::Frames(usize::MAX))
+        ));
     }
 }

@@ -1,10 +1,11 @@
 //! Stopping an evaluation from another thread.
 //!
 //! An embedding program that must bound an evaluation (the Argo CD plugin
-//! mode of the CLI gives each render a time and a memory budget) shares an
+//! mode of the CLI gives each render a time budget) shares an
 //! [`Interrupt`] with the evaluation through [`super::EvalConfig`] and
-//! raises it from a watchdog thread (or from its allocator, when the heap
-//! outgrows the budget). The evaluator looks at the flag each
+//! raises it from a watchdog thread. (Memory has its own limit,
+//! [`super::MemoryLimit`], checked at the same points.) The evaluator looks
+//! at the flag each
 //! time it enters a frame (`Ctx::guard` and [`super::Ctx::descend`]):
 //! every call, thunk, field and level of manifesting, and on each turn of a
 //! `tailstrict` loop. Once it is raised the evaluation fails at the next such

@@ -5,9 +5,11 @@
 //! caches (imported files' values, external variables, the `std` object).
 //! The evaluator is a recursive interpreter over the IR; recursion that user
 //! data can make deep (calls, thunks, fields, manifesting) goes through
-//! [`Ctx::guard`], which both enforces the reference's stack-frame limit
-//! and grows the native stack on demand (`stacker`), so deep input fails
-//! with `max stack frames exceeded.`, never with a native stack overflow.
+//! [`Ctx::guard`], which enforces the reference's stack-frame limit, checks
+//! the [`Interrupt`] and the [`MemoryLimit`], and grows the native stack on
+//! demand (`crate::stack`), so deep input fails with `max stack frames
+//! exceeded.`, never with a native stack overflow, and a program that
+//! allocates without end fails with `out of memory`, never with an abort.
 
 pub mod array;
 pub mod builtin;
@@ -17,6 +19,7 @@ mod error;
 mod expr;
 pub mod format;
 mod interrupt;
+mod limits;
 mod native;
 pub mod object;
 pub mod ops;
@@ -35,6 +38,7 @@ pub use self::error::{Error, Result};
 pub(crate) use self::error::{FrameName, StackEntry};
 pub use self::interrupt::Interrupt;
 pub use self::value::{Array, Env, Function, FunctionData, Lazy, Object, Str, Thunk, Value};
+pub use crate::memory::MemoryLimit;
 
 use self::object::NativeField;
 use self::value::ThunkState;
@@ -48,8 +52,19 @@ use crate::sym::Sym;
 
 /// Native stack kept free before recursing further.
 const RED_ZONE: usize = 256 * 1024;
-/// Size of each extra native stack segment.
-const STACK_SEGMENT: usize = 8 * 1024 * 1024;
+
+/// The largest allocation the evaluator ever asks for, whatever the memory
+/// limit: 8 PiB. Sizes computed from input (array and string lengths, field
+/// widths) are checked against it first, so that multiplying them by an
+/// element size cannot overflow.
+pub const MAX_ALLOCATION: usize = 1 << 53;
+
+/// The longest array (in elements) or string (in bytes): 2^53, the first
+/// integer a number cannot tell from its successor. Lazy views can be this
+/// long without memory to match (`std.range(0, 1e15)`); keeping every
+/// length below it means that adding two lengths, or multiplying one by an
+/// element size, cannot overflow.
+pub const MAX_LENGTH: usize = 1 << 53;
 
 /// Where the values of one evaluation live. Dropping it frees them all.
 pub struct Arena {
@@ -120,6 +135,9 @@ pub struct EvalConfig {
     /// Raised by another thread to stop the evaluation (see
     /// [`Interrupt`]); `None` for evaluations that run to the end.
     pub interrupt: Option<Arc<Interrupt>>,
+    /// The memory the evaluation may use (see [`MemoryLimit`]); `None`:
+    /// only allocations the system refuses fail.
+    pub memory: Option<Arc<MemoryLimit>>,
 }
 
 impl Default for EvalConfig {
@@ -129,6 +147,7 @@ impl Default for EvalConfig {
             max_stack: 500,
             trace: Arc::new(|_| {}),
             interrupt: None,
+            memory: None,
         }
     }
 }
@@ -146,6 +165,10 @@ pub struct Ctx<'a> {
     /// left (see [`Ctx::with_stack`]).
     stack_bounds: Bounds,
     interrupt: Option<&'a Interrupt>,
+    /// The memory limit, for the checks on every frame.
+    memory: Option<&'a MemoryLimit>,
+    /// The same, shared, for the stack segments charged to it.
+    memory_arc: Option<&'a Arc<MemoryLimit>>,
     std_object: Option<Object<'a>>,
     /// The first file evaluated: what `std.thisFile` reads when it is not
     /// written literally (`local s = std; s.thisFile`).
@@ -178,6 +201,8 @@ impl<'a> Ctx<'a> {
             max_stack: config.max_stack.max(1),
             stack_bounds: Bounds::learn(RED_ZONE),
             interrupt: config.interrupt.as_deref(),
+            memory: config.memory.as_deref(),
+            memory_arc: config.memory.as_ref(),
             std_object: None,
             main_file: None,
             root_env,
@@ -229,14 +254,17 @@ impl<'a> Ctx<'a> {
     }
 
     /// Fails with the interrupt's message if another thread has raised it
-    /// (see [`Interrupt`]). Called wherever a frame is entered, and on each
-    /// iteration of a `tailstrict` tail-call loop, which enters none.
+    /// (see [`Interrupt`]), or with `out of memory` if more memory is in
+    /// use than the limit allows. Called wherever a frame is entered, and on
+    /// each iteration of a `tailstrict` tail-call loop, which enters none.
     #[inline]
     pub(crate) fn check_interrupt(&self, site: Site) -> Result<()> {
-        match self.interrupt {
-            Some(interrupt) if interrupt.is_raised() => Err(self.interrupted(site, interrupt)),
-            _ => Ok(()),
+        if let Some(interrupt) = self.interrupt {
+            if interrupt.is_raised() {
+                return Err(self.interrupted(site, interrupt));
+            }
         }
+        self.check_memory_at(site)
     }
 
     #[cold]
@@ -263,36 +291,8 @@ impl<'a> Ctx<'a> {
         }
         self.check_interrupt(site)?;
         self.stack.push(StackEntry { site, name });
-        let result = self.with_stack(f);
+        let result = self.with_stack(|| site, f);
         self.stack.pop();
-        result
-    }
-
-    /// Runs `f`, first moving to a new native stack segment if less than
-    /// [`RED_ZONE`] is left.
-    /// The check is one comparison with the bounds learned for the segment
-    /// this runs on, no call to the OS or to thread-locals.
-    #[inline(always)]
-    pub(crate) fn with_stack<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
-        if self.stack_bounds.have_room() {
-            f(self)
-        } else {
-            self.with_new_stack(f)
-        }
-    }
-
-    /// [`Ctx::with_stack`] when the bounds say no: asks `stacker`, which
-    /// knows the segment's real limit, moves to a new segment if needed, and
-    /// learns the bounds there for the levels below.
-    #[cold]
-    #[inline(never)]
-    fn with_new_stack<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
-        let saved = self.stack_bounds;
-        let result = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
-            self.stack_bounds = Bounds::learn(RED_ZONE);
-            f(self)
-        });
-        self.stack_bounds = saved;
         result
     }
 
@@ -304,15 +304,26 @@ impl<'a> Ctx<'a> {
     /// traces; the frame limit is reported at `span`.
     #[inline]
     pub fn descend<T>(&mut self, span: Span, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        self.descend_at(Site::At(span), f)
+    }
+
+    /// [`Ctx::descend`] for a walk that is not at a span of code (an
+    /// embedding program walking a value, as the fleet renderer does).
+    #[inline]
+    pub fn descend_at<T>(
+        &mut self,
+        site: Site,
+        f: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
         if self.stack.len() + 1 >= self.max_stack {
-            return Err(self.stack_overflow(Site::At(span)));
+            return Err(self.stack_overflow(site));
         }
-        self.check_interrupt(Site::At(span))?;
+        self.check_interrupt(site)?;
         self.stack.push(StackEntry {
             site: Site::None,
-            name: FrameName::Thunk(ThunkName::Argument),
+            name: FrameName::thunk(ThunkName::Argument),
         });
-        let result = self.with_stack(f);
+        let result = self.with_stack(|| site, f);
         self.stack.pop();
         result
     }
@@ -372,7 +383,7 @@ impl<'a> Ctx<'a> {
                 .with_note("infinite recursion: a value is needed to compute itself")),
             ThunkState::Pending(env, lazy) => {
                 thunk.state.set(ThunkState::Running);
-                let result = self.guard(site, FrameName::Thunk(lazy.name), |ctx| {
+                let result = self.guard(site, FrameName::thunk(lazy.name), |ctx| {
                     ctx.eval(env, &lazy.expr)
                 });
                 match result {
@@ -388,7 +399,7 @@ impl<'a> Ctx<'a> {
             }
             ThunkState::Deferred(computation) => {
                 thunk.state.set(ThunkState::Running);
-                let result = self.guard(site, FrameName::Thunk(ThunkName::Argument), |ctx| {
+                let result = self.guard(site, FrameName::thunk(ThunkName::Argument), |ctx| {
                     computation.compute(ctx)
                 });
                 match result {

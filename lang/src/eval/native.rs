@@ -59,7 +59,8 @@ impl<'a> Ctx<'a> {
                 .unwrap_or(serde_json::Value::Null),
             Value::Str(s) => serde_json::Value::String(self.text(s).to_string()),
             Value::Arr(array) => {
-                self.guard(site, FrameName::Thunk(ThunkName::ArrayElement), |ctx| {
+                self.guard(site, FrameName::thunk(ThunkName::ArrayElement), |ctx| {
+                    ctx.reserve_items_at::<serde_json::Value>(array.len(), site)?;
                     let mut out = Vec::with_capacity(array.len());
                     for lazy in array.iter() {
                         let element = ctx.force_from(lazy, site)?;
@@ -68,7 +69,7 @@ impl<'a> Ctx<'a> {
                     Ok(serde_json::Value::Array(out))
                 })?
             }
-            Value::Obj(obj) => self.guard(site, FrameName::Object(None), |ctx| {
+            Value::Obj(obj) => self.guard(site, FrameName::object(None), |ctx| {
                 let mut out = serde_json::Map::new();
                 let names: Vec<Sym> = obj.visible_fields(ctx.bump).collect();
                 for name in names {

@@ -56,7 +56,8 @@ impl<'a> Ctx<'a> {
                 }
                 (Value::Str(format), values) => {
                     let format = self.text(format);
-                    let text = self.format(format, values, span)?;
+                    let text =
+                        self.format(format, values, span, super::format::FormatEntry::Operator)?;
                     Ok(self.str(&text))
                 }
                 _ => Err(self.error(
@@ -178,19 +179,32 @@ impl<'a> Ctx<'a> {
     pub fn add(&mut self, left: Value<'a>, right: Value<'a>, span: Span) -> Result<Value<'a>> {
         match (left, right) {
             (Value::Num(a), Value::Num(b)) => self.number(a + b, span),
-            (Value::Str(a), Value::Str(b)) => Ok(Value::Str(Str::concat(self.bump, a, b))),
+            (Value::Str(a), Value::Str(b)) => self.concat_strings(a, b, span),
             (Value::Str(a), other) => {
                 let b = self.to_string_value(other, span)?;
-                Ok(Value::Str(Str::concat(self.bump, a, b)))
+                self.concat_strings(a, b, span)
             }
             (other, Value::Str(b)) => {
                 let a = self.to_string_value(other, span)?;
-                Ok(Value::Str(Str::concat(self.bump, a, b)))
+                self.concat_strings(a, b, span)
             }
-            (Value::Arr(a), Value::Arr(b)) => Ok(Value::Arr(Array::concat(self.bump, a, b))),
+            (Value::Arr(a), Value::Arr(b)) => {
+                // Each length is at most 2^53, so the sum cannot overflow.
+                self.check_array_len(a.len() + b.len(), Array::concat_copies(a, b), span)?;
+                Ok(Value::Arr(Array::concat(self.bump, a, b)))
+            }
             (Value::Obj(a), Value::Obj(b)) => Ok(Value::Obj(Object::extend(self.bump, a, b))),
             _ => Err(self.mismatch(BinaryOp::Add, left, right, span)),
         }
+    }
+
+    /// `a + b` of strings: a rope node, once the length is known to fit
+    /// (a rope can be exponentially longer than the memory it uses, and
+    /// flattening it needs all of it).
+    #[inline]
+    fn concat_strings(&self, a: Str<'a>, b: Str<'a>, span: Span) -> Result<Value<'a>> {
+        self.check_string_len(a.byte_len() + b.byte_len(), span)?;
+        Ok(Value::Str(Str::concat(self.bump, a, b)))
     }
 
     /// Applies a unary operator.
@@ -444,6 +458,19 @@ impl<'a> Ctx<'a> {
         match target {
             Value::Str(s) => {
                 let text = self.text(s);
+                // A tiny step repeats characters: at most this many steps
+                // are taken (each appends a character of up to 4 bytes), and
+                // a step of 1e-300 must fail rather than loop for ever.
+                let stop = end.min(length);
+                if start < stop {
+                    let steps = ((stop - start) / step).ceil();
+                    let width = if s.is_ascii(self.bump) { 1.0 } else { 4.0 };
+                    let bytes = steps * width;
+                    if bytes.is_nan() || bytes > super::MAX_LENGTH as f64 {
+                        return Err(self.too_long("a string", steps.min(1e300) as usize, span));
+                    }
+                    self.reserve(bytes as usize, span)?;
+                }
                 let mut out = String::new();
                 let mut cur = start;
                 if s.is_ascii(self.bump) {
@@ -546,6 +573,7 @@ impl<'a> Ctx<'a> {
 
     /// Forces every element of an array (for builtins that need values).
     pub fn force_all(&mut self, array: Array<'a>, span: Span) -> Result<Vec<Value<'a>>> {
+        self.reserve_items::<Value<'a>>(array.len(), span)?;
         let mut out = Vec::with_capacity(array.len());
         for lazy in array.iter() {
             out.push(self.force(lazy, span)?);

@@ -117,13 +117,15 @@ impl Writer<'_> {
                 let site = self.site;
                 ctx.guard(
                     site,
-                    FrameName::Thunk(crate::ir::ThunkName::ArrayElement),
+                    FrameName::thunk(crate::ir::ThunkName::ArrayElement),
                     |ctx| {
                         out.push('[');
                         out.push_str(self.style.newline);
                         let outer = self.indent.len();
                         self.indent.push_str(self.style.indent);
                         for (index, lazy) in array.iter().enumerate() {
+                            // The output grows with no frame entered.
+                            ctx.check_memory_at(site)?;
                             if index > 0 {
                                 out.push_str(self.style.comma);
                                 out.push_str(self.style.newline);
@@ -150,7 +152,7 @@ impl Writer<'_> {
                     out.push_str(self.style.empty_object);
                     return Ok(());
                 }
-                ctx.guard(site, FrameName::Object(None), |ctx| {
+                ctx.guard(site, FrameName::object(None), |ctx| {
                     out.push('{');
                     out.push_str(self.style.newline);
                     let outer = self.indent.len();

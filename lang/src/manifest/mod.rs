@@ -93,8 +93,10 @@ pub fn stream<'a>(ctx: &mut Ctx<'a>, value: Value<'a>) -> Result<Vec<String>> {
             ),
         ));
     };
+    ctx.reserve_items_at::<String>(array.len(), Site::Manifest)?;
     let mut docs = Vec::with_capacity(array.len());
     for lazy in array.iter() {
+        ctx.check_memory_at(Site::Manifest)?;
         let element = ctx.force_from(lazy, Site::Manifest)?;
         docs.push(json::to_pretty(ctx, element)?);
     }

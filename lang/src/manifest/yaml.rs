@@ -67,7 +67,7 @@ impl Writer<'_> {
     /// Writes a non-empty object or array in block style, starting at the
     /// current position (already indented for the first line).
     fn block<'a>(&mut self, ctx: &mut Ctx<'a>, value: Value<'a>, level: usize) -> Result<()> {
-        ctx.guard(Site::Manifest, FrameName::Object(None), |ctx| match value {
+        ctx.guard(Site::Manifest, FrameName::object(None), |ctx| match value {
             Value::Obj(obj) => {
                 if obj.needs_assert_check() {
                     ctx.check_asserts(obj, Site::Manifest)?;
@@ -89,6 +89,8 @@ impl Writer<'_> {
             Value::Arr(array) => {
                 let mut first = true;
                 for lazy in array.iter() {
+                    // The output grows with no frame entered.
+                    ctx.check_memory_at(Site::Manifest)?;
                     if !first {
                         self.indent(level);
                     }

@@ -27,9 +27,12 @@ use crate::ast::{Comment, CommentKind};
 use crate::span::{FileId, Span};
 
 /// The kinds of token, named and printed as the reference prints them in
-/// messages such as `unexpected: "." while parsing terminal`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum TokenKind {
+/// messages such as `unexpected: "." while parsing terminal`. Keywords are
+/// their own kinds; every operator (`+`, `:`, `::`, `=`, `+:`, …) is an
+/// [`TokenKind::Operator`] whose text is the token's span.
+#[allow(missing_docs)] // The variant names are the tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TokenKind {
     BraceL,
     BraceR,
     BracketL,
@@ -71,7 +74,7 @@ pub(crate) enum TokenKind {
 
 impl TokenKind {
     /// The reference's name for the kind (`Token::toString`).
-    pub(crate) fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             TokenKind::BraceL => "\"{\"",
             TokenKind::BraceR => "\"}\"",
@@ -138,18 +141,26 @@ impl TokenKind {
     }
 }
 
+/// Whether the text is one of the reserved words.
+pub(crate) fn is_keyword(text: &[u8]) -> bool {
+    TokenKind::keyword(text).is_some()
+}
+
 impl fmt::Display for TokenKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
 }
 
-/// A token: its kind and its byte range.
+/// A token: its kind and its byte range in the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Token {
-    pub(crate) kind: TokenKind,
-    pub(crate) start: u32,
-    pub(crate) end: u32,
+pub struct Token {
+    /// What kind of token.
+    pub kind: TokenKind,
+    /// The offset of its first byte.
+    pub start: u32,
+    /// The offset after its last byte.
+    pub end: u32,
 }
 
 /// A lexing error: the offset the reference reports it at, and its message.
@@ -680,6 +691,11 @@ fn lex_number(bytes: &[u8], start: usize) -> Result<usize, String> {
 pub(crate) struct TextBlock {
     /// The offset after the closing `|||`.
     pub(crate) end: usize,
+    /// The byte range of the first line's indentation, which every line
+    /// of the block starts with.
+    pub(crate) indent: std::ops::Range<usize>,
+    /// The byte range of the whitespace before the closing `|||`.
+    pub(crate) term_indent: std::ops::Range<usize>,
     /// The string's value (empty unless asked for).
     pub(crate) value: String,
 }
@@ -776,6 +792,8 @@ pub(crate) fn scan_text_block(
         };
         return Ok(TextBlock {
             end: c + actual + 3,
+            indent: first_line..first_line + indent_len,
+            term_indent: c..c + actual,
             value,
         });
     }

@@ -21,11 +21,15 @@
 //! that `super.f` and `super[e]` span only `super` and a call stops at `)`,
 //! before `tailstrict`.
 
+pub mod fodder;
 mod lexer;
 mod literal;
 mod order;
 mod parser;
 mod rules;
+
+pub use fodder::{Fodder, FodderElement, FodderKind};
+pub use lexer::{Token, TokenKind};
 
 use crate::ast::SourceTree;
 use crate::diag::Diagnostic;
@@ -44,6 +48,29 @@ pub(crate) struct SyntaxError {
 /// Diagnostic codes that belong to no single pass.
 mod codes {
     pub(crate) const TOO_LARGE: &str = "kcfg::syntax::file_too_large";
+    pub(crate) const NATIVE_STACK: &str = "kcfg::syntax::native_stack";
+    pub(crate) const OUT_OF_MEMORY: &str = "kcfg::syntax::out_of_memory";
+}
+
+/// The message when a syntax pass finds the memory limit exceeded (the
+/// evaluator's words for it).
+pub(crate) fn out_of_memory_message(limit: usize) -> String {
+    format!(
+        "out of memory: the evaluation exceeded its memory limit of {}",
+        crate::memory::format_size(limit)
+    )
+}
+
+/// The message when a pass over the tree cannot get more native stack:
+/// the reference's words for a program too deep to run (see
+/// `crate::stack`; this happens only when memory is short).
+pub(crate) const NATIVE_STACK_MESSAGE: &str = "max stack frames exceeded.";
+
+/// The error of a pass that could not get more native stack at `span`.
+pub(crate) fn native_stack_error(span: Span) -> Diagnostic {
+    Diagnostic::static_error(codes::NATIVE_STACK, span, NATIVE_STACK_MESSAGE).with_note(
+        "the program is nested too deeply for the memory available: the native stack could not grow",
+    )
 }
 
 /// Parses one file. Returns the tree with all comments, or the first syntax error.
@@ -68,6 +95,20 @@ mod codes {
 // type does not matter here.
 #[allow(clippy::result_large_err)]
 pub fn parse(file: &SourceFile) -> Result<SourceTree, Diagnostic> {
+    parse_with(file, true)
+}
+
+/// Parses one file as [`parse`] does, but leaves [`SourceTree::tokens`]
+/// empty: the evaluator's parse, which needs no layout and so does not pay
+/// for recording it (about 4% of parsing's instructions on
+/// kube-prometheus's vendor tree).
+#[allow(clippy::result_large_err)]
+pub fn parse_without_tokens(file: &SourceFile) -> Result<SourceTree, Diagnostic> {
+    parse_with(file, false)
+}
+
+#[allow(clippy::result_large_err)]
+fn parse_with(file: &SourceFile, record_tokens: bool) -> Result<SourceTree, Diagnostic> {
     let text: &str = &file.text;
     if u32::try_from(text.len()).is_err() {
         let span = Span::new(file.id, 0, 0);
@@ -80,7 +121,7 @@ pub fn parse(file: &SourceFile) -> Result<SourceTree, Diagnostic> {
     let to_diagnostic = |err: SyntaxError| {
         Diagnostic::static_error(err.code, point_or_range(file, &err), err.message)
     };
-    let parsed = match parser::parse(text, file.id) {
+    let parsed = match parser::parse(text, file.id, record_tokens) {
         Ok(parsed) => parsed,
         Err(parser::Failure::Syntax(err)) => return Err(to_diagnostic(err)),
         Err(parser::Failure::Lex(err)) => {
@@ -101,6 +142,7 @@ pub fn parse(file: &SourceFile) -> Result<SourceTree, Diagnostic> {
     Ok(SourceTree {
         expr: parsed.expr,
         comments: parsed.comments,
+        tokens: parsed.tokens,
     })
 }
 
@@ -117,4 +159,26 @@ fn point_or_range(file: &SourceFile, err: &SyntaxError) -> Span {
         _ => start,
     };
     Span::new(file.id, start, end)
+}
+
+/// The text block (`|||`) token starting at `start` of a file that parsed:
+/// its value and the ranges of its indentation and of the closing line's.
+pub(crate) fn text_block(src: &str, start: usize) -> lexer::TextBlock {
+    lexer::scan_text_block(src.as_bytes(), start, true).unwrap_or(lexer::TextBlock {
+        end: start,
+        indent: start..start,
+        term_indent: start..start,
+        value: String::new(),
+    })
+}
+
+/// Whether `text` is a keyword, which cannot be an identifier.
+pub(crate) fn is_keyword(text: &str) -> bool {
+    lexer::is_keyword(text.as_bytes())
+}
+
+/// A quoted string's value from its contents as written, for a file that
+/// parsed (so every escape is valid; an invalid one is kept as written).
+pub(crate) fn unescape(raw: &str) -> String {
+    literal::unescape(raw).map_or_else(|_| raw.to_string(), std::borrow::Cow::into_owned)
 }

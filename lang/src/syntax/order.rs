@@ -120,7 +120,14 @@ impl Walk {
     /// `level` counts the objects around `expr`, as the desugarer's
     /// `obj_level` does (a comprehension's body counts as one more).
     fn expr(&mut self, expr: &Expr, level: u32) -> Found {
-        crate::stack::with_stack(|| self.expr_inner(expr, level))
+        crate::stack::with_stack(|| self.expr_inner(expr, level)).unwrap_or_else(|_| {
+            Err(SyntaxError {
+                start: expr.span.start,
+                end: expr.span.end,
+                code: super::codes::NATIVE_STACK,
+                message: super::NATIVE_STACK_MESSAGE.into(),
+            })
+        })
     }
 
     fn expr_inner(&mut self, expr: &Expr, level: u32) -> Found {
@@ -141,13 +148,15 @@ impl Walk {
             ExprKind::Dollar => Ok(()),
             ExprKind::Str { .. } => self.string(expr.span.start),
             ExprKind::Import { path_span, .. } => self.string(path_span.start),
-            ExprKind::Array { elems } => elems.iter().try_for_each(|elem| self.expr(elem, level)),
-            ExprKind::ArrayComp { body, specs } => {
+            ExprKind::Array { elems, .. } => {
+                elems.iter().try_for_each(|elem| self.expr(elem, level))
+            }
+            ExprKind::ArrayComp { body, specs, .. } => {
                 self.specs(specs, level)?;
                 self.expr(body, level + 1)
             }
-            ExprKind::Object { members } => self.members(members, level),
-            ExprKind::ObjectComp { members, specs } => {
+            ExprKind::Object { members, .. } => self.members(members, level),
+            ExprKind::ObjectComp { members, specs, .. } => {
                 self.members(members, level)?;
                 self.specs(specs, level)
             }

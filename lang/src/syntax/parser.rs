@@ -80,6 +80,7 @@ pub(crate) struct BadString {
 /// bad escapes.
 pub(crate) struct Parsed {
     pub(crate) expr: Expr,
+    pub(crate) tokens: Vec<Token>,
     pub(crate) comments: Vec<Comment>,
     pub(crate) bad_strings: Vec<BadString>,
 }
@@ -104,8 +105,9 @@ impl From<SyntaxError> for Failure {
 
 type Parse<T> = Result<T, Failure>;
 
-/// Parses `src` as the reference would.
-pub(crate) fn parse(src: &str, file: FileId) -> Result<Parsed, Failure> {
+/// Parses `src` as the reference would; with `record_tokens`, keeps every
+/// token in [`Parsed::tokens`].
+pub(crate) fn parse(src: &str, file: FileId, record_tokens: bool) -> Result<Parsed, Failure> {
     let lexer = Lexer::new(src, file);
     let mut parser = Parser {
         src: lexer.source(),
@@ -113,10 +115,14 @@ pub(crate) fn parse(src: &str, file: FileId) -> Result<Parsed, Failure> {
         file,
         ahead: [None, None],
         bad_strings: Vec::new(),
+        tokens: Vec::new(),
+        record_tokens,
+        memory: crate::stack::MemoryPoll::default(),
     };
     match parser.file() {
         Ok(expr) => Ok(Parsed {
             expr,
+            tokens: parser.tokens,
             comments: parser.lexer.take_comments(),
             bad_strings: parser.bad_strings,
         }),
@@ -145,6 +151,12 @@ struct Parser<'s> {
     /// `doublePeek`).
     ahead: [Option<Token>; 2],
     bad_strings: Vec<BadString>,
+    /// Every token popped so far, in order: the lossless record of the
+    /// file's layout (see [`crate::ast::SourceTree::tokens`]).
+    tokens: Vec<Token>,
+    /// Whether to keep `tokens` (not for the evaluator, which needs no layout).
+    record_tokens: bool,
+    memory: crate::stack::MemoryPoll,
 }
 
 /// A binary operator's token as an operator, if it is one.
@@ -250,6 +262,9 @@ impl<'s> Parser<'s> {
     fn pop(&mut self) -> Parse<Token> {
         let token = self.peek()?;
         self.ahead = [self.ahead[1], None];
+        if self.record_tokens {
+            self.tokens.push(token);
+        }
         Ok(token)
     }
 
@@ -345,8 +360,26 @@ impl<'s> Parser<'s> {
     /// An expression whose binary operators bind tighter than `max_precedence`.
     fn parse(&mut self, max_precedence: u8, depth: u32) -> Parse<Expr> {
         self.enter(depth)?;
+        if let Some(limit) = self.memory.exceeded() {
+            let token = self.peek()?;
+            return Err(error(
+                token,
+                super::codes::OUT_OF_MEMORY,
+                super::out_of_memory_message(limit),
+            ));
+        }
         // At most 1000 levels deep, but a thread's stack may be small.
-        crate::stack::with_stack(|| self.parse_at(max_precedence, depth))
+        match crate::stack::with_stack(|| self.parse_at(max_precedence, depth)) {
+            Ok(parsed) => parsed,
+            Err(_) => {
+                let token = self.peek()?;
+                Err(error(
+                    token,
+                    super::codes::NATIVE_STACK,
+                    super::NATIVE_STACK_MESSAGE,
+                ))
+            }
+        }
     }
 
     fn parse_at(&mut self, max_precedence: u8, depth: u32) -> Parse<Expr> {
@@ -619,7 +652,10 @@ impl<'s> Parser<'s> {
         let mut elems = Vec::new();
         if next.kind == TokenKind::BracketR {
             self.pop()?;
-            let kind = ExprKind::Array { elems };
+            let kind = ExprKind::Array {
+                elems,
+                trailing_comma: false,
+            };
             return Ok(self.spanning(kind, open, self.token_span(next)));
         }
         let first = self.expr(depth + 1)?;
@@ -635,6 +671,7 @@ impl<'s> Parser<'s> {
             let (specs, close) = self.comprehension_specs(next, TokenKind::BracketR, depth + 1)?;
             let kind = ExprKind::ArrayComp {
                 body: Box::new(first),
+                trailing_comma: got_comma,
                 specs,
             };
             return Ok(self.spanning(kind, open, self.token_span(close)));
@@ -643,7 +680,10 @@ impl<'s> Parser<'s> {
         loop {
             if next.kind == TokenKind::BracketR {
                 self.pop()?;
-                let kind = ExprKind::Array { elems };
+                let kind = ExprKind::Array {
+                    elems,
+                    trailing_comma: got_comma,
+                };
                 return Ok(self.spanning(kind, open, self.token_span(next)));
             }
             if !got_comma {
@@ -937,14 +977,21 @@ impl<'s> Parser<'s> {
         loop {
             match next.kind {
                 TokenKind::BraceR => {
-                    let kind = ExprKind::Object { members };
+                    let kind = ExprKind::Object {
+                        members,
+                        trailing_comma: got_comma,
+                    };
                     return Ok(self.spanning(kind, open, self.token_span(next)));
                 }
                 TokenKind::For => {
                     rules::object_comprehension(&shapes, next)?;
                     let (specs, close) =
                         self.comprehension_specs(next, TokenKind::BraceR, depth + 1)?;
-                    let kind = ExprKind::ObjectComp { members, specs };
+                    let kind = ExprKind::ObjectComp {
+                        members,
+                        trailing_comma: got_comma,
+                        specs: specs.into_boxed_slice(),
+                    };
                     return Ok(self.spanning(kind, open, self.token_span(close)));
                 }
                 _ => {}

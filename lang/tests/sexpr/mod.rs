@@ -91,15 +91,15 @@ impl Printer<'_> {
                 self.line(&format!("str {} {value:?}", style(*s)), span)
             }
             ExprKind::Var(ident) => self.line(&format!("var {}", ident.name), span),
-            ExprKind::Array { elems } => {
+            ExprKind::Array { elems, .. } => {
                 self.nested("array", span, |p| elems.iter().for_each(|e| p.expr(e)))
             }
-            ExprKind::ArrayComp { body, specs } => self.nested("array-comp", span, |p| {
+            ExprKind::ArrayComp { body, specs, .. } => self.nested("array-comp", span, |p| {
                 p.expr(body);
                 p.specs(specs);
             }),
-            ExprKind::Object { members } => self.nested("object", span, |p| p.members(members)),
-            ExprKind::ObjectComp { members, specs } => self.nested("object-comp", span, |p| {
+            ExprKind::Object { members, .. } => self.nested("object", span, |p| p.members(members)),
+            ExprKind::ObjectComp { members, specs, .. } => self.nested("object-comp", span, |p| {
                 p.members(members);
                 p.specs(specs);
             }),

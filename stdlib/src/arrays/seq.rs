@@ -32,7 +32,7 @@ impl<'a> Seq<'a> {
     pub fn of(ctx: &Ctx<'a>, value: Value<'a>, span: Span) -> Result<Seq<'a>> {
         match value {
             Value::Arr(array) => Ok(Seq::Arr(array)),
-            Value::Str(s) => Ok(Seq::Arr(chars(ctx, s))),
+            Value::Str(s) => Ok(Seq::Arr(chars(ctx, s, span)?)),
             Value::Obj(obj) => Ok(Seq::Obj(obj.visible_fields(ctx.bump).count())),
             other => Err(length_error(ctx, other, span)),
         }
@@ -74,29 +74,34 @@ impl<'a> Seq<'a> {
         }
     }
 
-    /// All elements, unevaluated (see [`Seq::lazy`]).
-    pub fn lazies(&self, ctx: &Ctx<'a>, span: Span) -> Vec<Lazy<'a>> {
-        match self {
+    /// All elements, unevaluated (see [`Seq::lazy`]); an array that is a
+    /// view (`std.range(0, 1e15)`) must fit in memory once copied.
+    pub fn lazies(&self, ctx: &Ctx<'a>, span: Span) -> Result<Vec<Lazy<'a>>> {
+        ctx.reserve_items::<Lazy<'a>>(self.len(), span)?;
+        Ok(match self {
             Seq::Arr(array) => array.iter().collect(),
             Seq::Obj(len) => (0..*len).map(|i| self.lazy(ctx, i, span)).collect(),
-        }
+        })
     }
 }
 
 /// The characters of a string, as an array of one-character strings.
-pub fn chars<'a>(ctx: &Ctx<'a>, s: Str<'a>) -> Array<'a> {
+pub fn chars<'a>(ctx: &Ctx<'a>, s: Str<'a>, span: Span) -> Result<Array<'a>> {
     let text = ctx.text(s);
     let bump = ctx.bump;
     let count = s.char_len(bump);
+    // A slot and a string per character.
+    ctx.reserve_items::<(Lazy<'a>, Str<'a>, kcfg_lang::eval::value::StrData<'a>)>(count, span)?;
     let mut pieces = text.char_indices().map(|(start, c)| {
         Lazy::Val(Value::Str(Str::new(
             bump,
             &text[start..start + c.len_utf8()],
         )))
     });
-    let elems =
-        bump.alloc_slice_fill_with(count, |_| pieces.next().unwrap_or(Lazy::Val(Value::Null)));
-    Array::new(bump, elems)
+    let elems = ctx.alloc_slice_with(count, span, |_| {
+        pieces.next().unwrap_or(Lazy::Val(Value::Null))
+    })?;
+    Ok(Array::new(bump, elems))
 }
 
 /// A thunk that fails with a fixed message when forced.

@@ -192,7 +192,7 @@ pub fn sort<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
         return Ok(value);
     }
     let key_fn = key_function(ctx, args.get(1), span)?;
-    let elems = seq.lazies(ctx, span);
+    let elems = seq.lazies(ctx, span)?;
     let keys = sort_keys(ctx, &elems, key_fn, span)?;
     let order = sorted_order(ctx, &keys, span)?;
     let sorted: Vec<Lazy<'a>> = order.iter().map(|&i| elems[i]).collect();
@@ -239,7 +239,7 @@ fn uniq_elems<'a>(
 /// `std.uniq(arr, keyF=id)`.
 pub fn uniq<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let seq = Seq::of(ctx, args.value(0), args.site)?;
-    let elems = seq.lazies(ctx, args.site);
+    let elems = seq.lazies(ctx, args.site)?;
     let kept = uniq_elems(ctx, &elems, None, args.get(1), args.site)?;
     Ok(array_of(ctx, &kept))
 }
@@ -248,7 +248,7 @@ pub fn uniq<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
 pub fn set<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let span = args.site;
     let seq = Seq::of(ctx, args.value(0), span)?;
-    let elems = seq.lazies(ctx, span);
+    let elems = seq.lazies(ctx, span)?;
     if elems.len() <= 1 {
         return Ok(array_of(ctx, &elems));
     }
@@ -278,10 +278,10 @@ struct Side<'a> {
 }
 
 impl<'a> Side<'a> {
-    fn new(ctx: &Ctx<'a>, seq: Seq<'a>, span: Span) -> Side<'a> {
-        let elems = seq.lazies(ctx, span);
+    fn new(ctx: &Ctx<'a>, seq: Seq<'a>, span: Span) -> Result<Side<'a>> {
+        let elems = seq.lazies(ctx, span)?;
         let keys = vec![None; elems.len()];
-        Side { elems, keys }
+        Ok(Side { elems, keys })
     }
 
     fn key(
@@ -339,8 +339,8 @@ fn set_op<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>, op: SetOp) -> Result<Value<'a>
         };
     }
     let b_seq = Seq::of(ctx, b_value, span)?;
-    let mut a = Side::new(ctx, a_seq, span);
-    let mut b = Side::new(ctx, b_seq, span);
+    let mut a = Side::new(ctx, a_seq, span)?;
+    let mut b = Side::new(ctx, b_seq, span)?;
     let (a_len, b_len) = (a.elems.len(), b.elems.len());
     let mut key_fn: Option<Option<Function<'a>>> = None;
     let (mut i, mut j) = (0, 0);

@@ -100,6 +100,8 @@ impl<'a> JsonWriter<'a> {
                         let outer = self.cindent.len();
                         self.cindent.push_str(indent);
                         for (index, lazy) in array.iter().enumerate() {
+                            // The output grows with no frame entered.
+                            ctx.check_memory(span)?;
                             if index > 0 {
                                 out.push(',');
                                 out.push_str(newline);

@@ -50,6 +50,8 @@ fn write_python<'a>(
             out.push('[');
             ctx.descend(span, |ctx| {
                 for (index, lazy) in array.iter().enumerate() {
+                    // The output grows with no frame entered.
+                    ctx.check_memory(span)?;
                     if index > 0 {
                         out.push_str(", ");
                     }

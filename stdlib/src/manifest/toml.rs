@@ -218,6 +218,8 @@ impl<'a> TomlWriter<'a> {
                 out.push(separator);
                 ctx.descend(span, |ctx| {
                     for (index, lazy) in array.iter().enumerate() {
+                        // The output grows with no frame entered.
+                        ctx.check_memory(span)?;
                         if index > 0 {
                             out.push(',');
                             out.push(separator);

@@ -117,6 +117,8 @@ impl<'a> YamlWriter<'a> {
                 }
                 ctx.descend(span, |ctx| {
                     for (index, lazy) in array.iter().enumerate() {
+                        // The output grows with no frame entered.
+                        ctx.check_memory(span)?;
                         if index > 0 {
                             out.push('\n');
                             out.push_str(&self.cindent);

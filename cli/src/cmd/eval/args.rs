@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use kcfg_lang::eval::ExtValue;
 use kcfg_lang::span::SourceName;
 
-use crate::cmd::color::ColorChoice;
+use crate::cmd::color::ColorWhen;
 
 /// What to evaluate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,9 +41,11 @@ pub struct EvalArgs {
     pub jpath: Vec<PathBuf>,
     pub max_stack: usize,
     pub max_trace: usize,
+    /// `--max-memory`: bytes the evaluation may use (`None`: the default).
+    pub max_memory: Option<usize>,
     pub ext_vars: Vec<(String, ExtValue)>,
     pub tlas: Vec<(String, ExtValue)>,
-    pub color: ColorChoice,
+    pub color: ColorWhen,
 }
 
 /// The outcome of parsing.
@@ -84,8 +86,9 @@ fn usage_error(message: impl Into<String>, usage: Usage) -> UsageError {
     }
 }
 
-/// Splits `-abc` into `-a -b -c`, leaving everything after `--` alone.
-fn simplify(args: &[String]) -> Vec<String> {
+/// Splits `-abc` into `-a -b -c`, leaving everything after `--` alone
+/// (the reference's `simplify_args`, shared with `kcfg fmt`).
+pub fn simplify(args: &[String]) -> Vec<String> {
     let mut out = Vec::with_capacity(args.len());
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
@@ -144,9 +147,10 @@ pub fn parse(raw: &[OsString], env: &dyn Env) -> Result<Parsed, UsageError> {
         jpath: Vec::new(),
         max_stack: 500,
         max_trace: 20,
+        max_memory: None,
         ext_vars: Vec::new(),
         tlas: Vec::new(),
-        color: ColorChoice::Auto,
+        color: ColorWhen::Auto,
     };
     let mut i = 0;
     let next = |i: &mut usize| -> Result<String, UsageError> {
@@ -184,6 +188,16 @@ pub fn parse(raw: &[OsString], env: &dyn Env) -> Result<Parsed, UsageError> {
                     ));
                 }
                 parsed.max_stack = value as usize;
+            }
+            "--max-memory" => {
+                let value = next(&mut i)?;
+                let bytes = crate::memory::parse_size(&value).map_err(|err| {
+                    usage_error(
+                        format!("ERROR: invalid --max-memory value: {err}"),
+                        Usage::None,
+                    )
+                })?;
+                parsed.max_memory = Some(bytes);
             }
             "-J" | "--jpath" => {
                 let value = next(&mut i)?;
@@ -273,7 +287,7 @@ pub fn parse(raw: &[OsString], env: &dyn Env) -> Result<Parsed, UsageError> {
             }
             "--color" => {
                 let value = next(&mut i)?;
-                parsed.color = match ColorChoice::parse(&value) {
+                parsed.color = match ColorWhen::parse(&value) {
                     Some(color) => color,
                     None => {
                         let other = value.as_str();
@@ -426,9 +440,22 @@ mod tests {
             "ERROR: expected another commandline argument."
         );
         assert_eq!(
+            run(&["--max-memory", "lots", "-e", "1"])
+                .unwrap_err()
+                .message,
+            "ERROR: invalid --max-memory value: \"lots\" is not a size like 512Mi, 1Gi or 100MB"
+        );
+        assert_eq!(
             run(&["-V", "NOPE", "x"]).unwrap_err().message,
             "ERROR: environment variable NOPE was undefined."
         );
+    }
+
+    #[test]
+    fn max_memory_takes_a_size() {
+        let args = run(&["--max-memory", "64Mi", "-e", "1"]).unwrap();
+        assert_eq!(args.max_memory, Some(64 << 20));
+        assert_eq!(run(&["-e", "1"]).unwrap().max_memory, None);
     }
 
     #[test]

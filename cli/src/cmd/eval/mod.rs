@@ -109,6 +109,8 @@ Available options:
   --no-trailing-newline   Do not add a trailing newline to the output
   -s / --max-stack <n>    Number of allowed stack frames (default 500)
   -t / --max-trace <n>    Max length of stack trace before cropping (default 20, 0 = no limit)
+  --max-memory <size>     Memory the evaluation may use, like 512Mi or 8Gi (default:
+                          half of the memory available to kcfg)
   --color <when>          Rich error messages: auto (on a terminal), always, never
   --gc-min-objects <n>    Accepted for compatibility; kcfg frees memory per evaluation
   --gc-growth-trigger <n> Accepted for compatibility
@@ -161,7 +163,9 @@ fn evaluate(args: EvalArgs) -> ExitCode {
         .map(|list| split_path_list(&list))
         .unwrap_or_default();
     let importer = FsImporter::new(&args.jpath, &library_path);
-    let program = Program::new(Arc::new(importer), kcfg_stdlib::std());
+    let program = Program::new(Arc::new(importer), kcfg_stdlib::std())
+        .with_memory_limit(crate::memory::memory().clone());
+    set_memory_limit(args.max_memory);
     let config = EvalConfig {
         ext_vars: args.ext_vars.clone(),
         max_stack: args.max_stack,
@@ -169,6 +173,7 @@ fn evaluate(args: EvalArgs) -> ExitCode {
             let _ = writeln!(std::io::stderr(), "{line}");
         }),
         interrupt: None,
+        memory: Some(crate::memory::memory().clone()),
     };
     let outcome = run_program(&program, &config, &args);
     match outcome {
@@ -197,6 +202,25 @@ fn evaluate(args: EvalArgs) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Sets the process's memory limit from `--max-memory` (of `kcfg eval` or
+/// `kcfg render`), or to the default.
+pub fn set_memory_limit(max_memory: Option<usize>) {
+    let (limit, hint) = match max_memory {
+        Some(bytes) => (
+            bytes,
+            "The limit was set with --max-memory; raise it if the program needs more.".to_string(),
+        ),
+        None => {
+            let (limit, why) = crate::memory::default_limit();
+            (
+                limit,
+                format!("The limit is {why}; set it with --max-memory SIZE (like 8Gi)."),
+            )
+        }
+    };
+    crate::memory::set_limit(limit, hint);
 }
 
 /// What a successful evaluation produced.

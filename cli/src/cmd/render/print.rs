@@ -12,6 +12,7 @@ use kcfg_render::check::Difference;
 use kcfg_render::{DirReport, Status};
 
 use crate::cmd::color::Painter;
+use crate::cmd::unified;
 use crate::report;
 
 /// How to print.
@@ -224,23 +225,13 @@ pub fn differences(target: &str, diff: &Difference, painter: Painter) -> String 
     }
     for file in &diff.diffs {
         let path = format!("{}/{}", diff.dir, file.path);
-        let _ = writeln!(out, "{}", painter.bold(&format!("--- {path}")));
-        let _ = writeln!(out, "{}", painter.bold(&format!("+++ {path} (rendered)")));
-        for hunk in &file.hunks {
-            let _ = writeln!(out, "{}", painter.cyan(&hunk.header));
-            for line in &hunk.lines {
-                let text = format!("{}{}", line.change.sign(), line.text);
-                let text = match line.change {
-                    kcfg_render::check::Change::Delete => painter.red(&text),
-                    kcfg_render::check::Change::Insert => painter.green(&text),
-                    kcfg_render::check::Change::Equal => text,
-                };
-                let _ = writeln!(out, "{text}");
-                if line.no_newline {
-                    let _ = writeln!(out, "\\ No newline at end of file");
-                }
-            }
-        }
+        unified::write(
+            &mut out,
+            &path,
+            &format!("{path} (rendered)"),
+            &file.hunks,
+            painter,
+        );
     }
     out
 }
@@ -276,7 +267,7 @@ mod tests {
     use kcfg_render::output::Files;
 
     use super::*;
-    use crate::cmd::color::ColorChoice;
+    use crate::cmd::color::ColorWhen;
 
     fn files(entries: &[(&str, &str)]) -> Files {
         entries
@@ -309,7 +300,7 @@ mod tests {
             ("configmap-new.yaml", "kind: ConfigMap\n"),
         ]);
         let diff = compare("rendered/edge/web", Some(&disk), &rendered).unwrap();
-        insta::assert_snapshot!(differences("edge/web", &diff, Painter::PLAIN), @r"
+        insta::assert_snapshot!(differences("edge/web", &diff, Painter::default()), @r"
         target edge/web: 1 added, 1 removed, 1 changed
           added   configmap-new.yaml
           removed secret-old.yaml
@@ -333,7 +324,7 @@ mod tests {
             &files(&[("a", "y\n")]),
         )
         .unwrap();
-        let text = differences("t", &diff, ColorChoice::Always.stdout());
+        let text = differences("t", &diff, ColorWhen::Always.stdout());
         assert!(text.contains("\x1b[31m-x\x1b[0m"));
         assert!(text.contains("\x1b[32m+y\x1b[0m"));
     }
@@ -341,7 +332,7 @@ mod tests {
     #[test]
     fn missing_target_directory() {
         let diff = compare("out/t", None, &files(&[("a.yaml", "a: 1\n")])).unwrap();
-        insta::assert_snapshot!(differences("t", &diff, Painter::PLAIN), @r"
+        insta::assert_snapshot!(differences("t", &diff, Painter::default()), @r"
         target t: not rendered yet (out/t does not exist)
           added   a.yaml
         ");
@@ -354,7 +345,7 @@ mod tests {
             .foreign
             .push(("link.yaml".into(), "a symbolic link"));
         let diff = compare("out/t", Some(&on_disk), &files(&[("a.yaml", "a: 1\n")])).unwrap();
-        insta::assert_snapshot!(differences("t", &diff, Painter::PLAIN), @r"
+        insta::assert_snapshot!(differences("t", &diff, Painter::default()), @r"
         target t: 0 added, 0 removed, 0 changed, 1 not written by kcfg
           foreign link.yaml (a symbolic link; kcfg render never writes one)
         ");
@@ -368,7 +359,7 @@ mod tests {
             &files(&[("a", "x\nz")]),
         )
         .unwrap();
-        insta::assert_snapshot!(differences("t", &diff, Painter::PLAIN), @r"
+        insta::assert_snapshot!(differences("t", &diff, Painter::default()), @r"
         target t: 0 added, 0 removed, 1 changed
           changed a
         --- out/t/a

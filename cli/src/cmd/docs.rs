@@ -1,0 +1,410 @@
+//! `kcfg completions SHELL` and `kcfg manpages DIR`: kcfg's command line
+//! described for shells and for `man` (issue 16), from the same clap
+//! definitions that parse it.
+//!
+//! `kcfg eval` is the exception: it takes the `jsonnet` command line, which
+//! [`super::eval::args`] parses by hand (clap cannot: `-abc` is `-a -b -c`,
+//! `-e` changes what the file argument is). So the description shells and
+//! man pages get comes from [`eval_command`], a clap `Command` that only
+//! describes those flags; a test holds it to `kcfg eval --help` and to the
+//! parser, so a flag added there without being added here fails the build's
+//! tests.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Arg, ArgAction, Command, ValueHint};
+use clap_complete::Shell;
+
+use super::CmdError;
+
+/// Print shell completions for kcfg.
+#[derive(Debug, Clone, clap::Args)]
+#[command(after_help = COMPLETIONS_HELP)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+const COMPLETIONS_HELP: &str = "\
+Examples:
+  kcfg completions bash > ~/.local/share/bash-completion/completions/kcfg
+  kcfg completions zsh > \"${fpath[1]}/_kcfg\"
+  kcfg completions fish > ~/.config/fish/completions/kcfg.fish
+  echo 'source <(kcfg completions bash)' >> ~/.bashrc   # or load them at start-up
+
+The script is printed to standard output. `kcfg eval` completes the jsonnet
+flags it takes.";
+
+/// Write one man page per command into a directory.
+#[derive(Debug, Clone, clap::Args)]
+#[command(after_help = MANPAGES_HELP)]
+pub struct ManpagesArgs {
+    /// The directory (created if missing); pages are named kcfg.1,
+    /// kcfg-eval.1, kcfg-argocd-generate.1, ...
+    #[arg(value_hint = ValueHint::DirPath)]
+    pub dir: PathBuf,
+}
+
+const MANPAGES_HELP: &str = "\
+Examples:
+  kcfg manpages ~/.local/share/man/man1 && man kcfg-apply
+  kcfg manpages dist/man/man1
+
+Existing pages of the same names are replaced; nothing else in the directory is
+touched. The written paths are printed, one per line.";
+
+impl CompletionsArgs {
+    /// Prints the completion script of `cli` (kcfg's whole command line).
+    pub fn run(self, cli: Command) -> Result<ExitCode, CmdError> {
+        let mut cli = with_eval(cli);
+        let mut out = Vec::new();
+        clap_complete::generate(self.shell, &mut cli, "kcfg", &mut out);
+        let mut stdout = std::io::stdout().lock();
+        // A closed pipe (`kcfg completions bash | head`) is not an error.
+        let _ = stdout.write_all(&out);
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+impl ManpagesArgs {
+    /// Writes the man pages of `cli` and of each of its subcommands.
+    pub fn run(self, cli: Command) -> Result<ExitCode, CmdError> {
+        let written = write_manpages(cli, &self.dir)?;
+        let mut stdout = std::io::stdout().lock();
+        for path in written {
+            let _ = writeln!(stdout, "{}", path.display());
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// Writes `kcfg.1` and one page per (visible) subcommand, at any depth, into
+/// `dir`; returns the paths in the order written.
+pub fn write_manpages(cli: Command, dir: &Path) -> Result<Vec<PathBuf>, CmdError> {
+    std::fs::create_dir_all(dir)
+        .map_err(|err| CmdError(format!("cannot create {}: {err}", dir.display())))?;
+    let mut cli = with_eval(cli).disable_help_subcommand(true);
+    cli.build();
+    let mut written = Vec::new();
+    write_page(&cli, dir, &mut written)?;
+    Ok(written)
+}
+
+fn write_page(cmd: &Command, dir: &Path, written: &mut Vec<PathBuf>) -> Result<(), CmdError> {
+    let man = clap_mangen::Man::new(cmd.clone())
+        .date(env!("KCFG_BUILD_DATE"))
+        .source(format!("kcfg {}", env!("CARGO_PKG_VERSION")))
+        .manual("kcfg manual");
+    let path = dir.join(man.get_filename());
+    let mut page = Vec::new();
+    man.render(&mut page)
+        .map_err(|err| CmdError(format!("cannot render {}: {err}", path.display())))?;
+    std::fs::write(&path, page)
+        .map_err(|err| CmdError(format!("cannot write {}: {err}", path.display())))?;
+    written.push(path);
+    for sub in cmd.get_subcommands().filter(|sub| !sub.is_hide_set()) {
+        write_page(sub, dir, written)?;
+    }
+    Ok(())
+}
+
+/// `cli` with its `eval` subcommand (a bag of raw arguments for parsing)
+/// replaced by [`eval_command`]'s description.
+fn with_eval(cli: Command) -> Command {
+    cli.mut_subcommand("eval", |_| eval_command())
+}
+
+/// `kcfg eval`'s flags as `kcfg eval --help` lists them, for completions
+/// and man pages only (see the module's documentation).
+pub fn eval_command() -> Command {
+    let flag = |id: &'static str, short: Option<char>, long: &'static str, help: &'static str| {
+        let arg = Arg::new(id)
+            .long(long)
+            .help(help)
+            .action(ArgAction::SetTrue);
+        match short {
+            Some(short) => arg.short(short),
+            None => arg,
+        }
+    };
+    let option = |id: &'static str,
+                  short: Option<char>,
+                  long: &'static str,
+                  value: &'static str,
+                  hint: ValueHint,
+                  help: &'static str| {
+        flag(id, short, long, help)
+            .value_name(value)
+            .value_hint(hint)
+            .action(ArgAction::Append)
+    };
+    let var = ValueHint::Other;
+    Command::new("eval")
+        .about("Evaluate a program and print its value (a drop-in for the `jsonnet` command)")
+        .long_about(
+            "Evaluates a kcfg / Jsonnet program and prints its value as JSON. The flags, \
+             outputs, messages and exit statuses are those of the jsonnet command (0.22); \
+             multi-character short flags expand (-abc is -a -b -c) and -- ends the options.",
+        )
+        .override_usage("kcfg eval [OPTIONS] <FILENAME>")
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .args([
+            flag("help", Some('h'), "help", "Print help"),
+            flag("version", Some('v'), "version", "Print version"),
+            flag("exec", Some('e'), "exec", "Treat the file name as code"),
+            option(
+                "jpath",
+                Some('J'),
+                "jpath",
+                "DIR",
+                ValueHint::DirPath,
+                "Add a library search directory (right-most wins)",
+            ),
+            option(
+                "output-file",
+                Some('o'),
+                "output-file",
+                "FILE",
+                ValueHint::FilePath,
+                "Write to the file rather than standard output",
+            ),
+            option(
+                "multi",
+                Some('m'),
+                "multi",
+                "DIR",
+                ValueHint::DirPath,
+                "Write one file per field into the directory, list them on standard output",
+            ),
+            flag(
+                "create-output-dirs",
+                Some('c'),
+                "create-output-dirs",
+                "Create the directories -m writes into",
+            ),
+            flag(
+                "yaml-stream",
+                Some('y'),
+                "yaml-stream",
+                "Write a YAML stream of JSON documents",
+            ),
+            flag(
+                "string",
+                Some('S'),
+                "string",
+                "Expect a string, write it as plain text",
+            ),
+            flag(
+                "no-trailing-newline",
+                None,
+                "no-trailing-newline",
+                "Do not add a trailing newline",
+            ),
+            option(
+                "max-stack",
+                Some('s'),
+                "max-stack",
+                "N",
+                var,
+                "Number of allowed stack frames (default 500)",
+            ),
+            option(
+                "max-trace",
+                Some('t'),
+                "max-trace",
+                "N",
+                var,
+                "Stack trace lines before cropping (default 20, 0 = no limit)",
+            ),
+            option(
+                "max-memory",
+                None,
+                "max-memory",
+                "SIZE",
+                var,
+                "Memory the evaluation may use, like 512Mi or 8Gi (default: half of the memory available)",
+            ),
+            option(
+                "color",
+                None,
+                "color",
+                "WHEN",
+                var,
+                "Rich error messages: auto (on a terminal), always, never",
+            )
+            .value_parser(["auto", "always", "never"]),
+            option(
+                "gc-min-objects",
+                None,
+                "gc-min-objects",
+                "N",
+                var,
+                "Accepted for compatibility",
+            ),
+            option(
+                "gc-growth-trigger",
+                None,
+                "gc-growth-trigger",
+                "N",
+                var,
+                "Accepted for compatibility",
+            ),
+            option(
+                "ext-str",
+                Some('V'),
+                "ext-str",
+                "VAR[=VALUE]",
+                var,
+                "External variable as a string (VALUE from the environment variable VAR if omitted)",
+            ),
+            option(
+                "ext-str-file",
+                None,
+                "ext-str-file",
+                "VAR=FILE",
+                var,
+                "External variable as a string read from FILE",
+            ),
+            option(
+                "ext-code",
+                None,
+                "ext-code",
+                "VAR[=CODE]",
+                var,
+                "External variable as code (CODE from the environment variable VAR if omitted)",
+            ),
+            option(
+                "ext-code-file",
+                None,
+                "ext-code-file",
+                "VAR=FILE",
+                var,
+                "External variable as code read from FILE",
+            ),
+            option(
+                "tla-str",
+                Some('A'),
+                "tla-str",
+                "VAR[=VALUE]",
+                var,
+                "Top-level argument as a string (VALUE from the environment variable VAR if omitted)",
+            ),
+            option(
+                "tla-str-file",
+                None,
+                "tla-str-file",
+                "VAR=FILE",
+                var,
+                "Top-level argument as a string read from FILE",
+            ),
+            option(
+                "tla-code",
+                None,
+                "tla-code",
+                "VAR[=CODE]",
+                var,
+                "Top-level argument as code (CODE from the environment variable VAR if omitted)",
+            ),
+            option(
+                "tla-code-file",
+                None,
+                "tla-code-file",
+                "VAR=FILE",
+                var,
+                "Top-level argument as code read from FILE",
+            ),
+            Arg::new("filename")
+                .value_name("FILENAME")
+                .value_hint(ValueHint::FilePath)
+                .help("The program's file, - for standard input, or with -e the code"),
+        ])
+        .after_help(
+            "Environment: JSONNET_PATH, a colon-separated list of library directories \
+             searched after the -J ones (left-most wins).",
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::ffi::OsString;
+
+    use super::*;
+    use crate::cmd::eval::args::{parse, ProcessEnv};
+    use crate::cmd::eval::{usage, Personality};
+
+    /// The flags `cmd` describes, as `-x` and `--long`.
+    fn described(cmd: &Command) -> BTreeSet<String> {
+        let mut res = BTreeSet::new();
+        for arg in cmd.get_arguments() {
+            if let Some(short) = arg.get_short() {
+                res.insert(format!("-{short}"));
+            }
+            if let Some(long) = arg.get_long() {
+                res.insert(format!("--{long}"));
+            }
+        }
+        res
+    }
+
+    /// The flags `kcfg eval --help` lists: the option column of each line
+    /// that starts with a flag.
+    fn documented() -> BTreeSet<String> {
+        let mut res = BTreeSet::new();
+        for line in usage(Personality::Kcfg).lines() {
+            let line = line.trim_start();
+            if !line.starts_with('-') {
+                continue;
+            }
+            let column = line.split("  ").next().unwrap_or_default();
+            for word in column.split([' ', '/']) {
+                let name = word.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
+                let is_flag = (name.starts_with("--") && name.len() > 2)
+                    || (name.len() == 2 && name.starts_with('-'));
+                if is_flag {
+                    res.insert(name.to_string());
+                }
+            }
+        }
+        res
+    }
+
+    #[test]
+    fn issue16_eval_description_matches_its_help_and_parser() {
+        let described = described(&eval_command());
+        let documented = documented();
+        assert!(documented.len() > 20, "{documented:?}");
+        let missing: Vec<_> = documented.difference(&described).collect();
+        assert!(
+            missing.is_empty(),
+            "flags in `kcfg eval --help` but not in docs::eval_command: {missing:?}"
+        );
+        // Every described flag is one the parser takes (-v is the
+        // reference's short --version, which its help does not list).
+        for flag in &described {
+            let raw: Vec<OsString> = [flag.as_str(), "auto", "x.jsonnet"]
+                .iter()
+                .map(OsString::from)
+                .collect();
+            if let Err(err) = parse(&raw, &ProcessEnv) {
+                assert!(
+                    !err.message.contains("unrecognized argument"),
+                    "{flag}: {}",
+                    err.message
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn eval_is_described_in_the_whole_command() {
+        let cli = with_eval(Command::new("kcfg").subcommand(Command::new("eval")));
+        let eval = cli.find_subcommand("eval").unwrap();
+        assert!(eval.get_arguments().any(|a| a.get_long() == Some("jpath")));
+        eval.clone().debug_assert();
+    }
+}

@@ -1,0 +1,2 @@
+// A field far wider than anything can hold (issue 13).
+"%*s" % [1e300, "x"]

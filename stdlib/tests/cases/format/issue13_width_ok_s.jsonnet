@@ -1,0 +1,3 @@
+// The widest field the reference's recursive padding has frames for
+// with --max-stack 500 (issue 13).
+'%247s' % ['abc']

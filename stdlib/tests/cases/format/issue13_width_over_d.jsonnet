@@ -1,0 +1,3 @@
+// One character wider than the reference's recursive padding allows
+// with --max-stack 500 (issue 13).
+'%246d' % [1]
