@@ -125,6 +125,7 @@ fn issue16_manpages_one_per_command() {
             "kcfg-completions.1",
             "kcfg-diff.1",
             "kcfg-eval.1",
+            "kcfg-fmt.1",
             "kcfg-hydrate.1",
             "kcfg-manpages.1",
             "kcfg-render.1",
@@ -135,7 +136,7 @@ fn issue16_manpages_one_per_command() {
     );
     // The written paths, one per line.
     let listed: Vec<String> = stdout(&out).lines().map(String::from).collect();
-    assert_eq!(listed.len(), 14);
+    assert_eq!(listed.len(), 15);
     assert!(listed.iter().all(|l| Path::new(l).starts_with(&man)));
     let page = |name: &str| std::fs::read_to_string(man.join(name)).unwrap();
     for name in names.iter().filter(|n| n.starts_with("kcfg")) {
@@ -153,6 +154,15 @@ fn issue16_manpages_one_per_command() {
     let eval = page("kcfg-eval.1");
     for flag in ["jpath", "ext\\-str", "tla\\-code\\-file", "yaml\\-stream"] {
         assert!(eval.contains(flag), "kcfg-eval.1: {flag}");
+    }
+    let fmt = page("kcfg-fmt.1");
+    for flag in [
+        "in\\-place",
+        "string\\-style",
+        "no\\-sort\\-imports",
+        "check",
+    ] {
+        assert!(fmt.contains(flag), "kcfg-fmt.1: {flag}");
     }
     assert!(page("kcfg-apply.1").contains("exit\\-code"));
     assert!(page("kcfg-apply.1").contains("Exit status"));

@@ -2,13 +2,14 @@
 //! described for shells and for `man` (issue 16), from the same clap
 //! definitions that parse it.
 //!
-//! `kcfg eval` is the exception: it takes the `jsonnet` command line, which
-//! [`super::eval::args`] parses by hand (clap cannot: `-abc` is `-a -b -c`,
+//! `kcfg eval` and `kcfg fmt` are the exceptions: they take the `jsonnet`
+//! and `jsonnetfmt` command lines, which [`super::eval::args`] and
+//! [`super::fmt::args`] parse by hand (clap cannot: `-abc` is `-a -b -c`,
 //! `-e` changes what the file argument is). So the description shells and
-//! man pages get comes from [`eval_command`], a clap `Command` that only
-//! describes those flags; a test holds it to `kcfg eval --help` and to the
-//! parser, so a flag added there without being added here fails the build's
-//! tests.
+//! man pages get comes from [`eval_command`] and [`fmt_command`], clap
+//! `Command`s that only describe those flags; tests hold each to its
+//! command's `--help` and to its parser, so a flag added there without being
+//! added here fails the build's tests.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -111,36 +112,180 @@ fn write_page(cmd: &Command, dir: &Path, written: &mut Vec<PathBuf>) -> Result<(
     Ok(())
 }
 
-/// `cli` with its `eval` subcommand (a bag of raw arguments for parsing)
-/// replaced by [`eval_command`]'s description.
+/// `cli` with its `eval` and `fmt` subcommands (bags of raw arguments for
+/// parsing) replaced by [`eval_command`]'s and [`fmt_command`]'s
+/// descriptions.
 fn with_eval(cli: Command) -> Command {
     cli.mut_subcommand("eval", |_| eval_command())
+        .mut_subcommand("fmt", |_| fmt_command())
+}
+
+/// A flag without a value, as the hand-written help lists it.
+fn flag(id: &'static str, short: Option<char>, long: &'static str, help: &'static str) -> Arg {
+    let arg = Arg::new(id)
+        .long(long)
+        .help(help)
+        .action(ArgAction::SetTrue);
+    match short {
+        Some(short) => arg.short(short),
+        None => arg,
+    }
+}
+
+/// A flag that takes a value.
+fn option(
+    id: &'static str,
+    short: Option<char>,
+    long: &'static str,
+    value: &'static str,
+    hint: ValueHint,
+    help: &'static str,
+) -> Arg {
+    flag(id, short, long, help)
+        .value_name(value)
+        .value_hint(hint)
+        .action(ArgAction::Append)
+}
+
+/// A jsonnetfmt switch with its `--no-` form.
+fn switch(long: &'static str, no: &'static str, help: &'static str) -> [Arg; 2] {
+    [
+        flag(long, None, long, help),
+        flag(no, None, no, "Turn the option above off").hide_short_help(true),
+    ]
+}
+
+/// `kcfg fmt`'s flags as `kcfg fmt --help` lists them, for completions and
+/// man pages only (see the module's documentation).
+pub fn fmt_command() -> Command {
+    let var = ValueHint::Other;
+    Command::new("fmt")
+        .about("Reformat kcfg / Jsonnet files (a drop-in for the `jsonnetfmt` command)")
+        .long_about(
+            "Reformats kcfg / Jsonnet code exactly as jsonnetfmt 0.22 does. The flags, \
+             messages and exit statuses are those of jsonnetfmt; with -i, --test or --check, \
+             a directory formats every .kcfg, .jsonnet and .libsonnet file under it, in parallel.",
+        )
+        .override_usage("kcfg fmt [OPTIONS] [FILES|DIRS]...")
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .args([
+            flag("help", Some('h'), "help", "Print help"),
+            flag("version", None, "version", "Print version"),
+            flag("exec", Some('e'), "exec", "Treat the file name as code"),
+            option(
+                "output-file",
+                Some('o'),
+                "output-file",
+                "FILE",
+                ValueHint::FilePath,
+                "Write to the output file rather than standard output",
+            ),
+            flag(
+                "in-place",
+                Some('i'),
+                "in-place",
+                "Rewrite each file that is not formatted, print its name",
+            ),
+            flag(
+                "test",
+                None,
+                "test",
+                "Print the name of each file that is not formatted; exit 2 if any",
+            ),
+            flag(
+                "check",
+                None,
+                "check",
+                "Like --test, but print a unified diff of each file instead",
+            ),
+            option(
+                "indent",
+                Some('n'),
+                "indent",
+                "N",
+                var,
+                "Spaces per indentation level (default 2, 0 leaves indentation)",
+            ),
+            option(
+                "max-blank-lines",
+                None,
+                "max-blank-lines",
+                "N",
+                var,
+                "Most blank lines in a row (default 2, 0 means no limit)",
+            ),
+            option(
+                "string-style",
+                None,
+                "string-style",
+                "d|s|l",
+                var,
+                "Double or single (default) quotes, or leave them as written",
+            )
+            .value_parser(["d", "s", "l"]),
+            option(
+                "comment-style",
+                None,
+                "comment-style",
+                "h|s|l",
+                var,
+                "# (h) or // (s, default) comments, or leave them",
+            )
+            .value_parser(["h", "s", "l"]),
+            flag(
+                "debug-desugaring",
+                None,
+                "debug-desugaring",
+                "Not supported (jsonnetfmt's output embeds its std.jsonnet)",
+            ),
+            option(
+                "color",
+                None,
+                "color",
+                "WHEN",
+                var,
+                "Colored diffs and rich errors: auto (on a terminal), always, never",
+            )
+            .value_parser(["auto", "always", "never"]),
+        ])
+        .args(switch(
+            "pretty-field-names",
+            "no-pretty-field-names",
+            "Use syntax sugar for fields and indexing (on by default)",
+        ))
+        .args(switch(
+            "pad-arrays",
+            "no-pad-arrays",
+            "[ 1, 2, 3 ] instead of [1, 2, 3]",
+        ))
+        .args(switch(
+            "pad-objects",
+            "no-pad-objects",
+            "{ x: 1, y: 2 } instead of {x: 1, y: 2} (on by default)",
+        ))
+        .args(switch(
+            "sort-imports",
+            "no-sort-imports",
+            "Sort each group of top-level imports (on by default)",
+        ))
+        .args(switch(
+            "use-implicit-plus",
+            "no-use-implicit-plus",
+            "a + { x: 1 } as a { x: 1 } (on by default)",
+        ))
+        .arg(
+            Arg::new("files")
+                .value_name("FILES")
+                .num_args(0..)
+                .value_hint(ValueHint::AnyPath)
+                .help("Files (- for standard input), or with -e the code; directories with -i, --test or --check"),
+        )
 }
 
 /// `kcfg eval`'s flags as `kcfg eval --help` lists them, for completions
 /// and man pages only (see the module's documentation).
 pub fn eval_command() -> Command {
-    let flag = |id: &'static str, short: Option<char>, long: &'static str, help: &'static str| {
-        let arg = Arg::new(id)
-            .long(long)
-            .help(help)
-            .action(ArgAction::SetTrue);
-        match short {
-            Some(short) => arg.short(short),
-            None => arg,
-        }
-    };
-    let option = |id: &'static str,
-                  short: Option<char>,
-                  long: &'static str,
-                  value: &'static str,
-                  hint: ValueHint,
-                  help: &'static str| {
-        flag(id, short, long, help)
-            .value_name(value)
-            .value_hint(hint)
-            .action(ArgAction::Append)
-    };
     let var = ValueHint::Other;
     Command::new("eval")
         .about("Evaluate a program and print its value (a drop-in for the `jsonnet` command)")
@@ -351,11 +496,11 @@ mod tests {
         res
     }
 
-    /// The flags `kcfg eval --help` lists: the option column of each line
-    /// that starts with a flag.
-    fn documented() -> BTreeSet<String> {
+    /// The flags a hand-written help lists: the option column of each line
+    /// that starts with a flag; `--[no-]x` is `--x` and `--no-x`.
+    fn documented(help: &str) -> BTreeSet<String> {
         let mut res = BTreeSet::new();
-        for line in usage(Personality::Kcfg).lines() {
+        for line in help.lines() {
             let line = line.trim_start();
             if !line.starts_with('-') {
                 continue;
@@ -363,6 +508,11 @@ mod tests {
             let column = line.split("  ").next().unwrap_or_default();
             for word in column.split([' ', '/']) {
                 let name = word.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
+                if let Some(rest) = name.strip_prefix("--[no-]") {
+                    res.insert(format!("--{rest}"));
+                    res.insert(format!("--no-{rest}"));
+                    continue;
+                }
                 let is_flag = (name.starts_with("--") && name.len() > 2)
                     || (name.len() == 2 && name.starts_with('-'));
                 if is_flag {
@@ -376,7 +526,7 @@ mod tests {
     #[test]
     fn issue16_eval_description_matches_its_help_and_parser() {
         let described = described(&eval_command());
-        let documented = documented();
+        let documented = documented(&usage(Personality::Kcfg));
         assert!(documented.len() > 20, "{documented:?}");
         let missing: Vec<_> = documented.difference(&described).collect();
         assert!(
@@ -401,10 +551,45 @@ mod tests {
     }
 
     #[test]
+    fn issue16_fmt_description_matches_its_help_and_parser() {
+        let described = described(&fmt_command());
+        let documented = documented(&crate::cmd::fmt::usage(crate::cmd::fmt::Personality::Kcfg));
+        assert!(documented.len() > 20, "{documented:?}");
+        let missing: Vec<_> = documented.difference(&described).collect();
+        assert!(
+            missing.is_empty(),
+            "flags in `kcfg fmt --help` but not in docs::fmt_command: {missing:?}"
+        );
+        // Every described flag is one the parser takes.
+        for flag in &described {
+            let raw: Vec<OsString> = [flag.as_str(), "s", "x.jsonnet"]
+                .iter()
+                .map(OsString::from)
+                .collect();
+            if let Err(err) = crate::cmd::fmt::args::parse(&raw) {
+                assert!(
+                    !err.text.contains("unrecognized argument"),
+                    "{flag}: {}",
+                    err.text
+                );
+            }
+        }
+    }
+
+    #[test]
     fn eval_is_described_in_the_whole_command() {
-        let cli = with_eval(Command::new("kcfg").subcommand(Command::new("eval")));
+        let cli = with_eval(
+            Command::new("kcfg")
+                .subcommand(Command::new("eval"))
+                .subcommand(Command::new("fmt")),
+        );
         let eval = cli.find_subcommand("eval").unwrap();
         assert!(eval.get_arguments().any(|a| a.get_long() == Some("jpath")));
         eval.clone().debug_assert();
+        let fmt = cli.find_subcommand("fmt").unwrap();
+        assert!(fmt
+            .get_arguments()
+            .any(|a| a.get_long() == Some("in-place")));
+        fmt.clone().debug_assert();
     }
 }

@@ -165,7 +165,8 @@ pub fn parse(raw: &[OsString]) -> Result<Parsed, UsageError> {
             // like the reference's output.
             "--debug-desugaring" => {
                 return Err(error(
-                    "ERROR: --debug-desugaring is not supported: kcfg does not desugar to Jsonnet syntax\n",
+                    "ERROR: --debug-desugaring is not supported: jsonnetfmt prints the program desugared together with \
+                     its own std.jsonnet source, and kcfg's std is built in, not Jsonnet code\n",
                 ))
             }
             "--check" => parsed.check = true,

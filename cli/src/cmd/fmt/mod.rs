@@ -116,7 +116,7 @@ Available options:
   --[no-]pad-arrays       [ 1, 2, 3 ] instead of [1, 2, 3]
   --[no-]pad-objects      {{ x: 1, y: 2 }} instead of {{x: 1, y: 2}} (on by default)
   --[no-]sort-imports     Sort each group of top-level imports (on by default)
-  --debug-desugaring      Not supported: kcfg does not desugar to Jsonnet syntax
+  --debug-desugaring      Not supported (jsonnetfmt's output embeds its std.jsonnet; kcfg's std is built in)
   --version               Print version
 
 kcfg's additions:
