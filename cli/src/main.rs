@@ -7,6 +7,7 @@
 
 mod argocd;
 mod cmd;
+mod color;
 mod memory;
 mod report;
 

@@ -14,11 +14,16 @@ use kcfg_lang::span::SourceMap;
 use kcfg_render::{Error, EvalError, Failure};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 
-use crate::cmd::color::Painter;
+use crate::color::Painter;
 
 /// Renders a diagnostic as plain reference text, or richly when the
 /// painter colors.
-pub fn render(diag: &Diagnostic, sources: &SourceMap, max_trace: usize, painter: Painter) -> String {
+pub fn render(
+    diag: &Diagnostic,
+    sources: &SourceMap,
+    max_trace: usize,
+    painter: Painter,
+) -> String {
     if !painter.is_on() {
         return diag.render_plain(sources, max_trace);
     }

@@ -258,7 +258,11 @@ mod tests {
             "refusing to remove 7 of the 10 targets listed in out/.kcfg-rendered (70%, limit 50%): \
              t0, t1, t2, t3, t4, … (2 more); nothing was changed"
         );
-        let generator = mass(1, 10, &["generators[0]: directories('apps/*') matched nothing"]);
+        let generator = mass(
+            1,
+            10,
+            &["generators[0]: directories('apps/*') matched nothing"],
+        );
         assert!(!generator.over_ratio());
         assert_eq!(
             generator.to_string(),

@@ -34,7 +34,10 @@ mod tests {
 
     #[test]
     fn files_name_the_command() {
-        assert_eq!(metadata(), "{\n  \"commands\": [\n    \"kcfg render\"\n  ]\n}\n");
+        assert_eq!(
+            metadata(),
+            "{\n  \"commands\": [\n    \"kcfg render\"\n  ]\n}\n"
+        );
         insta::assert_snapshot!(readme("edge-1/web", 2), @r"
         # edge-1/web
 

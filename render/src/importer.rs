@@ -162,7 +162,10 @@ mod tests {
             }
         };
         let imports: &dyn Imports = &imports;
-        assert_eq!(imports.importer(&[]).err().as_deref(), Some("no directories"));
+        assert_eq!(
+            imports.importer(&[]).err().as_deref(),
+            Some("no directories")
+        );
         assert!(imports.importer(&[PathBuf::from("lib")]).is_ok());
     }
 }

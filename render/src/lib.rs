@@ -85,7 +85,8 @@
 //!   below it; [`check`] compares instead of writing.
 //! * [`importer`] finds imports on disk (and the built-in [`libraries`]),
 //!   [`signature`] reads an entry's top-level arguments without running it.
-//! * [`renderer`] runs it all on a pool of worker threads ([`threads`]).
+//! * [`renderer`] runs it all on a pool of worker threads ([`threads`]),
+//!   with the [`settings`] every evaluation shares.
 #![warn(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 #![deny(clippy::disallowed_methods, clippy::disallowed_types)]
@@ -104,6 +105,7 @@ pub mod output;
 pub mod plan;
 pub mod policy;
 pub mod renderer;
+pub mod settings;
 pub mod signature;
 pub mod target;
 pub mod threads;
@@ -112,6 +114,7 @@ pub use crate::error::{Error, EvalError, Failure, MassDelete};
 pub use crate::output::{Format, Layout, Output, OutputOptions};
 pub use crate::plan::{Plan, Selection, SelectionError, Target, PLAN_FILE};
 pub use crate::renderer::{
-    Batch, Destination, DirReport, Event, Renderer, Settings, Status, Summary, TargetReport,
+    Batch, Destination, DirReport, Event, Renderer, Status, Summary, TargetReport,
 };
+pub use crate::settings::Settings;
 pub use crate::target::{Rendered, RenderedObject};

@@ -330,7 +330,7 @@ fn read_plan<'a>(
         targets,
         policies: policies
             .iter()
-            .map(|file| Policy::new(dir, file))
+            .map(|file| Policy::new(under(dir, file)))
             .collect(),
         output,
         empty_generators,

@@ -13,7 +13,7 @@
 //! (nothing is converted), once per object. The renderer collects the
 //! violations of every target and reports them all at the end.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use kcfg_lang::diag::Diagnostic;
 use kcfg_lang::eval::{Ctx, Error, Function, Lazy, Result, Site, Value};
@@ -31,13 +31,13 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// A policy file as the plan lists it, relative to the plan's directory.
-    pub fn new(plan_dir: &Path, file: &str) -> Policy {
-        let path = crate::plan::under(plan_dir, file);
+    /// The policy file at `path`; its default rule is the file's name
+    /// without extension.
+    pub fn new(path: PathBuf) -> Policy {
         let default_rule = path
             .file_stem()
             .map(|stem| stem.to_string_lossy().into_owned())
-            .unwrap_or_else(|| file.to_string());
+            .unwrap_or_else(|| path.display().to_string());
         Policy { path, default_rule }
     }
 }
@@ -58,7 +58,10 @@ impl Violation {
     /// (`kcfg::render::policy_violation`), for programs that report
     /// everything as diagnostics.
     pub fn diagnostic(&self, target: &str) -> Diagnostic {
-        Diagnostic::runtime_error("kcfg::render::policy_violation", format!("{target}: {self}"))
+        Diagnostic::runtime_error(
+            "kcfg::render::policy_violation",
+            format!("{target}: {self}"),
+        )
     }
 }
 

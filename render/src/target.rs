@@ -22,7 +22,7 @@ use crate::objects::{self, ObjectId, ObjectsError};
 use crate::output::{Files, Format, Layout, Output};
 use crate::plan::Target;
 use crate::policy::{Policy, Rules, Violation};
-use crate::renderer::Settings;
+use crate::settings::Settings;
 
 /// A target rendered in memory.
 #[derive(Debug, Clone)]
@@ -121,7 +121,10 @@ fn evaluate<'a>(
         }
     }
     if output.layout == Layout::Hydrator {
-        files.insert("hydrator.metadata".into(), hydrator::metadata().into_bytes());
+        files.insert(
+            "hydrator.metadata".into(),
+            hydrator::metadata().into_bytes(),
+        );
         files.insert(
             "README.md".into(),
             hydrator::readme(&target.name, found.len()).into_bytes(),

@@ -35,8 +35,7 @@ use kcfg_lang::program::Importer;
 use kcfg_lang::span::{SourceMap, SourceName};
 use kcfg_render::signature::{self, Param};
 use kcfg_render::{
-    Batch, Output, OutputOptions, Plan, Renderer, Selection, Settings, Status, Target,
-    TargetReport,
+    Batch, Output, OutputOptions, Plan, Renderer, Selection, Settings, Status, Target, TargetReport,
 };
 
 use super::budget::{self, Budget, Watchdog};
@@ -44,7 +43,7 @@ use super::confine::ConfinedImporter;
 use super::entry::{self, Entry};
 use super::env::{self, Environment, Location};
 use super::parameters::{self, Inputs, Parameters, RESERVED};
-use crate::cmd::color::Painter;
+use crate::color::Painter;
 use crate::report;
 
 /// How `generate` runs.
@@ -125,14 +124,14 @@ pub fn run(options: Options) -> ExitCode {
     let stats = options.stats;
     let env = Environment::from_process();
     let result = match std::env::current_dir() {
-        Ok(cwd) => kcfg_render::threads::on_big_stack(move || {
-            generate(&env, &cwd, &options, interrupt)
-        })
-        .unwrap_or_else(|err| {
-            Err(format!(
-                "INTERNAL ERROR: cannot start the evaluation thread: {err}\n"
-            ))
-        }),
+        Ok(cwd) => {
+            kcfg_render::threads::on_big_stack(move || generate(&env, &cwd, &options, interrupt))
+                .unwrap_or_else(|err| {
+                    Err(format!(
+                        "INTERNAL ERROR: cannot start the evaluation thread: {err}\n"
+                    ))
+                })
+        }
         Err(err) => Err(format!("error: cannot read the working directory: {err}\n")),
     };
     if !watchdog.finish() {
@@ -218,9 +217,8 @@ pub fn generate(
         interrupt: Some(interrupt),
         memory: Some(crate::memory::memory().clone()),
     });
-    let failed = |err: kcfg_render::Error| {
-        report::render_error(&err, options.max_trace, options.stderr)
-    };
+    let failed =
+        |err: kcfg_render::Error| report::render_error(&err, options.max_trace, options.stderr);
     match &prepared.entry {
         Entry::File(path) => {
             if !inputs.targets.is_empty() {
@@ -263,7 +261,11 @@ pub fn generate(
                     target
                 })
                 .collect();
-            let batch = Batch::new(targets.iter().collect(), Output::yaml_stream(), &plan.policies);
+            let batch = Batch::new(
+                targets.iter().collect(),
+                Output::yaml_stream(),
+                &plan.policies,
+            );
             let reports = renderer.render(&batch, &|_| {}).map_err(failed)?;
             stream(&reports, true, options)
         }

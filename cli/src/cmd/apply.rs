@@ -21,8 +21,8 @@ use kcfg_apply::object::GroupMap;
 use kcfg_apply::progress::{plural, Event, LineLog};
 use kcfg_apply::report::{render_set, render_summary, FleetReport};
 
-use super::color::ColorWhen;
 use super::{parse_duration, CmdError};
+use crate::color::ColorWhen;
 
 /// How often, without a terminal, a busy cluster says what it is doing.
 const LOG_INTERVAL: Duration = Duration::from_secs(10);

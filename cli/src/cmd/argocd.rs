@@ -12,7 +12,7 @@ use crate::argocd::budget::{self, Budget};
 use crate::argocd::env::Environment;
 use crate::argocd::generate::{self, Options};
 use crate::argocd::{entry, parameters, vendor};
-use crate::cmd::color::ColorWhen;
+use crate::color::ColorWhen;
 
 /// The long help of `kcfg argocd`.
 pub const LONG_ABOUT: &str = "\

@@ -9,8 +9,8 @@ use kcfg_apply::fleet::load_dir;
 use kcfg_apply::hydrate::{hydrate, BranchOutcome, Git, HydratorMeta};
 use kcfg_apply::object::GroupMap;
 
-use super::color::ColorWhen;
 use super::CmdError;
+use crate::color::ColorWhen;
 
 /// Commit each cluster's rendered manifests to a branch (Argo CD source-hydrator layout).
 #[derive(Debug, Clone, clap::Args)]

@@ -6,12 +6,12 @@
 //! kcfg-apply; they share the target and cluster flags in
 //! [`apply::ClusterArgs`]. `argocd` is the Argo CD config-management
 //! plugin (the work is in [`crate::argocd`]). `completions` and `manpages`
-//! describe the command line ([`docs`]); [`color`] is the one `--color`
-//! choice and painter of every command.
+//! describe the command line ([`docs`]). Every command's `--color` is
+//! `crate::color`'s, and `kcfg render --check` and `kcfg fmt --check`
+//! print their diffs with [`unified`].
 
 pub mod apply;
 pub mod argocd;
-pub mod color;
 pub mod diff;
 pub mod docs;
 pub mod eval;

@@ -20,7 +20,7 @@ use kcfg_render::output::{Format, Layout, OutputOptions};
 use kcfg_render::{Destination, Event, Renderer, Selection, Settings};
 
 use self::progress::Progress;
-use crate::cmd::color::{ColorWhen, Painter};
+use crate::color::{ColorWhen, Painter};
 use crate::report;
 
 /// The long help text of `kcfg render`: plans, layouts, `--check`.
@@ -390,7 +390,9 @@ impl Render {
         };
         let on_event = |event: Event<'_>| match event {
             Event::WaitingForLock { lock, holder } => {
-                let holder = holder.map(|pid| format!(" (pid {pid})")).unwrap_or_default();
+                let holder = holder
+                    .map(|pid| format!(" (pid {pid})"))
+                    .unwrap_or_default();
                 eprintln!(
                     "waiting for another kcfg render{holder} holding {}",
                     lock.display()

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use kcfg_render::check::{Change, Hunk};
 
-use crate::cmd::color::Painter;
+use crate::color::Painter;
 
 /// Appends the diff of `hunks` to `out`, its headers naming the two sides
 /// `before_label` and `after_label`.
@@ -41,7 +41,7 @@ mod tests {
     use kcfg_render::check::unified;
 
     use super::*;
-    use crate::cmd::color::ColorWhen;
+    use crate::color::ColorWhen;
 
     fn diff(before: &str, after: &str, painter: Painter) -> String {
         let mut out = String::new();
@@ -62,7 +62,13 @@ mod tests {
         ");
         let painted = diff("x\n", "y\n", ColorWhen::Always.stdout());
         assert!(painted.starts_with("\x1b[1m--- a\x1b[0m\n"), "{painted:?}");
-        assert!(painted.contains("\x1b[36m@@ -1 +1 @@\x1b[0m\n"), "{painted:?}");
-        assert!(painted.contains("\x1b[31m-x\x1b[0m\n\x1b[32m+y\x1b[0m\n"), "{painted:?}");
+        assert!(
+            painted.contains("\x1b[36m@@ -1 +1 @@\x1b[0m\n"),
+            "{painted:?}"
+        );
+        assert!(
+            painted.contains("\x1b[31m-x\x1b[0m\n\x1b[32m+y\x1b[0m\n"),
+            "{painted:?}"
+        );
     }
 }

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use kcfg_lang::eval::ExtValue;
 use kcfg_lang::span::SourceName;
 
-use crate::cmd::color::ColorWhen;
+use crate::color::ColorWhen;
 
 /// What to evaluate.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,8 +13,8 @@ use std::path::PathBuf;
 
 use kcfg_lang::fmt::{CommentStyle, Options, StringStyle};
 
-use crate::cmd::color::ColorWhen;
 use crate::cmd::eval::args::simplify;
+use crate::color::ColorWhen;
 
 /// A parsed command line.
 #[derive(Debug, Clone)]

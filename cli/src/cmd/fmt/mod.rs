@@ -36,9 +36,9 @@ use kcfg_lang::span::{SourceMap, SourceName};
 use rayon::prelude::*;
 
 use self::args::{FmtArgs, Parsed};
-use crate::cmd::color::Painter;
 use crate::cmd::eval::args::io_message;
 use crate::cmd::unified;
+use crate::color::Painter;
 use crate::report;
 
 /// Which program the user thinks they are running, for help and version
@@ -171,7 +171,8 @@ fn format_text(
 ) -> Result<String, String> {
     let sources = SourceMap::new();
     let file = sources.add(name, text);
-    kcfg_lang::fmt::format(&file, options).map_err(|diag| report::render(&diag, &sources, 20, stderr))
+    kcfg_lang::fmt::format(&file, options)
+        .map_err(|diag| report::render(&diag, &sources, 20, stderr))
 }
 
 /// Reads a file as UTF-8 text; the reference's message on failure.

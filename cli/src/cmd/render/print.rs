@@ -11,8 +11,8 @@ use std::time::Duration;
 use kcfg_render::check::Difference;
 use kcfg_render::{DirReport, Status};
 
-use crate::cmd::color::Painter;
 use crate::cmd::unified;
+use crate::color::Painter;
 use crate::report;
 
 /// How to print.
@@ -38,7 +38,8 @@ pub fn finish(report: &DirReport, style: Style, elapsed: Duration) -> ExitCode {
     if report.check {
         for target in &report.targets {
             if let Status::Differs(difference) = &target.status {
-                let _ = stdout.write_all(differences(&target.name, difference, style.stdout).as_bytes());
+                let _ = stdout
+                    .write_all(differences(&target.name, difference, style.stdout).as_bytes());
             }
         }
         for name in &report.stale {
@@ -82,7 +83,9 @@ pub fn finish(report: &DirReport, style: Style, elapsed: Duration) -> ExitCode {
     for target in &report.targets {
         if let Status::Failed(failure) = &target.status {
             let text = report::failure(failure, style.max_trace, style.stderr);
-            let header = style.stderr.error(&format!("error: target {}:", target.name));
+            let header = style
+                .stderr
+                .error(&format!("error: target {}:", target.name));
             if text.trim_end().contains('\n') {
                 let _ = writeln!(stderr, "{header}");
                 let _ = stderr.write_all(text.as_bytes());
@@ -208,7 +211,11 @@ pub fn differences(target: &str, diff: &Difference, painter: Painter) -> String 
     };
     let _ = writeln!(out, "{}", painter.bold(&headline));
     for (word, paths, paint) in [
-        ("added  ", &diff.added, Painter::green as fn(Painter, &str) -> String),
+        (
+            "added  ",
+            &diff.added,
+            Painter::green as fn(Painter, &str) -> String,
+        ),
         ("removed", &diff.removed, Painter::red),
         ("changed", &diff.changed, Painter::yellow),
     ] {
@@ -267,7 +274,7 @@ mod tests {
     use kcfg_render::output::Files;
 
     use super::*;
-    use crate::cmd::color::ColorWhen;
+    use crate::color::ColorWhen;
 
     fn files(entries: &[(&str, &str)]) -> Files {
         entries
