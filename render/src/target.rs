@@ -79,22 +79,38 @@ pub(crate) fn render(
         ObjectsError::Shape(message) => Failure::Objects(message),
     });
     drop(arena);
-    result
+    result.map(|(mut rendered, documents)| {
+        // A single-file YAML layout is joined once the arena is gone:
+        // writing an object evaluates it, so while the arena grows only the
+        // objects' own texts are held, not a stream doubling beside it.
+        if let Some(documents) = documents {
+            let mut stream = String::with_capacity(documents.iter().map(String::len).sum());
+            for document in documents {
+                stream.push_str(&document);
+            }
+            rendered
+                .files
+                .insert("manifest.yaml".into(), stream.into_bytes());
+        }
+        rendered
+    })
 }
 
+/// The target rendered, and for a single-file YAML layout the documents of
+/// `manifest.yaml`, to be joined by the caller.
 fn evaluate<'a>(
     ctx: &mut Ctx<'a>,
     target: &Target,
     output: &Output,
     policies: &[Policy],
-) -> Result<Rendered, ObjectsError> {
+) -> Result<(Rendered, Option<Vec<String>>), ObjectsError> {
     let value = ctx.eval_file(&target.entry)?;
     let value = ctx.apply_tlas(value, &target.tlas)?;
     let found = objects::collect(ctx, value)?;
 
     let mut files = Files::new();
     let mut written_by: BTreeMap<String, usize> = BTreeMap::new();
-    let mut stream = String::new();
+    let mut documents = Vec::new();
     let mut items = Vec::new();
     for (index, object) in found.iter().enumerate() {
         match output.layout {
@@ -113,8 +129,9 @@ fn evaluate<'a>(
             }
             Layout::SingleFile | Layout::Hydrator => match output.format {
                 Format::Yaml => {
-                    stream.push_str("---\n");
-                    yaml::write_document(ctx, Value::Obj(object.object), &mut stream)?;
+                    let mut document = String::from("---\n");
+                    yaml::write_document(ctx, Value::Obj(object.object), &mut document)?;
+                    documents.push(document);
                 }
                 Format::Json => items.push(Value::Obj(object.object)),
             },
@@ -130,11 +147,11 @@ fn evaluate<'a>(
             hydrator::readme(&target.name, found.len()).into_bytes(),
         );
     }
-    if matches!(output.layout, Layout::SingleFile | Layout::Hydrator) {
+    let single_file = matches!(output.layout, Layout::SingleFile | Layout::Hydrator);
+    let documents = (single_file && output.format == Format::Yaml).then_some(documents);
+    if single_file {
         match output.format {
-            Format::Yaml => {
-                files.insert("manifest.yaml".into(), stream.into_bytes());
-            }
+            Format::Yaml => {}
             Format::Json => {
                 let list = ctx.object([
                     (Sym::intern("apiVersion"), ctx.str("v1").into()),
@@ -155,7 +172,7 @@ fn evaluate<'a>(
             violations.extend(rules.check(ctx, &object.id, Value::Obj(object.object), info)?);
         }
     }
-    Ok(Rendered {
+    let rendered = Rendered {
         files,
         objects: found
             .into_iter()
@@ -165,7 +182,8 @@ fn evaluate<'a>(
             })
             .collect(),
         violations,
-    })
+    };
+    Ok((rendered, documents))
 }
 
 fn manifest<'a>(

@@ -239,7 +239,7 @@ pub fn generate(
             };
             let batch = Batch::new(vec![&target], Output::yaml_stream(), &[]);
             let reports = renderer.render(&batch, &|_| {}).map_err(failed)?;
-            stream(&reports, false, options)
+            stream(reports, false, options)
         }
         Entry::Plan(dir) => {
             let plan = renderer
@@ -267,7 +267,7 @@ pub fn generate(
                 &plan.policies,
             );
             let reports = renderer.render(&batch, &|_| {}).map_err(failed)?;
-            stream(&reports, true, options)
+            stream(reports, true, options)
         }
     }
 }
@@ -329,13 +329,15 @@ fn select<'p>(plan: &'p Plan, globs: &[String]) -> Result<Vec<&'p Target>, Strin
 /// Joins the targets' objects into one stream, or reports every failure,
 /// every policy violation and every object that two targets (or places)
 /// both make: Argo CD needs every object once.
-fn stream(reports: &[TargetReport], plan: bool, options: &Options) -> Result<String, String> {
+fn stream(mut reports: Vec<TargetReport>, plan: bool, options: &Options) -> Result<String, String> {
     let mut errors = String::new();
     let mut violations = Vec::new();
-    let mut stream = String::new();
+    // Each target's stream is moved out of its report, not copied: the
+    // plugin's peak memory is its largest render plus the output once.
+    let mut manifests: Vec<Vec<u8>> = Vec::with_capacity(reports.len());
     let mut seen: BTreeMap<(String, String, Option<String>, String), String> = BTreeMap::new();
-    for target in reports {
-        match &target.status {
+    for target in &mut reports {
+        match &mut target.status {
             Status::Failed(failure) => {
                 let text = report::failure(failure, options.max_trace, options.stderr);
                 if plan {
@@ -367,9 +369,7 @@ fn stream(reports: &[TargetReport], plan: bool, options: &Options) -> Result<Str
                         ));
                     }
                 }
-                if let Some(manifest) = rendered.files.get("manifest.yaml") {
-                    stream.push_str(&String::from_utf8_lossy(manifest));
-                }
+                manifests.extend(rendered.files.remove("manifest.yaml"));
             }
             // A render in memory that does not stop at the first failure
             // reports nothing else.
@@ -386,9 +386,15 @@ fn stream(reports: &[TargetReport], plan: bool, options: &Options) -> Result<Str
             errors.push_str(&format!("  {target}: {violation}\n"));
         }
     }
-    if errors.is_empty() {
-        Ok(stream)
-    } else {
-        Err(errors)
+    if !errors.is_empty() {
+        return Err(errors);
     }
+    let bytes = if manifests.len() == 1 {
+        manifests.pop().unwrap_or_default()
+    } else {
+        manifests.concat()
+    };
+    // The YAML writer writes text; the check costs one pass, no copy.
+    Ok(String::from_utf8(bytes)
+        .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned()))
 }
