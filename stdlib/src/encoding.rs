@@ -420,7 +420,7 @@ fn text_of<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<&'a str> {
 fn escape_string_json<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let text = text_of(ctx, args)?;
     let mut out = String::with_capacity(text.len() + 2);
-    kcfg_lang::manifest::json::write_string(text, &mut out);
+    kcfg_lang::text::write_string(text, &mut out);
     ctx.copy_str(&out, args.site)
 }
 

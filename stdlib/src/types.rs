@@ -5,7 +5,7 @@
 
 use kcfg_lang::eval::builtin::{Args, Builtin};
 use kcfg_lang::eval::{Ctx, Result, Value};
-use kcfg_lang::manifest::json::escape_string;
+use kcfg_lang::text::escape_string;
 
 use crate::arrays::seq::builtin_type_error;
 

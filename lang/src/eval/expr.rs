@@ -14,6 +14,7 @@ use crate::ast::BinaryOp;
 use crate::ir::{self, Clause, ExprKind as I, ThunkName};
 use crate::span::Span;
 use crate::sym::Sym;
+use crate::text::format_g;
 
 impl<'a> Ctx<'a> {
     /// Evaluates `expr` in `env`.
@@ -259,7 +260,7 @@ impl<'a> Ctx<'a> {
                 span,
                 format!(
                     "attempted index an array with string {}.",
-                    crate::manifest::json::escape_string(&name)
+                    crate::text::escape_string(&name)
                 ),
             )),
             Value::Str(_) => Err(self.error(span, "string index must be a number, got string.")),
@@ -299,7 +300,7 @@ impl<'a> Ctx<'a> {
                         span,
                         format!(
                             "array bounds error: {} not within [0, {})",
-                            format_g(floor),
+                            format_g(floor, 6, false),
                             arr.len()
                         ),
                     ));
@@ -307,7 +308,7 @@ impl<'a> Ctx<'a> {
                 if floor != n {
                     return Err(self.error(
                         span,
-                        format!("array index was not integer: {}", format_g(n)),
+                        format!("array index was not integer: {}", format_g(n, 6, false)),
                     ));
                 }
                 match arr.get(floor as usize) {
@@ -321,7 +322,7 @@ impl<'a> Ctx<'a> {
                     span,
                     format!(
                         "attempted index an array with string {}.",
-                        crate::manifest::json::escape_string(text)
+                        crate::text::escape_string(text)
                     ),
                 ))
             }
@@ -338,7 +339,7 @@ impl<'a> Ctx<'a> {
                         span,
                         format!(
                             "string bounds error: {} not within [0, {})",
-                            format_g(floor),
+                            format_g(floor, 6, false),
                             len
                         ),
                     ));
@@ -673,10 +674,7 @@ impl<'a> Ctx<'a> {
                     if names[..i].contains(&Some(*name)) {
                         return Err(self.error(
                             span,
-                            format!(
-                                "duplicate field name: {}",
-                                crate::manifest::json::escape_string(name)
-                            ),
+                            format!("duplicate field name: {}", crate::text::escape_string(name)),
                         ));
                     }
                 }
@@ -724,7 +722,7 @@ impl<'a> Ctx<'a> {
                 span,
                 format!(
                     "duplicate field name: {}",
-                    crate::manifest::json::escape_string(&pair[0].0)
+                    crate::text::escape_string(&pair[0].0)
                 ),
             ));
         }
@@ -883,10 +881,4 @@ fn closest_field<'a>(obj: Object<'a>, name: Sym, bump: &'a bumpalo::Bump) -> Opt
         }
     }
     best.map(|(_, name)| name)
-}
-
-/// Formats a number as C's `%g` does (6 significant digits), as the
-/// reference prints numbers in some messages.
-pub fn format_g(n: f64) -> String {
-    super::format::format_g(n, 6, false)
 }

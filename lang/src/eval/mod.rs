@@ -579,7 +579,7 @@ impl<'a> Ctx<'a> {
                 span,
                 format!(
                     "couldn't open import {}: no match locally or in the Jsonnet library paths.",
-                    crate::manifest::json::escape_string(path)
+                    crate::text::escape_string(path)
                 ),
             ));
         };
@@ -589,7 +589,7 @@ impl<'a> Ctx<'a> {
                 span,
                 format!(
                     "couldn't open import {}: {err}",
-                    crate::manifest::json::escape_string(path)
+                    crate::text::escape_string(path)
                 ),
             )
         })?;

@@ -426,9 +426,9 @@ impl<'a> Ctx<'a> {
                 span,
                 format!(
                     "got [{}:{}:{}] but negative steps are not supported",
-                    crate::manifest::json::format_number(start),
-                    crate::manifest::json::format_number(end),
-                    crate::manifest::json::format_number(step)
+                    crate::text::format_number(start),
+                    crate::text::format_number(end),
+                    crate::text::format_number(step)
                 ),
             ));
         }
@@ -437,7 +437,7 @@ impl<'a> Ctx<'a> {
                 span,
                 format!(
                     "got {} but step must be greater than 0",
-                    crate::manifest::json::format_number(step)
+                    crate::text::format_number(step)
                 ),
             ));
         }
@@ -517,7 +517,7 @@ impl<'a> Ctx<'a> {
                             span,
                             format!(
                                 "array index was not integer: {}",
-                                super::expr::format_g(start)
+                                crate::text::format_g(start, 6, false)
                             ),
                         ));
                     }
@@ -528,7 +528,7 @@ impl<'a> Ctx<'a> {
                                 span,
                                 format!(
                                     "array index was not integer: {}",
-                                    super::expr::format_g(next)
+                                    crate::text::format_g(next, 6, false)
                                 ),
                             ));
                         }

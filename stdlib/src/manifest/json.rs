@@ -10,8 +10,8 @@
 
 use kcfg_lang::eval::builtin::Args;
 use kcfg_lang::eval::{Ctx, Result, Value};
-use kcfg_lang::manifest::json::{write_number, write_string};
 use kcfg_lang::span::Span;
+use kcfg_lang::text::{write_number, write_string};
 
 use super::{function_error, string_result, Step, TextParam};
 

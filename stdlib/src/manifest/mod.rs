@@ -33,9 +33,9 @@ mod yaml;
 
 use kcfg_lang::eval::builtin::{Args, Builtin};
 use kcfg_lang::eval::{Ctx, Error, Lazy, Object, Result, Str, Value};
-use kcfg_lang::manifest::json::{write_number, write_string};
 use kcfg_lang::span::Span;
 use kcfg_lang::sym::Sym;
+use kcfg_lang::text::{write_number, write_string};
 
 /// The rows of this area.
 pub static ROWS: &[Builtin] = &[

@@ -17,9 +17,9 @@
 
 use kcfg_lang::eval::builtin::Args;
 use kcfg_lang::eval::{Ctx, Object, Result, Site, Value};
-use kcfg_lang::manifest::json::{write_number, write_string};
 use kcfg_lang::span::Span;
 use kcfg_lang::sym::Sym;
+use kcfg_lang::text::{write_number, write_string};
 
 use super::{function_error, has_visible_fields, path_text, string_result, Step, TextParam};
 

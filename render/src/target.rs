@@ -10,27 +10,38 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use kcfg_apply::hydrate::{hydrator_readme, HydratorMeta};
-use kcfg_lang::eval::{Arena, Ctx, EvalConfig, Value};
+use kcfg_lang::eval::{Arena, Ctx, Value};
 use kcfg_lang::manifest::{json, yaml};
 use kcfg_lang::program::Program;
 use kcfg_lang::sym::{NameScope, Sym};
 
-use super::json::from_json;
-use super::objects::{self, ObjectsError};
-use super::output::{Files, Format, Layout, Output};
-use super::plan::Target;
-use super::policy::{Policy, Rules, Violation};
-use crate::report;
+use crate::error::{EvalError, Failure};
+use crate::hydrator;
+use crate::json::from_json;
+use crate::objects::{self, ObjectId, ObjectsError};
+use crate::output::{Files, Format, Layout, Output};
+use crate::plan::Target;
+use crate::policy::{Policy, Rules, Violation};
+use crate::settings::Settings;
 
 /// A target rendered in memory.
+#[derive(Debug, Clone)]
 pub struct Rendered {
-    /// Its files.
+    /// Its files: path relative to the target's directory → content.
     pub files: Files,
-    /// How many objects.
-    pub objects: usize,
-    /// Policy violations, as (object, violation).
-    pub violations: Vec<(String, Violation)>,
+    /// Its objects, in the order they were found in its value.
+    pub objects: Vec<RenderedObject>,
+    /// The policy violations of its objects.
+    pub violations: Vec<Violation>,
+}
+
+/// One object of a rendered target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedObject {
+    /// What identifies it.
+    pub id: ObjectId,
+    /// Where it is in the target's value (`.deployment`, `[2].items[0]`).
+    pub path: String,
 }
 
 impl Rendered {
@@ -40,71 +51,66 @@ impl Rendered {
     }
 }
 
-/// Settings shared by every target.
-pub struct Shared<'s> {
-    /// The policies of the plan.
-    pub policies: &'s [Policy],
-    /// `--max-stack`.
-    pub max_stack: usize,
-    /// `--max-trace`.
-    pub max_trace: usize,
-    /// Render diagnostics richly.
-    pub rich: bool,
-    /// Where `std.trace` goes.
-    pub trace: Arc<dyn Fn(&str) + Send + Sync>,
-}
-
-/// Renders a target. An error comes back as text for standard error.
-pub fn render(
+/// Renders a target with the program of its search path.
+pub(crate) fn render(
     target: &Target,
     output: &Output,
     program: &Program,
-    shared: &Shared<'_>,
-) -> Result<Rendered, String> {
-    let config = EvalConfig {
-        ext_vars: target.ext_vars.clone(),
-        max_stack: shared.max_stack,
-        trace: shared.trace.clone(),
-        interrupt: None,
-        memory: Some(crate::memory::memory().clone()),
-    };
+    settings: &Settings,
+    policies: &[Policy],
+) -> Result<Rendered, Failure> {
+    let config = settings.eval_config(target.ext_vars.clone());
     // Field names the target computes are freed with it (see
     // `kcfg_lang::sym`), so a fleet's memory does not grow with the names of
     // all its objects.
     // SAFETY: the scope ends when this function returns, after the arena
-    // and every value in it are dropped; what leaves (files, counts,
-    // violations, error text) is owned strings and bytes.
+    // and every value in it are dropped; what leaves (files, object ids,
+    // violations, the diagnostic) is owned strings and bytes.
     let _names = unsafe { NameScope::enter() };
     let arena = Arena::new();
     let mut ctx = Ctx::new(&arena, program, &config);
-    let result = evaluate(&mut ctx, target, output, shared.policies);
+    let result = evaluate(&mut ctx, target, output, policies);
     drop(ctx);
     let result = result.map_err(|err| match err {
-        ObjectsError::Eval(err) => report::render(
-            &err.into_diagnostic(),
-            program.sources(),
-            shared.max_trace,
-            shared.rich,
-        ),
-        ObjectsError::Shape(message) => format!("{message}\n"),
+        ObjectsError::Eval(err) => Failure::Eval(Box::new(EvalError {
+            diagnostic: err.into_diagnostic(),
+            sources: Arc::clone(program.sources()),
+        })),
+        ObjectsError::Shape(message) => Failure::Objects(message),
     });
     drop(arena);
-    result
+    result.map(|(mut rendered, documents)| {
+        // A single-file YAML layout is joined once the arena is gone:
+        // writing an object evaluates it, so while the arena grows only the
+        // objects' own texts are held, not a stream doubling beside it.
+        if let Some(documents) = documents {
+            let mut stream = String::with_capacity(documents.iter().map(String::len).sum());
+            for document in documents {
+                stream.push_str(&document);
+            }
+            rendered
+                .files
+                .insert("manifest.yaml".into(), stream.into_bytes());
+        }
+        rendered
+    })
 }
 
+/// The target rendered, and for a single-file YAML layout the documents of
+/// `manifest.yaml`, to be joined by the caller.
 fn evaluate<'a>(
     ctx: &mut Ctx<'a>,
     target: &Target,
     output: &Output,
     policies: &[Policy],
-) -> Result<Rendered, ObjectsError> {
+) -> Result<(Rendered, Option<Vec<String>>), ObjectsError> {
     let value = ctx.eval_file(&target.entry)?;
     let value = ctx.apply_tlas(value, &target.tlas)?;
     let found = objects::collect(ctx, value)?;
 
     let mut files = Files::new();
     let mut written_by: BTreeMap<String, usize> = BTreeMap::new();
-    let mut stream = String::new();
+    let mut documents = Vec::new();
     let mut items = Vec::new();
     for (index, object) in found.iter().enumerate() {
         match output.layout {
@@ -123,29 +129,29 @@ fn evaluate<'a>(
             }
             Layout::SingleFile | Layout::Hydrator => match output.format {
                 Format::Yaml => {
-                    stream.push_str("---\n");
-                    yaml::write_document(ctx, Value::Obj(object.object), &mut stream)?;
+                    let mut document = String::from("---\n");
+                    yaml::write_document(ctx, Value::Obj(object.object), &mut document)?;
+                    documents.push(document);
                 }
                 Format::Json => items.push(Value::Obj(object.object)),
             },
         }
     }
     if output.layout == Layout::Hydrator {
-        let meta = HydratorMeta {
-            commands: vec!["kcfg render".into()],
-            ..HydratorMeta::default()
-        };
-        files.insert("hydrator.metadata".into(), meta.to_json(true).into_bytes());
+        files.insert(
+            "hydrator.metadata".into(),
+            hydrator::metadata().into_bytes(),
+        );
         files.insert(
             "README.md".into(),
-            hydrator_readme(&target.name, found.len(), &meta).into_bytes(),
+            hydrator::readme(&target.name, found.len()).into_bytes(),
         );
     }
-    if matches!(output.layout, Layout::SingleFile | Layout::Hydrator) {
+    let single_file = matches!(output.layout, Layout::SingleFile | Layout::Hydrator);
+    let documents = (single_file && output.format == Format::Yaml).then_some(documents);
+    if single_file {
         match output.format {
-            Format::Yaml => {
-                files.insert("manifest.yaml".into(), stream.into_bytes());
-            }
+            Format::Yaml => {}
             Format::Json => {
                 let list = ctx.object([
                     (Sym::intern("apiVersion"), ctx.str("v1").into()),
@@ -163,16 +169,21 @@ fn evaluate<'a>(
         let rules = Rules::load(ctx, policies)?;
         let info = from_json(ctx, &target.info);
         for object in &found {
-            for violation in rules.check(ctx, Value::Obj(object.object), info)? {
-                violations.push((object.id.to_string(), violation));
-            }
+            violations.extend(rules.check(ctx, &object.id, Value::Obj(object.object), info)?);
         }
     }
-    Ok(Rendered {
+    let rendered = Rendered {
         files,
-        objects: found.len(),
+        objects: found
+            .into_iter()
+            .map(|object| RenderedObject {
+                id: object.id,
+                path: object.path,
+            })
+            .collect(),
         violations,
-    })
+    };
+    Ok((rendered, documents))
 }
 
 fn manifest<'a>(

@@ -13,11 +13,13 @@
 //! (nothing is converted), once per object. The renderer collects the
 //! violations of every target and reports them all at the end.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use kcfg_lang::diag::Diagnostic;
 use kcfg_lang::eval::{Ctx, Error, Function, Lazy, Result, Site, Value};
 use kcfg_lang::sym::Sym;
+
+use crate::objects::ObjectId;
 
 /// A policy file of the plan.
 #[derive(Debug, Clone)]
@@ -29,13 +31,13 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// A policy file as the plan lists it, relative to the plan's directory.
-    pub fn new(plan_dir: &Path, file: &str) -> Policy {
-        let path = super::plan::under(plan_dir, file);
+    /// The policy file at `path`; its default rule is the file's name
+    /// without extension.
+    pub fn new(path: PathBuf) -> Policy {
         let default_rule = path
             .file_stem()
             .map(|stem| stem.to_string_lossy().into_owned())
-            .unwrap_or_else(|| file.to_string());
+            .unwrap_or_else(|| path.display().to_string());
         Policy { path, default_rule }
     }
 }
@@ -43,10 +45,31 @@ impl Policy {
 /// One broken rule.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Violation {
+    /// The object that broke it.
+    pub object: ObjectId,
     /// The rule.
     pub rule: String,
     /// What is wrong.
     pub message: String,
+}
+
+impl Violation {
+    /// The violation as a diagnostic without a span
+    /// (`kcfg::render::policy_violation`), for programs that report
+    /// everything as diagnostics.
+    pub fn diagnostic(&self, target: &str) -> Diagnostic {
+        Diagnostic::runtime_error(
+            "kcfg::render::policy_violation",
+            format!("{target}: {self}"),
+        )
+    }
+}
+
+impl std::fmt::Display for Violation {
+    /// `Deployment apps/web: [rule] message`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: [{}] {}", self.object, self.rule, self.message)
+    }
 }
 
 /// The rules of a target's policies, loaded in its evaluation.
@@ -92,10 +115,11 @@ impl<'a> Rules<'a> {
         Ok(Rules { rules })
     }
 
-    /// The violations of `object` in `target`.
+    /// The violations of `object` (identified by `id`) in `target`.
     pub fn check(
         &self,
         ctx: &mut Ctx<'a>,
+        id: &ObjectId,
         object: Value<'a>,
         target: Value<'a>,
     ) -> Result<Vec<Violation>> {
@@ -118,6 +142,7 @@ impl<'a> Rules<'a> {
                 match item {
                     Value::Null => {}
                     Value::Str(s) => found.push(Violation {
+                        object: id.clone(),
                         rule: rule.clone(),
                         message: ctx.text(s).to_string(),
                     }),
@@ -141,7 +166,11 @@ impl<'a> Rules<'a> {
                                 )))
                             }
                         };
-                        found.push(Violation { rule, message });
+                        found.push(Violation {
+                            object: id.clone(),
+                            rule,
+                            message,
+                        });
                     }
                     other => {
                         return Err(policy_error(format!(

@@ -1,11 +1,11 @@
-//! The libraries built into the binary: `import 'kcfg/render.libsonnet'`
+//! The libraries built into kcfg: `import 'kcfg/render.libsonnet'`
 //! (plans and generators) and `import 'kcfg/kustomize.libsonnet'` (the
 //! Kustomize-equivalent helpers).
 //!
-//! They are ordinary `.libsonnet` files in `cli/src/render/lib/`, included
+//! They are ordinary `.libsonnet` files in `render/src/lib/`, included
 //! with `include_str!`, so a plan or an application needs no vendored copy
-//! and every kcfg binary carries the version of the library its renderer
-//! understands. The importer (`crate::importer`) resolves the reserved
+//! and every program built on this crate carries the version of the
+//! library its renderer understands. The importer (`crate::importer`) resolves the reserved
 //! `kcfg/` prefix before any search path, to a virtual path under
 //! `<kcfg>/` that error messages and stack traces show.
 

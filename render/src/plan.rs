@@ -2,29 +2,30 @@
 //!
 //! The plan is an ordinary kcfg program (usually `kcfg.plan { … }` from
 //! `kcfg/render.libsonnet`, whose header documents the format). It is
-//! evaluated with the command line's `--tla-*`, `--ext-*` and `-J`; then
-//! its generators are expanded ([`super::generators`]), its `template` is
-//! called once per parameter set, and every target is read into a plain
-//! [`Target`]. After that the plan's evaluation ends: targets carry no
-//! values, only data, so they can be evaluated on any thread.
+//! evaluated with the top-level arguments, external variables and library
+//! directories the caller gives (`kcfg render`'s `--tla-*`, `--ext-*` and
+//! `-J`); then its generators are expanded ([`crate::generators`]), its
+//! `template` is called once per parameter set, and every target is read
+//! into a plain [`Target`]. After that the plan's evaluation ends: targets
+//! carry no values, only data, so they can be evaluated on any thread.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use kcfg_lang::eval::{Arena, Ctx, EvalConfig, ExtValue, Interrupt, Lazy, Object, Site, Value};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use kcfg_lang::eval::{Arena, Ctx, EvalConfig, ExtValue, Lazy, Object, Site, Value};
 use kcfg_lang::program::{Importer, Program};
 use kcfg_lang::span::SourceName;
 use kcfg_lang::sym::Sym;
 use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 
-use super::generators::Generator;
-use super::json::{from_json, to_code, to_json};
-use super::output::{check_nesting, check_target_name, OutputOptions};
-use super::policy::Policy;
-use crate::importer::FsImporter;
-use crate::report;
+use crate::error::{Error, EvalError};
+use crate::generators::Generator;
+use crate::json::{from_json, to_code, to_json};
+use crate::output::{check_nesting, check_target_name, OutputOptions};
+use crate::policy::Policy;
 
 /// The file a plan directory holds.
 pub const PLAN_FILE: &str = "render.kcfg";
@@ -32,7 +33,7 @@ pub const PLAN_FILE: &str = "render.kcfg";
 /// One target: a program to evaluate and where its objects go.
 #[derive(Debug, Clone)]
 pub struct Target {
-    /// The output directory, relative to `--out`.
+    /// The output directory, relative to the output root.
     pub name: String,
     /// The file to evaluate (the plan's directory joined with `entry`).
     pub entry: PathBuf,
@@ -41,7 +42,7 @@ pub struct Target {
     /// External variables.
     pub ext_vars: Vec<(String, ExtValue)>,
     /// The target's own import directories (resolved), searched before
-    /// the command line's `-J`.
+    /// the renderer's.
     pub jpath: Vec<PathBuf>,
     /// The default namespace of the layout.
     pub namespace: Option<String>,
@@ -67,29 +68,82 @@ pub struct Plan {
     pub empty_generators: Vec<String>,
 }
 
-/// What evaluating a plan needs.
-pub struct PlanInput<'i> {
-    /// The plan's directory.
-    pub dir: &'i Path,
-    /// Import directories from `-J`.
-    pub jpath: &'i [PathBuf],
-    /// `--ext-*` of the command line.
-    pub ext_vars: &'i [(String, ExtValue)],
-    /// `--tla-*` of the command line.
-    pub tlas: &'i [(String, ExtValue)],
-    /// `--max-stack`.
-    pub max_stack: usize,
-    /// `--max-trace`.
-    pub max_trace: usize,
-    /// Whether to render diagnostics richly.
-    pub rich: bool,
-    /// What the plan is evaluated with and its generators read inventory
-    /// files through. `None` reads the file system with `jpath` and
-    /// `JSONNET_PATH` (`kcfg render`); the Argo CD plugin passes an importer
-    /// confined to the repository (`crate::argocd::confine`).
-    pub importer: Option<Arc<dyn Importer>>,
-    /// Raised by another thread to stop the plan's evaluation.
-    pub interrupt: Option<Arc<Interrupt>>,
+impl Plan {
+    /// The targets `selection` selects, in plan order.
+    pub fn select(&self, selection: &Selection) -> Vec<&Target> {
+        self.targets
+            .iter()
+            .filter(|target| selection.matches(&target.name))
+            .collect()
+    }
+
+    /// Where the plan's targets go by default: `rendered/` in the plan's
+    /// directory.
+    pub fn default_output_dir(&self) -> PathBuf {
+        under(&self.dir, "rendered")
+    }
+}
+
+/// Which targets a render looks at: all, or those whose name matches one
+/// of a set of globs (`*` does not match `/`).
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    globs: Option<GlobSet>,
+}
+
+/// A glob of a [`Selection`] that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelectionError {
+    /// The glob, when one glob is at fault.
+    pub pattern: Option<String>,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl Selection {
+    /// Every target.
+    pub fn all() -> Selection {
+        Selection::default()
+    }
+
+    /// The targets whose name matches one of `patterns`; every target when
+    /// there are none.
+    pub fn globs<S: AsRef<str>>(
+        patterns: impl IntoIterator<Item = S>,
+    ) -> Result<Selection, SelectionError> {
+        let mut set = GlobSetBuilder::new();
+        let mut any = false;
+        for pattern in patterns {
+            let pattern = pattern.as_ref();
+            let glob = GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .map_err(|err| SelectionError {
+                    pattern: Some(pattern.to_string()),
+                    message: err.to_string(),
+                })?;
+            set.add(glob);
+            any = true;
+        }
+        if !any {
+            return Ok(Selection::all());
+        }
+        let globs = set.build().map_err(|err| SelectionError {
+            pattern: None,
+            message: err.to_string(),
+        })?;
+        Ok(Selection { globs: Some(globs) })
+    }
+
+    /// Whether this selects every target.
+    pub fn is_all(&self) -> bool {
+        self.globs.is_none()
+    }
+
+    /// Whether the target named `name` is selected.
+    pub fn matches(&self, name: &str) -> bool {
+        self.globs.as_ref().is_none_or(|globs| globs.is_match(name))
+    }
 }
 
 /// A target as the plan writes it.
@@ -114,55 +168,37 @@ struct TargetSpec {
 
 const PLAN_FIELDS: &[&str] = &["generators", "targets", "template", "policies", "output"];
 
-/// Evaluates the plan in `input.dir` and reads its targets. Errors come
-/// back rendered for standard error.
-pub fn load(input: &PlanInput<'_>) -> Result<Plan, String> {
-    let path = if input.dir == Path::new(".") {
-        PathBuf::from(PLAN_FILE)
-    } else {
-        input.dir.join(PLAN_FILE)
-    };
+/// Evaluates the plan in `dir` with its importer and evaluation settings,
+/// and reads its targets.
+pub(crate) fn load(
+    dir: &Path,
+    tlas: &[(String, ExtValue)],
+    importer: Arc<dyn Importer>,
+    config: &EvalConfig,
+) -> Result<Plan, Error> {
+    let path = under(dir, PLAN_FILE);
     if !path.is_file() {
-        return Err(format!(
-            "error: no plan: {} does not exist (kcfg render reads {PLAN_FILE} in the directory it is given; see kcfg render --help)\n",
-            path.display()
-        ));
+        return Err(Error::NoPlan { path });
     }
-    let importer: Arc<dyn Importer> = match &input.importer {
-        Some(importer) => importer.clone(),
-        None => {
-            let jsonnet_path = std::env::var("JSONNET_PATH").ok();
-            Arc::new(FsImporter::new(input.jpath, jsonnet_path.as_deref()))
-        }
-    };
-    let program = Program::new(importer.clone(), kcfg_stdlib::std())
-        .with_memory_limit(crate::memory::memory().clone());
-    let config = EvalConfig {
-        ext_vars: input.ext_vars.to_vec(),
-        max_stack: input.max_stack,
-        trace: Arc::new(|line: &str| eprintln!("{line}")),
-        interrupt: input.interrupt.clone(),
-        memory: Some(crate::memory::memory().clone()),
-    };
+    let mut program = Program::new(importer.clone(), kcfg_stdlib::std());
+    if let Some(memory) = &config.memory {
+        program = program.with_memory_limit(memory.clone());
+    }
     let arena = Arena::new();
-    let mut ctx = Ctx::new(&arena, &program, &config);
-    let result = read_plan(&mut ctx, input, &path, &*importer);
-    let result = result.map_err(|err| match err {
-        PlanError::Eval(err, context) => {
-            let diagnostic = err.into_diagnostic();
-            let mut text = format!("error: {}: {context}\n", path.display());
-            text.push_str(&report::render(
-                &diagnostic,
-                program.sources(),
-                input.max_trace,
-                input.rich,
-            ));
-            text
-        }
-        PlanError::Invalid(message) => format!("error: {}: {message}\n", path.display()),
-    });
+    let mut ctx = Ctx::new(&arena, &program, config);
+    let result = read_plan(&mut ctx, dir, tlas, &path, &*importer);
     drop(ctx);
-    result
+    result.map_err(|err| match err {
+        PlanError::Eval(err, context) => Error::PlanEval {
+            path,
+            context,
+            error: Box::new(EvalError {
+                diagnostic: err.into_diagnostic(),
+                sources: Arc::clone(program.sources()),
+            }),
+        },
+        PlanError::Invalid(message) => Error::PlanInvalid { path, message },
+    })
 }
 
 enum PlanError {
@@ -177,13 +213,14 @@ fn eval_error(context: impl Into<String>) -> impl FnOnce(kcfg_lang::eval::Error)
 
 fn read_plan<'a>(
     ctx: &mut Ctx<'a>,
-    input: &PlanInput<'_>,
+    dir: &Path,
+    tlas: &[(String, ExtValue)],
     path: &Path,
     files: &dyn Importer,
 ) -> Result<Plan, PlanError> {
     let value = ctx
         .eval_file(path)
-        .and_then(|value| ctx.apply_tlas(value, input.tlas))
+        .and_then(|value| ctx.apply_tlas(value, tlas))
         .map_err(eval_error("evaluating the plan failed"))?;
     let Value::Obj(plan) = value else {
         return Err(PlanError::Invalid(format!(
@@ -211,7 +248,7 @@ fn read_plan<'a>(
     let Json::Array(generators) = generators else {
         return Err(PlanError::Invalid(format!(
             "`generators` must be an array, got {}",
-            super::json::type_name(&generators)
+            crate::json::type_name(&generators)
         )));
     };
     let mut sets = Vec::new();
@@ -221,7 +258,7 @@ fn read_plan<'a>(
         let generator = Generator::from_json(generator)
             .map_err(|err| PlanError::Invalid(format!("{at}: {err}")))?;
         let expanded = generator
-            .expand_noting(input.dir, files, &at, &mut empty_generators)
+            .expand_noting(dir, files, &at, &mut empty_generators)
             .map_err(|err| PlanError::Invalid(format!("{at}: {err}")))?;
         sets.extend(expanded);
     }
@@ -262,7 +299,7 @@ fn read_plan<'a>(
     let Json::Array(explicit) = explicit else {
         return Err(PlanError::Invalid(format!(
             "`targets` must be an array, got {}",
-            super::json::type_name(&explicit)
+            crate::json::type_name(&explicit)
         )));
     };
     for (index, target) in explicit.iter().enumerate() {
@@ -285,15 +322,15 @@ fn read_plan<'a>(
                 spec.name
             )));
         }
-        targets.push(make_target(input.dir, spec));
+        targets.push(make_target(dir, spec));
     }
     check_nesting(targets.iter().map(|t| t.name.as_str())).map_err(PlanError::Invalid)?;
     Ok(Plan {
-        dir: input.dir.to_path_buf(),
+        dir: dir.to_path_buf(),
         targets,
         policies: policies
             .iter()
-            .map(|file| Policy::new(input.dir, file))
+            .map(|file| Policy::new(under(dir, file)))
             .collect(),
         output,
         empty_generators,
@@ -304,7 +341,7 @@ fn target_spec(data: &Json) -> Result<TargetSpec, String> {
     if !data.is_object() {
         return Err(format!(
             "a target must be an object with name and entry, got {}",
-            super::json::type_name(data)
+            crate::json::type_name(data)
         ));
     }
     TargetSpec::deserialize(data).map_err(|err| err.to_string())

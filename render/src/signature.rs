@@ -20,7 +20,10 @@
 //! ) ...
 //! ```
 
+use std::sync::Arc;
+
 use kcfg_lang::ast::{self, ExprKind, FieldName, Member, UnaryOp};
+use kcfg_lang::memory::MemoryLimit;
 use kcfg_lang::span::SourceFile;
 use serde_json::{Map, Value as Json};
 
@@ -89,9 +92,13 @@ pub struct Param {
 
 /// The top-level arguments of the file, or `None` when its value is not a
 /// function or it does not parse (the evaluation reports the syntax error).
-pub fn read(file: &SourceFile) -> Option<Vec<Param>> {
-    // Parsing and dropping a deep tree use stack the budget must see.
-    kcfg_lang::memory::charging_stack(crate::memory::memory(), || read_tree(file))
+/// Parsing and dropping a deep tree use native stack, which is charged to
+/// `memory` when given (a budget must see it).
+pub fn read(file: &SourceFile, memory: Option<&Arc<MemoryLimit>>) -> Option<Vec<Param>> {
+    match memory {
+        Some(memory) => kcfg_lang::memory::charging_stack(memory, || read_tree(file)),
+        None => read_tree(file),
+    }
 }
 
 fn read_tree(file: &SourceFile) -> Option<Vec<Param>> {
@@ -266,7 +273,7 @@ mod tests {
     fn check(code: &str) -> Option<Vec<Param>> {
         let sources = SourceMap::new();
         let file = sources.add(SourceName::Virtual("main.kcfg".into()), code);
-        read(&file)
+        read(&file, None)
     }
 
     fn summary(params: &[Param]) -> Vec<String> {

@@ -197,7 +197,7 @@ fn describe<'a>(ctx: &Ctx<'a>, value: Value<'a>) -> String {
                 format!("string {text:?}")
             }
         }
-        Value::Num(n) => format!("number {}", kcfg_lang::manifest::json::format_number(n)),
+        Value::Num(n) => format!("number {}", kcfg_lang::text::format_number(n)),
         Value::Bool(b) => format!("boolean {b}"),
         other => other.type_name().to_string(),
     }
@@ -215,7 +215,7 @@ fn push_field(path: &mut String, name: &str) {
         path.push_str(name);
     } else {
         path.push('[');
-        path.push_str(&kcfg_lang::manifest::json::escape_string(name));
+        path.push_str(&kcfg_lang::text::escape_string(name));
         path.push(']');
     }
 }

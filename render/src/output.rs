@@ -9,16 +9,17 @@
 //! `manifest.yaml`, `hydrator.metadata` and `README.md`.
 //!
 //! Writing targets to disk, and what kcfg owns there, is
-//! [`super::outdir`]'s job.
+//! [`crate::outdir`]'s job.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
-use super::objects::ObjectId;
+use crate::objects::ObjectId;
 
 /// The output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// YAML, as kubectl prints it.
@@ -38,7 +39,8 @@ impl Format {
 }
 
 /// How a target's objects are laid out in its directory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Layout {
     /// One file per object.
@@ -106,6 +108,19 @@ pub struct Output {
     pub file_name: FileName,
 }
 
+impl Output {
+    /// Every object of a target in one YAML stream, `manifest.yaml`
+    /// (`---` before each document), whatever the plan's options say: what
+    /// the Argo CD plugin prints.
+    pub fn yaml_stream() -> Output {
+        Output {
+            format: Format::Yaml,
+            layout: Layout::SingleFile,
+            file_name: FileName::default_for(Format::Yaml),
+        }
+    }
+}
+
 // ----- file names ----------------------------------------------------------
 
 /// A file name template: text with `{placeholder}`s.
@@ -151,6 +166,19 @@ enum Part {
 }
 
 impl FileName {
+    /// `{kind}-{name}.<extension>`, the template when none is given.
+    pub fn default_for(format: Format) -> FileName {
+        FileName {
+            parts: vec![
+                Part::Kind,
+                Part::Text("-".into()),
+                Part::Name,
+                Part::Text(format!(".{}", format.extension())),
+            ],
+            has_namespace: false,
+        }
+    }
+
     /// Parses and checks a template.
     pub fn parse(template: &str) -> Result<FileName, String> {
         let bad = |why: &str| format!("file name template {template:?}: {why}");
@@ -386,6 +414,19 @@ mod tests {
         ] {
             let err = FileName::parse(template).unwrap_err();
             assert!(err.contains(why), "{template}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_default_template_is_the_one_resolve_uses() {
+        for format in [Format::Yaml, Format::Json] {
+            let resolved = OutputOptions {
+                format: Some(format),
+                ..OutputOptions::default()
+            }
+            .resolve()
+            .unwrap();
+            assert_eq!(resolved.file_name, FileName::default_for(format));
         }
     }
 

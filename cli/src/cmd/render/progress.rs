@@ -1,25 +1,44 @@
 //! The progress bar: targets done of total, objects and the rate, drawn on
 //! standard error only when it is a terminal (never in CI logs or pipes) and
-//! not `--quiet`. Anything else printed while the bar is shown (`std.trace`
-//! lines) goes through [`Progress::println`] so it does not tear the bar.
+//! not `--quiet`. The renderer's events drive it: the bar appears when the
+//! targets start ([`Progress::start`]) and moves as each one is done.
+//! Anything else printed meanwhile (`std.trace` lines) goes through
+//! [`Progress::println`] so it does not tear the bar.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Progress of a render.
 pub struct Progress {
-    bar: Option<ProgressBar>,
+    visible: bool,
+    bar: OnceLock<ProgressBar>,
     objects: AtomicUsize,
     done: AtomicUsize,
-    started: Instant,
+    started: OnceLock<Instant>,
 }
 
 impl Progress {
-    /// A bar for `total` targets, or a silent one.
-    pub fn new(total: usize, visible: bool) -> Progress {
-        let bar = visible.then(|| {
+    /// A bar that will be drawn when `visible`, or a silent one.
+    pub fn new(visible: bool) -> Progress {
+        Progress {
+            visible,
+            bar: OnceLock::new(),
+            objects: AtomicUsize::new(0),
+            done: AtomicUsize::new(0),
+            started: OnceLock::new(),
+        }
+    }
+
+    /// Starts the bar for `total` targets.
+    pub fn start(&self, total: usize) {
+        let _ = self.started.set(Instant::now());
+        if !self.visible {
+            return;
+        }
+        self.bar.get_or_init(|| {
             let bar = ProgressBar::with_draw_target(
                 Some(total as u64),
                 ProgressDrawTarget::stderr_with_hz(10),
@@ -34,20 +53,18 @@ impl Progress {
             bar.enable_steady_tick(Duration::from_millis(100));
             bar
         });
-        Progress {
-            bar,
-            objects: AtomicUsize::new(0),
-            done: AtomicUsize::new(0),
-            started: Instant::now(),
-        }
     }
 
     /// Records a finished target and its objects.
     pub fn target_done(&self, objects: usize) {
         let total = self.objects.fetch_add(objects, Ordering::Relaxed) + objects;
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        if let Some(bar) = &self.bar {
-            let seconds = self.started.elapsed().as_secs_f64().max(1e-3);
+        if let Some(bar) = self.bar.get() {
+            let seconds = self
+                .started
+                .get()
+                .map_or(0.0, |started| started.elapsed().as_secs_f64())
+                .max(1e-3);
             bar.set_message(format!(
                 "{total} objects · {:.0} targets/s",
                 done as f64 / seconds
@@ -58,7 +75,7 @@ impl Progress {
 
     /// Prints a line on standard error without disturbing the bar.
     pub fn println(&self, line: &str) {
-        match &self.bar {
+        match self.bar.get() {
             Some(bar) => bar.suspend(|| eprintln!("{line}")),
             None => eprintln!("{line}"),
         }
@@ -66,7 +83,7 @@ impl Progress {
 
     /// Removes the bar.
     pub fn finish(&self) {
-        if let Some(bar) = &self.bar {
+        if let Some(bar) = self.bar.get() {
             bar.finish_and_clear();
         }
     }

@@ -7,7 +7,7 @@ use std::io::{Read as _, Seek as _, Write as _};
 use std::time::{Duration, Instant};
 
 use super::{text, Leftover, OutDir, LOCK};
-use crate::render::disk::{self, Dir, Kind};
+use crate::disk::{self, Dir, Kind};
 
 /// How often a render waiting for the lock tries again.
 const LOCK_POLL: Duration = Duration::from_millis(50);

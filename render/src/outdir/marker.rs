@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::SHOWN_LINES;
-use crate::render::output::target_name_problem;
+use crate::output::target_name_problem;
 
 /// The marker file in an output directory.
 pub const MARKER: &str = ".kcfg-rendered";

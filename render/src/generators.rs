@@ -455,7 +455,7 @@ mod tests {
 
     fn expand(dir: &Path, generator: Json) -> Result<Json, String> {
         let generator = Generator::from_json(&generator)?;
-        let importer = crate::importer::FsImporter::new(&[], None);
+        let importer = crate::importer::FsImporter::new(&[], &[]);
         let sets = generator.expand_noting(dir, &importer, "generators[0]", &mut Vec::new())?;
         Ok(Json::Array(sets.into_iter().map(Json::Object).collect()))
     }
@@ -723,7 +723,7 @@ mod tests {
         .unwrap();
         let noted = |generator: Json| {
             let generator = Generator::from_json(&generator).unwrap();
-            let importer = crate::importer::FsImporter::new(&[], None);
+            let importer = crate::importer::FsImporter::new(&[], &[]);
             let mut empty = Vec::new();
             generator
                 .expand_noting(dir.path(), &importer, "generators[0]", &mut empty)
