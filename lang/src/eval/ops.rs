@@ -501,8 +501,8 @@ impl<'a> Ctx<'a> {
                             span,
                             format!(
                                 "slice step {} is too small to advance past index {}",
-                                super::expr::format_g(step),
-                                super::expr::format_g(cur)
+                                crate::text::format_g(step, 6, false),
+                                crate::text::format_g(cur, 6, false)
                             ),
                         ));
                     }
