@@ -211,7 +211,9 @@ fn add_injected_failures(std: &mut Std) {
     std.add_native("oom", &["x"], |_| {
         // An allocation no address-space limit lets through: the product's
         // way of failing when it sizes an allocation from input.
-        let huge: Vec<u8> = Vec::with_capacity(1 << 46);
+        // `black_box`: an optimized build may otherwise elide an
+        // allocation nothing writes to.
+        let huge: Vec<u8> = std::hint::black_box(Vec::with_capacity(1 << 46));
         Ok(serde_json::Value::from(huge.capacity()))
     });
 }
