@@ -210,8 +210,10 @@ fn add_injected_failures(std: &mut Std) {
     });
     std.add_native("oom", &["x"], |_| {
         // An allocation no address-space limit lets through: the product's
-        // way of failing when it sizes an allocation from input.
-        let huge: Vec<u8> = Vec::with_capacity(1 << 46);
+        // way of failing when it sizes an allocation from input. (Hidden
+        // from the optimizer, which may otherwise drop an allocation that
+        // is never written.)
+        let huge: Vec<u8> = std::hint::black_box(Vec::with_capacity(std::hint::black_box(1 << 46)));
         Ok(serde_json::Value::from(huge.capacity()))
     });
 }
