@@ -106,8 +106,8 @@ fn all_any<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>, want: bool) -> Result<Value<'
             ),
         ));
     };
-    for (index, lazy) in array.iter().enumerate() {
-        ctx.poll_limits(index, args.site)?;
+    for lazy in array.iter() {
+        ctx.poll_limits(args.site)?;
         match ctx.force(lazy, args.site)? {
             Value::Bool(b) if b == want => return Ok(Value::Bool(want)),
             Value::Bool(_) => {}
@@ -146,7 +146,7 @@ fn add_all<'a>(ctx: &mut Ctx<'a>, seq: Seq<'a>, span: Span) -> Result<Value<'a>>
     let mut index = 0;
     // Numbers first, without going through the generic `+`.
     while index < len {
-        ctx.poll_limits(index, span)?;
+        ctx.poll_limits(span)?;
         match seq.get(ctx, index, span)? {
             Value::Num(n) => {
                 total += n;
@@ -194,8 +194,8 @@ fn contains<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
         return Err(ctx.error(args.site, "In comprehension, can only iterate over array."));
     };
     let elem = args.get(1).unwrap_or(Lazy::Val(Value::Null));
-    for (index, lazy) in array.iter().enumerate() {
-        ctx.poll_limits(index, args.site)?;
+    for lazy in array.iter() {
+        ctx.poll_limits(args.site)?;
         let item = ctx.force(lazy, args.site)?;
         let elem = ctx.force(elem, args.site)?;
         if ctx.equals(item, elem, args.site)? {
@@ -209,8 +209,8 @@ fn contains<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
 /// compared, as the reference's `std.filter` does.
 fn count_equal<'a>(ctx: &mut Ctx<'a>, array: Array<'a>, x: Lazy<'a>, span: Span) -> Result<usize> {
     let mut found = 0;
-    for (index, lazy) in array.iter().enumerate() {
-        ctx.poll_limits(index, span)?;
+    for lazy in array.iter() {
+        ctx.poll_limits(span)?;
         let item = ctx.force(lazy, span)?;
         let x = ctx.force(x, span)?;
         if equal_fast(ctx, item, x, span)? {
@@ -250,8 +250,8 @@ fn count<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
 fn has_equal<'a>(ctx: &mut Ctx<'a>, array: Array<'a>, x: Lazy<'a>, span: Span) -> Result<bool> {
     let mut found = false;
     let numeric = array.is_numeric_view();
-    for (index, lazy) in array.iter().enumerate() {
-        ctx.poll_limits(index, span)?;
+    for lazy in array.iter() {
+        ctx.poll_limits(span)?;
         if found {
             if numeric {
                 break;
@@ -629,7 +629,7 @@ fn fold<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>, from_left: bool) -> Result<Value
     let len = seq.len();
     for step in 0..len {
         // A builtin `func` enters no frame.
-        ctx.poll_limits(step, span)?;
+        ctx.poll_limits(span)?;
         let index = if from_left { step } else { len - 1 - step };
         let elem = seq.lazy(ctx, index, span);
         let call_args = if from_left { [acc, elem] } else { [elem, acc] };

@@ -127,8 +127,8 @@ fn inner_type_error<'a>(ctx: &Ctx<'a>, span: Span, name: &str, expected: &str, g
 fn member<'a>(ctx: &mut Ctx<'a>, chars: Value<'a>, x: Value<'a>, span: Span) -> Result<bool> {
     match chars {
         Value::Arr(arr) => {
-            for (index, lazy) in arr.iter().enumerate() {
-                ctx.poll_limits(index, span)?;
+            for lazy in arr.iter() {
+                ctx.poll_limits(span)?;
                 let elem = ctx.force(lazy, span)?;
                 if ctx.equals(elem, x, span)? {
                     return Ok(true);
@@ -723,11 +723,12 @@ fn join_strings<'a>(
     end: &str,
     span: Span,
 ) -> Result<Value<'a>> {
-    // Grown as the elements are read, so that an element of the wrong type
-    // is reported as the reference reports it, however long `arr` is.
-    let mut parts: Vec<&'a str> = Vec::new();
+    // Grown past its first capacity as the elements are read, so that an
+    // element of the wrong type is reported as the reference reports it,
+    // however long a view `arr` is.
+    let mut parts: Vec<&'a str> = ctx.vec_with_capacity(arr.len().min(1 << 16), span)?;
     for (index, lazy) in arr.iter().enumerate() {
-        ctx.check_limits(span)?;
+        ctx.poll_limits(span)?;
         match ctx.force(lazy, span)? {
             Value::Null => {}
             Value::Str(s) => {

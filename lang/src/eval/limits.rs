@@ -55,12 +55,14 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// [`Ctx::check_limits`] once every [`POLL_INTERVAL`] iterations, for
-    /// loops that only read (`std.count`, `std.member`, comparisons, …):
-    /// `iteration` is the loop's counter.
+    /// [`Ctx::check_limits`] once every [`POLL_INTERVAL`] calls, for loops
+    /// that only read (`std.count`, `std.member`, comparisons, …): a
+    /// counter of the evaluation's, so the loop needs no index of its own.
     #[inline(always)]
-    pub fn poll_limits(&self, iteration: usize, span: Span) -> Result<()> {
-        if iteration.is_multiple_of(POLL_INTERVAL) {
+    pub fn poll_limits(&self, span: Span) -> Result<()> {
+        let polls = self.polls.get().wrapping_add(1);
+        self.polls.set(polls);
+        if polls.is_multiple_of(POLL_INTERVAL) {
             self.check_limits(span)
         } else {
             Ok(())

@@ -177,6 +177,8 @@ pub struct Ctx<'a> {
     imports: FxHashMap<(FileId, &'a str), Lazy<'a>>,
     file_values: FxHashMap<std::path::PathBuf, Lazy<'a>>,
     ext_cache: FxHashMap<&'a str, Lazy<'a>>,
+    /// Calls of [`Ctx::poll_limits`] so far.
+    polls: Cell<usize>,
     /// Bumped on every `std.trace`-style side channel; keeps `Ctx` `!Sync`.
     _not_sync: Cell<()>,
 }
@@ -209,6 +211,7 @@ impl<'a> Ctx<'a> {
             imports: FxHashMap::default(),
             file_values: FxHashMap::default(),
             ext_cache: FxHashMap::default(),
+            polls: Cell::new(0),
             _not_sync: Cell::new(()),
         }
     }

@@ -266,8 +266,8 @@ impl<'a> Ctx<'a> {
                 if x.ptr_eq(y) {
                     return Ok(true);
                 }
-                for (index, (left, right)) in x.iter().zip(y.iter()).enumerate() {
-                    self.poll_limits(index, span)?;
+                for (left, right) in x.iter().zip(y.iter()) {
+                    self.poll_limits(span)?;
                     let left = self.force(left, span)?;
                     let right = self.force(right, span)?;
                     if !self.equals_nested(left, right, span)? {
@@ -343,8 +343,8 @@ impl<'a> Ctx<'a> {
                 Ok(self.flat_text(x, span)?.cmp(self.flat_text(y, span)?))
             }
             (Value::Arr(x), Value::Arr(y)) => {
-                for (index, (left, right)) in x.iter().zip(y.iter()).enumerate() {
-                    self.poll_limits(index, span)?;
+                for (left, right) in x.iter().zip(y.iter()) {
+                    self.poll_limits(span)?;
                     // Numbers, the common element, without recursing.
                     if let (Lazy::Val(Value::Num(a)), Lazy::Val(Value::Num(b))) = (left, right) {
                         match a.partial_cmp(&b) {
@@ -478,10 +478,8 @@ impl<'a> Ctx<'a> {
                 let mut chars = text.chars();
                 let (mut at, mut current) = (0, chars.next());
                 let mut cur = start;
-                let mut iteration = 0;
                 while cur < stop {
-                    self.poll_limits(iteration, span)?;
-                    iteration += 1;
+                    self.poll_limits(span)?;
                     let index = cur.floor() as usize;
                     if ascii {
                         out.push_str(&text[index..index + 1]);
@@ -596,8 +594,8 @@ impl<'a> Ctx<'a> {
     /// Forces every element of an array (for builtins that need values).
     pub fn force_all(&mut self, array: Array<'a>, span: Span) -> Result<Vec<Value<'a>>> {
         let mut out = self.vec_with_capacity(array.len(), span)?;
-        for (index, lazy) in array.iter().enumerate() {
-            self.poll_limits(index, span)?;
+        for lazy in array.iter() {
+            self.poll_limits(span)?;
             out.push(self.force(lazy, span)?);
         }
         Ok(out)

@@ -146,7 +146,7 @@ fn reference_order<'a>(
     let mut merged = Vec::with_capacity(indexes.len());
     let (mut i, mut j) = (0, 0);
     while i < left.len() && j < right.len() {
-        ctx.poll_limits(i + j, span)?;
+        ctx.poll_limits(span)?;
         if operator(ctx, BinaryOp::Le, keys[left[i]], keys[right[j]], span)? {
             merged.push(left[i]);
             i += 1;
@@ -238,7 +238,7 @@ fn uniq_elems<'a>(
     };
     let mut last_key = key(ctx, 0)?;
     for (index, &elem) in elems.iter().enumerate().skip(1) {
-        ctx.poll_limits(index, span)?;
+        ctx.poll_limits(span)?;
         let next_key = key(ctx, index)?;
         if !equal(ctx, last_key, next_key, span)? {
             ctx.push(&mut kept, elem, span)?;
@@ -370,7 +370,7 @@ fn set_op<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>, op: SetOp) -> Result<Value<'a>
     let mut key_fn: Option<Option<Function<'a>>> = None;
     let (mut i, mut j) = (0, 0);
     loop {
-        ctx.poll_limits(i + j, span)?;
+        ctx.poll_limits(span)?;
         if i >= a_len || j >= b_len {
             return match op {
                 SetOp::Union if i >= a_len => with_rest(ctx, &acc, b_value, j, span),
@@ -436,7 +436,7 @@ pub fn set_member<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let x = args.get(0).unwrap_or(Lazy::Val(Value::Null));
     let x_key = key_of(ctx, key_fn, x, span)?;
     for index in 0..seq.len() {
-        ctx.poll_limits(index, span)?;
+        ctx.poll_limits(span)?;
         let elem = seq.lazy(ctx, index, span);
         let key = key_of(ctx, key_fn, elem, span)?;
         if equal(ctx, x_key, key, span)? {
@@ -466,7 +466,7 @@ fn extreme<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>, replace_when: Ordering) -> Re
     let mut best = seq.lazy(ctx, 0, span);
     let mut best_key = key_of(ctx, key_fn, best, span)?;
     for index in 0..seq.len() {
-        ctx.poll_limits(index, span)?;
+        ctx.poll_limits(span)?;
         let elem = seq.lazy(ctx, index, span);
         let key = if index == 0 {
             best_key

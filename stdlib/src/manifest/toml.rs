@@ -274,8 +274,8 @@ fn section<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, span: Span) -> Result<Sectio
     match value {
         Value::Obj(_) => Ok(Section::Table),
         Value::Arr(array) if !array.is_empty() => {
-            for (index, lazy) in array.iter().enumerate() {
-                ctx.poll_limits(index, span)?;
+            for lazy in array.iter() {
+                ctx.poll_limits(span)?;
                 if !matches!(ctx.force(lazy, span)?, Value::Obj(_)) {
                     return Ok(Section::None);
                 }
