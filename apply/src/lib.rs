@@ -37,6 +37,10 @@
 //! assert_eq!(target.app().as_deref(), Some("web"));
 //! // Then: fleet::run_fleet(vec![target], &options, &connector, progress).await
 //! ```
+//!
+//! The engine prints nothing: reports and progress events are values the
+//! `kcfg` binary prints (the lints below hold it).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod applyset;
 pub mod cluster;

@@ -9,9 +9,8 @@
 
 mod argocd;
 mod cmd;
-mod importer;
+mod color;
 mod memory;
-mod render;
 mod report;
 
 use std::ffi::OsString;
@@ -25,11 +24,6 @@ use clap::{CommandFactory as _, Parser, Subcommand};
 /// memory limit needs (see [`memory`]).
 #[global_allocator]
 static ALLOCATOR: memory::CountingAlloc = memory::CountingAlloc;
-
-/// Stack reserved for the threads that render and serve Argo CD, so deeply
-/// nested (but legal) programs rarely need to grow it. Only touched pages
-/// use memory.
-pub const EVAL_STACK: usize = 1 << 30;
 
 /// `kcfg --version` and `kcfg version`: the package version, the git commit
 /// and the build date, which `build.rs` records (`unknown` commit when built
@@ -142,24 +136,6 @@ fn main() -> ExitCode {
             let mut stderr = std::io::stderr().lock();
             let _ = writeln!(stderr, "error: {err}");
             ExitCode::from(1)
-        }
-    }
-}
-
-/// Runs `f` on a thread with a large stack and returns its result.
-pub fn with_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    let handle = std::thread::Builder::new()
-        .name("kcfg-eval".into())
-        .stack_size(EVAL_STACK)
-        .spawn(f);
-    match handle {
-        Ok(handle) => match handle.join() {
-            Ok(value) => value,
-            Err(panic) => std::panic::resume_unwind(panic),
-        },
-        Err(err) => {
-            eprintln!("INTERNAL ERROR: cannot start the evaluation thread: {err}");
-            std::process::exit(1);
         }
     }
 }

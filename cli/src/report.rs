@@ -8,44 +8,28 @@
 //! stack trace. Both come from one [`Diagnostic`] value.
 
 use std::fmt;
-use std::io::IsTerminal;
 
 use kcfg_lang::diag::{Diagnostic, Phase};
 use kcfg_lang::span::SourceMap;
+use kcfg_render::{Error, EvalError, Failure};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 
-/// Whether to use colors and snippets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ColorChoice {
-    /// When standard error is a terminal.
-    Auto,
-    /// Always.
-    Always,
-    /// Never.
-    Never,
-}
+use crate::color::Painter;
 
-impl ColorChoice {
-    /// Whether to render richly on standard error.
-    pub fn rich_on_stderr(self) -> bool {
-        match self {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-            }
-        }
-    }
-}
-
-/// Renders a diagnostic as plain reference text or richly.
-pub fn render(diag: &Diagnostic, sources: &SourceMap, max_trace: usize, rich: bool) -> String {
-    if !rich {
+/// Renders a diagnostic as plain reference text, or richly when the
+/// painter colors.
+pub fn render(
+    diag: &Diagnostic,
+    sources: &SourceMap,
+    max_trace: usize,
+    painter: Painter,
+) -> String {
+    if !painter.is_on() {
         return diag.render_plain(sources, max_trace);
     }
     let plain = diag.render_plain(sources, max_trace);
     let first = plain.lines().next().unwrap_or_default();
-    let mut out = format!("\x1b[1;31m{first}\x1b[0m\n");
+    let mut out = format!("{}\n", painter.error(first));
     if let Some(span) = diag.span {
         let file = sources.get(span.file);
         let report = Snippet {
@@ -68,12 +52,56 @@ pub fn render(diag: &Diagnostic, sources: &SourceMap, max_trace: usize, rich: bo
         }
     }
     if diag.phase == Phase::Runtime && !diag.trace.is_empty() {
-        out.push_str("\x1b[2mstack trace:\x1b[0m\n");
+        out.push_str(&format!("{}\n", painter.dim("stack trace:")));
         for line in plain.lines().skip(1) {
-            out.push_str(&format!("\x1b[2m{line}\x1b[0m\n"));
+            out.push_str(&format!("{}\n", painter.dim(line)));
         }
     }
     out
+}
+
+/// A failed evaluation of the renderer, as [`render`] renders it.
+pub fn eval_error(err: &EvalError, max_trace: usize, painter: Painter) -> String {
+    render(&err.diagnostic, &err.sources, max_trace, painter)
+}
+
+/// Why a target failed, ending in a line break: the diagnostic, or the
+/// renderer's message.
+pub fn failure(failure: &Failure, max_trace: usize, painter: Painter) -> String {
+    match failure {
+        Failure::Eval(err) => eval_error(err, max_trace, painter),
+        Failure::Objects(message) | Failure::Output(message) => format!("{message}\n"),
+    }
+}
+
+/// A render that stopped, as `kcfg render` and `kcfg argocd generate`
+/// print it on standard error (every line ends in a line break).
+pub fn render_error(err: &Error, max_trace: usize, painter: Painter) -> String {
+    match err {
+        Error::NoPlan { .. } => format!(
+            "error: {err} (kcfg render reads {} in the directory it is given; see kcfg render --help)\n",
+            kcfg_render::PLAN_FILE
+        ),
+        Error::PlanEval {
+            path,
+            context,
+            error,
+        } => format!(
+            "error: {}: {context}\n{}",
+            path.display(),
+            eval_error(error, max_trace, painter)
+        ),
+        Error::NothingSelected { in_plan } => format!(
+            "error: no target of the plan matches --only ({in_plan} targets in the plan)\n"
+        ),
+        Error::MassDelete(mass) if mass.over_ratio() => format!(
+            "error: {err}\nif this is intended, pass --allow-mass-delete (or raise --max-prune-ratio)\n"
+        ),
+        Error::MassDelete(_) => {
+            format!("error: {err}\nif this is intended, pass --allow-mass-delete\n")
+        }
+        _ => format!("error: {err}\n"),
+    }
 }
 
 /// A miette report for one span.

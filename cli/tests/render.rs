@@ -769,7 +769,7 @@ fn help_teaches_plans_layouts_and_check() {
 #[test]
 fn the_embedded_render_library_documents_itself() {
     let text =
-        std::fs::read_to_string(repo_root().join("cli/src/render/lib/render.libsonnet")).unwrap();
+        std::fs::read_to_string(repo_root().join("render/src/lib/render.libsonnet")).unwrap();
     assert!(text.starts_with("// kcfg/render.libsonnet"));
 }
 

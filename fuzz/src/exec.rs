@@ -1,12 +1,20 @@
 //! One execution: parse, analyze, evaluate and manifest an input in
 //! process, within a time and a memory limit.
 //!
-//! The limits use the product's own way of stopping an evaluation, an
-//! [`Interrupt`] (see `lang/src/eval/interrupt.rs`): a [`Watchdog`] thread
-//! raises it when the input's time is up, and the [`CountingAlloc`] raises
-//! it when the heap passes the memory limit while the evaluation runs. An
-//! interrupted evaluation that stops with its error is an ordinary outcome
-//! ([`Outcome::Stopped`]): inputs are allowed to be slow or big. One that
+//! The limits use the product's own ways of stopping an evaluation. Time:
+//! an [`Interrupt`] (see `lang/src/eval/interrupt.rs`) that a [`Watchdog`]
+//! thread raises when the input's time is up, as the Argo CD plugin's
+//! budget does. Memory: a [`MemoryLimit`] that the [`CountingAlloc`] feeds
+//! with every allocation, as the `kcfg` binary's allocator does for
+//! `--max-memory` and the plugin's budget (`cli/src/memory.rs`), so that
+//! sizes computed from the input are checked against the limit before they
+//! are allocated, exactly as in production; as a second line, the
+//! allocator also raises the interrupt once the heap passes the limit. An
+//! evaluation stopped by either with its error is an ordinary outcome
+//! ([`Outcome::Stopped`]): inputs are allowed to be slow or big. What slips
+//! past the limit (an allocation made without a check, or a result many
+//! times larger than what was checked) still meets the worker's
+//! address-space limit, where it is a finding. One that
 //! does *not* stop is a hang, and one that dies is a crash; the supervisor
 //! (`crate::supervisor`) sees those from outside, because the process may
 //! not survive them.
@@ -17,10 +25,10 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use kcfg_lang::eval::{Arena, Ctx, EvalConfig, ExtValue, Interrupt};
+use kcfg_lang::eval::{Arena, Ctx, EvalConfig, ExtValue, Interrupt, MemoryLimit};
 use kcfg_lang::manifest;
 use kcfg_lang::program::{Importer, Program, Std};
 use kcfg_lang::span::SourceName;
@@ -94,6 +102,7 @@ impl Executor {
         if inject {
             add_injected_failures(&mut std);
         }
+        process_memory();
         Executor {
             importer,
             std,
@@ -104,10 +113,14 @@ impl Executor {
 
     /// Runs `input` to its end.
     pub fn run(&self, input: &Input) -> Outcome {
+        let interrupt = Arc::new(Interrupt::new());
+        // The memory limit covers parsing and analysis too, whose native
+        // stack for deep trees is charged to it, as in production.
+        let guard = MemoryGuard::arm(&interrupt, self.limits.memory);
         // A fresh program per input: the source map and the caches of a
         // program only grow.
-        let program = Program::new(self.importer.clone(), self.std.clone());
-        let interrupt = Arc::new(Interrupt::new());
+        let program = Program::new(self.importer.clone(), self.std.clone())
+            .with_memory_limit(process_memory().clone());
         let config = EvalConfig {
             ext_vars: vec![
                 ("x".to_string(), ExtValue::Str("external".to_string())),
@@ -120,6 +133,7 @@ impl Executor {
                 ),
             ],
             interrupt: Some(interrupt.clone()),
+            memory: Some(process_memory().clone()),
             ..EvalConfig::default()
         };
         let code = match program.snippet(SourceName::Path(input.path().into()), &input.text) {
@@ -133,7 +147,6 @@ impl Executor {
         };
         self.watchdog
             .arm(Instant::now() + self.limits.time, interrupt.clone());
-        let guard = MemoryGuard::arm(&interrupt, self.limits.memory);
         let arena = Arena::new();
         let mut ctx = Ctx::new(&arena, &program, &config);
         let result = ctx
@@ -147,6 +160,9 @@ impl Executor {
                 match interrupt.message() {
                     Some(TIME_MESSAGE) => Outcome::Stopped("time-limit"),
                     Some(MEMORY_MESSAGE) => Outcome::Stopped("memory-limit"),
+                    _ if diagnostic.code == "kcfg::eval::out_of_memory" => {
+                        Outcome::Stopped("memory-limit")
+                    }
                     _ => Outcome::RuntimeError,
                 }
             }
@@ -195,7 +211,9 @@ fn add_injected_failures(std: &mut Std) {
     std.add_native("oom", &["x"], |_| {
         // An allocation no address-space limit lets through: the product's
         // way of failing when it sizes an allocation from input.
-        let huge: Vec<u8> = Vec::with_capacity(1 << 46);
+        // `black_box`: an optimized build may otherwise elide an
+        // allocation nothing writes to.
+        let huge: Vec<u8> = std::hint::black_box(Vec::with_capacity(1 << 46));
         Ok(serde_json::Value::from(huge.capacity()))
     });
 }
@@ -270,6 +288,19 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 static LIMIT: AtomicUsize = AtomicUsize::new(usize::MAX);
+static MEMORY: OnceLock<Arc<MemoryLimit>> = OnceLock::new();
+
+/// The process's [`MemoryLimit`], which every execution's evaluation reads
+/// and the allocator feeds. Unlimited between executions.
+pub fn process_memory() -> &'static Arc<MemoryLimit> {
+    MEMORY.get_or_init(|| {
+        let memory = Arc::new(MemoryLimit::unlimited());
+        // What was allocated before the limit existed, so that its frees
+        // do not take the count below the truth.
+        memory.charge(CountingAlloc::live());
+        memory
+    })
+}
 
 thread_local! {
     /// The interrupt of the execution running on this thread, if any. The
@@ -290,6 +321,9 @@ pub struct CountingAlloc;
 impl CountingAlloc {
     #[inline]
     fn grew(size: usize) {
+        if let Some(memory) = MEMORY.get() {
+            memory.charge(size);
+        }
         let live = LIVE.fetch_add(size, Ordering::Relaxed) + size;
         if live > LIMIT.load(Ordering::Relaxed) {
             // `try_with`: the slot may already be gone while a thread exits.
@@ -307,6 +341,9 @@ impl CountingAlloc {
 
     #[inline]
     fn shrank(size: usize) {
+        if let Some(memory) = MEMORY.get() {
+            memory.release(size);
+        }
         LIVE.fetch_sub(size, Ordering::Relaxed);
     }
 
@@ -371,6 +408,8 @@ impl MemoryGuard {
             CountingAlloc::live().saturating_add(memory),
             Ordering::Relaxed,
         );
+        let process = process_memory();
+        process.set_limit(process.in_use().saturating_add(memory));
         CURRENT.with(|current| current.set(Arc::as_ptr(interrupt)));
         MemoryGuard {
             _interrupt: interrupt.clone(),
@@ -382,5 +421,6 @@ impl Drop for MemoryGuard {
     fn drop(&mut self) {
         CURRENT.with(|current| current.set(std::ptr::null()));
         LIMIT.store(usize::MAX, Ordering::Relaxed);
+        process_memory().set_limit(usize::MAX);
     }
 }

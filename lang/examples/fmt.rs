@@ -10,6 +10,10 @@
 //! output next to its file as `FILE.kcfgfmt` (the output directory given
 //! by `-o DIR` instead, named by the file's index), and prints errors.
 
+// An example is an embedding program: it reads files and the command line,
+// which the crate itself may not (clippy.toml).
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
 use kcfg_lang::fmt::{format, CommentStyle, Options, StringStyle};
 use kcfg_lang::span::{SourceMap, SourceName};
 

@@ -6,8 +6,12 @@
 //!
 //! This crate does no IO: files come through the [`program::Importer`] the
 //! embedding program provides, and the standard library is injected when a
-//! [`program::Program`] is built (see `kcfg-stdlib`).
+//! [`program::Program`] is built (see `kcfg-stdlib`). It prints nothing
+//! either: errors are [`diag::Diagnostic`] values and `std.trace` lines go
+//! to a callback. Lints hold both (`clippy.toml`).
 #![warn(missing_docs)]
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+#![deny(clippy::disallowed_methods, clippy::disallowed_types)]
 
 pub mod analyze;
 pub mod ast;
@@ -22,3 +26,4 @@ pub mod span;
 mod stack;
 pub mod sym;
 pub mod syntax;
+pub mod text;

@@ -107,12 +107,13 @@ fn all_any<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>, want: bool) -> Result<Value<'
         ));
     };
     for lazy in array.iter() {
+        ctx.poll_limits(args.site)?;
         match ctx.force(lazy, args.site)? {
             Value::Bool(b) if b == want => return Ok(Value::Bool(want)),
             Value::Bool(_) => {}
             other => {
                 let shown = ctx.to_string_value(other, args.site)?;
-                let shown = ctx.text(shown);
+                let shown = ctx.flat_text(shown, args.site)?;
                 return Err(ctx.error(
                     args.site,
                     format!(
@@ -145,6 +146,7 @@ fn add_all<'a>(ctx: &mut Ctx<'a>, seq: Seq<'a>, span: Span) -> Result<Value<'a>>
     let mut index = 0;
     // Numbers first, without going through the generic `+`.
     while index < len {
+        ctx.poll_limits(span)?;
         match seq.get(ctx, index, span)? {
             Value::Num(n) => {
                 total += n;
@@ -156,6 +158,7 @@ fn add_all<'a>(ctx: &mut Ctx<'a>, seq: Seq<'a>, span: Span) -> Result<Value<'a>>
             other => {
                 let mut acc = ctx.add(Value::Num(total), other, span)?;
                 for rest in index + 1..len {
+                    ctx.check_limits(span)?;
                     let item = seq.get(ctx, rest, span)?;
                     acc = ctx.add(acc, item, span)?;
                 }
@@ -192,6 +195,7 @@ fn contains<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     };
     let elem = args.get(1).unwrap_or(Lazy::Val(Value::Null));
     for lazy in array.iter() {
+        ctx.poll_limits(args.site)?;
         let item = ctx.force(lazy, args.site)?;
         let elem = ctx.force(elem, args.site)?;
         if ctx.equals(item, elem, args.site)? {
@@ -206,6 +210,7 @@ fn contains<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
 fn count_equal<'a>(ctx: &mut Ctx<'a>, array: Array<'a>, x: Lazy<'a>, span: Span) -> Result<usize> {
     let mut found = 0;
     for lazy in array.iter() {
+        ctx.poll_limits(span)?;
         let item = ctx.force(lazy, span)?;
         let x = ctx.force(x, span)?;
         if equal_fast(ctx, item, x, span)? {
@@ -246,6 +251,7 @@ fn has_equal<'a>(ctx: &mut Ctx<'a>, array: Array<'a>, x: Lazy<'a>, span: Span) -
     let mut found = false;
     let numeric = array.is_numeric_view();
     for lazy in array.iter() {
+        ctx.poll_limits(span)?;
         if found {
             if numeric {
                 break;
@@ -279,7 +285,10 @@ fn member<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
                     ),
                 ));
             };
-            let (text, pattern) = (ctx.text(text), ctx.text(pattern));
+            let (text, pattern) = (
+                ctx.flat_text(text, args.site)?,
+                ctx.flat_text(pattern, args.site)?,
+            );
             Ok(Value::Bool(!pattern.is_empty() && text.contains(pattern)))
         }
         _ => Err(ctx.error(
@@ -307,11 +316,11 @@ fn find_indexes<'a>(
     };
     let mut found = Vec::new();
     for (index, lazy) in array.iter().enumerate() {
-        ctx.check_memory(span)?;
+        ctx.check_limits(span)?;
         let item = ctx.force(lazy, span)?;
         let value = ctx.force(value, span)?;
         if equal_fast(ctx, item, value, span)? {
-            found.push(index);
+            ctx.push(&mut found, index, span)?;
         }
     }
     Ok(found)
@@ -321,7 +330,10 @@ fn find_indexes<'a>(
 fn find<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let value = args.get(0).unwrap_or(Lazy::Val(Value::Null));
     let found = find_indexes(ctx, value, args.value(1), args.site)?;
-    Ok(ctx.array(found.into_iter().map(|i| Value::Num(i as f64))))
+    let found = ctx.alloc_slice_with(found.len(), args.site, |i| {
+        Lazy::Val(Value::Num(found[i] as f64))
+    })?;
+    Ok(Value::Arr(Array::new(ctx.bump, found)))
 }
 
 // ----- filter and map ---------------------------------------------------------
@@ -349,9 +361,9 @@ fn filter_elements<'a>(
     }
     let mut kept = Vec::new();
     for lazy in array.iter() {
-        ctx.check_memory(span)?;
+        ctx.check_limits(span)?;
         match ctx.call_function(func, &[lazy], span)? {
-            Value::Bool(true) => kept.push(lazy),
+            Value::Bool(true) => ctx.push(&mut kept, lazy, span)?,
             Value::Bool(false) => {}
             other => {
                 return Err(ctx.error(
@@ -546,9 +558,11 @@ fn flat_map<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
         Value::Arr(array) => {
             let mut out: Vec<Lazy<'a>> = Vec::new();
             for elem in array.iter() {
+                ctx.check_limits(span)?;
                 match ctx.call_function(func, &[elem], span)? {
                     Value::Arr(part) => {
                         ctx.check_array_len(out.len() + part.len(), out.len() + part.len(), span)?;
+                        ctx.reserve_more(&mut out, part.len(), span)?;
                         out.extend(part.iter());
                     }
                     other => {
@@ -568,10 +582,12 @@ fn flat_map<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
         Value::Str(s) => {
             let mut out = String::new();
             for elem in chars(ctx, s, span)?.iter() {
+                ctx.check_limits(span)?;
                 match ctx.call_function(func, &[elem], span)? {
                     Value::Str(part) => {
                         ctx.check_string_len(out.len() + part.byte_len(), span)?;
-                        out.push_str(ctx.text(part));
+                        ctx.reserve_text(&mut out, part.byte_len(), span)?;
+                        out.push_str(ctx.flat_text(part, span)?);
                     }
                     other => {
                         return Err(ctx.error(
@@ -584,7 +600,7 @@ fn flat_map<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
                     }
                 }
             }
-            Ok(ctx.str(&out))
+            ctx.copy_str(&out, span)
         }
         other => Err(ctx.error(
             span,
@@ -612,6 +628,8 @@ fn fold<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>, from_left: bool) -> Result<Value
     };
     let len = seq.len();
     for step in 0..len {
+        // A builtin `func` enters no frame.
+        ctx.poll_limits(span)?;
         let index = if from_left { step } else { len - 1 - step };
         let elem = seq.lazy(ctx, index, span);
         let call_args = if from_left { [acc, elem] } else { [elem, acc] };
@@ -638,13 +656,15 @@ fn flatten_arrays<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let seq = Seq::of(ctx, args.value(0), span)?;
     let mut parts: Vec<Array<'a>> = Vec::new();
     for index in 0..seq.len() {
+        ctx.check_limits(span)?;
         match seq.get(ctx, index, span)? {
-            Value::Arr(part) => parts.push(part),
+            Value::Arr(part) => ctx.push(&mut parts, part, span)?,
             other => {
                 // Not an array: from here on, the generic `+` decides.
                 let so_far = Value::Arr(ctx.concat_arrays(&parts, span)?);
                 let mut acc = ctx.add(so_far, other, span)?;
                 for rest in index + 1..seq.len() {
+                    ctx.check_limits(span)?;
                     let item = seq.get(ctx, rest, span)?;
                     acc = ctx.add(acc, item, span)?;
                 }
@@ -671,10 +691,10 @@ fn flatten_deep_array<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a
                 pending.pop();
             }
             Some(lazy) => match ctx.force(lazy, span)? {
-                Value::Arr(inner) => pending.push(inner.iter()),
+                Value::Arr(inner) => ctx.push(&mut pending, inner.iter(), span)?,
                 other => {
-                    ctx.check_memory(span)?;
-                    out.push(Lazy::Val(other));
+                    ctx.check_limits(span)?;
+                    ctx.push(&mut out, Lazy::Val(other), span)?;
                 }
             },
         }
@@ -699,15 +719,20 @@ fn deep_join<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
             }
             Some(lazy) => match ctx.force(lazy, span)? {
                 Value::Str(s) => {
+                    ctx.check_limits(span)?;
                     ctx.check_string_len(out.len() + s.byte_len(), span)?;
-                    out.push_str(ctx.text(s));
+                    ctx.reserve_text(&mut out, s.byte_len(), span)?;
+                    out.push_str(ctx.flat_text(s, span)?);
                 }
-                Value::Arr(inner) => pending.push(inner.iter()),
+                Value::Arr(inner) => {
+                    ctx.check_limits(span)?;
+                    ctx.push(&mut pending, inner.iter(), span)?;
+                }
                 other => return Err(deep_join_error(ctx, other, span)),
             },
         }
     }
-    Ok(ctx.str(&out))
+    ctx.copy_str(&out, span)
 }
 
 fn deep_join_error<'a>(ctx: &Ctx<'a>, value: Value<'a>, span: Span) -> kcfg_lang::eval::Error {
@@ -776,13 +801,9 @@ fn repeat<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let count = count as usize;
     match what {
         Value::Str(s) => {
-            let len = s.byte_len().saturating_mul(count);
-            let mut out = ctx.string_with_capacity(len, args.site)?;
-            let text = ctx.text(s);
-            for _ in 0..if text.is_empty() { 0 } else { count } {
-                out.push_str(text);
-            }
-            Ok(ctx.str_ref(out.into_bump_str()))
+            let text = ctx.flat_text(s, args.site)?;
+            let text = ctx.repeat_str(text, count, args.site)?;
+            Ok(ctx.str_ref(text))
         }
         Value::Arr(array) => {
             // A view: nothing is copied, but the length must fit.

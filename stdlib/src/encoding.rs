@@ -24,7 +24,7 @@ use base64::engine::DecodePaddingMode;
 use base64::Engine;
 use kcfg_lang::ast::BinaryOp;
 use kcfg_lang::eval::builtin::{Args, Builtin};
-use kcfg_lang::eval::{Array, Ctx, Result, Str, Value};
+use kcfg_lang::eval::{Array, Ctx, Lazy, Result, Str, Value};
 use kcfg_lang::span::Span;
 
 use crate::args::{str_arg, type_error};
@@ -57,6 +57,10 @@ const LENIENT: GeneralPurpose = GeneralPurpose::new(
         .with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
+/// The capacity a byte buffer built from an array starts with; it grows
+/// from there as the elements are read.
+const INITIAL_BYTES: usize = 1 << 20;
+
 /// The base64 alphabet.
 const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -73,7 +77,7 @@ fn base64_bytes<'a>(
     const NOT_BYTES: &str = "Can only base64 encode strings / arrays of single bytes.";
     match input {
         Value::Str(s) => {
-            let text = ctx.text(s);
+            let text = ctx.flat_text(s, span)?;
             if text.is_ascii() {
                 return Ok(text.as_bytes().into());
             }
@@ -87,16 +91,24 @@ fn base64_bytes<'a>(
             Ok(bytes.into())
         }
         Value::Arr(arr) => {
-            ctx.reserve(arr.len(), span)?;
-            let mut bytes = Vec::with_capacity(arr.len());
+            // Grown as the elements are read: a bad element is reported as
+            // the reference reports it, however long a view `arr` is.
+            let mut bytes = ctx.vec_with_capacity(arr.len().min(INITIAL_BYTES), span)?;
+            // Numbers known without forcing (literals, bytes) are read
+            // directly: passing each element's `Value` through `force` cost
+            // a store-forwarding stall per element.
             for lazy in arr.iter() {
-                let n = match ctx.force(lazy, span)? {
-                    Value::Num(n) => n,
-                    other => {
-                        // `a < 256` is what rejects a non-number.
-                        ctx.binary(BinaryOp::Lt, other, Value::Num(256.0), span)?;
-                        return Err(ctx.error(span, NOT_BYTES));
-                    }
+                ctx.poll_limits(span)?;
+                let n = match lazy {
+                    Lazy::Val(Value::Num(n)) => n,
+                    lazy => match ctx.force(lazy, span)? {
+                        Value::Num(n) => n,
+                        other => {
+                            // `a < 256` is what rejects a non-number.
+                            ctx.binary(BinaryOp::Lt, other, Value::Num(256.0), span)?;
+                            return Err(ctx.error(span, NOT_BYTES));
+                        }
+                    },
                 };
                 if n >= 256.0 {
                     return Err(ctx.error(span, NOT_BYTES));
@@ -107,7 +119,7 @@ fn base64_bytes<'a>(
                 let Value::Num(bits) = bits else {
                     unreachable!("& of numbers is a number")
                 };
-                bytes.push(bits as u8);
+                ctx.push(&mut bytes, bits as u8, span)?;
             }
             Ok(bytes.into())
         }
@@ -135,19 +147,19 @@ fn base64<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
 /// anything else goes through the reference's checks, in its order.
 fn base64_decode_raw<'a>(ctx: &mut Ctx<'a>, input: Value<'a>, span: Span) -> Result<&'a [u8]> {
     if let Value::Str(s) = input {
-        let text = ctx.text(s);
+        let text = ctx.flat_text(s, span)?;
         // Valid base64 is ASCII, so its byte length is its length in code
         // points; padding may only close the string.
         let padding_at_end = || text.find('=').is_none_or(|at| at + 2 >= text.len());
         if text.len().is_multiple_of(4) && padding_at_end() {
-            let buf = ctx.bump.alloc_slice_fill_copy(text.len() / 4 * 3, 0u8);
+            let buf = ctx.alloc_slice_with(text.len() / 4 * 3, span, |_| 0u8)?;
             if let Ok(written) = LENIENT.decode_slice(text, buf) {
                 return Ok(&buf[..written]);
             }
         }
     }
     let bytes = base64_decode_raw_checked(ctx, input, span)?;
-    Ok(ctx.bump.alloc_slice_copy(&bytes))
+    Ok(ctx.alloc_slice_copied(&bytes, span)?)
 }
 
 /// [`base64_decode_raw`] with every check of the reference.
@@ -161,11 +173,14 @@ fn base64_decode_raw_checked<'a>(
         let shown = ctx.to_string_value(input, span)?;
         return Err(ctx.error(
             span,
-            format!("Not a base64 encoded string \"{}\"", ctx.text(shown)),
+            format!(
+                "Not a base64 encoded string \"{}\"",
+                ctx.flat_text(shown, span)?
+            ),
         ));
     }
     let text = match input {
-        Value::Str(s) => ctx.text(s),
+        Value::Str(s) => ctx.flat_text(s, span)?,
         _ if len == 0 => "",
         Value::Obj(_) | Value::Arr(_) => {
             return Err(ctx.error(span, "object index must be string, got number."))
@@ -180,16 +195,27 @@ fn base64_decode_raw_checked<'a>(
             ))
         }
     };
-    if let Ok(bytes) = LENIENT.decode(text) {
+    // Three bytes per group of four characters at most, and room for the
+    // decoder's last group.
+    let capacity = text.len() / 4 * 3 + 3;
+    let mut bytes = ctx.vec_with_capacity(capacity, span)?;
+    bytes.resize(capacity, 0u8);
+    if let Ok(written) = LENIENT.decode_slice(text, &mut bytes) {
         if !text.contains('=') || text.find('=').is_some_and(|at| at + 2 >= text.len()) {
+            bytes.truncate(written);
             return Ok(bytes);
         }
     }
+    bytes.clear();
     // Group by group, as the reference's loop goes, so that its first
-    // error is the one reported.
-    let chars: Vec<char> = text.chars().collect();
-    let mut bytes = Vec::with_capacity(chars.len() / 4 * 3);
-    for group in chars.chunks(4) {
+    // error is the one reported. The length in code points is a multiple
+    // of four.
+    let mut chars = text.chars();
+    while let Some(first) = chars.next() {
+        let mut group = [first, '=', '=', '='];
+        for slot in &mut group[1..] {
+            *slot = chars.next().unwrap_or('=');
+        }
         let lookup = |c: char| -> std::result::Result<(), char> {
             if ALPHABET.contains(c) {
                 Ok(())
@@ -210,7 +236,7 @@ fn base64_decode_raw_checked<'a>(
         }
         let mut quad = [0u8; 4];
         for (slot, c) in quad.iter_mut().zip(group) {
-            *slot = *c as u8;
+            *slot = c as u8;
         }
         let n_bytes = if group[2] == '=' {
             1
@@ -243,7 +269,7 @@ fn base64_decode<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
         }
     }
     let text: String = bytes.iter().map(|b| char::from(*b)).collect();
-    Ok(ctx.str(&text))
+    ctx.copy_str(&text, args.site)
 }
 
 // ----- UTF-8 -------------------------------------------------------------------
@@ -251,7 +277,7 @@ fn base64_decode<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
 /// `std.encodeUTF8(str)`: the UTF-8 bytes of a string.
 fn encode_utf8<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let s = str_arg(ctx, args, 0, &["string"])?;
-    let bytes = ctx.text(s).as_bytes();
+    let bytes = ctx.flat_text(s, args.site)?.as_bytes();
     Ok(Value::Arr(Array::bytes(ctx.bump, bytes)))
 }
 
@@ -313,12 +339,15 @@ fn decode_utf8<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let Value::Arr(arr) = args.value(0) else {
         return Err(type_error(ctx, args, &["array"]));
     };
-    // A byte per element, and up to three for its text.
-    ctx.reserve(arr.len().saturating_mul(4), args.site)?;
-    let mut bytes = Vec::with_capacity(arr.len());
+    // Grown as the elements are read: a bad element is reported as the
+    // reference reports it, however long a view `arr` is.
+    let mut bytes = ctx.vec_with_capacity(arr.len().min(INITIAL_BYTES), args.site)?;
     for (index, lazy) in arr.iter().enumerate() {
+        ctx.poll_limits(args.site)?;
         match ctx.force(lazy, args.site)? {
-            Value::Num(n) if (0.0..=255.0).contains(&n) && n.fract() == 0.0 => bytes.push(n as u8),
+            Value::Num(n) if (0.0..=255.0).contains(&n) && n.fract() == 0.0 => {
+                ctx.push(&mut bytes, n as u8, args.site)?;
+            }
             Value::Num(_) => {
                 return Err(ctx.error(
                     args.site,
@@ -336,7 +365,7 @@ fn decode_utf8<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
         }
     }
     let text = decode_utf8_like_reference(&bytes);
-    Ok(ctx.str(&text))
+    ctx.copy_str(&text, args.site)
 }
 
 // ----- hashes --------------------------------------------------------------------
@@ -344,14 +373,14 @@ fn decode_utf8<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
 /// Hashes the UTF-8 of string argument 0 with digest `D`, as lowercase hex.
 fn digest<'a, D: sha2::Digest>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let s = str_arg(ctx, args, 0, &["string"])?;
-    let hash = D::digest(ctx.text(s).as_bytes());
+    let hash = D::digest(ctx.flat_text(s, args.site)?.as_bytes());
     let mut hex = String::with_capacity(hash.len() * 2);
     for byte in hash.iter() {
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
         hex.push(DIGITS[(byte >> 4) as usize] as char);
         hex.push(DIGITS[(byte & 0xf) as usize] as char);
     }
-    Ok(ctx.str(&hex))
+    ctx.copy_str(&hex, args.site)
 }
 
 /// `std.md5(str)`.
@@ -384,7 +413,7 @@ fn sha3<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
 /// The text of `std.toString(args[0])`.
 fn text_of<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<&'a str> {
     let s = ctx.to_string_value(args.value(0), args.site)?;
-    Ok(ctx.text(s))
+    ctx.flat_text(s, args.site)
 }
 
 /// `std.escapeStringJson(str_)` and `std.escapeStringPython(str)`: a JSON
@@ -392,8 +421,8 @@ fn text_of<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<&'a str> {
 fn escape_string_json<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let text = text_of(ctx, args)?;
     let mut out = String::with_capacity(text.len() + 2);
-    kcfg_lang::manifest::json::write_string(text, &mut out);
-    Ok(ctx.str(&out))
+    kcfg_lang::text::write_string(text, &mut out);
+    ctx.copy_str(&out, args.site)
 }
 
 /// `std.escapeStringBash(str_)`: single-quoted for a POSIX shell.
@@ -403,7 +432,7 @@ fn escape_string_bash<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a
     out.push('\'');
     out.push_str(&text.replace('\'', "'\"'\"'"));
     out.push('\'');
-    Ok(ctx.str(&out))
+    ctx.copy_str(&out, args.site)
 }
 
 /// `std.escapeStringDollars(str_)`: `$` doubled.
@@ -412,7 +441,7 @@ fn escape_string_dollars<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value
     if !text.contains('$') {
         return Ok(ctx.str_ref(text));
     }
-    Ok(ctx.str(&text.replace('$', "$$")))
+    ctx.copy_str(&text.replace('$', "$$"), args.site)
 }
 
 /// `std.escapeStringXML(str_)`: the five XML entities.
@@ -432,7 +461,7 @@ fn escape_string_xml<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>
             c => out.push(c),
         }
     }
-    Ok(ctx.str(&out))
+    ctx.copy_str(&out, args.site)
 }
 
 #[cfg(test)]

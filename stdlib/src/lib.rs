@@ -15,6 +15,12 @@
 //! let program = Program::new(Arc::new(NoImports), kcfg_stdlib::std());
 //! assert!(program.std().builtins.iter().any(|b| b.name == "length"));
 //! ```
+//!
+//! Like `kcfg-lang`, it does no IO, reads nothing from the process and
+//! prints nothing (`std.trace` goes to the evaluation's callback); lints
+//! hold that (`clippy.toml`).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+#![deny(clippy::disallowed_methods, clippy::disallowed_types)]
 
 pub mod args;
 pub mod arrays;

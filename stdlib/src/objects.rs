@@ -171,7 +171,7 @@ fn has_args<'a>(
 ) -> Result<(Object<'a>, Sym, bool)> {
     match (args.value(0), args.value(1), hidden) {
         (Value::Obj(obj), Value::Str(name), Value::Bool(hidden)) => {
-            Ok((obj, Sym::intern(ctx.text(name)), hidden))
+            Ok((obj, Sym::intern(ctx.flat_text(name, args.site)?), hidden))
         }
         (o, f, hidden) => Err(builtin_type_error(
             ctx,
@@ -282,7 +282,7 @@ fn object_remove_key<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>
             &[args.value(0).type_name(), args.value(1).type_name()],
         ));
     };
-    let key = Sym::intern(ctx.text(key));
+    let key = Sym::intern(ctx.flat_text(key, args.site)?);
     Ok(Value::Obj(obj.remove_key(ctx.bump, key)))
 }
 
@@ -434,13 +434,15 @@ fn prune_value<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, span: Span) -> Result<Va
         Value::Arr(array) => {
             let mut kept = Vec::new();
             for lazy in array.iter() {
+                ctx.check_limits(span)?;
                 let item = ctx.force(lazy, span)?;
                 let pruned = prune_nested(ctx, item, span)?;
                 if is_content(ctx, pruned) {
-                    kept.push(pruned);
+                    ctx.push(&mut kept, Lazy::Val(pruned), span)?;
                 }
             }
-            Ok(ctx.array(kept))
+            let kept = ctx.alloc_slice_copied(&kept, span)?;
+            Ok(Value::Arr(Array::new(ctx.bump, kept)))
         }
         Value::Obj(obj) => {
             let mut kept = Vec::new();

@@ -59,7 +59,7 @@ fn parse_nat(text: &str, base: u32) -> Option<f64> {
 /// reference's assertion.
 fn text_arg<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<&'a str> {
     match args.value(0) {
-        Value::Str(s) => Ok(ctx.text(s)),
+        Value::Str(s) => Ok(ctx.flat_text(s, args.site)?),
         other => Err(ctx.error(
             args.site,
             format!("Expected string, got {}", other.type_name()),
@@ -106,14 +106,14 @@ fn parse_hex<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
 /// `std.parseJson(str)`.
 fn parse_json<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let s = str_arg(ctx, args, 0, &["string"])?;
-    let text = ctx.text(s);
+    let text = ctx.flat_text(s, args.site)?;
     json::parse(ctx, text).map_err(|message| ctx.error(args.site, message))
 }
 
 /// `std.parseYaml(str)`.
 fn parse_yaml<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let s = str_arg(ctx, args, 0, &["string"])?;
-    let text = ctx.text(s);
+    let text = ctx.flat_text(s, args.site)?;
     yaml::parse(ctx, text).map_err(|err| {
         let error = ctx.error(args.site, err.message);
         match err.detail {

@@ -71,12 +71,12 @@ pub(crate) struct CharIndex<'t> {
 
 impl<'t> CharIndex<'t> {
     /// An index over the text of `s`.
-    pub(crate) fn new<'a>(ctx: &Ctx<'a>, s: Str<'a>) -> CharIndex<'a> {
-        let text = ctx.text(s);
-        CharIndex {
+    pub(crate) fn new<'a>(ctx: &Ctx<'a>, s: Str<'a>, span: Span) -> Result<CharIndex<'a>> {
+        let text = ctx.flat_text(s, span)?;
+        Ok(CharIndex {
             text,
-            ascii: s.is_ascii(ctx.bump),
-        }
+            ascii: ctx.is_ascii(s, span)?,
+        })
     }
 
     /// Byte offset of code point `index` at or after byte offset `from`
@@ -128,6 +128,7 @@ fn member<'a>(ctx: &mut Ctx<'a>, chars: Value<'a>, x: Value<'a>, span: Span) -> 
     match chars {
         Value::Arr(arr) => {
             for lazy in arr.iter() {
+                ctx.poll_limits(span)?;
                 let elem = ctx.force(lazy, span)?;
                 if ctx.equals(elem, x, span)? {
                     return Ok(true);
@@ -137,8 +138,8 @@ fn member<'a>(ctx: &mut Ctx<'a>, chars: Value<'a>, x: Value<'a>, span: Span) -> 
         }
         Value::Str(chars) => match x {
             Value::Str(x) => {
-                let needle = ctx.text(x);
-                Ok(!needle.is_empty() && ctx.text(chars).contains(needle))
+                let needle = ctx.flat_text(x, span)?;
+                Ok(!needle.is_empty() && ctx.flat_text(chars, span)?.contains(needle))
             }
             other => Err(ctx.error(
                 span,
@@ -175,21 +176,21 @@ fn index_error<'a>(ctx: &Ctx<'a>, value: Value<'a>, span: Span) -> Error {
 /// `std.asciiLower(str)`.
 fn ascii_lower<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let s = str_arg(ctx, args, 0, &["string"])?;
-    let text = ctx.text(s);
+    let text = ctx.flat_text(s, args.site)?;
     if !text.bytes().any(|b| b.is_ascii_uppercase()) {
         return Ok(Value::Str(s));
     }
-    Ok(ctx.str(&text.to_ascii_lowercase()))
+    ctx.copy_str(&text.to_ascii_lowercase(), args.site)
 }
 
 /// `std.asciiUpper(str)`.
 fn ascii_upper<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let s = str_arg(ctx, args, 0, &["string"])?;
-    let text = ctx.text(s);
+    let text = ctx.flat_text(s, args.site)?;
     if !text.bytes().any(|b| b.is_ascii_lowercase()) {
         return Ok(Value::Str(s));
     }
-    Ok(ctx.str(&text.to_ascii_uppercase()))
+    ctx.copy_str(&text.to_ascii_uppercase(), args.site)
 }
 
 /// `std.equalsIgnoreCase(str1, str2)`: `asciiLower(str1) ==
@@ -198,7 +199,7 @@ fn equals_ignore_case<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a
     let mut texts = [""; 2];
     for (index, text) in texts.iter_mut().enumerate() {
         match args.value(index) {
-            Value::Str(s) => *text = ctx.text(s),
+            Value::Str(s) => *text = ctx.flat_text(s, args.site)?,
             other => {
                 return Err(inner_type_error(
                     ctx,
@@ -238,7 +239,7 @@ fn char_<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
 /// `std.codepoint(str)`: the code point of a one-character string.
 fn codepoint<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let s = str_arg(ctx, args, 0, &["string"])?;
-    let text = ctx.text(s);
+    let text = ctx.flat_text(s, args.site)?;
     let mut chars = text.chars();
     match (chars.next(), chars.next()) {
         (Some(c), None) => Ok(Value::Num(c as u32 as f64)),
@@ -246,7 +247,7 @@ fn codepoint<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
             args.site,
             format!(
                 "codepoint takes a string of length 1, got length {}",
-                s.char_len(ctx.bump)
+                ctx.char_len(s, args.site)?
             ),
         )),
     }
@@ -275,7 +276,7 @@ fn affix<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>, suffix: bool) -> Result<Value<'
     let Value::Str(b) = b else {
         return Ok(Value::Bool(false));
     };
-    let (a, b) = (ctx.text(a), ctx.text(b));
+    let (a, b) = (ctx.flat_text(a, args.site)?, ctx.flat_text(b, args.site)?);
     Ok(Value::Bool(if suffix {
         a.ends_with(b)
     } else {
@@ -315,7 +316,7 @@ fn substr<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
             format!("substr third parameter should be greater than zero, got {len}"),
         ));
     }
-    let index = CharIndex::new(ctx, s);
+    let index = CharIndex::new(ctx, s, args.site)?;
     let (from, len) = (from as usize, len as usize);
     if from == 0 && len >= s.byte_len() {
         return Ok(Value::Str(s));
@@ -350,15 +351,15 @@ fn find_substr<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
             ))
         }
     };
-    let needle = ctx.text(pat);
-    let index = CharIndex::new(ctx, s);
+    let needle = ctx.flat_text(pat, args.site)?;
+    let index = CharIndex::new(ctx, s, args.site)?;
     let haystack = index.text;
     let mut found = Vec::new();
     if let Some(first) = needle.chars().next() {
         let step = first.len_utf8();
         let (mut start, mut start_index) = (0, 0);
         while let Some(pos) = haystack[start..].find(needle) {
-            ctx.check_memory(args.site)?;
+            ctx.check_limits(args.site)?;
             let offset = start + pos;
             let char_index = start_index + index.char_count(start, offset);
             found.push(Value::Num(char_index as f64));
@@ -400,8 +401,8 @@ fn strip<'a>(
 ) -> Result<Value<'a>> {
     match (value, chars) {
         (Value::Str(s), Value::Str(set)) => {
-            let text = ctx.text(s);
-            let set = ctx.text(set);
+            let text = ctx.flat_text(s, span)?;
+            let set = ctx.flat_text(set, span)?;
             let stripped = if set.is_ascii() && set.len() <= 8 {
                 let set = set.as_bytes();
                 let is_member = |c: char| c.is_ascii() && set.contains(&(c as u8));
@@ -425,7 +426,7 @@ fn strip<'a>(
         (Value::Str(s), _) => {
             // One character at a time, as the reference does, so that a
             // bad `chars` is only reported for a non-empty string.
-            let text = ctx.text(s);
+            let text = ctx.flat_text(s, span)?;
             let mut rest = text;
             loop {
                 let c = match end {
@@ -452,6 +453,7 @@ fn strip<'a>(
         (Value::Arr(arr), _) => {
             let (mut start, mut stop) = (0, arr.len());
             while start < stop {
+                ctx.check_limits(span)?;
                 let at = if end == End::Left { start } else { stop - 1 };
                 let elem = arr.get(at).expect("index is in bounds");
                 let elem = ctx.force(elem, span)?;
@@ -594,7 +596,7 @@ fn split_args<'a>(
 /// `std.split(str, c)`.
 fn split<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let (s, c) = split_args(ctx, args, "std", "split")?;
-    let (text, sep) = (ctx.text(s), ctx.text(c));
+    let (text, sep) = (ctx.flat_text(s, args.site)?, ctx.flat_text(c, args.site)?);
     let pieces = split_left(text, sep, None);
     Ok(pieces_array(ctx, s, pieces))
 }
@@ -610,7 +612,7 @@ fn split_limit<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     if c.is_empty() {
         return split_empty(ctx, s, limit.unwrap_or(usize::MAX), args.site);
     }
-    let (text, sep) = (ctx.text(s), ctx.text(c));
+    let (text, sep) = (ctx.flat_text(s, args.site)?, ctx.flat_text(c, args.site)?);
     let pieces = split_left(text, sep, limit);
     Ok(pieces_array(ctx, s, pieces))
 }
@@ -631,7 +633,7 @@ fn split_limit_r<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
             ))
         }
     };
-    let (text, sep) = (ctx.text(s), ctx.text(c));
+    let (text, sep) = (ctx.flat_text(s, args.site)?, ctx.flat_text(c, args.site)?);
     let pieces = if n == -1.0 {
         split_left(text, sep, None)
     } else {
@@ -651,7 +653,11 @@ fn str_replace<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     if from.is_empty() {
         return Err(ctx.error(args.site, "'from' string must not be zero length."));
     }
-    let (text, from, to) = (ctx.text(s), ctx.text(from), ctx.text(to));
+    let (text, from, to) = (
+        ctx.flat_text(s, args.site)?,
+        ctx.flat_text(from, args.site)?,
+        ctx.flat_text(to, args.site)?,
+    );
     let count = text.matches(from).count();
     if count == 0 {
         return Ok(Value::Str(s));
@@ -690,24 +696,7 @@ impl<'a> Deferred<'a> for IndexError<'a> {
 /// `std.stringChars(str)`: the one-character strings of `str`.
 fn string_chars<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     match args.value(0) {
-        Value::Str(s) => {
-            let text = ctx.text(s);
-            // A slot and a string per character.
-            ctx.reserve_items::<(Lazy<'a>, Str<'a>, kcfg_lang::eval::value::StrData<'a>)>(
-                s.char_len(ctx.bump),
-                args.site,
-            )?;
-            let chars: Vec<Value<'a>> = if s.is_ascii(ctx.bump) {
-                (0..text.len())
-                    .map(|i| ctx.str_ref(&text[i..i + 1]))
-                    .collect()
-            } else {
-                text.char_indices()
-                    .map(|(i, c)| ctx.str_ref(&text[i..i + c.len_utf8()]))
-                    .collect()
-            };
-            Ok(ctx.array(chars))
-        }
+        Value::Str(s) => Ok(Value::Arr(crate::arrays::seq::chars(ctx, s, args.site)?)),
         Value::Arr(arr) => Ok(Value::Arr(arr)),
         other => {
             let len = length(ctx, other, args.site)?;
@@ -734,12 +723,18 @@ fn join_strings<'a>(
     end: &str,
     span: Span,
 ) -> Result<Value<'a>> {
-    ctx.reserve_items::<&'a str>(arr.len(), span)?;
-    let mut parts: Vec<&'a str> = Vec::with_capacity(arr.len());
+    // Grown past its first capacity as the elements are read, so that an
+    // element of the wrong type is reported as the reference reports it,
+    // however long a view `arr` is.
+    let mut parts: Vec<&'a str> = ctx.vec_with_capacity(arr.len().min(1 << 16), span)?;
     for (index, lazy) in arr.iter().enumerate() {
+        ctx.poll_limits(span)?;
         match ctx.force(lazy, span)? {
             Value::Null => {}
-            Value::Str(s) => parts.push(ctx.text(s)),
+            Value::Str(s) => {
+                let text = ctx.flat_text(s, span)?;
+                ctx.push(&mut parts, text, span)?;
+            }
             other => {
                 return Err(ctx.error(
                     span,
@@ -793,22 +788,22 @@ fn join<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     };
     match sep {
         Value::Str(sep) => {
-            let sep = ctx.text(sep);
+            let sep = ctx.flat_text(sep, args.site)?;
             join_strings(ctx, sep, arr, "", args.site)
         }
         Value::Arr(sep) => {
             let mut parts: Vec<Array<'a>> = Vec::new();
             let mut first = true;
             for (index, lazy) in arr.iter().enumerate() {
-                ctx.check_memory(args.site)?;
+                ctx.check_limits(args.site)?;
                 match ctx.force(lazy, args.site)? {
                     Value::Null => {}
                     Value::Arr(part) => {
                         if !first {
-                            parts.push(sep);
+                            ctx.push(&mut parts, sep, args.site)?;
                         }
                         first = false;
-                        parts.push(part);
+                        ctx.push(&mut parts, part, args.site)?;
                     }
                     other => {
                         return Err(ctx.error(

@@ -5,7 +5,7 @@
 
 use kcfg_lang::eval::builtin::{Args, Builtin};
 use kcfg_lang::eval::{Ctx, Result, Value};
-use kcfg_lang::manifest::json::escape_string;
+use kcfg_lang::text::escape_string;
 
 use crate::arrays::seq::builtin_type_error;
 
@@ -67,10 +67,10 @@ fn assert_equal<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let mut shown = [String::new(), String::new()];
     for (text, value) in shown.iter_mut().zip([a, b]) {
         *text = match value {
-            Value::Str(s) => escape_string(ctx.text(s)),
+            Value::Str(s) => escape_string(ctx.flat_text(s, args.site)?),
             other => {
                 let s = ctx.to_string_value(other, args.site)?;
-                ctx.text(s).to_string()
+                ctx.flat_text(s, args.site)?.to_string()
             }
         };
     }
@@ -95,7 +95,12 @@ fn trace<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     };
     let file = ctx.program().sources().get(args.site.file);
     let line = file.line_col(args.site.start).line;
-    let text = format!("TRACE: {}:{} {}", file.name, line, ctx.text(message));
+    let text = format!(
+        "TRACE: {}:{} {}",
+        file.name,
+        line,
+        ctx.flat_text(message, args.site)?
+    );
     (ctx.config().trace)(&text);
     Ok(args.value(1))
 }
@@ -112,7 +117,7 @@ fn native<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
             &[args.value(0).type_name()],
         ));
     };
-    let name = ctx.text(name);
+    let name = ctx.flat_text(name, args.site)?;
     Ok(ctx.native(name).unwrap_or(Value::Null))
 }
 
@@ -130,7 +135,7 @@ fn resolve_path<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     };
     // The reference splits on `/`, drops the last part, appends `r` and
     // joins with `/`; `std.join` skips a null `r` and refuses other types.
-    let path = ctx.text(path);
+    let path = ctx.flat_text(path, args.site)?;
     let parts = path.split('/').count();
     let dir = match path.rfind('/') {
         Some(slash) => &path[..slash],
@@ -138,7 +143,7 @@ fn resolve_path<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     };
     match args.value(1) {
         Value::Str(r) => {
-            let r = ctx.text(r);
+            let r = ctx.flat_text(r, args.site)?;
             if parts == 1 {
                 Ok(ctx.str(r))
             } else {

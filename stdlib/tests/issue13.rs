@@ -56,7 +56,7 @@ fn issue13_sizes_from_the_input_are_checked() {
         "std.strReplace(std.repeat('a', 1000), 'a', std.repeat('b', 1e6))",
         "std.length(std.map(function(x) x, std.range(1, 1e12)))",
         "std.length(std.mapWithIndex(function(i, x) x, std.range(1, 1e12)))",
-        "std.decodeUTF8(std.range(0, 1e15))",
+        "std.decodeUTF8(std.repeat([65], 1e15))",
         "std.base64(std.repeat([65], 1e15))",
         "std.sort(std.range(1, 1e15))",
         "std.set(std.repeat([1], 1e15))",
@@ -78,6 +78,16 @@ fn issue13_range_follows_the_reference_beyond_2_63() {
     assert_eq!(eval("std.range(1e308, 1)"), "[ ]");
     assert_eq!(eval("std.length(std.range(1e100, -1))"), "0");
     assert_eq!(eval("std.decodeUTF8(std.range(1e308, 0))"), "\"\"");
+    // A bad element is reported as the reference reports it, before the
+    // length of the view matters.
+    assert_eq!(
+        eval("std.decodeUTF8(std.range(0, 1e15))"),
+        "RUNTIME ERROR: Element 256 of the provided array was not an integer in range [0,255]"
+    );
+    assert_eq!(
+        eval("std.join('', std.range(1, 1e15))"),
+        "RUNTIME ERROR: expected string but arr[0] was number"
+    );
     // Lazy views may be long without memory to match.
     assert_eq!(eval("std.length(std.range(1, 1e15))"), "1000000000000000");
     assert_eq!(

@@ -41,7 +41,7 @@
 //!
 //! Why not a child process with `setrlimit`: `RLIMIT_AS` and `RLIMIT_DATA`
 //! count address space, and kcfg reserves a 1 GiB stack for its evaluation
-//! threads (`crate::EVAL_STACK`) that is mostly never touched; an allocation
+//! threads (`kcfg_render::threads::EVAL_STACK`) that is mostly never touched; an allocation
 //! failure then ends the process with a generic message instead of naming
 //! the budget, and the stack trace of the cooperative stop is lost.
 //! Counting the heap in the allocator measures what the program asks for,

@@ -6,7 +6,7 @@
 //! (issue 13: not the working directory minus it, which a link such as
 //! `repo -> .` lifted above the checkout).
 //! The repository is untrusted input, so [`ConfinedImporter`] wraps the
-//! file-system importer's search order (`crate::importer`) with three
+//! file-system importer's search order (`kcfg_render::importer`) with three
 //! refusals, each reported with the import as written and the reason:
 //!
 //! * an absolute path (`import '/etc/passwd'`), whatever it points at: the
@@ -20,7 +20,7 @@
 //!
 //! `import`, `importstr` and `importbin` all resolve and read through the
 //! importer, and so do the entry file, a plan's policies and a plan's
-//! inventory files (`crate::render::generators`), so one check covers every
+//! inventory files (`kcfg_render::generators`), so one check covers every
 //! read. [`Importer::read`] checks the canonical path again, so a path that
 //! did not come through [`Importer::resolve`] (an entry, a policy) is held
 //! to the same rule. The libraries built into kcfg (`kcfg/…`) are not files
@@ -37,7 +37,7 @@ use std::sync::Mutex;
 
 use kcfg_lang::program::{normalize, Importer};
 
-use crate::render::libraries;
+use kcfg_render::libraries;
 
 /// The directory refused imports appear to resolve into.
 const REFUSED_DIR: &str = "<refused>";

@@ -10,7 +10,7 @@ use std::path::{Component, Path, PathBuf};
 
 use super::env::{Environment, Location};
 use super::parameters;
-use crate::render::plan::PLAN_FILE;
+use kcfg_render::PLAN_FILE;
 
 /// The default entry file.
 pub const MAIN_FILE: &str = "main.kcfg";

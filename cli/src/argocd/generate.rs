@@ -7,11 +7,16 @@
 //!
 //! A plain entry is evaluated once with the parameters as top-level
 //! arguments. A render plan is evaluated with them as the plan's arguments,
-//! and then every target the `target` parameter selects (all by default),
-//! in parallel, each in its own arena, as `kcfg render` does. Objects are
-//! found by `kcfg render`'s rules (`crate::render::objects`): Argo CD does
-//! not flatten arrays or `List` kinds coming from a plugin, so every object
-//! is its own document. The plan's policies run on every object.
+//! and then every target the `target` parameter selects (all by default).
+//! Both go through `kcfg render`'s renderer (`kcfg_render::Renderer`, in
+//! memory, each target in its own arena, in parallel): objects are found
+//! by its rules (`kcfg_render::objects`; Argo CD does not flatten arrays or
+//! `List` kinds coming from a plugin, so every object is its own document),
+//! the plan's policies run on every object, and each target comes back as
+//! one YAML stream. This module keeps what is the plugin's own: the
+//! environment contract, the budgets, importers confined to the
+//! repository, one object only once across targets, and standard output
+//! written once.
 //!
 //! Nothing is written to disk. The stream is assembled in memory and
 //! printed only when every target has rendered and passed its policies;
@@ -19,30 +24,26 @@
 //! stays empty, so Argo CD never applies half a render (with `prune`, an
 //! empty or partial render would delete resources).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use globset::{GlobBuilder, GlobSetBuilder};
-use kcfg_lang::eval::{Arena, Ctx, EvalConfig, Interrupt, Value};
-use kcfg_lang::manifest::yaml;
-use kcfg_lang::program::{Importer, Program};
+use kcfg_lang::eval::Interrupt;
+use kcfg_lang::program::Importer;
 use kcfg_lang::span::{SourceMap, SourceName};
-use rayon::prelude::*;
+use kcfg_render::signature::{self, Param};
+use kcfg_render::{
+    Batch, Output, OutputOptions, Plan, Renderer, Selection, Settings, Status, Target, TargetReport,
+};
 
 use super::budget::{self, Budget, Watchdog};
 use super::confine::ConfinedImporter;
 use super::entry::{self, Entry};
 use super::env::{self, Environment, Location};
 use super::parameters::{self, Inputs, Parameters, RESERVED};
-use super::signature::{self, Param};
-use crate::render::json::from_json;
-use crate::render::objects::{self, ObjectsError};
-use crate::render::output::OutputOptions;
-use crate::render::plan::{self, PlanInput, Target};
-use crate::render::policy::{Policy, Rules, Violation};
+use crate::color::Painter;
 use crate::report;
 
 /// How `generate` runs.
@@ -54,8 +55,8 @@ pub struct Options {
     pub max_stack: usize,
     /// Maximum stack trace lines in errors.
     pub max_trace: usize,
-    /// Rich diagnostics on standard error.
-    pub rich: bool,
+    /// Colors and rich diagnostics on standard error.
+    pub stderr: Painter,
     /// Targets evaluated in parallel.
     pub jobs: usize,
     /// Print the time, object count and peak heap on standard error.
@@ -94,7 +95,7 @@ pub fn prepare(env: &Environment, cwd: &Path) -> Result<Prepared, String> {
     let sources = SourceMap::new();
     let file = sources.add(SourceName::Path(path), text.as_ref());
     // A syntax error is reported by the evaluation, with its snippet.
-    let signature = signature::read(&file);
+    let signature = signature::read(&file, Some(crate::memory::memory()));
     let mut known: Vec<&str> = RESERVED.to_vec();
     if let Some(params) = &signature {
         known.extend(params.iter().map(|param| param.name.as_str()));
@@ -123,7 +124,14 @@ pub fn run(options: Options) -> ExitCode {
     let stats = options.stats;
     let env = Environment::from_process();
     let result = match std::env::current_dir() {
-        Ok(cwd) => crate::with_big_stack(move || generate(&env, &cwd, &options, interrupt)),
+        Ok(cwd) => {
+            kcfg_render::threads::on_big_stack(move || generate(&env, &cwd, &options, interrupt))
+                .unwrap_or_else(|err| {
+                    Err(format!(
+                        "INTERNAL ERROR: cannot start the evaluation thread: {err}\n"
+                    ))
+                })
+        }
         Err(err) => Err(format!("error: cannot read the working directory: {err}\n")),
     };
     if !watchdog.finish() {
@@ -193,7 +201,24 @@ pub fn generate(
             );
         }
     }
-    let renderer = Renderer::new(&prepared, &inputs, options, interrupt)?;
+    let jpath = library_dirs(&prepared.location, &inputs)?;
+    let root = prepared.location.root.clone();
+    let renderer = Renderer::new(Settings {
+        // Every file of the render is read through the confinement: imports,
+        // the entry, the plan's inventories and policies.
+        imports: Arc::new(move |search: &[PathBuf]| {
+            ConfinedImporter::new(&root, search)
+                .map(|importer| Arc::new(importer) as Arc<dyn Importer>)
+        }),
+        jpath,
+        max_stack: options.max_stack,
+        jobs: options.jobs,
+        trace: Arc::new(|line: &str| eprintln!("{line}")),
+        interrupt: Some(interrupt),
+        memory: Some(crate::memory::memory().clone()),
+    });
+    let failed =
+        |err: kcfg_render::Error| report::render_error(&err, options.max_trace, options.stderr);
     match &prepared.entry {
         Entry::File(path) => {
             if !inputs.targets.is_empty() {
@@ -212,24 +237,18 @@ pub fn generate(
                 output: OutputOptions::default(),
                 info: serde_json::json!({ "name": prepared.entry_shown }),
             };
-            renderer.render(&[target], &[], false)
+            let batch = Batch::new(vec![&target], Output::yaml_stream(), &[]);
+            let reports = renderer.render(&batch, &|_| {}).map_err(failed)?;
+            stream(reports, false, options)
         }
         Entry::Plan(dir) => {
-            let plan = plan::load(&PlanInput {
-                dir,
-                jpath: &[],
-                ext_vars: &inputs.ext_vars,
-                tlas: &inputs.tlas,
-                max_stack: options.max_stack,
-                max_trace: options.max_trace,
-                rich: options.rich,
-                importer: Some(renderer.program_for(&[])?.importer.clone()),
-                interrupt: Some(renderer.interrupt.clone()),
-            })?;
-            let targets = select(plan.targets, &inputs.targets)?;
-            let targets: Vec<Target> = targets
+            let plan = renderer
+                .load_plan(dir, &inputs.ext_vars, &inputs.tlas)
+                .map_err(failed)?;
+            let targets: Vec<Target> = select(&plan, &inputs.targets)?
                 .into_iter()
-                .map(|mut target| {
+                .map(|target| {
+                    let mut target = target.clone();
                     // The target's own external variables win, except the
                     // reserved `argocd`.
                     for (name, value) in inputs.ext_vars.iter().rev() {
@@ -242,291 +261,140 @@ pub fn generate(
                     target
                 })
                 .collect();
-            renderer.render(&targets, &plan.policies, true)
+            let batch = Batch::new(
+                targets.iter().collect(),
+                Output::yaml_stream(),
+                &plan.policies,
+            );
+            let reports = renderer.render(&batch, &|_| {}).map_err(failed)?;
+            stream(reports, true, options)
         }
     }
 }
 
+/// The library directories of every target, relative to the root, in
+/// search order from the lowest: vendored libraries (jsonnet-bundler's
+/// layout, next to the repository root and next to the application), then
+/// the application's directory and the `libs`, as Argo CD's built-in
+/// Jsonnet searches them.
+fn library_dirs(location: &Location, inputs: &Inputs) -> Result<Vec<PathBuf>, String> {
+    let app = location
+        .app_dir
+        .strip_prefix(&location.root)
+        .unwrap_or(Path::new(""))
+        .to_path_buf();
+    let mut jpath = vec![PathBuf::from("vendor"), app.join("vendor"), app];
+    for lib in &inputs.libs {
+        let lib = Path::new(lib.trim());
+        if lib.is_absolute() {
+            return Err(format!(
+                "error: parameter `libs`: {} is absolute; library directories are relative to the repository root\n",
+                lib.display()
+            ));
+        }
+        jpath.push(lib.to_path_buf());
+    }
+    Ok(jpath)
+}
+
 /// The targets whose names match one of `globs` (all when empty).
-fn select(targets: Vec<Target>, globs: &[String]) -> Result<Vec<Target>, String> {
+fn select<'p>(plan: &'p Plan, globs: &[String]) -> Result<Vec<&'p Target>, String> {
     let globs: Vec<&str> = globs
         .iter()
         .map(|glob| glob.trim())
         .filter(|glob| !glob.is_empty())
         .collect();
-    if globs.is_empty() {
-        return Ok(targets);
-    }
-    let mut set = GlobSetBuilder::new();
-    for pattern in &globs {
-        let glob = GlobBuilder::new(pattern)
-            .literal_separator(true)
-            .build()
-            .map_err(|err| format!("error: parameter `target`: {pattern:?}: {err}\n"))?;
-        set.add(glob);
-    }
-    let set = set
-        .build()
-        .map_err(|err| format!("error: parameter `target`: {err}\n"))?;
-    let total = targets.len();
-    let sample: Vec<String> = targets.iter().take(5).map(|t| t.name.clone()).collect();
-    let selected: Vec<Target> = targets
-        .into_iter()
-        .filter(|target| set.is_match(&target.name))
-        .collect();
-    if selected.is_empty() {
+    let selection = Selection::globs(&globs).map_err(|err| match err.pattern {
+        Some(pattern) => format!("error: parameter `target`: {pattern:?}: {}\n", err.message),
+        None => format!("error: parameter `target`: {}\n", err.message),
+    })?;
+    let selected = plan.select(&selection);
+    if selected.is_empty() && !selection.is_all() {
+        let sample: Vec<&str> = plan
+            .targets
+            .iter()
+            .take(5)
+            .map(|target| target.name.as_str())
+            .collect();
         return Err(format!(
-            "error: parameter `target` ({}) matches none of the plan's {total} targets (such as {})\n",
+            "error: parameter `target` ({}) matches none of the plan's {} targets (such as {})\n",
             globs.join(", "),
+            plan.targets.len(),
             sample.join(", ")
         ));
     }
     Ok(selected)
 }
 
-/// One target's objects, as YAML documents.
-struct Documents {
-    objects: Vec<(objects::ObjectId, String, String)>,
-    violations: Vec<(String, Violation)>,
-}
-
-/// Evaluates targets against the confined repository.
-struct Renderer {
-    root: PathBuf,
-    /// Library directories of every target, relative to the root.
-    jpath: Vec<PathBuf>,
-    options: Options,
-    interrupt: Arc<Interrupt>,
-    programs: std::sync::Mutex<HashMap<Vec<PathBuf>, Programmed>>,
-}
-
-/// A program and the importer it reads through.
-#[derive(Clone)]
-struct Programmed {
-    program: Arc<Program>,
-    importer: Arc<dyn Importer>,
-}
-
-impl Renderer {
-    fn new(
-        prepared: &Prepared,
-        inputs: &Inputs,
-        options: &Options,
-        interrupt: Arc<Interrupt>,
-    ) -> Result<Renderer, String> {
-        let location = &prepared.location;
-        let app = location
-            .app_dir
-            .strip_prefix(&location.root)
-            .unwrap_or(Path::new(""))
-            .to_path_buf();
-        // In search order from the lowest: vendored libraries (jsonnet-
-        // bundler's layout, next to the repository root and next to the
-        // application), then the application's directory and the `libs`,
-        // as Argo CD's built-in Jsonnet searches them.
-        let mut jpath = vec![PathBuf::from("vendor"), app.join("vendor"), app];
-        for lib in &inputs.libs {
-            let lib = Path::new(lib.trim());
-            if lib.is_absolute() {
-                return Err(format!(
-                    "error: parameter `libs`: {} is absolute; library directories are relative to the repository root\n",
-                    lib.display()
-                ));
-            }
-            jpath.push(lib.to_path_buf());
-        }
-        Ok(Renderer {
-            root: location.root.clone(),
-            jpath,
-            options: options.clone(),
-            interrupt,
-            programs: std::sync::Mutex::default(),
-        })
-    }
-
-    /// The program for a target with these extra library directories.
-    fn program_for(&self, extra: &[PathBuf]) -> Result<Programmed, String> {
-        let mut search = self.jpath.clone();
-        search.extend(extra.iter().cloned());
-        let mut programs = self
-            .programs
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(programmed) = programs.get(&search) {
-            return Ok(programmed.clone());
-        }
-        let importer: Arc<dyn Importer> = Arc::new(
-            ConfinedImporter::new(&self.root, &search)
-                .map_err(|message| format!("error: {message}\n"))?,
-        );
-        let program = Arc::new(
-            Program::new(importer.clone(), kcfg_stdlib::std())
-                .with_memory_limit(crate::memory::memory().clone()),
-        );
-        let programmed = Programmed { program, importer };
-        programs.insert(search, programmed.clone());
-        Ok(programmed)
-    }
-
-    /// Renders targets in parallel and joins their objects into one
-    /// stream, or reports every failure.
-    fn render(
-        &self,
-        targets: &[Target],
-        policies: &[Policy],
-        plan: bool,
-    ) -> Result<String, String> {
-        let programs: Vec<Arc<Program>> = targets
-            .iter()
-            .map(|target| {
-                self.program_for(&target.jpath)
-                    .map(|programmed| programmed.program)
-            })
-            .collect::<Result<_, _>>()?;
-        let render_all = || -> Vec<Result<Documents, String>> {
-            targets
-                .par_iter()
-                .zip(programs.par_iter())
-                .map(|(target, program)| self.render_one(target, program, policies))
-                .collect()
-        };
-        let results = if targets.len() > 1 && self.options.jobs > 1 {
-            match rayon::ThreadPoolBuilder::new()
-                .num_threads(self.options.jobs.min(targets.len()))
-                .stack_size(crate::EVAL_STACK)
-                .thread_name(|index| format!("kcfg-argocd-{index}"))
-                .build()
-            {
-                Ok(pool) => pool.install(render_all),
-                Err(_) => targets
-                    .iter()
-                    .zip(&programs)
-                    .map(|(target, program)| self.render_one(target, program, policies))
-                    .collect(),
-            }
-        } else {
-            targets
-                .iter()
-                .zip(&programs)
-                .map(|(target, program)| self.render_one(target, program, policies))
-                .collect()
-        };
-
-        let mut errors = String::new();
-        let mut violations: Vec<(String, String, Violation)> = Vec::new();
-        let mut stream = String::new();
-        let mut seen: BTreeMap<(String, String, Option<String>, String), String> = BTreeMap::new();
-        for (target, result) in targets.iter().zip(results) {
-            match result {
-                Err(text) if plan => {
+/// Joins the targets' objects into one stream, or reports every failure,
+/// every policy violation and every object that two targets (or places)
+/// both make: Argo CD needs every object once.
+fn stream(mut reports: Vec<TargetReport>, plan: bool, options: &Options) -> Result<String, String> {
+    let mut errors = String::new();
+    let mut violations = Vec::new();
+    // Each target's stream is moved out of its report, not copied: the
+    // plugin's peak memory is its largest render plus the output once.
+    let mut manifests: Vec<Vec<u8>> = Vec::with_capacity(reports.len());
+    let mut seen: BTreeMap<(String, String, Option<String>, String), String> = BTreeMap::new();
+    for target in &mut reports {
+        match &mut target.status {
+            Status::Failed(failure) => {
+                let text = report::failure(failure, options.max_trace, options.stderr);
+                if plan {
                     errors.push_str(&format!("error: target {}:\n{text}", target.name));
-                }
-                Err(text) => errors.push_str(&text),
-                Ok(documents) => {
-                    for (object, violation) in documents.violations {
-                        violations.push((target.name.clone(), object, violation));
-                    }
-                    for (id, path, text) in documents.objects {
-                        let key = (
-                            id.group().to_string(),
-                            id.kind.clone(),
-                            id.namespace.clone(),
-                            id.name.clone(),
-                        );
-                        let place = if plan {
-                            format!("target {} at {path}", target.name)
-                        } else {
-                            path
-                        };
-                        if let Some(first) = seen.insert(key, place.clone()) {
-                            errors.push_str(&format!(
-                                "error: two objects are the same {id}: {first} and {place} (Argo CD needs every object once)\n"
-                            ));
-                        }
-                        stream.push_str("---\n");
-                        stream.push_str(&text);
-                    }
+                } else {
+                    errors.push_str(&text);
                 }
             }
-        }
-        if !violations.is_empty() {
-            errors.push_str(&format!(
-                "error: {} policy violation{}:\n",
-                violations.len(),
-                if violations.len() == 1 { "" } else { "s" }
-            ));
-            for (target, object, violation) in &violations {
-                errors.push_str(&format!(
-                    "  {target}: {object}: [{}] {}\n",
-                    violation.rule, violation.message
-                ));
+            Status::Rendered(rendered) => {
+                for violation in &rendered.violations {
+                    violations.push((target.name.as_str(), violation));
+                }
+                for object in &rendered.objects {
+                    let id = &object.id;
+                    let key = (
+                        id.group().to_string(),
+                        id.kind.clone(),
+                        id.namespace.clone(),
+                        id.name.clone(),
+                    );
+                    let place = if plan {
+                        format!("target {} at {}", target.name, object.path)
+                    } else {
+                        object.path.clone()
+                    };
+                    if let Some(first) = seen.insert(key, place.clone()) {
+                        errors.push_str(&format!(
+                            "error: two objects are the same {id}: {first} and {place} (Argo CD needs every object once)\n"
+                        ));
+                    }
+                }
+                manifests.extend(rendered.files.remove("manifest.yaml"));
             }
-        }
-        if errors.is_empty() {
-            Ok(stream)
-        } else {
-            Err(errors)
+            // A render in memory that does not stop at the first failure
+            // reports nothing else.
+            _ => {}
         }
     }
-
-    fn render_one(
-        &self,
-        target: &Target,
-        program: &Program,
-        policies: &[Policy],
-    ) -> Result<Documents, String> {
-        let config = EvalConfig {
-            ext_vars: target.ext_vars.clone(),
-            max_stack: self.options.max_stack,
-            trace: Arc::new(|line: &str| eprintln!("{line}")),
-            interrupt: Some(self.interrupt.clone()),
-            memory: Some(crate::memory::memory().clone()),
-        };
-        let arena = Arena::new();
-        let mut ctx = Ctx::new(&arena, program, &config);
-        let result = evaluate(&mut ctx, target, policies);
-        drop(ctx);
-        result.map_err(|err| match err {
-            ObjectsError::Eval(err) => report::render(
-                &err.into_diagnostic(),
-                program.sources(),
-                self.options.max_trace,
-                self.options.rich,
-            ),
-            ObjectsError::Shape(message) => format!("{message}\n"),
-        })
+    if !violations.is_empty() {
+        errors.push_str(&format!(
+            "error: {} policy violation{}:\n",
+            violations.len(),
+            if violations.len() == 1 { "" } else { "s" }
+        ));
+        for (target, violation) in &violations {
+            errors.push_str(&format!("  {target}: {violation}\n"));
+        }
     }
-}
-
-fn evaluate<'a>(
-    ctx: &mut Ctx<'a>,
-    target: &Target,
-    policies: &[Policy],
-) -> Result<Documents, ObjectsError> {
-    let value = ctx.eval_file(&target.entry)?;
-    let value = ctx.apply_tlas(value, &target.tlas)?;
-    let found = objects::collect(ctx, value)?;
-    let mut documents = Documents {
-        objects: Vec::with_capacity(found.len()),
-        violations: Vec::new(),
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let bytes = if manifests.len() == 1 {
+        manifests.pop().unwrap_or_default()
+    } else {
+        manifests.concat()
     };
-    for object in &found {
-        let mut text = String::new();
-        yaml::write_document(ctx, Value::Obj(object.object), &mut text)?;
-        documents
-            .objects
-            .push((object.id.clone(), object.path.clone(), text));
-    }
-    if !policies.is_empty() {
-        let rules = Rules::load(ctx, policies)?;
-        let info = from_json(ctx, &target.info);
-        for object in &found {
-            for violation in rules.check(ctx, Value::Obj(object.object), info)? {
-                documents
-                    .violations
-                    .push((object.id.to_string(), violation));
-            }
-        }
-    }
-    Ok(documents)
+    // The YAML writer writes text; the check costs one pass, no copy.
+    Ok(String::from_utf8(bytes)
+        .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned()))
 }

@@ -19,11 +19,13 @@
 //! * [`parameters`]: `ARGOCD_APP_PARAMETERS` and `PARAM_*` to top-level
 //!   arguments and external variables, with their precedence, and the
 //!   announcement;
-//! * [`signature`]: the entry's top-level arguments, read from its syntax;
+//! * `kcfg_render::signature`: the entry's top-level arguments, read from
+//!   its syntax;
 //! * [`entry`]: which file is evaluated;
 //! * [`confine`]: no read outside the repository;
 //! * [`budget`]: time and memory limits, SIGTERM;
-//! * [`generate`]: the render; [`vendor`]: `init`.
+//! * [`generate`]: the render, through `kcfg render`'s renderer
+//!   (`kcfg_render`); [`vendor`]: `init`.
 //!
 //! # Sources
 //!
@@ -79,5 +81,4 @@ pub mod entry;
 pub mod env;
 pub mod generate;
 pub mod parameters;
-pub mod signature;
 pub mod vendor;

@@ -66,12 +66,12 @@ use std::collections::BTreeMap;
 
 use kcfg_lang::eval::ExtValue;
 use kcfg_lang::span::SourceName;
+use kcfg_render::json::to_code;
+use kcfg_render::signature::{Collection, Item, Param};
 use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 
 use super::env::Environment;
-use super::signature::{Collection, Item, Param};
-use crate::render::json::to_code;
 
 /// The parameters that configure the render instead of being passed to
 /// the program.

@@ -20,10 +20,9 @@ use kcfg_apply::load::unread_subdirectories;
 use kcfg_apply::object::GroupMap;
 use kcfg_apply::progress::{plural, Event, LineLog};
 use kcfg_apply::report::{render_set, render_summary, FleetReport};
-use owo_colors::OwoColorize as _;
 
-use super::color::ColorWhen;
 use super::{parse_duration, CmdError};
+use crate::color::ColorWhen;
 
 /// How often, without a terminal, a busy cluster says what it is doing.
 const LOG_INTERVAL: Duration = Duration::from_secs(10);
@@ -393,7 +392,8 @@ fn first_line(
 }
 
 fn print_report(report: &FleetReport, args: &ClusterArgs, show_diffs: bool) {
-    let mut out = args.color.stdout().lock();
+    let paint = args.color.stdout();
+    let mut out = std::io::stdout().lock();
     if args.output == OutputFormat::Json {
         let text = serde_json::to_string_pretty(&report.json_records()).unwrap_or_default();
         let _ = writeln!(out, "{text}");
@@ -406,7 +406,7 @@ fn print_report(report: &FleetReport, args: &ClusterArgs, show_diffs: bool) {
                 "== {} (context {}): {}",
                 cluster.cluster,
                 cluster.context,
-                error.red()
+                paint.red(error)
             );
         }
         for set in &cluster.sets {
@@ -417,12 +417,12 @@ fn print_report(report: &FleetReport, args: &ClusterArgs, show_diffs: bool) {
             for line in render_set(set, show_diffs && !args.quiet).lines() {
                 let _ = match line.chars().next() {
                     _ if line.starts_with("+++") || line.starts_with("---") => {
-                        writeln!(out, "{}", line.bold())
+                        writeln!(out, "{}", paint.bold(line))
                     }
-                    Some('+') => writeln!(out, "{}", line.green()),
-                    Some('-') => writeln!(out, "{}", line.red()),
-                    Some('@') => writeln!(out, "{}", line.cyan()),
-                    _ if line.starts_with("error:") => writeln!(out, "{}", line.red()),
+                    Some('+') => writeln!(out, "{}", paint.green(line)),
+                    Some('-') => writeln!(out, "{}", paint.red(line)),
+                    Some('@') => writeln!(out, "{}", paint.cyan(line)),
+                    _ if line.starts_with("error:") => writeln!(out, "{}", paint.red(line)),
                     _ => writeln!(out, "{line}"),
                 };
             }

@@ -6,13 +6,13 @@ use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 
 use crate::argocd::budget::{self, Budget};
 use crate::argocd::env::Environment;
 use crate::argocd::generate::{self, Options};
 use crate::argocd::{entry, parameters, vendor};
-use crate::report::ColorChoice;
+use crate::color::ColorWhen;
 
 /// The long help of `kcfg argocd`.
 pub const LONG_ABOUT: &str = "\
@@ -126,17 +126,6 @@ kcfg never fetches dependencies while rendering. Vendor them with jsonnet-bundle
 repository root and next to the application. Without a jsonnetfile.json,
 init has nothing to check and succeeds.";
 
-/// Whether to color diagnostics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Color {
-    /// On a terminal, unless NO_COLOR is set.
-    Auto,
-    /// Always.
-    Always,
-    /// Never.
-    Never,
-}
-
 /// `kcfg argocd generate` flags.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
@@ -161,8 +150,8 @@ pub struct GenerateArgs {
     jobs: Option<usize>,
 
     /// Colors and source snippets in errors
-    #[arg(long, value_enum, default_value_t = Color::Auto)]
-    color: Color,
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
+    color: ColorWhen,
 
     /// Print the time, the number of objects and the peak heap on standard error
     #[arg(long)]
@@ -216,11 +205,6 @@ impl GenerateArgs {
             Some(jobs) => jobs,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
-        let color = match self.color {
-            Color::Auto => ColorChoice::Auto,
-            Color::Always => ColorChoice::Always,
-            Color::Never => ColorChoice::Never,
-        };
         Ok(Options {
             budget: Budget {
                 time: timeout,
@@ -228,7 +212,7 @@ impl GenerateArgs {
             },
             max_stack: self.max_stack,
             max_trace: self.max_trace,
-            rich: color.rich_on_stderr(),
+            stderr: self.color.stderr(),
             jobs,
             stats: self.stats,
         })

@@ -8,10 +8,9 @@ use std::process::ExitCode;
 use kcfg_apply::fleet::load_dir;
 use kcfg_apply::hydrate::{hydrate, BranchOutcome, Git, HydratorMeta};
 use kcfg_apply::object::GroupMap;
-use owo_colors::OwoColorize as _;
 
-use super::color::ColorWhen;
 use super::CmdError;
+use crate::color::ColorWhen;
 
 /// Commit each cluster's rendered manifests to a branch (Argo CD source-hydrator layout).
 #[derive(Debug, Clone, clap::Args)]
@@ -104,7 +103,8 @@ impl HydrateArgs {
         };
         let branches = hydrate(&git, &values, &self.branch_prefix, &meta, &self.message)
             .map_err(|err| CmdError(err.to_string()))?;
-        let mut out = self.color.stdout().lock();
+        let paint = self.color.stdout();
+        let mut out = std::io::stdout().lock();
         let committed = branches
             .iter()
             .filter(|(_, outcome)| matches!(outcome, BranchOutcome::Committed(_)))
@@ -129,7 +129,7 @@ impl HydrateArgs {
                     BranchOutcome::Committed(sha) => writeln!(
                         out,
                         "{branch}: {} {}",
-                        "committed".green(),
+                        paint.green("committed"),
                         &sha[..sha.len().min(12)]
                     ),
                 };

@@ -1,22 +1,24 @@
 //! One file per subcommand: a clap `Args` struct with `run(self)`.
 //!
 //! `eval` is the `jsonnet`-compatible evaluator and `fmt` the
-//! `jsonnetfmt`-compatible formatter; `render` renders a fleet
-//! plan (the engine is [`crate::render`]). `apply`, `diff` and
-//! `hydrate` drive kcfg-apply; they share the target and cluster flags in
+//! `jsonnetfmt`-compatible formatter; `render` renders a fleet plan (the
+//! engine is `kcfg_render`). `apply`, `diff` and `hydrate` drive
+//! kcfg-apply; they share the target and cluster flags in
 //! [`apply::ClusterArgs`]. `argocd` is the Argo CD config-management
 //! plugin (the work is in [`crate::argocd`]). `completions` and `manpages`
-//! describe the command line ([`docs`]); [`color`] is the `--color` choice.
+//! describe the command line ([`docs`]). Every command's `--color` is
+//! `crate::color`'s, and `kcfg render --check` and `kcfg fmt --check`
+//! print their diffs with [`unified`].
 
 pub mod apply;
 pub mod argocd;
-pub mod color;
 pub mod diff;
 pub mod docs;
 pub mod eval;
 pub mod fmt;
 pub mod hydrate;
 pub mod render;
+pub mod unified;
 
 use std::time::Duration;
 

@@ -1,19 +1,27 @@
 //! `kcfg render`: render every target of a plan into manifests, or check
 //! that the manifests on disk are current. The flags are parsed here and
-//! validated into [`crate::render::Settings`]; the work is in
-//! [`crate::render`].
+//! validated into [`Render`]; the renderer is `kcfg_render`'s, which this
+//! command drives and whose report [`print`] prints.
 
+mod print;
+mod progress;
+
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use clap::{Args, ValueEnum};
-use globset::{GlobBuilder, GlobSetBuilder};
+use clap::Args;
 use kcfg_lang::eval::ExtValue;
 use kcfg_lang::span::SourceName;
+use kcfg_render::importer::{split_path_list, FileSystem};
+use kcfg_render::output::{Format, Layout, OutputOptions};
+use kcfg_render::{Destination, Event, Renderer, Selection, Settings};
 
-use crate::render::output::{Format, Layout, OutputOptions};
-use crate::render::Settings;
-use crate::report::ColorChoice;
+use self::progress::Progress;
+use crate::color::{ColorWhen, Painter};
+use crate::report;
 
 /// The long help text of `kcfg render`: plans, layouts, `--check`.
 pub const LONG_ABOUT: &str = "\
@@ -102,17 +110,6 @@ Examples:
 Exit status: 0 on success; 1 if a target failed, a policy was violated, the
 output directory is not kcfg's to change (see Safety), or (with --check) it
 differs or holds leftovers; 2 for bad flags.";
-
-/// Whether to color output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Color {
-    /// On a terminal, unless NO_COLOR is set.
-    Auto,
-    /// Always.
-    Always,
-    /// Never.
-    Never,
-}
 
 /// `kcfg render` flags.
 #[derive(Debug, Args)]
@@ -218,16 +215,63 @@ pub struct RenderArgs {
     max_memory: Option<usize>,
 
     /// Colors and rich error messages
-    #[arg(long, value_enum, default_value_t = Color::Auto)]
-    color: Color,
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
+    color: ColorWhen,
+}
+
+/// How long a render waits for another one holding the output's lock.
+const LOCK_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// Everything `kcfg render` was asked to do, validated.
+struct Render {
+    /// The plan's directory.
+    plan_dir: PathBuf,
+    /// The output directory (`--out`), if given.
+    out: Option<PathBuf>,
+    /// Compare instead of writing.
+    check: bool,
+    /// The targets `--only` selects.
+    selection: Selection,
+    /// Worker threads.
+    jobs: usize,
+    /// Stop at the first failing target.
+    fail_fast: bool,
+    /// No progress bar, no summary.
+    quiet: bool,
+    /// Colors and rich diagnostics on standard error.
+    stderr: Painter,
+    /// Colored diffs on standard output.
+    stdout: Painter,
+    /// Output options from the command line (override the plan's).
+    output: OutputOptions,
+    /// `-J` directories.
+    jpath: Vec<PathBuf>,
+    /// `--ext-*` for the plan.
+    ext_vars: Vec<(String, ExtValue)>,
+    /// `--tla-*` for the plan.
+    tlas: Vec<(String, ExtValue)>,
+    /// `--max-stack`.
+    max_stack: usize,
+    /// `--max-trace`.
+    max_trace: usize,
+    /// `--max-prune-ratio`.
+    max_prune_ratio: f64,
+    /// `--allow-mass-delete`.
+    allow_mass_delete: bool,
 }
 
 impl RenderArgs {
     /// Validates the flags and renders.
     pub fn run(self) -> ExitCode {
         crate::cmd::eval::set_memory_limit(self.max_memory);
-        match self.settings() {
-            Ok(settings) => crate::with_big_stack(move || crate::render::run(settings)),
+        match self.validate() {
+            Ok(render) => match kcfg_render::threads::on_big_stack(move || render.run()) {
+                Ok(code) => code,
+                Err(err) => {
+                    eprintln!("INTERNAL ERROR: cannot start the evaluation thread: {err}");
+                    ExitCode::from(1)
+                }
+            },
             Err(message) => {
                 eprintln!("error: {message}");
                 ExitCode::from(2)
@@ -235,20 +279,11 @@ impl RenderArgs {
         }
     }
 
-    fn settings(self) -> Result<Settings, String> {
-        let only = if self.only.is_empty() {
-            None
-        } else {
-            let mut set = GlobSetBuilder::new();
-            for pattern in &self.only {
-                let glob = GlobBuilder::new(pattern)
-                    .literal_separator(true)
-                    .build()
-                    .map_err(|err| format!("--only {pattern:?}: {err}"))?;
-                set.add(glob);
-            }
-            Some(set.build().map_err(|err| format!("--only: {err}"))?)
-        };
+    fn validate(self) -> Result<Render, String> {
+        let selection = Selection::globs(&self.only).map_err(|err| match err.pattern {
+            Some(pattern) => format!("--only {pattern:?}: {}", err.message),
+            None => format!("--only: {}", err.message),
+        })?;
         let jobs = match self.jobs {
             Some(0) => return Err("--jobs must be at least 1".into()),
             Some(jobs) => jobs,
@@ -260,19 +295,6 @@ impl RenderArgs {
         if !(0.0..=1.0).contains(&self.max_prune_ratio) {
             return Err("--max-prune-ratio must be between 0 and 1".into());
         }
-        let color = match self.color {
-            Color::Auto => ColorChoice::Auto,
-            Color::Always => ColorChoice::Always,
-            Color::Never => ColorChoice::Never,
-        };
-        let color_stdout = match self.color {
-            Color::Always => true,
-            Color::Never => false,
-            Color::Auto => {
-                use std::io::IsTerminal;
-                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-            }
-        };
         let mut vars: [Vec<(String, ExtValue)>; 2] = [Vec::new(), Vec::new()];
         for (flags, kind, code, file) in [
             (&self.ext_str, "ext", false, false),
@@ -293,16 +315,16 @@ impl RenderArgs {
             }
         }
         let [ext_vars, tlas] = vars;
-        Ok(Settings {
+        Ok(Render {
             plan_dir: self.path,
             out: self.out,
             check: self.check,
-            only,
+            selection,
             jobs,
             fail_fast: self.fail_fast,
             quiet: self.quiet,
-            rich_stderr: color.rich_on_stderr(),
-            color_stdout,
+            stderr: self.color.stderr(),
+            stdout: self.color.stdout(),
             output: OutputOptions {
                 format: self.format,
                 layout: if self.single_file {
@@ -321,6 +343,90 @@ impl RenderArgs {
             allow_mass_delete: self.allow_mass_delete,
         })
     }
+}
+
+impl Render {
+    /// Loads the plan, renders (or checks) it and prints the report.
+    fn run(self) -> ExitCode {
+        let started = Instant::now();
+        let progress = Arc::new(Progress::new(!self.quiet && stderr_is_terminal()));
+        let trace_progress = progress.clone();
+        let library_path = std::env::var("JSONNET_PATH")
+            .map(|list| split_path_list(&list))
+            .unwrap_or_default();
+        let renderer = Renderer::new(Settings {
+            imports: Arc::new(FileSystem { library_path }),
+            jpath: self.jpath.clone(),
+            max_stack: self.max_stack,
+            jobs: self.jobs,
+            trace: Arc::new(move |line: &str| trace_progress.println(line)),
+            interrupt: None,
+            memory: Some(crate::memory::memory().clone()),
+        });
+        let fail = |err: &kcfg_render::Error| {
+            let text = report::render_error(err, self.max_trace, self.stderr);
+            let _ = std::io::stderr().write_all(text.as_bytes());
+            ExitCode::from(1)
+        };
+        let plan = match renderer.load_plan(&self.plan_dir, &self.ext_vars, &self.tlas) {
+            Ok(plan) => plan,
+            Err(err) => return fail(&err),
+        };
+        let destination = Destination {
+            // The output directory named with --out may be a symbolic link
+            // (the user's word); the default PLAN/rendered comes with the
+            // plan's repository, so a link there is refused.
+            root: self
+                .out
+                .clone()
+                .unwrap_or_else(|| plan.default_output_dir()),
+            follow_root: self.out.is_some(),
+            selection: self.selection.clone(),
+            overrides: self.output.clone(),
+            fail_fast: self.fail_fast,
+            max_prune_ratio: self.max_prune_ratio,
+            allow_mass_delete: self.allow_mass_delete,
+            lock_timeout: LOCK_TIMEOUT,
+        };
+        let on_event = |event: Event<'_>| match event {
+            Event::WaitingForLock { lock, holder } => {
+                let holder = holder
+                    .map(|pid| format!(" (pid {pid})"))
+                    .unwrap_or_default();
+                eprintln!(
+                    "waiting for another kcfg render{holder} holding {}",
+                    lock.display()
+                );
+            }
+            Event::Started { targets } => progress.start(targets),
+            Event::TargetDone(report) => progress.target_done(report.objects),
+            _ => {}
+        };
+        let result = if self.check {
+            renderer.check(&plan, &destination, &on_event)
+        } else {
+            renderer.write(&plan, &destination, &on_event)
+        };
+        progress.finish();
+        match result {
+            Ok(report) => print::finish(
+                &report,
+                print::Style {
+                    quiet: self.quiet,
+                    max_trace: self.max_trace,
+                    stdout: self.stdout,
+                    stderr: self.stderr,
+                },
+                started.elapsed(),
+            ),
+            Err(err) => fail(&err),
+        }
+    }
+}
+
+fn stderr_is_terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal()
 }
 
 /// Reads `NAME=VALUE`, `NAME` (from the environment) or `NAME=FILE`.

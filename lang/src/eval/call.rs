@@ -504,7 +504,7 @@ impl<'a> Ctx<'a> {
                                 def: callee,
                                 env: closure_env,
                             } => {
-                                self.check_interrupt(site)?;
+                                self.check_limits_at(site)?;
                                 let callee_frame =
                                     self.bind_args(callee, closure_env, source, site)?;
                                 let name =

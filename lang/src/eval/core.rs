@@ -49,7 +49,7 @@ fn builtin_type<'a>(_ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
 /// `std.length`.
 pub fn length<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, span: Span) -> Result<usize> {
     match value {
-        Value::Str(s) => Ok(s.char_len(ctx.bump)),
+        Value::Str(s) => ctx.char_len(s, span),
         Value::Arr(a) => Ok(a.len()),
         Value::Obj(o) => Ok(o.visible_fields(ctx.bump).count()),
         Value::Func(f) => Ok(f.param_count()),
@@ -116,14 +116,14 @@ fn builtin_format<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
         };
         return Err(ctx.error(args.site, message));
     };
-    let format = ctx.text(format);
+    let format = ctx.flat_text(format, args.site)?;
     let text = ctx.format(
         format,
         args.value(1),
         args.site,
         super::format::FormatEntry::Function,
     )?;
-    Ok(ctx.str(&text))
+    ctx.copy_str(&text, args.site)
 }
 
 fn builtin_object_has_ex<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
@@ -132,7 +132,7 @@ fn builtin_object_has_ex<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value
     else {
         return Err(type_error(ctx, args, &["object", "string", "boolean"]));
     };
-    let name = Sym::intern(ctx.text(name));
+    let name = Sym::intern(ctx.flat_text(name, args.site)?);
     Ok(Value::Bool(match obj.is_hidden(name) {
         Some(is_hidden) => hidden || !is_hidden,
         None => false,
@@ -240,6 +240,6 @@ fn builtin_ext_var<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> 
     let Value::Str(name) = args.value(0) else {
         return Err(type_error(ctx, args, &["string"]));
     };
-    let name = ctx.text(name);
+    let name = ctx.flat_text(name, args.site)?;
     ctx.ext_var(name, args.site)
 }

@@ -14,6 +14,7 @@ use crate::ast::BinaryOp;
 use crate::ir::{self, Clause, ExprKind as I, ThunkName};
 use crate::span::Span;
 use crate::sym::Sym;
+use crate::text::format_g;
 
 impl<'a> Ctx<'a> {
     /// Evaluates `expr` in `env`.
@@ -190,7 +191,7 @@ impl<'a> Ctx<'a> {
         let (this, layer) = self.super_of(env, span)?;
         match self.eval(env, index)? {
             Value::Str(s) => {
-                let name = Sym::intern(self.text(s));
+                let name = Sym::intern(self.flat_text(s, span)?);
                 self.super_field_of(this, layer, name, span)
             }
             other => Err(self.error(
@@ -217,7 +218,7 @@ impl<'a> Ctx<'a> {
                 ),
             ));
         };
-        let name = Sym::intern(self.text(key));
+        let name = Sym::intern(self.flat_text(key, span)?);
         let found = match env.this {
             Some(this) => this.find(name, env.layer as usize).is_some(),
             None => false,
@@ -229,10 +230,10 @@ impl<'a> Ctx<'a> {
     /// anything else as single-line JSON.
     pub(crate) fn error_message(&mut self, value: Value<'a>, span: Span) -> Result<String> {
         match value {
-            Value::Str(s) => Ok(self.text(s).to_string()),
+            Value::Str(s) => Ok(self.flat_text(s, span)?.to_string()),
             other => {
                 let s = self.to_string_value(other, span)?;
-                Ok(self.text(s).to_string())
+                Ok(self.flat_text(s, span)?.to_string())
             }
         }
     }
@@ -264,7 +265,7 @@ impl<'a> Ctx<'a> {
                 span,
                 format!(
                     "attempted index an array with string {}.",
-                    crate::manifest::json::escape_string(&name)
+                    crate::text::escape_string(&name)
                 ),
             )),
             Value::Str(_) => Err(self.error(span, "string index must be a number, got string.")),
@@ -290,7 +291,7 @@ impl<'a> Ctx<'a> {
     ) -> Result<Value<'a>> {
         match (value, index) {
             (Value::Obj(obj), Value::Str(name)) => {
-                let name = Sym::intern(self.text(name));
+                let name = Sym::intern(self.flat_text(name, span)?);
                 self.get_field(obj, name, Site::At(span), hint)
             }
             (Value::Obj(_), other) => Err(self.error(
@@ -304,7 +305,7 @@ impl<'a> Ctx<'a> {
                         span,
                         format!(
                             "array bounds error: {} not within [0, {})",
-                            format_g(floor),
+                            format_g(floor, 6, false),
                             arr.len()
                         ),
                     ));
@@ -312,7 +313,7 @@ impl<'a> Ctx<'a> {
                 if floor != n {
                     return Err(self.error(
                         span,
-                        format!("array index was not integer: {}", format_g(n)),
+                        format!("array index was not integer: {}", format_g(n, 6, false)),
                     ));
                 }
                 match arr.get(floor as usize) {
@@ -321,12 +322,12 @@ impl<'a> Ctx<'a> {
                 }
             }
             (Value::Arr(_), Value::Str(s)) => {
-                let text = self.text(s);
+                let text = self.flat_text(s, span)?;
                 Err(self.error(
                     span,
                     format!(
                         "attempted index an array with string {}.",
-                        crate::manifest::json::escape_string(text)
+                        crate::text::escape_string(text)
                     ),
                 ))
             }
@@ -335,21 +336,21 @@ impl<'a> Ctx<'a> {
                 format!("array index must be number, got {}.", other.type_name()),
             )),
             (Value::Str(s), Value::Num(n)) => {
-                let text = self.text(s);
-                let len = s.char_len(self.bump);
+                let text = self.flat_text(s, span)?;
+                let len = self.char_len(s, span)?;
                 let floor = n.floor();
                 if floor < 0.0 || floor >= len as f64 || n.is_nan() {
                     return Err(self.error(
                         span,
                         format!(
                             "string bounds error: {} not within [0, {})",
-                            format_g(floor),
+                            format_g(floor, 6, false),
                             len
                         ),
                     ));
                 }
                 let index = floor as usize;
-                let ch = if s.is_ascii(self.bump) {
+                let ch = if self.is_ascii(s, span)? {
                     &text[index..index + 1]
                 } else {
                     let (start, c) = text.char_indices().nth(index).unwrap_or((0, ' '));
@@ -674,7 +675,9 @@ impl<'a> Ctx<'a> {
                 match &field.name {
                     ir::FieldKey::Static(name) => names.push(Some(*name)),
                     ir::FieldKey::Computed(expr) => match self.eval(env, expr)? {
-                        Value::Str(s) => names.push(Some(Sym::intern_computed(self.text(s)))),
+                        Value::Str(s) => {
+                            names.push(Some(Sym::intern_computed(self.flat_text(s, span)?)))
+                        }
                         Value::Null => names.push(None),
                         _ => return Err(self.error(expr.span, "field name was not a string.")),
                     },
@@ -685,10 +688,7 @@ impl<'a> Ctx<'a> {
                     if names[..i].contains(&Some(*name)) {
                         return Err(self.error(
                             span,
-                            format!(
-                                "duplicate field name: {}",
-                                crate::manifest::json::escape_string(name)
-                            ),
+                            format!("duplicate field name: {}", crate::text::escape_string(name)),
                         ));
                     }
                 }
@@ -716,7 +716,10 @@ impl<'a> Ctx<'a> {
         let mut fields: Vec<(Sym, &'a Env<'a>)> = Vec::new();
         self.run_clauses(env, &def.clauses, span, &mut |ctx, iter_env| {
             match ctx.eval(iter_env, &def.name)? {
-                Value::Str(s) => fields.push((Sym::intern_computed(ctx.text(s)), iter_env)),
+                Value::Str(s) => {
+                    let name = Sym::intern_computed(ctx.flat_text(s, span)?);
+                    ctx.push(&mut fields, (name, iter_env), span)?;
+                }
                 Value::Null => {}
                 other => {
                     return Err(ctx.error(
@@ -733,11 +736,11 @@ impl<'a> Ctx<'a> {
                 span,
                 format!(
                     "duplicate field name: {}",
-                    crate::manifest::json::escape_string(&pair[0].0)
+                    crate::text::escape_string(&pair[0].0)
                 ),
             ));
         }
-        let fields = self.bump.alloc_slice_copy(&fields);
+        let fields = self.alloc_slice_copied(&fields, span)?;
         let layer = self.bump.alloc(CompLayer { def, fields });
         Ok(Value::Obj(Object::single(self.bump, Layer::Comp(layer))))
     }
@@ -751,10 +754,10 @@ impl<'a> Ctx<'a> {
     ) -> Result<Value<'a>> {
         let mut elems: Vec<Lazy<'a>> = Vec::new();
         self.run_clauses(env, &comp.clauses, span, &mut |ctx, iter_env| {
-            elems.push(ctx.delay(iter_env, &comp.body));
-            Ok(())
+            let elem = ctx.delay(iter_env, &comp.body);
+            ctx.push(&mut elems, elem, span)
         })?;
-        let elems = self.bump.alloc_slice_copy(&elems);
+        let elems = self.alloc_slice_copied(&elems, span)?;
         Ok(Value::Arr(Array::new(self.bump, elems)))
     }
 
@@ -789,7 +792,7 @@ impl<'a> Ctx<'a> {
                 for elem in array.iter() {
                     // Each iteration allocates a frame and enters none: a
                     // comprehension over a huge range stops at the limit.
-                    self.check_memory(span)?;
+                    self.check_limits(span)?;
                     let slots = self.bump.alloc_slice_fill_with(*frame_size as usize, |_| {
                         Cell::new(Lazy::Val(Value::Null))
                     });
@@ -892,10 +895,4 @@ fn closest_field<'a>(obj: Object<'a>, name: Sym, bump: &'a bumpalo::Bump) -> Opt
         }
     }
     best.map(|(_, name)| name)
-}
-
-/// Formats a number as C's `%g` does (6 significant digits), as the
-/// reference prints numbers in some messages.
-pub fn format_g(n: f64) -> String {
-    super::format::format_g(n, 6, false)
 }

@@ -478,16 +478,16 @@ impl<'a> Ctx<'a> {
         let text = match code.kind {
             's' => {
                 let s = self.to_string_value(value, span)?;
-                self.text(s).to_string()
+                self.flat_text(s, span)?.to_string()
             }
             'c' => match value {
                 Value::Num(n) => char_of(n)?,
                 Value::Str(s) => {
-                    let len = s.char_len(self.bump);
+                    let len = self.char_len(s, span)?;
                     if len != 1 {
                         return fail(format!("%c expected 1-sized string got: {len}"));
                     }
-                    self.text(s).to_string()
+                    self.flat_text(s, span)?.to_string()
                 }
                 other => {
                     return fail(format!(
@@ -672,7 +672,7 @@ fn push_digit(out: &mut String, d: f64, numerals: &[u8; 16], capitals: bool) {
         let c = numerals[d as usize] as char;
         out.push(if capitals { c.to_ascii_uppercase() } else { c });
     } else {
-        crate::manifest::json::write_number(d, out);
+        crate::text::write_number(d, out);
     }
 }
 
@@ -862,68 +862,9 @@ fn render_float_sci(
     Ok(text)
 }
 
-/// C's `%.{precision}g` (or `%#.{precision}g` when `alt`), used for numbers
-/// in some of the reference's messages.
-pub fn format_g(n: f64, precision: usize, alt: bool) -> String {
-    if n.is_nan() {
-        return "nan".into();
-    }
-    if n.is_infinite() {
-        return if n < 0.0 { "-inf".into() } else { "inf".into() };
-    }
-    let precision = precision.max(1);
-    if n == 0.0 {
-        return if n.is_sign_negative() {
-            "-0".into()
-        } else {
-            "0".into()
-        };
-    }
-    let sci = format!("{:.*e}", precision - 1, n);
-    let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    if exponent < -4 || exponent >= precision as i32 {
-        let mantissa = if alt {
-            mantissa.to_string()
-        } else {
-            trim_fraction(mantissa)
-        };
-        let sign = if exponent < 0 { '-' } else { '+' };
-        format!("{mantissa}e{sign}{:02}", exponent.abs())
-    } else {
-        let decimals = (precision as i32 - 1 - exponent).max(0) as usize;
-        let fixed = format!("{n:.decimals$}");
-        if alt {
-            fixed
-        } else {
-            trim_fraction(&fixed)
-        }
-    }
-}
-
-fn trim_fraction(text: &str) -> String {
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn g_formatting_matches_c() {
-        assert_eq!(format_g(1.5, 6, false), "1.5");
-        assert_eq!(format_g(1e30, 6, false), "1e+30");
-        assert_eq!(format_g(18446744073709551616.0, 6, false), "1.84467e+19");
-        assert_eq!(format_g(-1.0, 6, false), "-1");
-        assert_eq!(format_g(0.0001, 6, false), "0.0001");
-        assert_eq!(format_g(0.00001, 6, false), "1e-05");
-        assert_eq!(format_g(0.1, 17, false), "0.10000000000000001");
-        assert_eq!(format_g(2.5e-7, 17, false), "2.4999999999999999e-07");
-    }
 
     #[test]
     fn parses_codes() {

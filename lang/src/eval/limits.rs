@@ -1,34 +1,81 @@
-//! The limits of an evaluation: memory and native stack.
+//! The limits of an evaluation: time (the interrupt), memory and native
+//! stack.
 //!
-//! The memory limit ([`super::MemoryLimit`], see `crate::memory`) is
-//! checked three ways: on every frame (with the interrupt, in `Ctx::guard`),
-//! in loops that grow a result without entering frames
-//! ([`Ctx::check_memory`]), and before an allocation whose size comes from
-//! the program ([`Ctx::reserve`] and the fallible allocators below). Lengths
-//! of arrays and strings are capped at [`MAX_LENGTH`]. The native stack
-//! grows by segments charged to the same limit (`crate::stack`); when it
-//! cannot grow, the evaluation fails with the reference's `max stack frames
-//! exceeded.`.
+//! The interrupt ([`super::Interrupt`]) and the memory limit
+//! ([`super::MemoryLimit`], see `crate::memory`) are checked together
+//! ([`Ctx::check_limits`]): on every frame (in `Ctx::guard`), on every
+//! iteration of a loop that grows a result without entering frames, and
+//! every [`POLL_INTERVAL`] iterations of a loop that only reads
+//! ([`Ctx::poll_limits`]), so that neither a budget nor a memory limit
+//! waits for a builtin walking an array of 10^15 elements. An allocation
+//! whose size comes from the program is checked before it is made
+//! ([`Ctx::reserve`]) and made fallibly (the allocators below), so that
+//! one the system refuses is an `out of memory` error too, with or without
+//! a limit. Lengths of arrays and strings are capped at [`MAX_LENGTH`]. The
+//! native stack grows by segments charged to the same limit
+//! (`crate::stack`); when it cannot grow, the evaluation fails with the
+//! reference's `max stack frames exceeded.`.
 
-use super::{Array, Bounds, Ctx, Error, Lazy, Result, Site, MAX_ALLOCATION, MAX_LENGTH, RED_ZONE};
+use super::{
+    Array, Bounds, Ctx, Error, Interrupt, Lazy, Result, Site, Str, Value, MAX_ALLOCATION,
+    MAX_LENGTH, RED_ZONE,
+};
 use crate::span::Span;
 
+/// Iterations between two looks at the limits in loops that read without
+/// entering frames or growing a result ([`Ctx::poll_limits`]): rare enough
+/// to cost nothing measurable, frequent enough that a budget stops such a
+/// loop within microseconds.
+pub const POLL_INTERVAL: usize = 1024;
+
 impl<'a> Ctx<'a> {
-    /// Fails with `out of memory` if more memory is in use than the limit
-    /// allows. For loops of builtins and manifesters that grow their output
-    /// without entering frames.
+    /// Fails with the interrupt's message if another thread has raised it
+    /// (see [`Interrupt`]), or with `out of memory` if more memory is in use
+    /// than the limit allows: two relaxed loads. For loops of builtins,
+    /// comprehensions and manifesters that grow their output without
+    /// entering frames (every iteration).
     #[inline]
-    pub fn check_memory(&self, span: Span) -> Result<()> {
-        self.check_memory_at(Site::At(span))
+    pub fn check_limits(&self, span: Span) -> Result<()> {
+        self.check_limits_at(Site::At(span))
     }
 
-    /// [`Ctx::check_memory`] for a frame entered from `site`.
+    /// [`Ctx::check_limits`] for a frame entered from `site`. Called
+    /// wherever a frame is entered, and on each iteration of a `tailstrict`
+    /// tail-call loop, which enters none.
     #[inline]
-    pub fn check_memory_at(&self, site: Site) -> Result<()> {
+    pub fn check_limits_at(&self, site: Site) -> Result<()> {
+        if let Some(interrupt) = self.interrupt {
+            if interrupt.is_raised() {
+                return Err(self.interrupted(site, interrupt));
+            }
+        }
         match self.memory {
             Some(memory) if memory.is_exceeded() => Err(self.out_of_memory(site, None)),
             _ => Ok(()),
         }
+    }
+
+    /// [`Ctx::check_limits`] once every [`POLL_INTERVAL`] calls, for loops
+    /// that only read (`std.count`, `std.member`, comparisons, …): a
+    /// counter of the evaluation's, so the loop needs no index of its own.
+    #[inline(always)]
+    pub fn poll_limits(&self, span: Span) -> Result<()> {
+        let polls = self.polls.get().wrapping_add(1);
+        self.polls.set(polls);
+        if polls.is_multiple_of(POLL_INTERVAL) {
+            self.check_limits(span)
+        } else {
+            Ok(())
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn interrupted(&self, site: Site, interrupt: &Interrupt) -> Error {
+        let message = interrupt
+            .message()
+            .unwrap_or("the evaluation was interrupted");
+        self.error_at("kcfg::eval::interrupted", site, message)
     }
 
     /// Makes sure that `bytes` more may be allocated for something whose
@@ -114,11 +161,37 @@ impl<'a> Ctx<'a> {
     }
 
     /// `parts` concatenated (`std.flattenArrays`, `std.join` of arrays), with
-    /// the length and the memory checked first.
+    /// the length and the memory checked first, and the elements copied
+    /// fallibly when [`Array::concat_all`] would copy them.
     pub fn concat_arrays(&self, parts: &[Array<'a>], span: Span) -> Result<Array<'a>> {
         let (copied, len) = Array::concat_all_copies(parts).unwrap_or((usize::MAX, usize::MAX));
         self.check_array_len(len, copied, span)?;
-        Ok(Array::concat_all(self.bump, parts))
+        if copied == 0 {
+            return Ok(Array::concat_all(self.bump, parts));
+        }
+        let mut elems = parts.iter().flat_map(Array::iter);
+        let elems = self.alloc_slice_with(len, span, |_| {
+            elems.next().unwrap_or(Lazy::Val(super::Value::Null))
+        })?;
+        Ok(Array::new(self.bump, elems))
+    }
+
+    /// `left + right` of arrays, with the length and the memory checked
+    /// first, and the elements copied fallibly when [`Array::concat`] would
+    /// copy them (short results, and chains of views grown too deep).
+    pub fn concat_two(&self, left: Array<'a>, right: Array<'a>, span: Span) -> Result<Array<'a>> {
+        // Each length is at most 2^53, so the sum cannot overflow.
+        let len = left.len() + right.len();
+        let copied = Array::concat_copies(left, right);
+        self.check_array_len(len, copied, span)?;
+        if copied == 0 {
+            return Ok(Array::concat(self.bump, left, right));
+        }
+        let mut elems = left.iter().chain(right.iter());
+        let elems = self.alloc_slice_with(len, span, |_| {
+            elems.next().unwrap_or(Lazy::Val(super::Value::Null))
+        })?;
+        Ok(Array::new(self.bump, elems))
     }
 
     /// An empty string in the arena with room for `capacity` bytes, for a
@@ -141,10 +214,173 @@ impl<'a> Ctx<'a> {
         Ok(unsafe { bumpalo::collections::String::from_utf8_unchecked(bytes) })
     }
 
+    /// A string value copied into the arena, for a text whose length comes
+    /// from the program (the result of a builtin): allocated fallibly.
+    pub fn copy_str(&self, text: &str, span: Span) -> Result<Value<'a>> {
+        self.copy_text(text, span).map(Value::Str)
+    }
+
+    /// [`Ctx::copy_str`], as a [`Str`].
+    pub fn copy_text(&self, text: &str, span: Span) -> Result<Str<'a>> {
+        match self.bump.try_alloc_str(text) {
+            Ok(text) => Ok(Str::new(self.bump, text)),
+            Err(_) => Err(self.allocation_failed(Site::At(span), text.len())),
+        }
+    }
+
     /// A copy of `values` in the arena, for a slice whose length comes from
     /// the program (see [`Ctx::alloc_slice_with`]).
     pub fn alloc_slice_copied<T: Copy>(&self, values: &[T], span: Span) -> Result<&'a mut [T]> {
         self.alloc_slice_with(values.len(), span, |index| values[index])
+    }
+
+    /// An empty vector with room for `capacity` items, for a working set
+    /// whose size comes from the program (a sort's keys, a copy of a lazy
+    /// view): checked against the memory limit first, and allocated
+    /// fallibly, so that a size the system refuses is `out of memory`
+    /// rather than an abort.
+    pub fn vec_with_capacity<T>(&self, capacity: usize, span: Span) -> Result<Vec<T>> {
+        self.vec_with_capacity_at(capacity, Site::At(span))
+    }
+
+    /// [`Ctx::vec_with_capacity`] for a frame entered from `site`.
+    pub fn vec_with_capacity_at<T>(&self, capacity: usize, site: Site) -> Result<Vec<T>> {
+        self.reserve_items_at::<T>(capacity, site)?;
+        let mut vec = Vec::new();
+        vec.try_reserve_exact(capacity).map_err(|_| {
+            let bytes = capacity.saturating_mul(std::mem::size_of::<T>());
+            self.allocation_failed(site, bytes)
+        })?;
+        Ok(vec)
+    }
+
+    /// Appends `item` to `vec`, growing it fallibly: for results that grow
+    /// one item at a time to a size the program decides (comprehensions,
+    /// `std.filter`). The caller checks the limits in the same loop
+    /// ([`Ctx::check_limits`]), so the vector stays within the memory limit
+    /// but for its last doubling.
+    #[inline]
+    pub fn push<T>(&self, vec: &mut Vec<T>, item: T, span: Span) -> Result<()> {
+        self.push_at(vec, item, Site::At(span))
+    }
+
+    /// [`Ctx::push`] for a frame entered from `site`.
+    #[inline]
+    pub fn push_at<T>(&self, vec: &mut Vec<T>, item: T, site: Site) -> Result<()> {
+        if vec.len() == vec.capacity() {
+            self.grow(vec, site)?;
+        }
+        vec.push(item);
+        Ok(())
+    }
+
+    /// Makes room for `additional` more items in `vec`, fallibly (see
+    /// [`Ctx::vec_with_capacity`]): for a result extended by a whole part
+    /// at a time (`std.flatMap`).
+    pub fn reserve_more<T>(&self, vec: &mut Vec<T>, additional: usize, span: Span) -> Result<()> {
+        if vec.capacity() - vec.len() >= additional {
+            return Ok(());
+        }
+        self.reserve_items::<T>(additional, span)?;
+        vec.try_reserve(additional).map_err(|_| {
+            let bytes = additional.saturating_mul(std::mem::size_of::<T>());
+            self.allocation_failed(Site::At(span), bytes)
+        })
+    }
+
+    /// Makes room for `additional` more bytes in `text`, fallibly: for a
+    /// heap string that a builtin grows by parts the program decides.
+    pub fn reserve_text(&self, text: &mut String, additional: usize, span: Span) -> Result<()> {
+        if text.capacity() - text.len() >= additional {
+            return Ok(());
+        }
+        self.reserve(additional, span)?;
+        text.try_reserve(additional)
+            .map_err(|_| self.allocation_failed(Site::At(span), additional))
+    }
+
+    /// `text` repeated `count` times, in the arena (`std.repeat` of a
+    /// string): its length checked, allocated fallibly, and filled by
+    /// doubling copies, so that a billion repetitions of one character take
+    /// thirty copies rather than a billion appends.
+    pub fn repeat_str(&self, text: &str, count: usize, span: Span) -> Result<&'a str> {
+        if text.is_empty() || count == 0 {
+            return Ok("");
+        }
+        let len = text.len().saturating_mul(count);
+        if len > MAX_LENGTH {
+            return Err(self.too_long("a string", len, span));
+        }
+        self.reserve(len, span)?;
+        let layout = std::alloc::Layout::array::<u8>(len)
+            .map_err(|_| self.allocation_failed(Site::At(span), len))?;
+        let start = self
+            .bump
+            .try_alloc_layout(layout)
+            .map_err(|_| self.allocation_failed(Site::At(span), len))?
+            .as_ptr();
+        // SAFETY: `start` points to `len` bytes the arena just gave us for
+        // the arena's lifetime. The first copy fills `text.len()` of them;
+        // each next copy duplicates the `filled` bytes written so far into
+        // the unwritten ones after them (`copied <= filled`, so source and
+        // destination do not overlap, and `filled + copied <= len`). No
+        // reference is made to the bytes until all `len` are written, and
+        // they are whole copies of `text` (`len` is a multiple of its
+        // length), so valid UTF-8.
+        unsafe {
+            std::ptr::copy_nonoverlapping(text.as_ptr(), start, text.len());
+            let mut filled = text.len();
+            while filled < len {
+                let copied = filled.min(len - filled);
+                std::ptr::copy_nonoverlapping(start, start.add(filled), copied);
+                filled += copied;
+            }
+            let bytes = std::slice::from_raw_parts(start, len);
+            Ok(std::str::from_utf8_unchecked(bytes))
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow<T>(&self, vec: &mut Vec<T>, site: Site) -> Result<()> {
+        let wanted = vec.capacity().max(4);
+        self.reserve_items_at::<T>(wanted, site)?;
+        vec.try_reserve(wanted).map_err(|_| {
+            let bytes = wanted.saturating_mul(std::mem::size_of::<T>());
+            self.allocation_failed(site, bytes)
+        })
+    }
+
+    /// The text of a string value, flattening a rope fallibly: `out of
+    /// memory` at `span` if the arena cannot hold its text.
+    #[inline]
+    pub fn flat_text(&self, s: Str<'a>, span: Span) -> Result<&'a str> {
+        self.flat_text_at(s, Site::At(span))
+    }
+
+    /// [`Ctx::flat_text`] for a value read from `site` (the manifester).
+    #[inline]
+    pub fn flat_text_at(&self, s: Str<'a>, site: Site) -> Result<&'a str> {
+        match s.try_flat(self.bump) {
+            Some(text) => Ok(text),
+            None => Err(self.allocation_failed(site, s.byte_len())),
+        }
+    }
+
+    /// The number of code points of a string value (`std.length`), which
+    /// flattens a rope (see [`Ctx::flat_text`]).
+    #[inline]
+    pub fn char_len(&self, s: Str<'a>, span: Span) -> Result<usize> {
+        match s.try_char_len(self.bump) {
+            Some(len) => Ok(len),
+            None => Err(self.allocation_failed(Site::At(span), s.byte_len())),
+        }
+    }
+
+    /// Whether a string value is ASCII-only (see [`Ctx::char_len`]).
+    #[inline]
+    pub fn is_ascii(&self, s: Str<'a>, span: Span) -> Result<bool> {
+        Ok(self.char_len(s, span)? == s.byte_len())
     }
 
     /// `out of memory`: the limit is exceeded, or `needed` more bytes would

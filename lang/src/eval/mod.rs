@@ -182,6 +182,8 @@ pub struct Ctx<'a> {
     imports: FxHashMap<(FileId, &'a str), Lazy<'a>>,
     file_values: FxHashMap<std::path::PathBuf, Lazy<'a>>,
     ext_cache: FxHashMap<&'a str, Lazy<'a>>,
+    /// Calls of [`Ctx::poll_limits`] so far.
+    polls: Cell<usize>,
     /// Bumped on every `std.trace`-style side channel; keeps `Ctx` `!Sync`.
     _not_sync: Cell<()>,
 }
@@ -215,6 +217,7 @@ impl<'a> Ctx<'a> {
             imports: FxHashMap::default(),
             file_values: FxHashMap::default(),
             ext_cache: FxHashMap::default(),
+            polls: Cell::new(0),
             _not_sync: Cell::new(()),
         }
     }
@@ -267,29 +270,6 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Fails with the interrupt's message if another thread has raised it
-    /// (see [`Interrupt`]), or with `out of memory` if more memory is in
-    /// use than the limit allows. Called wherever a frame is entered, and on
-    /// each iteration of a `tailstrict` tail-call loop, which enters none.
-    #[inline]
-    pub(crate) fn check_interrupt(&self, site: Site) -> Result<()> {
-        if let Some(interrupt) = self.interrupt {
-            if interrupt.is_raised() {
-                return Err(self.interrupted(site, interrupt));
-            }
-        }
-        self.check_memory_at(site)
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn interrupted(&self, site: Site, interrupt: &Interrupt) -> Error {
-        let message = interrupt
-            .message()
-            .unwrap_or("the evaluation was interrupted");
-        self.error_at("kcfg::eval::interrupted", site, message)
-    }
-
     /// Runs `f` inside a new stack frame, checking the frame limit and the
     /// interrupt, and growing the native stack if it is running low.
     #[inline]
@@ -303,7 +283,7 @@ impl<'a> Ctx<'a> {
         if self.stack.len() + 1 >= self.max_stack {
             return Err(self.stack_overflow(site));
         }
-        self.check_interrupt(site)?;
+        self.check_limits_at(site)?;
         self.stack.push(StackEntry { site, name });
         let result = self.with_stack(|| site, f);
         self.stack.pop();
@@ -332,7 +312,7 @@ impl<'a> Ctx<'a> {
         if self.stack.len() + 1 >= self.max_stack {
             return Err(self.stack_overflow(site));
         }
-        self.check_interrupt(site)?;
+        self.check_limits_at(site)?;
         self.stack.push(StackEntry {
             site: Site::None,
             name: FrameName::thunk(ThunkName::Argument),
@@ -492,7 +472,11 @@ impl<'a> Ctx<'a> {
         Value::Str(Str::new(self.bump, text))
     }
 
-    /// The text of a string value.
+    /// The text of a string value. Reading a rope flattens it, which
+    /// aborts if the system refuses the memory; the evaluator and the
+    /// standard library use [`Ctx::flat_text`], which fails cleanly. This
+    /// is for embedding programs reading values within a memory limit
+    /// (every string of 1 MiB or more was checked against it when made).
     pub fn text(&self, s: Str<'a>) -> &'a str {
         s.flat(self.bump)
     }
@@ -626,7 +610,7 @@ impl<'a> Ctx<'a> {
                 span,
                 format!(
                     "couldn't open import {}: no match locally or in the Jsonnet library paths.",
-                    crate::manifest::json::escape_string(path)
+                    crate::text::escape_string(path)
                 ),
             ));
         };
@@ -636,7 +620,7 @@ impl<'a> Ctx<'a> {
                 span,
                 format!(
                     "couldn't open import {}: {err}",
-                    crate::manifest::json::escape_string(path)
+                    crate::text::escape_string(path)
                 ),
             )
         })?;

@@ -57,12 +57,12 @@ impl<'a> Ctx<'a> {
             Value::Num(n) => serde_json::Number::from_f64(n)
                 .map(serde_json::Value::Number)
                 .unwrap_or(serde_json::Value::Null),
-            Value::Str(s) => serde_json::Value::String(self.text(s).to_string()),
+            Value::Str(s) => serde_json::Value::String(self.flat_text_at(s, site)?.to_string()),
             Value::Arr(array) => {
                 self.guard(site, FrameName::thunk(ThunkName::ArrayElement), |ctx| {
-                    ctx.reserve_items_at::<serde_json::Value>(array.len(), site)?;
-                    let mut out = Vec::with_capacity(array.len());
+                    let mut out = ctx.vec_with_capacity_at(array.len(), site)?;
                     for lazy in array.iter() {
+                        ctx.check_limits_at(site)?;
                         let element = ctx.force_from(lazy, site)?;
                         out.push(ctx.to_json(element, site)?);
                     }

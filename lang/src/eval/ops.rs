@@ -55,10 +55,10 @@ impl<'a> Ctx<'a> {
                     self.number(fmod(a, b), span)
                 }
                 (Value::Str(format), values) => {
-                    let format = self.text(format);
+                    let format = self.flat_text(format, span)?;
                     let text =
                         self.format(format, values, span, super::format::FormatEntry::Operator)?;
-                    Ok(self.str(&text))
+                    self.copy_str(&text, span)
                 }
                 _ => Err(self.error(
                     span,
@@ -82,7 +82,7 @@ impl<'a> Ctx<'a> {
             B::Ne => Ok(Value::Bool(!self.equals(left, right, span)?)),
             B::In => match (left, right) {
                 (Value::Str(name), Value::Obj(obj)) => {
-                    let name = Sym::intern(self.text(name));
+                    let name = Sym::intern(self.flat_text(name, span)?);
                     Ok(Value::Bool(obj.has_field(name)))
                 }
                 (Value::Str(_), other) => Err(self.error(
@@ -188,11 +188,7 @@ impl<'a> Ctx<'a> {
                 let a = self.to_string_value(other, span)?;
                 self.concat_strings(a, b, span)
             }
-            (Value::Arr(a), Value::Arr(b)) => {
-                // Each length is at most 2^53, so the sum cannot overflow.
-                self.check_array_len(a.len() + b.len(), Array::concat_copies(a, b), span)?;
-                Ok(Value::Arr(Array::concat(self.bump, a, b)))
-            }
+            (Value::Arr(a), Value::Arr(b)) => Ok(Value::Arr(self.concat_two(a, b, span)?)),
             (Value::Obj(a), Value::Obj(b)) => Ok(Value::Obj(Object::extend(self.bump, a, b))),
             _ => Err(self.mismatch(BinaryOp::Add, left, right, span)),
         }
@@ -239,7 +235,7 @@ impl<'a> Ctx<'a> {
             Value::Str(s) => Ok(s),
             other => {
                 let text = crate::manifest::json::to_single_line(self, other, span)?;
-                Ok(Str::copy(self.bump, &text))
+                self.copy_text(&text, span)
             }
         }
     }
@@ -261,7 +257,7 @@ impl<'a> Ctx<'a> {
                 if x.byte_len() != y.byte_len() {
                     return Ok(false);
                 }
-                Ok(self.text(x) == self.text(y))
+                Ok(self.flat_text(x, span)? == self.flat_text(y, span)?)
             }
             (Value::Arr(x), Value::Arr(y)) => {
                 if x.len() != y.len() {
@@ -271,6 +267,7 @@ impl<'a> Ctx<'a> {
                     return Ok(true);
                 }
                 for (left, right) in x.iter().zip(y.iter()) {
+                    self.poll_limits(span)?;
                     let left = self.force(left, span)?;
                     let right = self.force(right, span)?;
                     if !self.equals_nested(left, right, span)? {
@@ -342,9 +339,12 @@ impl<'a> Ctx<'a> {
     pub fn compare(&mut self, a: Value<'a>, b: Value<'a>, span: Span) -> Result<Ordering> {
         match (a, b) {
             (Value::Num(x), Value::Num(y)) => Ok(x.partial_cmp(&y).unwrap_or(Ordering::Equal)),
-            (Value::Str(x), Value::Str(y)) => Ok(self.text(x).cmp(self.text(y))),
+            (Value::Str(x), Value::Str(y)) => {
+                Ok(self.flat_text(x, span)?.cmp(self.flat_text(y, span)?))
+            }
             (Value::Arr(x), Value::Arr(y)) => {
                 for (left, right) in x.iter().zip(y.iter()) {
+                    self.poll_limits(span)?;
                     // Numbers, the common element, without recursing.
                     if let (Lazy::Val(Value::Num(a)), Lazy::Val(Value::Num(b))) = (left, right) {
                         match a.partial_cmp(&b) {
@@ -401,7 +401,7 @@ impl<'a> Ctx<'a> {
         // length, the start and the end; each check's message names the
         // operator that failed, so the order decides the message.
         let length = match target {
-            Value::Str(s) => Some(s.char_len(self.bump) as f64),
+            Value::Str(s) => Some(self.char_len(s, span)? as f64),
             Value::Arr(a) => Some(a.len() as f64),
             Value::Obj(o) => Some(o.visible_fields(self.bump).count() as f64),
             _ => None,
@@ -426,9 +426,9 @@ impl<'a> Ctx<'a> {
                 span,
                 format!(
                     "got [{}:{}:{}] but negative steps are not supported",
-                    crate::manifest::json::format_number(start),
-                    crate::manifest::json::format_number(end),
-                    crate::manifest::json::format_number(step)
+                    crate::text::format_number(start),
+                    crate::text::format_number(end),
+                    crate::text::format_number(step)
                 ),
             ));
         }
@@ -437,7 +437,7 @@ impl<'a> Ctx<'a> {
                 span,
                 format!(
                     "got {} but step must be greater than 0",
-                    crate::manifest::json::format_number(step)
+                    crate::text::format_number(step)
                 ),
             ));
         }
@@ -457,36 +457,56 @@ impl<'a> Ctx<'a> {
         let end = self.slice_bound(end, Some(length), target, span, false)?;
         match target {
             Value::Str(s) => {
-                let text = self.text(s);
+                let text = self.flat_text(s, span)?;
+                let ascii = self.is_ascii(s, span)?;
                 // A tiny step repeats characters: at most this many steps
-                // are taken (each appends a character of up to 4 bytes), and
-                // a step of 1e-300 must fail rather than loop for ever.
+                // are taken (each appends a character of up to 4 bytes, and
+                // rounding may add one), and a step of 1e-300 must fail
+                // rather than loop for ever.
                 let stop = end.min(length);
-                if start < stop {
-                    let steps = ((stop - start) / step).ceil();
-                    let width = if s.is_ascii(self.bump) { 1.0 } else { 4.0 };
-                    let bytes = steps * width;
+                let capacity = if start < stop {
+                    let steps = ((stop - start) / step).ceil() + 1.0;
+                    let bytes = steps * if ascii { 1.0 } else { 4.0 };
                     if bytes.is_nan() || bytes > super::MAX_LENGTH as f64 {
                         return Err(self.too_long("a string", steps.min(1e300) as usize, span));
                     }
-                    self.reserve(bytes as usize, span)?;
-                }
-                let mut out = String::new();
-                let mut cur = start;
-                if s.is_ascii(self.bump) {
-                    while cur < end && cur < length {
-                        let index = cur.floor() as usize;
-                        out.push_str(&text[index..index + 1]);
-                        cur += step;
-                    }
+                    bytes as usize
                 } else {
-                    let chars: Vec<char> = text.chars().collect();
-                    while cur < end && cur < length {
-                        out.push(chars[cur.floor() as usize]);
-                        cur += step;
+                    0
+                };
+                let mut out = self.string_with_capacity(capacity, span)?;
+                let mut chars = text.chars();
+                let (mut at, mut current) = (0, chars.next());
+                let mut cur = start;
+                while cur < stop {
+                    self.poll_limits(span)?;
+                    let index = cur.floor() as usize;
+                    if ascii {
+                        out.push_str(&text[index..index + 1]);
+                    } else {
+                        while at < index {
+                            current = chars.next();
+                            at += 1;
+                        }
+                        if let Some(c) = current {
+                            out.push(c);
+                        }
                     }
+                    let next = cur + step;
+                    if next <= cur {
+                        // The reference adds the step for ever.
+                        return Err(self.error(
+                            span,
+                            format!(
+                                "slice step {} is too small to advance past index {}",
+                                crate::text::format_g(step, 6, false),
+                                crate::text::format_g(cur, 6, false)
+                            ),
+                        ));
+                    }
+                    cur = next;
                 }
-                Ok(self.str(&out))
+                Ok(self.str_ref(out.into_bump_str()))
             }
             Value::Arr(a) => {
                 if start < end && start < length {
@@ -495,7 +515,7 @@ impl<'a> Ctx<'a> {
                             span,
                             format!(
                                 "array index was not integer: {}",
-                                super::expr::format_g(start)
+                                crate::text::format_g(start, 6, false)
                             ),
                         ));
                     }
@@ -506,7 +526,7 @@ impl<'a> Ctx<'a> {
                                 span,
                                 format!(
                                     "array index was not integer: {}",
-                                    super::expr::format_g(next)
+                                    crate::text::format_g(next, 6, false)
                                 ),
                             ));
                         }
@@ -573,9 +593,9 @@ impl<'a> Ctx<'a> {
 
     /// Forces every element of an array (for builtins that need values).
     pub fn force_all(&mut self, array: Array<'a>, span: Span) -> Result<Vec<Value<'a>>> {
-        self.reserve_items::<Value<'a>>(array.len(), span)?;
-        let mut out = Vec::with_capacity(array.len());
+        let mut out = self.vec_with_capacity(array.len(), span)?;
         for lazy in array.iter() {
+            self.poll_limits(span)?;
             out.push(self.force(lazy, span)?);
         }
         Ok(out)

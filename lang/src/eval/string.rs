@@ -93,33 +93,32 @@ impl<'a> Str<'a> {
         self.byte_len() == 0
     }
 
-    /// The text, flattening a rope the first time.
+    /// The text, flattening a rope the first time. Flattening allocates the
+    /// whole text at once; [`Str::try_flat`] is the fallible form that the
+    /// evaluator uses.
     pub fn flat(&self, bump: &'a Bump) -> &'a str {
+        match self.try_flat(bump) {
+            Some(text) => text,
+            None => {
+                let layout = std::alloc::Layout::array::<u8>(self.byte_len());
+                std::alloc::handle_alloc_error(layout.unwrap_or(std::alloc::Layout::new::<u8>()))
+            }
+        }
+    }
+
+    /// The text, flattening a rope the first time; `None` if the arena
+    /// cannot hold the flattened text (issue 13: a rope of 2^44 bytes,
+    /// built by 43 doublings, costs nothing until it is read).
+    pub fn try_flat(&self, bump: &'a Bump) -> Option<&'a str> {
         match &self.0.kind {
-            StrKind::Flat(text) => text,
+            StrKind::Flat(text) => Some(text),
             StrKind::Concat { len, flat, .. } => {
                 if let Some(text) = flat.get() {
-                    return text;
+                    return Some(text);
                 }
-                let mut out = bumpalo::collections::String::with_capacity_in(*len, bump);
-                let mut pending: Vec<Str<'a>> = vec![*self];
-                while let Some(node) = pending.pop() {
-                    match &node.0.kind {
-                        StrKind::Flat(text) => out.push_str(text),
-                        StrKind::Concat {
-                            left, right, flat, ..
-                        } => match flat.get() {
-                            Some(text) => out.push_str(text),
-                            None => {
-                                pending.push(*right);
-                                pending.push(*left);
-                            }
-                        },
-                    }
-                }
-                let text = out.into_bump_str();
+                let text = flatten(*self, *len, bump)?;
                 flat.set(Some(text));
-                text
+                Some(text)
             }
         }
     }
@@ -130,7 +129,21 @@ impl<'a> Str<'a> {
         if cached != usize::MAX {
             return cached;
         }
-        let text = self.flat(bump);
+        self.count_chars(self.flat(bump))
+    }
+
+    /// Number of code points; `None` if the text of a rope cannot be
+    /// flattened (see [`Str::try_flat`]).
+    pub fn try_char_len(&self, bump: &'a Bump) -> Option<usize> {
+        let cached = self.0.chars.get();
+        if cached != usize::MAX {
+            return Some(cached);
+        }
+        Some(self.count_chars(self.try_flat(bump)?))
+    }
+
+    /// Counts the code points of this string's `text` and caches the count.
+    fn count_chars(&self, text: &str) -> usize {
         let count = if text.is_ascii() {
             text.len()
         } else {
@@ -149,6 +162,31 @@ impl<'a> Str<'a> {
     pub fn ptr_eq(self, other: Str<'a>) -> bool {
         std::ptr::eq(self.0, other.0)
     }
+}
+
+/// The text of the rope `root` (`len` bytes) in one arena allocation,
+/// without recursion (ropes can be tens of thousands of nodes deep); `None`
+/// if the arena cannot hold it.
+fn flatten<'a>(root: Str<'a>, len: usize, bump: &'a Bump) -> Option<&'a str> {
+    let mut bytes = bumpalo::collections::Vec::new_in(bump);
+    bytes.try_reserve_exact(len).ok()?;
+    let mut pending: Vec<Str<'a>> = vec![root];
+    while let Some(node) = pending.pop() {
+        match &node.0.kind {
+            StrKind::Flat(text) => bytes.extend_from_slice(text.as_bytes()),
+            StrKind::Concat {
+                left, right, flat, ..
+            } => match flat.get() {
+                Some(text) => bytes.extend_from_slice(text.as_bytes()),
+                None => {
+                    pending.push(*right);
+                    pending.push(*left);
+                }
+            },
+        }
+    }
+    // SAFETY: the bytes are the concatenation of valid UTF-8 texts.
+    Some(unsafe { std::str::from_utf8_unchecked(bytes.into_bump_slice()) })
 }
 
 #[cfg(test)]

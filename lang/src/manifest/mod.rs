@@ -33,7 +33,7 @@ pub fn document<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, mode: Mode) -> Result<S
             Ok(out)
         }
         Mode::String => match value {
-            Value::Str(s) => Ok(ctx.text(s).to_string()),
+            Value::Str(s) => Ok(ctx.flat_text_at(s, Site::Manifest)?.to_string()),
             other => Err(ctx.error_at(
                 "kcfg::manifest::not_a_string",
                 Site::Manifest,
@@ -71,7 +71,7 @@ pub fn multi<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, mode: Mode) -> Result<Vec<
                 Ok(out)
             }
             Mode::String => match field {
-                Value::Str(s) => Ok(ctx.text(s).to_string()),
+                Value::Str(s) => Ok(ctx.flat_text_at(s, from.site)?.to_string()),
                 other => Err(ctx.error_at(
                     "kcfg::manifest::not_a_string",
                     from.site,
@@ -97,10 +97,11 @@ pub fn stream<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, mode: Mode) -> Result<Vec
             ),
         ));
     };
-    ctx.reserve_items_at::<String>(array.len(), Site::Manifest)?;
-    let mut docs = Vec::with_capacity(array.len());
+    // Grown as the documents are written: a view of 10^15 elements must
+    // fail at the memory limit or the interrupt, not when it is sized.
+    let mut docs = Vec::new();
     for lazy in array.iter() {
-        ctx.check_memory_at(Site::Manifest)?;
+        ctx.check_limits_at(Site::Manifest)?;
         // Each document is written inside its element's frame, as the
         // reference does (see `Origin`).
         let doc = ctx.enter_element(lazy, Origin::MANIFEST, |ctx, element, from| match mode {
@@ -110,7 +111,7 @@ pub fn stream<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, mode: Mode) -> Result<Vec
                 Ok(out)
             }
             Mode::String => match element {
-                Value::Str(s) => Ok(ctx.text(s).to_string()),
+                Value::Str(s) => Ok(ctx.flat_text_at(s, from.site)?.to_string()),
                 other => Err(ctx.error_at(
                     "kcfg::manifest::not_a_string",
                     from.site,
@@ -118,7 +119,7 @@ pub fn stream<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, mode: Mode) -> Result<Vec
                 )),
             },
         })?;
-        docs.push(doc);
+        ctx.push_at(&mut docs, doc, Site::Manifest)?;
     }
     Ok(docs)
 }

@@ -117,7 +117,7 @@ impl Writer<'_> {
                 let mut first = true;
                 for lazy in array.iter() {
                     // The output grows with no frame entered.
-                    ctx.check_memory_at(from.site)?;
+                    ctx.check_limits_at(from.site)?;
                     if !first {
                         self.indent(level);
                     }
@@ -224,7 +224,7 @@ impl Writer<'_> {
             Value::Bool(b) => self.out.push_str(if b { "true" } else { "false" }),
             Value::Num(n) => write_number(n, self.out),
             Value::Str(s) => {
-                let text = ctx.text(s);
+                let text = ctx.flat_text_at(s, from.site)?;
                 write_string(text, level, self.out);
             }
             Value::Arr(_) => self.out.push_str("[]"),

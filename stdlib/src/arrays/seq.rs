@@ -77,19 +77,20 @@ impl<'a> Seq<'a> {
     /// All elements, unevaluated (see [`Seq::lazy`]); an array that is a
     /// view (`std.range(0, 1e15)`) must fit in memory once copied.
     pub fn lazies(&self, ctx: &Ctx<'a>, span: Span) -> Result<Vec<Lazy<'a>>> {
-        ctx.reserve_items::<Lazy<'a>>(self.len(), span)?;
-        Ok(match self {
-            Seq::Arr(array) => array.iter().collect(),
-            Seq::Obj(len) => (0..*len).map(|i| self.lazy(ctx, i, span)).collect(),
-        })
+        let mut elems = ctx.vec_with_capacity(self.len(), span)?;
+        match self {
+            Seq::Arr(array) => elems.extend(array.iter()),
+            Seq::Obj(len) => elems.extend((0..*len).map(|i| self.lazy(ctx, i, span))),
+        }
+        Ok(elems)
     }
 }
 
 /// The characters of a string, as an array of one-character strings.
 pub fn chars<'a>(ctx: &Ctx<'a>, s: Str<'a>, span: Span) -> Result<Array<'a>> {
-    let text = ctx.text(s);
+    let text = ctx.flat_text(s, span)?;
     let bump = ctx.bump;
-    let count = s.char_len(bump);
+    let count = ctx.char_len(s, span)?;
     // A slot and a string per character.
     ctx.reserve_items::<(Lazy<'a>, Str<'a>, kcfg_lang::eval::value::StrData<'a>)>(count, span)?;
     let mut pieces = text.char_indices().map(|(start, c)| {

@@ -33,7 +33,7 @@ const QUICKSORT_MAX: usize = 30;
 fn less<'a>(ctx: &mut Ctx<'a>, a: Value<'a>, b: Value<'a>, span: Span) -> Result<bool> {
     match (a, b) {
         (Value::Num(x), Value::Num(y)) => Ok(x < y),
-        (Value::Str(x), Value::Str(y)) => Ok(ctx.text(x) < ctx.text(y)),
+        (Value::Str(x), Value::Str(y)) => Ok(ctx.flat_text(x, span)? < ctx.flat_text(y, span)?),
         _ => operator(ctx, BinaryOp::Lt, a, b, span),
     }
 }
@@ -59,8 +59,16 @@ fn operator<'a>(
 }
 
 /// An array of the given elements.
-fn array_of<'a>(ctx: &Ctx<'a>, elems: &[Lazy<'a>]) -> Value<'a> {
-    Value::Arr(Array::new(ctx.bump, ctx.bump.alloc_slice_copy(elems)))
+fn array_of<'a>(ctx: &Ctx<'a>, elems: &[Lazy<'a>], span: Span) -> Result<Value<'a>> {
+    let elems = ctx.alloc_slice_copied(elems, span)?;
+    Ok(Value::Arr(Array::new(ctx.bump, elems)))
+}
+
+/// Checks that sorting `len` elements fits in memory: the elements, their
+/// keys, the order and its numbers or texts, and the sorted copy, for an
+/// argument that may be a view of any length (`std.range(1, 1e15)`).
+fn reserve_sort<'a>(ctx: &Ctx<'a>, len: usize, span: Span) -> Result<()> {
+    ctx.reserve_items::<(Lazy<'a>, Value<'a>, usize, &'a str, Lazy<'a>)>(len, span)
 }
 
 // ----- sorting ----------------------------------------------------------------
@@ -74,7 +82,8 @@ fn sort_keys<'a>(
     key_fn: Option<Function<'a>>,
     span: Span,
 ) -> Result<Vec<Value<'a>>> {
-    let mut keys = vec![Value::Null; elems.len()];
+    let mut keys = ctx.vec_with_capacity(elems.len(), span)?;
+    keys.resize(elems.len(), Value::Null);
     let mut runs = vec![(0, elems.len())];
     while let Some((start, end)) = runs.pop() {
         if end - start > QUICKSORT_MAX {
@@ -86,6 +95,7 @@ fn sort_keys<'a>(
         let order = (start + 1..end.min(start + 2))
             .chain(start..(start + 1).min(end))
             .chain((start + 2).min(end)..end);
+        ctx.check_limits(span)?;
         for index in order {
             keys[index] = key_of(ctx, key_fn, elems[index], span)?;
         }
@@ -95,26 +105,25 @@ fn sort_keys<'a>(
 
 /// The stable sorting permutation of `keys`.
 fn sorted_order<'a>(ctx: &mut Ctx<'a>, keys: &[Value<'a>], span: Span) -> Result<Vec<usize>> {
-    let mut order: Vec<usize> = (0..keys.len()).collect();
+    let mut order: Vec<usize> = ctx.vec_with_capacity(keys.len(), span)?;
+    order.extend(0..keys.len());
     if keys.iter().all(|k| matches!(k, Value::Num(_))) {
-        let nums: Vec<f64> = keys
-            .iter()
-            .map(|k| match k {
-                Value::Num(n) => *n,
-                _ => 0.0,
-            })
-            .collect();
+        let mut nums: Vec<f64> = ctx.vec_with_capacity(keys.len(), span)?;
+        nums.extend(keys.iter().map(|k| match k {
+            Value::Num(n) => *n,
+            _ => 0.0,
+        }));
         order.sort_by(|&x, &y| nums[x].partial_cmp(&nums[y]).unwrap_or(Ordering::Equal));
         return Ok(order);
     }
     if keys.iter().all(|k| matches!(k, Value::Str(_))) {
-        let texts: Vec<&str> = keys
-            .iter()
-            .map(|k| match k {
-                Value::Str(s) => ctx.text(*s),
+        let mut texts: Vec<&str> = ctx.vec_with_capacity(keys.len(), span)?;
+        for key in keys {
+            texts.push(match key {
+                Value::Str(s) => ctx.flat_text(*s, span)?,
                 _ => "",
-            })
-            .collect();
+            });
+        }
         order.sort_by(|&x, &y| texts[x].cmp(texts[y]));
         return Ok(order);
     }
@@ -137,6 +146,7 @@ fn reference_order<'a>(
     let mut merged = Vec::with_capacity(indexes.len());
     let (mut i, mut j) = (0, 0);
     while i < left.len() && j < right.len() {
+        ctx.poll_limits(span)?;
         if operator(ctx, BinaryOp::Le, keys[left[i]], keys[right[j]], span)? {
             merged.push(left[i]);
             i += 1;
@@ -192,11 +202,12 @@ pub fn sort<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
         return Ok(value);
     }
     let key_fn = key_function(ctx, args.get(1), span)?;
+    reserve_sort(ctx, seq.len(), span)?;
     let elems = seq.lazies(ctx, span)?;
     let keys = sort_keys(ctx, &elems, key_fn, span)?;
     let order = sorted_order(ctx, &keys, span)?;
-    let sorted: Vec<Lazy<'a>> = order.iter().map(|&i| elems[i]).collect();
-    Ok(array_of(ctx, &sorted))
+    let sorted = ctx.alloc_slice_with(order.len(), span, |i| elems[order[i]])?;
+    Ok(Value::Arr(Array::new(ctx.bump, sorted)))
 }
 
 // ----- uniq and set -----------------------------------------------------------
@@ -227,9 +238,10 @@ fn uniq_elems<'a>(
     };
     let mut last_key = key(ctx, 0)?;
     for (index, &elem) in elems.iter().enumerate().skip(1) {
+        ctx.poll_limits(span)?;
         let next_key = key(ctx, index)?;
         if !equal(ctx, last_key, next_key, span)? {
-            kept.push(elem);
+            ctx.push(&mut kept, elem, span)?;
             last_key = next_key;
         }
     }
@@ -241,24 +253,36 @@ pub fn uniq<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let seq = Seq::of(ctx, args.value(0), args.site)?;
     let elems = seq.lazies(ctx, args.site)?;
     let kept = uniq_elems(ctx, &elems, None, args.get(1), args.site)?;
-    Ok(array_of(ctx, &kept))
+    array_of(ctx, &kept, args.site)
 }
 
 /// `std.set(arr, keyF=id)`: `std.uniq(std.sort(arr, keyF), keyF)`.
 pub fn set<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let span = args.site;
     let seq = Seq::of(ctx, args.value(0), span)?;
+    // The sort's working set, the sorted keys and what is kept.
+    ctx.reserve_items::<(
+        Lazy<'a>,
+        Value<'a>,
+        usize,
+        &'a str,
+        Lazy<'a>,
+        Value<'a>,
+        Lazy<'a>,
+    )>(seq.len(), span)?;
     let elems = seq.lazies(ctx, span)?;
     if elems.len() <= 1 {
-        return Ok(array_of(ctx, &elems));
+        return array_of(ctx, &elems, span);
     }
     let key_fn = key_function(ctx, args.get(1), span)?;
     let keys = sort_keys(ctx, &elems, key_fn, span)?;
     let order = sorted_order(ctx, &keys, span)?;
-    let sorted: Vec<Lazy<'a>> = order.iter().map(|&i| elems[i]).collect();
-    let sorted_keys: Vec<Value<'a>> = order.iter().map(|&i| keys[i]).collect();
+    let mut sorted: Vec<Lazy<'a>> = ctx.vec_with_capacity(order.len(), span)?;
+    sorted.extend(order.iter().map(|&i| elems[i]));
+    let mut sorted_keys: Vec<Value<'a>> = ctx.vec_with_capacity(order.len(), span)?;
+    sorted_keys.extend(order.iter().map(|&i| keys[i]));
     let kept = uniq_elems(ctx, &sorted, Some(&sorted_keys), None, span)?;
-    Ok(array_of(ctx, &kept))
+    array_of(ctx, &kept, span)
 }
 
 // ----- set operations ---------------------------------------------------------
@@ -280,7 +304,8 @@ struct Side<'a> {
 impl<'a> Side<'a> {
     fn new(ctx: &Ctx<'a>, seq: Seq<'a>, span: Span) -> Result<Side<'a>> {
         let elems = seq.lazies(ctx, span)?;
-        let keys = vec![None; elems.len()];
+        let mut keys = ctx.vec_with_capacity(elems.len(), span)?;
+        keys.resize(elems.len(), None);
         Ok(Side { elems, keys })
     }
 
@@ -309,7 +334,7 @@ fn with_rest<'a>(
     from: usize,
     span: Span,
 ) -> Result<Value<'a>> {
-    let acc = match array_of(ctx, acc) {
+    let acc = match array_of(ctx, acc, span)? {
         Value::Arr(acc) => acc,
         _ => Array::empty(ctx.bump),
     };
@@ -335,7 +360,7 @@ fn set_op<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>, op: SetOp) -> Result<Value<'a>
     if a_seq.is_empty() {
         return match op {
             SetOp::Union => with_rest(ctx, &acc, b_value, 0, span),
-            SetOp::Inter | SetOp::Diff => Ok(array_of(ctx, &acc)),
+            SetOp::Inter | SetOp::Diff => array_of(ctx, &acc, span),
         };
     }
     let b_seq = Seq::of(ctx, b_value, span)?;
@@ -345,11 +370,12 @@ fn set_op<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>, op: SetOp) -> Result<Value<'a>
     let mut key_fn: Option<Option<Function<'a>>> = None;
     let (mut i, mut j) = (0, 0);
     loop {
+        ctx.poll_limits(span)?;
         if i >= a_len || j >= b_len {
             return match op {
                 SetOp::Union if i >= a_len => with_rest(ctx, &acc, b_value, j, span),
                 SetOp::Union | SetOp::Diff if i < a_len => with_rest(ctx, &acc, a_value, i, span),
-                _ => Ok(array_of(ctx, &acc)),
+                _ => array_of(ctx, &acc, span),
             };
         }
         let key_fn = match key_fn {
@@ -364,18 +390,18 @@ fn set_op<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>, op: SetOp) -> Result<Value<'a>
         let b_key = b.key(ctx, key_fn, j, span)?;
         if equal(ctx, a_key, b_key, span)? {
             if op != SetOp::Diff {
-                acc.push(a.elems[i]);
+                ctx.push(&mut acc, a.elems[i], span)?;
             }
             i += 1;
             j += 1;
         } else if less(ctx, a_key, b_key, span)? {
             if op != SetOp::Inter {
-                acc.push(a.elems[i]);
+                ctx.push(&mut acc, a.elems[i], span)?;
             }
             i += 1;
         } else {
             if op == SetOp::Union {
-                acc.push(b.elems[j]);
+                ctx.push(&mut acc, b.elems[j], span)?;
             }
             j += 1;
         }
@@ -410,6 +436,7 @@ pub fn set_member<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let x = args.get(0).unwrap_or(Lazy::Val(Value::Null));
     let x_key = key_of(ctx, key_fn, x, span)?;
     for index in 0..seq.len() {
+        ctx.poll_limits(span)?;
         let elem = seq.lazy(ctx, index, span);
         let key = key_of(ctx, key_fn, elem, span)?;
         if equal(ctx, x_key, key, span)? {
@@ -439,6 +466,7 @@ fn extreme<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>, replace_when: Ordering) -> Re
     let mut best = seq.lazy(ctx, 0, span);
     let mut best_key = key_of(ctx, key_fn, best, span)?;
     for index in 0..seq.len() {
+        ctx.poll_limits(span)?;
         let elem = seq.lazy(ctx, index, span);
         let key = if index == 0 {
             best_key

@@ -58,7 +58,7 @@ pub(crate) fn manifest_ini<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Val
         }
         out.push('\n');
     }
-    Ok(string_result(ctx, out))
+    string_result(ctx, &out, span)
 }
 
 /// A line of the output.

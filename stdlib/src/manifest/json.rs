@@ -10,8 +10,8 @@
 
 use kcfg_lang::eval::builtin::Args;
 use kcfg_lang::eval::{Ctx, Result, Value};
-use kcfg_lang::manifest::json::{write_number, write_string};
 use kcfg_lang::span::Span;
+use kcfg_lang::text::{write_number, write_string};
 
 use super::{function_error, string_result, Step, TextParam};
 
@@ -78,7 +78,7 @@ impl<'a> JsonWriter<'a> {
     fn run(mut self, ctx: &mut Ctx<'a>, value: Value<'a>) -> Result<Value<'a>> {
         let mut out = String::new();
         self.value(ctx, value, &mut out)?;
-        Ok(string_result(ctx, out))
+        string_result(ctx, &out, self.span)
     }
 
     fn value(&mut self, ctx: &mut Ctx<'a>, value: Value<'a>, out: &mut String) -> Result<()> {
@@ -88,7 +88,7 @@ impl<'a> JsonWriter<'a> {
             Value::Bool(true) => out.push_str("true"),
             Value::Bool(false) => out.push_str("false"),
             Value::Num(n) => write_number(n, out),
-            Value::Str(s) => write_string(ctx.text(s), out),
+            Value::Str(s) => write_string(ctx.flat_text(s, span)?, out),
             Value::Func(_) => return Err(function_error(ctx, span, &self.path)),
             Value::Arr(array) => {
                 let newline = self.newline.get(ctx, span)?;
@@ -101,7 +101,7 @@ impl<'a> JsonWriter<'a> {
                         self.cindent.push_str(indent);
                         for (index, lazy) in array.iter().enumerate() {
                             // The output grows with no frame entered.
-                            ctx.check_memory(span)?;
+                            ctx.check_limits(span)?;
                             if index > 0 {
                                 out.push(',');
                                 out.push_str(newline);

@@ -33,9 +33,9 @@ mod yaml;
 
 use kcfg_lang::eval::builtin::{Args, Builtin};
 use kcfg_lang::eval::{Ctx, Error, Lazy, Object, Result, Str, Value};
-use kcfg_lang::manifest::json::{write_number, write_string};
 use kcfg_lang::span::Span;
 use kcfg_lang::sym::Sym;
+use kcfg_lang::text::{write_number, write_string};
 
 /// The rows of this area.
 pub static ROWS: &[Builtin] = &[
@@ -120,7 +120,7 @@ impl<'a> TextParam<'a> {
             TextParam::Pending(lazy) => {
                 let value = ctx.force(lazy, span)?;
                 let text = ctx.to_string_value(value, span)?;
-                let text = ctx.text(text);
+                let text = ctx.flat_text(text, span)?;
                 *self = TextParam::Ready(text);
                 Ok(text)
             }
@@ -229,11 +229,12 @@ pub(crate) fn write_to_string<'a>(
     out: &mut String,
 ) -> Result<()> {
     let text: Str<'a> = ctx.to_string_value(value, span)?;
-    out.push_str(ctx.text(text));
+    out.push_str(ctx.flat_text(text, span)?);
     Ok(())
 }
 
-/// Wraps a writer's output as a string value.
-pub(crate) fn string_result<'a>(ctx: &Ctx<'a>, out: String) -> Value<'a> {
-    ctx.str(&out)
+/// Wraps a writer's output as a string value (copied fallibly: the output
+/// can be as large as the memory allows).
+pub(crate) fn string_result<'a>(ctx: &Ctx<'a>, out: &str, span: Span) -> Result<Value<'a>> {
+    ctx.copy_str(out, span)
 }

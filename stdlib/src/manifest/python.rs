@@ -4,8 +4,8 @@
 
 use kcfg_lang::eval::builtin::Args;
 use kcfg_lang::eval::{Ctx, Result, Site, Value};
-use kcfg_lang::manifest::json::{write_number, write_string};
 use kcfg_lang::span::Span;
+use kcfg_lang::text::{write_number, write_string};
 
 use super::{object_fields_error, string_result};
 
@@ -13,7 +13,7 @@ use super::{object_fields_error, string_result};
 pub(crate) fn manifest_python<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
     let mut out = String::new();
     write_python(ctx, args.value(0), args.site, &mut out)?;
-    Ok(string_result(ctx, out))
+    string_result(ctx, &out, args.site)
 }
 
 /// `std.manifestPythonVars(conf)`: one `name = value` line per field.
@@ -30,7 +30,7 @@ pub(crate) fn manifest_python_vars<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Re
         write_python(ctx, value, span, &mut out)?;
         out.push('\n');
     }
-    Ok(string_result(ctx, out))
+    string_result(ctx, &out, span)
 }
 
 fn write_python<'a>(
@@ -44,14 +44,14 @@ fn write_python<'a>(
         Value::Bool(true) => out.push_str("True"),
         Value::Bool(false) => out.push_str("False"),
         Value::Num(n) => write_number(n, out),
-        Value::Str(s) => write_string(ctx.text(s), out),
+        Value::Str(s) => write_string(ctx.flat_text(s, span)?, out),
         Value::Func(_) => return Err(ctx.error(span, "cannot manifest function")),
         Value::Arr(array) => {
             out.push('[');
             ctx.descend(span, |ctx| {
                 for (index, lazy) in array.iter().enumerate() {
                     // The output grows with no frame entered.
-                    ctx.check_memory(span)?;
+                    ctx.check_limits(span)?;
                     if index > 0 {
                         out.push_str(", ");
                     }

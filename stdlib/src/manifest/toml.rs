@@ -17,9 +17,9 @@
 
 use kcfg_lang::eval::builtin::Args;
 use kcfg_lang::eval::{Ctx, Object, Result, Site, Value};
-use kcfg_lang::manifest::json::{write_number, write_string};
 use kcfg_lang::span::Span;
 use kcfg_lang::sym::Sym;
+use kcfg_lang::text::{write_number, write_string};
 
 use super::{function_error, has_visible_fields, path_text, string_result, Step, TextParam};
 
@@ -54,7 +54,7 @@ fn run<'a>(
     };
     let mut out = String::new();
     writer.table_body(ctx, obj, 0, &mut out)?;
-    Ok(string_result(ctx, out))
+    string_result(ctx, &out, span)
 }
 
 /// What a field of a table is.
@@ -149,6 +149,7 @@ impl<'a> TomlWriter<'a> {
                 }
                 (_, Value::Arr(array)) => {
                     for (index, lazy) in array.iter().enumerate() {
+                        ctx.check_limits(span)?;
                         if index > 0 {
                             out.push_str("\n\n");
                         }
@@ -206,7 +207,7 @@ impl<'a> TomlWriter<'a> {
             Value::Bool(true) => out.push_str("true"),
             Value::Bool(false) => out.push_str("false"),
             Value::Num(n) => write_number(n, out),
-            Value::Str(s) => write_string(ctx.text(s), out),
+            Value::Str(s) => write_string(ctx.flat_text(s, span)?, out),
             Value::Func(_) => return Err(function_error(ctx, span, &self.path)),
             Value::Arr(array) => {
                 if array.is_empty() {
@@ -219,7 +220,7 @@ impl<'a> TomlWriter<'a> {
                 ctx.descend(span, |ctx| {
                     for (index, lazy) in array.iter().enumerate() {
                         // The output grows with no frame entered.
-                        ctx.check_memory(span)?;
+                        ctx.check_limits(span)?;
                         if index > 0 {
                             out.push(',');
                             out.push(separator);
@@ -274,6 +275,7 @@ fn section<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, span: Span) -> Result<Sectio
         Value::Obj(_) => Ok(Section::Table),
         Value::Arr(array) if !array.is_empty() => {
             for lazy in array.iter() {
+                ctx.poll_limits(span)?;
                 if !matches!(ctx.force(lazy, span)?, Value::Obj(_)) {
                     return Ok(Section::None);
                 }

@@ -27,13 +27,13 @@ pub(crate) fn manifest_xml_jsonml<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Res
     }
     let mut out = String::new();
     element(ctx, value, args.site, &mut out)?;
-    Ok(string_result(ctx, out))
+    string_result(ctx, &out, args.site)
 }
 
 /// A node: text, or an element with its attributes and children.
 fn element<'a>(ctx: &mut Ctx<'a>, node: Value<'a>, span: Span, out: &mut String) -> Result<()> {
     if let Value::Str(text) = node {
-        out.push_str(ctx.text(text));
+        out.push_str(ctx.flat_text(text, span)?);
         return Ok(());
     }
     // `node[0]`, with the reference's errors for what cannot be indexed.
@@ -62,6 +62,7 @@ fn element<'a>(ctx: &mut Ctx<'a>, node: Value<'a>, span: Span, out: &mut String)
     out.push('>');
     ctx.descend(span, |ctx| {
         for lazy in node.iter().skip(children) {
+            ctx.check_limits(span)?;
             let child = ctx.force(lazy, span)?;
             element(ctx, child, span, out)?;
         }
@@ -76,7 +77,7 @@ fn element<'a>(ctx: &mut Ctx<'a>, node: Value<'a>, span: Span, out: &mut String)
 /// A tag: a string, or (`std.deepJoin`) nested arrays of strings joined.
 fn tag_text<'a>(ctx: &mut Ctx<'a>, tag: Value<'a>, span: Span) -> Result<Cow<'a, str>> {
     match tag {
-        Value::Str(text) => Ok(Cow::Borrowed(ctx.text(text))),
+        Value::Str(text) => Ok(Cow::Borrowed(ctx.flat_text(text, span)?)),
         _ => {
             let mut out = String::new();
             deep_join(ctx, tag, span, &mut out)?;
@@ -87,9 +88,10 @@ fn tag_text<'a>(ctx: &mut Ctx<'a>, tag: Value<'a>, span: Span) -> Result<Cow<'a,
 
 fn deep_join<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, span: Span, out: &mut String) -> Result<()> {
     match value {
-        Value::Str(text) => out.push_str(ctx.text(text)),
+        Value::Str(text) => out.push_str(ctx.flat_text(text, span)?),
         Value::Arr(array) => ctx.descend(span, |ctx| {
             for lazy in array.iter() {
+                ctx.check_limits(span)?;
                 let part = ctx.force(lazy, span)?;
                 deep_join(ctx, part, span, out)?;
             }

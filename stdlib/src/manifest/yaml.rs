@@ -18,8 +18,8 @@
 
 use kcfg_lang::eval::builtin::Args;
 use kcfg_lang::eval::{Ctx, Result, Site, Value};
-use kcfg_lang::manifest::json::{write_number, write_string};
 use kcfg_lang::span::Span;
+use kcfg_lang::text::{write_number, write_string};
 
 use super::{function_error, has_visible_fields, string_result, BoolParam, Step};
 
@@ -34,7 +34,7 @@ pub(crate) fn manifest_yaml_doc<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Resul
     };
     let mut out = String::new();
     writer.value(ctx, args.value(0), &mut out)?;
-    Ok(string_result(ctx, out))
+    string_result(ctx, &out, args.site)
 }
 
 /// `std.manifestYamlStream(value, indent_array_in_object, c_document_end,
@@ -59,6 +59,7 @@ pub(crate) fn manifest_yaml_stream<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Re
     };
     let mut out = String::from("---\n");
     for (index, lazy) in docs.iter().enumerate() {
+        ctx.check_limits(span)?;
         if index > 0 {
             out.push_str("\n---\n");
         }
@@ -71,7 +72,7 @@ pub(crate) fn manifest_yaml_stream<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Re
     } else {
         "\n"
     });
-    Ok(string_result(ctx, out))
+    string_result(ctx, &out, span)
 }
 
 /// How a container's child is laid out: whether it is a non-empty array,
@@ -108,7 +109,7 @@ impl<'a> YamlWriter<'a> {
             Value::Bool(true) => out.push_str("true"),
             Value::Bool(false) => out.push_str("false"),
             Value::Num(n) => write_number(n, out),
-            Value::Str(s) => self.string(ctx.text(s), out),
+            Value::Str(s) => self.string(ctx.flat_text(s, span)?, out),
             Value::Func(_) => return Err(function_error(ctx, span, &self.path)),
             Value::Arr(array) => {
                 if array.is_empty() {
@@ -118,7 +119,7 @@ impl<'a> YamlWriter<'a> {
                 ctx.descend(span, |ctx| {
                     for (index, lazy) in array.iter().enumerate() {
                         // The output grows with no frame entered.
-                        ctx.check_memory(span)?;
+                        ctx.check_limits(span)?;
                         if index > 0 {
                             out.push('\n');
                             out.push_str(&self.cindent);

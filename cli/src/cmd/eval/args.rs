@@ -15,6 +15,8 @@ use std::path::PathBuf;
 use kcfg_lang::eval::ExtValue;
 use kcfg_lang::span::SourceName;
 
+use crate::color::ColorWhen;
+
 /// What to evaluate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
@@ -24,17 +26,6 @@ pub enum Input {
     Code(String),
     /// Standard input (`-`).
     Stdin,
-}
-
-/// Whether to color diagnostics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Color {
-    /// When standard error is a terminal.
-    Auto,
-    /// Always.
-    Always,
-    /// Never.
-    Never,
 }
 
 /// A parsed command line.
@@ -55,7 +46,7 @@ pub struct EvalArgs {
     pub max_memory: Option<usize>,
     pub ext_vars: Vec<(String, ExtValue)>,
     pub tlas: Vec<(String, ExtValue)>,
-    pub color: Color,
+    pub color: ColorWhen,
 }
 
 /// The outcome of parsing.
@@ -162,7 +153,7 @@ pub fn parse(raw: &[OsString], env: &dyn Env) -> Result<Parsed, UsageError> {
         max_memory: None,
         ext_vars: Vec::new(),
         tlas: Vec::new(),
-        color: Color::Auto,
+        color: ColorWhen::Auto,
     };
     let mut i = 0;
     let next = |i: &mut usize| -> Result<String, UsageError> {
@@ -330,11 +321,11 @@ pub fn parse(raw: &[OsString], env: &dyn Env) -> Result<Parsed, UsageError> {
                 }
             }
             "--color" => {
-                parsed.color = match next(&mut i)?.as_str() {
-                    "auto" => Color::Auto,
-                    "always" => Color::Always,
-                    "never" => Color::Never,
-                    other => {
+                let value = next(&mut i)?;
+                parsed.color = match ColorWhen::parse(&value) {
+                    Some(color) => color,
+                    None => {
+                        let other = value.as_str();
                         return Err(usage_error(
                             format!("ERROR: invalid --color value: {other} (expected auto, always or never)"),
                             Usage::None,

@@ -19,11 +19,11 @@ use kcfg_lang::eval::{Arena, Ctx, EvalConfig};
 use kcfg_lang::manifest::{self, Mode};
 use kcfg_lang::program::Program;
 use kcfg_lang::span::SourceName;
+use kcfg_render::importer::{split_path_list, FsImporter};
 
 use self::args::{EvalArgs, Input, Parsed, ProcessEnv, Usage};
 use self::output::{Failure, Output};
-use crate::importer::FsImporter;
-use crate::report::{self, ColorChoice};
+use crate::report;
 
 /// Which program the user thinks they are running, for help and version
 /// texts.
@@ -192,14 +192,11 @@ use -- if the argument is unknown, e.g. {command} -- \"$FILENAME\".
 }
 
 fn evaluate(args: EvalArgs) -> ExitCode {
-    let color = match args.color {
-        args::Color::Auto => ColorChoice::Auto,
-        args::Color::Always => ColorChoice::Always,
-        args::Color::Never => ColorChoice::Never,
-    };
-    let rich = color.rich_on_stderr();
-    let jsonnet_path = std::env::var("JSONNET_PATH").ok();
-    let importer = FsImporter::new(&args.jpath, jsonnet_path.as_deref());
+    let painter = args.color.stderr();
+    let library_path = std::env::var("JSONNET_PATH")
+        .map(|list| split_path_list(&list))
+        .unwrap_or_default();
+    let importer = FsImporter::new(&args.jpath, &library_path);
     let program = Program::new(Arc::new(importer), kcfg_stdlib::std())
         .with_memory_limit(crate::memory::memory().clone());
     set_memory_limit(args.max_memory);
@@ -232,7 +229,7 @@ fn evaluate(args: EvalArgs) -> ExitCode {
                     diag,
                     program.sources(),
                     args.max_trace,
-                    rich,
+                    painter,
                 ));
             }
             let _ = std::io::stderr().write_all(text.as_bytes());

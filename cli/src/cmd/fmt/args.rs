@@ -14,17 +14,7 @@ use std::path::PathBuf;
 use kcfg_lang::fmt::{CommentStyle, Options, StringStyle};
 
 use crate::cmd::eval::args::simplify;
-
-/// When to color diffs and render errors richly (`--color`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Color {
-    /// On a terminal, unless `NO_COLOR` is set.
-    Auto,
-    /// Always.
-    Always,
-    /// Never.
-    Never,
-}
+use crate::color::ColorWhen;
 
 /// A parsed command line.
 #[derive(Debug, Clone)]
@@ -43,8 +33,8 @@ pub struct FmtArgs {
     pub check: bool,
     /// `-o`: where the single output goes instead of standard output.
     pub output_file: Option<PathBuf>,
-    /// `--color`.
-    pub color: Color,
+    /// `--color`: colored diffs and rich errors.
+    pub color: ColorWhen,
 }
 
 impl FmtArgs {
@@ -98,7 +88,7 @@ pub fn parse(raw: &[OsString]) -> Result<Parsed, UsageError> {
         test: false,
         check: false,
         output_file: None,
-        color: Color::Auto,
+        color: ColorWhen::Auto,
     };
     let mut i = 0;
     // The reference's `next_arg`: a flag's value, or the end of the run.
@@ -182,11 +172,9 @@ pub fn parse(raw: &[OsString]) -> Result<Parsed, UsageError> {
             "--check" => parsed.check = true,
             "--color" => {
                 let value = next(&mut i)?;
-                parsed.color = match value.as_str() {
-                    "auto" => Color::Auto,
-                    "always" => Color::Always,
-                    "never" => Color::Never,
-                    _ => {
+                parsed.color = match ColorWhen::parse(&value) {
+                    Some(color) => color,
+                    None => {
                         return Err(error(format!(
                             "ERROR: invalid --color value: {value} (expected auto, always or never)\n"
                         )))
@@ -437,7 +425,7 @@ mod tests {
     fn kcfg_additions() {
         let args = run(&["--check", "--color", "never", "a", "b"]);
         assert!(args.check && args.per_file());
-        assert_eq!(args.color, Color::Never);
+        assert_eq!(args.color, ColorWhen::Never);
         assert_eq!(
             message(&["--color", "pink", "x"]),
             "ERROR: invalid --color value: pink (expected auto, always or never)\n"

@@ -35,10 +35,11 @@ use kcfg_lang::fmt::Options;
 use kcfg_lang::span::{SourceMap, SourceName};
 use rayon::prelude::*;
 
-use self::args::{Color, FmtArgs, Parsed};
+use self::args::{FmtArgs, Parsed};
 use crate::cmd::eval::args::io_message;
-use crate::render::check::{unified, Style};
-use crate::report::{self, ColorChoice};
+use crate::cmd::unified;
+use crate::color::Painter;
+use crate::report;
 
 /// Which program the user thinks they are running, for help and version
 /// texts.
@@ -161,36 +162,17 @@ use -- if the argument is unknown, e.g. {command} -- \"$FILENAME\".
     )
 }
 
-/// Whether errors on standard error are rendered richly.
-fn rich_stderr(color: Color) -> bool {
-    match color {
-        Color::Auto => ColorChoice::Auto,
-        Color::Always => ColorChoice::Always,
-        Color::Never => ColorChoice::Never,
-    }
-    .rich_on_stderr()
-}
-
-/// Whether diffs on standard output are colored.
-fn color_stdout(color: Color) -> bool {
-    use std::io::IsTerminal as _;
-    match color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    }
-}
-
 /// Formats `text`; a parse error rendered for standard error.
 fn format_text(
     name: SourceName,
     text: &str,
     options: &Options,
-    rich: bool,
+    stderr: Painter,
 ) -> Result<String, String> {
     let sources = SourceMap::new();
     let file = sources.add(name, text);
-    kcfg_lang::fmt::format(&file, options).map_err(|diag| report::render(&diag, &sources, 20, rich))
+    kcfg_lang::fmt::format(&file, options)
+        .map_err(|diag| report::render(&diag, &sources, 20, stderr))
 }
 
 /// Reads a file as UTF-8 text; the reference's message on failure.
@@ -226,7 +208,7 @@ fn fail(text: &str) -> ExitCode {
 
 /// One input to standard output or `-o`.
 fn single(args: &FmtArgs) -> ExitCode {
-    let rich = rich_stderr(args.color);
+    let stderr_painter = args.color.stderr();
     let input = &args.inputs[0];
     let (name, text) = if args.exec {
         (SourceName::Virtual("<cmdline>".into()), Ok(input.clone()))
@@ -246,7 +228,7 @@ fn single(args: &FmtArgs) -> ExitCode {
         Ok(text) => text,
         Err(message) => return fail(&message),
     };
-    let output = match format_text(name, &text, &args.options, rich) {
+    let output = match format_text(name, &text, &args.options, stderr_painter) {
         Ok(output) => output,
         Err(message) => return fail(&message),
     };
@@ -316,15 +298,13 @@ fn per_file(args: &FmtArgs) -> ExitCode {
         return fail("ERROR: cannot use --in-place with stdin\n");
     }
     let jobs = jobs(args);
-    let rich = rich_stderr(args.color);
+    let stderr_painter = args.color.stderr();
     let outcomes: Vec<Outcome> = jobs
         .par_iter()
-        .map(|job| process(job, args, rich))
+        .map(|job| process(job, args, stderr_painter))
         .collect();
 
-    let style = Style {
-        color: color_stdout(args.color),
-    };
+    let stdout_painter = args.color.stdout();
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr().lock();
     let (mut changed, mut failed) = (0usize, 0usize);
@@ -342,7 +322,8 @@ fn per_file(args: &FmtArgs) -> ExitCode {
                 if let Some((before, after)) = texts {
                     let mut diff = String::new();
                     let after_label = format!("{} (formatted)", job.shown);
-                    unified(&mut diff, &job.shown, &after_label, before, after, style);
+                    let hunks = kcfg_render::check::unified(before, after);
+                    unified::write(&mut diff, &job.shown, &after_label, &hunks, stdout_painter);
                     let _ = stdout.write_all(diff.as_bytes());
                 } else if matches!(job.source, Source::File { .. }) {
                     // The reference names files, not standard input or code.
@@ -463,7 +444,7 @@ fn jobs(args: &FmtArgs) -> Vec<Job> {
 }
 
 /// Reads, formats and (with `-i`) rewrites one input.
-fn process(job: &Job, args: &FmtArgs, rich: bool) -> Outcome {
+fn process(job: &Job, args: &FmtArgs, stderr_painter: Painter) -> Outcome {
     let (text, name, write_to) = match &job.source {
         Source::Failed(message) => return Outcome::Failed(message.clone()),
         // A file an earlier argument names as well: that one is written.
@@ -474,7 +455,7 @@ fn process(job: &Job, args: &FmtArgs, rich: bool) -> Outcome {
         },
         Source::Text { name, text } => (text.clone(), SourceName::Virtual((*name).into()), None),
     };
-    let output = match format_text(name, &text, &args.options, rich) {
+    let output = match format_text(name, &text, &args.options, stderr_painter) {
         Ok(output) => output,
         Err(message) => return Outcome::Failed(message),
     };

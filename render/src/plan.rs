@@ -1,0 +1,423 @@
+//! Plans: evaluating `render.kcfg` once and reading its targets.
+//!
+//! The plan is an ordinary kcfg program (usually `kcfg.plan { … }` from
+//! `kcfg/render.libsonnet`, whose header documents the format). It is
+//! evaluated with the top-level arguments, external variables and library
+//! directories the caller gives (`kcfg render`'s `--tla-*`, `--ext-*` and
+//! `-J`); then its generators are expanded ([`crate::generators`]), its
+//! `template` is called once per parameter set, and every target is read
+//! into a plain [`Target`]. After that the plan's evaluation ends: targets
+//! carry no values, only data, so they can be evaluated on any thread.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use kcfg_lang::eval::{Arena, Ctx, EvalConfig, ExtValue, Lazy, Object, Site, Value};
+use kcfg_lang::program::{Importer, Program};
+use kcfg_lang::span::SourceName;
+use kcfg_lang::sym::Sym;
+use serde::Deserialize;
+use serde_json::{Map, Value as Json};
+
+use crate::error::{Error, EvalError};
+use crate::generators::Generator;
+use crate::json::{from_json, to_code, to_json};
+use crate::output::{check_nesting, check_target_name, OutputOptions};
+use crate::policy::Policy;
+
+/// The file a plan directory holds.
+pub const PLAN_FILE: &str = "render.kcfg";
+
+/// One target: a program to evaluate and where its objects go.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The output directory, relative to the output root.
+    pub name: String,
+    /// The file to evaluate (the plan's directory joined with `entry`).
+    pub entry: PathBuf,
+    /// Top-level arguments.
+    pub tlas: Vec<(String, ExtValue)>,
+    /// External variables.
+    pub ext_vars: Vec<(String, ExtValue)>,
+    /// The target's own import directories (resolved), searched before
+    /// the renderer's.
+    pub jpath: Vec<PathBuf>,
+    /// The default namespace of the layout.
+    pub namespace: Option<String>,
+    /// The target's output options.
+    pub output: OutputOptions,
+    /// The target as policies see it.
+    pub info: Json,
+}
+
+/// An evaluated plan.
+#[derive(Debug)]
+pub struct Plan {
+    /// The plan's directory.
+    pub dir: PathBuf,
+    /// Its targets, in plan order.
+    pub targets: Vec<Target>,
+    /// Its policies.
+    pub policies: Vec<Policy>,
+    /// Its default output options.
+    pub output: OutputOptions,
+    /// The generators that made no parameter set, each as where it is in
+    /// the plan and what it looked for ([`Generator::expand_noting`]).
+    pub empty_generators: Vec<String>,
+}
+
+impl Plan {
+    /// The targets `selection` selects, in plan order.
+    pub fn select(&self, selection: &Selection) -> Vec<&Target> {
+        self.targets
+            .iter()
+            .filter(|target| selection.matches(&target.name))
+            .collect()
+    }
+
+    /// Where the plan's targets go by default: `rendered/` in the plan's
+    /// directory.
+    pub fn default_output_dir(&self) -> PathBuf {
+        under(&self.dir, "rendered")
+    }
+}
+
+/// Which targets a render looks at: all, or those whose name matches one
+/// of a set of globs (`*` does not match `/`).
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    globs: Option<GlobSet>,
+}
+
+/// A glob of a [`Selection`] that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelectionError {
+    /// The glob, when one glob is at fault.
+    pub pattern: Option<String>,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl Selection {
+    /// Every target.
+    pub fn all() -> Selection {
+        Selection::default()
+    }
+
+    /// The targets whose name matches one of `patterns`; every target when
+    /// there are none.
+    pub fn globs<S: AsRef<str>>(
+        patterns: impl IntoIterator<Item = S>,
+    ) -> Result<Selection, SelectionError> {
+        let mut set = GlobSetBuilder::new();
+        let mut any = false;
+        for pattern in patterns {
+            let pattern = pattern.as_ref();
+            let glob = GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .map_err(|err| SelectionError {
+                    pattern: Some(pattern.to_string()),
+                    message: err.to_string(),
+                })?;
+            set.add(glob);
+            any = true;
+        }
+        if !any {
+            return Ok(Selection::all());
+        }
+        let globs = set.build().map_err(|err| SelectionError {
+            pattern: None,
+            message: err.to_string(),
+        })?;
+        Ok(Selection { globs: Some(globs) })
+    }
+
+    /// Whether this selects every target.
+    pub fn is_all(&self) -> bool {
+        self.globs.is_none()
+    }
+
+    /// Whether the target named `name` is selected.
+    pub fn matches(&self, name: &str) -> bool {
+        self.globs.as_ref().is_none_or(|globs| globs.is_match(name))
+    }
+}
+
+/// A target as the plan writes it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct TargetSpec {
+    name: String,
+    entry: String,
+    #[serde(default)]
+    tlas: Map<String, Json>,
+    #[serde(default)]
+    ext_vars: Map<String, Json>,
+    #[serde(default)]
+    jpath: Vec<String>,
+    #[serde(default)]
+    namespace: Option<String>,
+    #[serde(default)]
+    output: OutputOptions,
+    #[serde(default)]
+    params: Option<Json>,
+}
+
+const PLAN_FIELDS: &[&str] = &["generators", "targets", "template", "policies", "output"];
+
+/// Evaluates the plan in `dir` with its importer and evaluation settings,
+/// and reads its targets.
+pub(crate) fn load(
+    dir: &Path,
+    tlas: &[(String, ExtValue)],
+    importer: Arc<dyn Importer>,
+    config: &EvalConfig,
+) -> Result<Plan, Error> {
+    let path = under(dir, PLAN_FILE);
+    if !path.is_file() {
+        return Err(Error::NoPlan { path });
+    }
+    let mut program = Program::new(importer.clone(), kcfg_stdlib::std());
+    if let Some(memory) = &config.memory {
+        program = program.with_memory_limit(memory.clone());
+    }
+    let arena = Arena::new();
+    let mut ctx = Ctx::new(&arena, &program, config);
+    let result = read_plan(&mut ctx, dir, tlas, &path, &*importer);
+    drop(ctx);
+    result.map_err(|err| match err {
+        PlanError::Eval(err, context) => Error::PlanEval {
+            path,
+            context,
+            error: Box::new(EvalError {
+                diagnostic: err.into_diagnostic(),
+                sources: Arc::clone(program.sources()),
+            }),
+        },
+        PlanError::Invalid(message) => Error::PlanInvalid { path, message },
+    })
+}
+
+enum PlanError {
+    Eval(kcfg_lang::eval::Error, String),
+    Invalid(String),
+}
+
+fn eval_error(context: impl Into<String>) -> impl FnOnce(kcfg_lang::eval::Error) -> PlanError {
+    let context = context.into();
+    move |err| PlanError::Eval(err, context)
+}
+
+fn read_plan<'a>(
+    ctx: &mut Ctx<'a>,
+    dir: &Path,
+    tlas: &[(String, ExtValue)],
+    path: &Path,
+    files: &dyn Importer,
+) -> Result<Plan, PlanError> {
+    let value = ctx
+        .eval_file(path)
+        .and_then(|value| ctx.apply_tlas(value, tlas))
+        .map_err(eval_error("evaluating the plan failed"))?;
+    let Value::Obj(plan) = value else {
+        return Err(PlanError::Invalid(format!(
+            "a plan must be an object (`kcfg.plan {{ … }}` from kcfg/render.libsonnet), got {}",
+            value.type_name()
+        )));
+    };
+    for name in plan.visible_fields(ctx.bump) {
+        let name = name.as_str();
+        if !PLAN_FIELDS.contains(&name) {
+            let mut message = format!(
+                "unknown plan field `{name}` (a plan has {})",
+                PLAN_FIELDS.join(", ")
+            );
+            if let Some(close) = PLAN_FIELDS
+                .iter()
+                .find(|known| strsim::levenshtein(known, name) <= 2)
+            {
+                message.push_str(&format!("; did you mean `{close}`?"));
+            }
+            return Err(PlanError::Invalid(message));
+        }
+    }
+    let generators = field_json(ctx, plan, "generators")?.unwrap_or(Json::Array(Vec::new()));
+    let Json::Array(generators) = generators else {
+        return Err(PlanError::Invalid(format!(
+            "`generators` must be an array, got {}",
+            crate::json::type_name(&generators)
+        )));
+    };
+    let mut sets = Vec::new();
+    let mut empty_generators = Vec::new();
+    for (index, generator) in generators.iter().enumerate() {
+        let at = format!("generators[{index}]");
+        let generator = Generator::from_json(generator)
+            .map_err(|err| PlanError::Invalid(format!("{at}: {err}")))?;
+        let expanded = generator
+            .expand_noting(dir, files, &at, &mut empty_generators)
+            .map_err(|err| PlanError::Invalid(format!("{at}: {err}")))?;
+        sets.extend(expanded);
+    }
+
+    let mut specs: Vec<(TargetSpec, String)> = Vec::new();
+    if !sets.is_empty() {
+        let template = match plan.has_field(Sym::intern("template")) {
+            true => ctx
+                .get_field(plan, Sym::intern("template"), Site::None, None)
+                .map_err(eval_error("reading the plan's template failed"))?,
+            false => Value::Null,
+        };
+        let Value::Func(template) = template else {
+            return Err(PlanError::Invalid(format!(
+                "the generators made {} parameter sets but `template` is {}, not a function of them",
+                sets.len(),
+                template.type_name()
+            )));
+        };
+        for (index, set) in sets.into_iter().enumerate() {
+            let set = Json::Object(set);
+            let params = from_json(ctx, &set);
+            let context = || format!("template(params) failed for parameter set {index}: {set}");
+            let made = ctx
+                .call_values(template, &[Lazy::Val(params)], &[], Site::None)
+                .map_err(|err| PlanError::Eval(err, context()))?;
+            if let Value::Null = made {
+                continue;
+            }
+            let made = to_json(ctx, made).map_err(|err| PlanError::Eval(err, context()))?;
+            let mut spec = target_spec(&made)
+                .map_err(|err| PlanError::Invalid(format!("{}: {err}", context())))?;
+            spec.params.get_or_insert(set);
+            specs.push((spec, format!("the target made from parameter set {index}")));
+        }
+    }
+    let explicit = field_json(ctx, plan, "targets")?.unwrap_or(Json::Array(Vec::new()));
+    let Json::Array(explicit) = explicit else {
+        return Err(PlanError::Invalid(format!(
+            "`targets` must be an array, got {}",
+            crate::json::type_name(&explicit)
+        )));
+    };
+    for (index, target) in explicit.iter().enumerate() {
+        let spec = target_spec(target)
+            .map_err(|err| PlanError::Invalid(format!("targets[{index}]: {err}")))?;
+        specs.push((spec, format!("targets[{index}]")));
+    }
+
+    let policies: Vec<String> = deserialize_field(ctx, plan, "policies")?.unwrap_or_default();
+    let output: OutputOptions = deserialize_field(ctx, plan, "output")?.unwrap_or_default();
+
+    let mut targets = Vec::with_capacity(specs.len());
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for (spec, origin) in specs {
+        check_target_name(&spec.name)
+            .map_err(|err| PlanError::Invalid(format!("{origin}: {err}")))?;
+        if let Some(first) = seen.insert(spec.name.clone(), origin.clone()) {
+            return Err(PlanError::Invalid(format!(
+                "two targets are named {:?}: {first} and {origin}",
+                spec.name
+            )));
+        }
+        targets.push(make_target(dir, spec));
+    }
+    check_nesting(targets.iter().map(|t| t.name.as_str())).map_err(PlanError::Invalid)?;
+    Ok(Plan {
+        dir: dir.to_path_buf(),
+        targets,
+        policies: policies
+            .iter()
+            .map(|file| Policy::new(under(dir, file)))
+            .collect(),
+        output,
+        empty_generators,
+    })
+}
+
+fn target_spec(data: &Json) -> Result<TargetSpec, String> {
+    if !data.is_object() {
+        return Err(format!(
+            "a target must be an object with name and entry, got {}",
+            crate::json::type_name(data)
+        ));
+    }
+    TargetSpec::deserialize(data).map_err(|err| err.to_string())
+}
+
+fn make_target(dir: &Path, spec: TargetSpec) -> Target {
+    let values = |kind: &str, vars: &Map<String, Json>| -> Vec<(String, ExtValue)> {
+        vars.iter()
+            .map(|(name, value)| {
+                let value = match value {
+                    Json::String(text) => ExtValue::Str(text.clone()),
+                    other => ExtValue::Code {
+                        name: SourceName::Virtual(format!("<{kind}:{name}>")),
+                        text: to_code(other),
+                    },
+                };
+                (name.clone(), value)
+            })
+            .collect()
+    };
+    let info = serde_json::json!({
+        "name": spec.name,
+        "entry": spec.entry,
+        "tlas": spec.tlas,
+        "extVars": spec.ext_vars,
+        "namespace": spec.namespace,
+        "params": spec.params.clone().unwrap_or(Json::Object(Map::new())),
+    });
+    Target {
+        entry: under(dir, &spec.entry),
+        tlas: values("tla", &spec.tlas),
+        ext_vars: values("ext", &spec.ext_vars),
+        jpath: spec.jpath.iter().map(|p| under(dir, p)).collect(),
+        namespace: spec.namespace,
+        output: spec.output,
+        name: spec.name,
+        info,
+    }
+}
+
+/// `path` relative to the plan's directory, without a leading `./` when the
+/// plan is in the current directory (paths show in messages).
+pub fn under(dir: &Path, path: &str) -> PathBuf {
+    if dir == Path::new(".") {
+        PathBuf::from(path)
+    } else {
+        dir.join(path)
+    }
+}
+
+fn field_json<'a>(
+    ctx: &mut Ctx<'a>,
+    plan: Object<'a>,
+    name: &str,
+) -> Result<Option<Json>, PlanError> {
+    let sym = Sym::intern(name);
+    if !plan.has_field(sym) {
+        return Ok(None);
+    }
+    let value = ctx
+        .get_field(plan, sym, Site::None, None)
+        .map_err(eval_error(format!("evaluating the plan's `{name}` failed")))?;
+    to_json(ctx, value)
+        .map(Some)
+        .map_err(eval_error(format!("evaluating the plan's `{name}` failed")))
+}
+
+fn deserialize_field<'a, T: serde::de::DeserializeOwned>(
+    ctx: &mut Ctx<'a>,
+    plan: Object<'a>,
+    name: &str,
+) -> Result<Option<T>, PlanError> {
+    match field_json(ctx, plan, name)? {
+        None => Ok(None),
+        Some(data) => T::deserialize(&data)
+            .map(Some)
+            .map_err(|err| PlanError::Invalid(format!("`{name}`: {err}"))),
+    }
+}

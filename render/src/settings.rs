@@ -1,0 +1,76 @@
+//! What every evaluation of a render shares: how imports are found, the
+//! library directories, the stack and memory limits, the worker count,
+//! where `std.trace` lines go and the interrupt that stops everything.
+//! [`crate::renderer::Renderer`] holds one; each target's evaluation
+//! ([`crate::target`]) and the plan's read it.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use kcfg_lang::eval::{EvalConfig, ExtValue, Interrupt};
+use kcfg_lang::memory::MemoryLimit;
+
+use crate::importer::Imports;
+
+/// What every evaluation of a render shares.
+#[derive(Clone)]
+pub struct Settings {
+    /// How imports are found: one importer per search path.
+    pub imports: Arc<dyn Imports>,
+    /// Library directories of the plan and every target, in command-line
+    /// order (the right-most wins); a target's own come in front of them.
+    pub jpath: Vec<PathBuf>,
+    /// Maximum stack frames of an evaluation (`-s`).
+    pub max_stack: usize,
+    /// Targets rendered at the same time.
+    pub jobs: usize,
+    /// Where `std.trace` lines go (called from worker threads).
+    pub trace: Arc<dyn Fn(&str) + Send + Sync>,
+    /// Raised by another thread to stop every evaluation (a time budget).
+    pub interrupt: Option<Arc<Interrupt>>,
+    /// The memory limit every evaluation shares: the plan's and all the
+    /// targets' together (`kcfg_lang::memory`). Its count comes from the
+    /// program's allocator; without one it counts nothing.
+    pub memory: Option<Arc<MemoryLimit>>,
+}
+
+impl Settings {
+    /// Settings with `imports`, no extra library directory, the reference's
+    /// stack limit (500 frames), one job per core, `std.trace` lines
+    /// dropped, no interrupt and no memory limit.
+    pub fn new(imports: impl Imports + 'static) -> Settings {
+        Settings {
+            imports: Arc::new(imports),
+            jpath: Vec::new(),
+            max_stack: 500,
+            jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            trace: Arc::new(|_| {}),
+            interrupt: None,
+            memory: None,
+        }
+    }
+
+    /// The configuration of one evaluation (the plan's or a target's).
+    pub(crate) fn eval_config(&self, ext_vars: Vec<(String, ExtValue)>) -> EvalConfig {
+        EvalConfig {
+            ext_vars,
+            max_stack: self.max_stack,
+            trace: self.trace.clone(),
+            interrupt: self.interrupt.clone(),
+            memory: self.memory.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("jpath", &self.jpath)
+            .field("max_stack", &self.max_stack)
+            .field("jobs", &self.jobs)
+            .field("interrupt", &self.interrupt.is_some())
+            .field("memory", &self.memory.as_ref().map(|memory| memory.limit()))
+            .finish_non_exhaustive()
+    }
+}
