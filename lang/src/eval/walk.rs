@@ -58,6 +58,7 @@ impl Origin {
 impl<'a> Ctx<'a> {
     /// Runs `f` on field `name` of `obj` (which `from` produced) inside the
     /// field's frame, with the field's value and origin.
+    #[inline]
     pub fn enter_field<T>(
         &mut self,
         obj: Object<'a>,
@@ -70,26 +71,32 @@ impl<'a> Ctx<'a> {
             let value = self.get_field(obj, name, from.site, from.name)?;
             return f(self, value, from);
         };
-        // A known number, string, boolean or null is written without a
-        // frame: nothing inside it can fail, and a frame per value would
-        // cost the writer a tenth of its time on large outputs.
-        let known = match obj.layer(layer) {
-            Layer::Native(native) => match native.fields[field].value {
-                Lazy::Val(value) => Some(value),
-                Lazy::Thunk(thunk) => thunk.value(),
-            },
-            _ => match obj.slot(self.bump, layer, field).get() {
-                Slot::Done(value) => Some(value),
-                _ => None,
-            },
-        };
-        if let Some(value) = known.filter(|value| is_scalar(*value)) {
-            return f(self, value, Origin::at(from.site));
-        }
         let body = match obj.layer(layer) {
             Layer::Literal(literal) => Some(&literal.def.fields[field].value),
             Layer::Comp(comp) => Some(&comp.def.value),
-            Layer::Native(_) | Layer::Restrict(_) => None,
+            Layer::Native(native) => {
+                return self.enter_native_field(native.fields[field].value, from, f)
+            }
+            Layer::Restrict(_) => None,
+        };
+        // The field's cache is looked up once: a known number, string,
+        // boolean or null is written without a frame (nothing inside it
+        // can fail, and a frame per value would cost the writer a tenth of
+        // its time on large outputs); anything else is computed, if it has
+        // not been, and written in the field's frame.
+        let slot = obj.slot(self.bump, layer, field);
+        let known = match slot.get() {
+            Slot::Done(value) if is_scalar(value) => {
+                return f(self, value, Origin::at(from.site));
+            }
+            Slot::Done(value) => Some(value),
+            Slot::Running => {
+                // Reported from inside the field's frame, as a read is.
+                return self.guard(from.site, FrameName::object(from.name), |ctx| {
+                    Err(ctx.field_cycle(from.site))
+                });
+            }
+            Slot::Empty => None,
         };
         let inner = match body {
             Some(body) => Origin {
@@ -99,8 +106,38 @@ impl<'a> Ctx<'a> {
             None => Origin::at(from.site),
         };
         self.guard(from.site, FrameName::object(from.name), |ctx| {
-            let value = ctx.field_value_here(obj, layer, field, from.site)?;
+            let value = match known {
+                Some(value) => value,
+                None => {
+                    slot.set(Slot::Running);
+                    let result = ctx.compute_field(obj, layer, field);
+                    slot.set(match result {
+                        Ok(value) => Slot::Done(value),
+                        Err(_) => Slot::Empty,
+                    });
+                    result?
+                }
+            };
             f(ctx, value, inner)
+        })
+    }
+
+    /// [`Ctx::enter_field`] for a field of a builtin's object.
+    fn enter_native_field<T>(
+        &mut self,
+        lazy: Lazy<'a>,
+        from: Origin,
+        f: impl FnOnce(&mut Self, Value<'a>, Origin) -> Result<T>,
+    ) -> Result<T> {
+        if let Some(value) = known_scalar(lazy) {
+            return f(self, value, Origin::at(from.site));
+        }
+        self.guard(from.site, FrameName::object(from.name), |ctx| {
+            let value = match lazy {
+                Lazy::Val(value) => value,
+                Lazy::Thunk(thunk) => ctx.force_here(thunk, from.site)?,
+            };
+            f(ctx, value, Origin::at(from.site))
         })
     }
 
@@ -160,36 +197,6 @@ impl<'a> Ctx<'a> {
                 f(ctx, value, inner)
             },
         )
-    }
-
-    /// The value of field number `field` of layer `layer`, cached, computed
-    /// in the current frame (see [`Ctx::field_value`]).
-    fn field_value_here(
-        &mut self,
-        this: Object<'a>,
-        layer: usize,
-        field: usize,
-        site: Site,
-    ) -> Result<Value<'a>> {
-        if let Layer::Native(native) = this.layer(layer) {
-            return match native.fields[field].value {
-                Lazy::Val(value) => Ok(value),
-                Lazy::Thunk(thunk) => self.force_here(thunk, site),
-            };
-        }
-        let slot = this.slot(self.bump, layer, field);
-        match slot.get() {
-            Slot::Done(value) => return Ok(value),
-            Slot::Running => return Err(self.field_cycle(site)),
-            Slot::Empty => {}
-        }
-        slot.set(Slot::Running);
-        let result = self.compute_field(this, layer, field);
-        slot.set(match result {
-            Ok(value) => Slot::Done(value),
-            Err(_) => Slot::Empty,
-        });
-        result
     }
 
     /// An array element's or a builtin's field's value, computed in the
