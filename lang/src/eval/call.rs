@@ -164,17 +164,37 @@ impl<'a> Ctx<'a> {
     /// Calls `func` with positional arguments, entered from `span`: what
     /// a builtin does to call the functions it is given (`std.map`'s
     /// `func`), so the call is entered from inside that builtin
-    /// ([`Site::Builtin`]) when one is running.
+    /// ([`Site::Builtin`], see [`Ctx::builtin_site`]).
+    #[inline]
     pub fn call_function(
         &mut self,
         func: Function<'a>,
         args: &[Lazy<'a>],
         span: Span,
     ) -> Result<Value<'a>> {
-        let site = match self.builtin {
+        self.call_function_from(func, args, self.builtin_site(span))
+    }
+
+    /// The site of a call a builtin makes at `span`: inside the builtin
+    /// whose Rust code is running, if one is. A computation the builtin
+    /// defers keeps it for the call it makes when forced
+    /// ([`Ctx::call_function_from`]).
+    #[inline]
+    pub fn builtin_site(&self, span: Span) -> Site {
+        match self.builtin {
             Some(builtin) => Site::Builtin { builtin, span },
             None => Site::At(span),
-        };
+        }
+    }
+
+    /// [`Ctx::call_function`] entered from `site`, which
+    /// [`Ctx::builtin_site`] gave.
+    pub fn call_function_from(
+        &mut self,
+        func: Function<'a>,
+        args: &[Lazy<'a>],
+        site: Site,
+    ) -> Result<Value<'a>> {
         // The function runs code of its own, outside the builtin.
         let outer = self.builtin.take();
         let result = self.call_values(func, args, &[], site);

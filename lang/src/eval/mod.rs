@@ -440,17 +440,13 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// A thunk running a deferred computation. Deferred by a builtin (a
-    /// lazily computed element of `std.map`), it runs as part of that
-    /// builtin ([`Site::Builtin`]).
+    /// A thunk running a deferred computation. One that calls a function
+    /// a builtin was given (a lazily computed element of `std.map`) takes
+    /// the site of that call from [`Ctx::builtin_site`] when it is made, so
+    /// that the call is entered from inside the builtin when the thunk is
+    /// forced, wherever that is.
     pub fn defer(&self, computation: impl value::Deferred<'a> + 'a) -> Lazy<'a> {
-        let computation: &'a dyn value::Deferred<'a> = match self.builtin {
-            Some(builtin) => self.bump.alloc(InBuiltin {
-                computation,
-                builtin,
-            }),
-            None => self.bump.alloc(computation),
-        };
+        let computation: &'a dyn value::Deferred<'a> = self.bump.alloc(computation);
         Lazy::Thunk(self.bump.alloc(Thunk::deferred(computation)))
     }
 
@@ -722,25 +718,6 @@ struct FileRoot<'a> {
 impl<'a> value::Deferred<'a> for FileRoot<'a> {
     fn compute(&self, ctx: &mut Ctx<'a>) -> Result<Value<'a>> {
         ctx.eval(self.env, &self.code.root)
-    }
-}
-
-/// A computation a builtin deferred, run as part of that builtin.
-struct InBuiltin<C> {
-    computation: C,
-    builtin: u16,
-}
-
-impl<'a, C: value::Deferred<'a>> value::Deferred<'a> for InBuiltin<C> {
-    fn compute(&self, ctx: &mut Ctx<'a>) -> Result<Value<'a>> {
-        let outer = ctx.builtin.replace(self.builtin);
-        let result = self.computation.compute(ctx);
-        ctx.builtin = outer;
-        result
-    }
-
-    fn name(&self) -> ThunkName {
-        self.computation.name()
     }
 }
 
