@@ -91,9 +91,22 @@ pub fn render_error(err: &Error, max_trace: usize, painter: Painter) -> String {
             path.display(),
             eval_error(error, max_trace, painter)
         ),
-        Error::NothingSelected { in_plan } => format!(
-            "error: no target of the plan matches --only ({in_plan} targets in the plan)\n"
-        ),
+        Error::NothingSelected {
+            in_plan,
+            suggestions,
+        } => {
+            let mut text =
+                format!("error: no target of the plan matches --only ({in_plan} targets in the plan)");
+            if !suggestions.is_empty() {
+                let globs: Vec<String> = suggestions
+                    .iter()
+                    .map(|glob| format!("--only '{glob}'"))
+                    .collect();
+                text.push_str(&format!("; did you mean {}?", globs.join(" ")));
+            }
+            text.push('\n');
+            text
+        }
         Error::MassDelete(mass) if mass.over_ratio() => format!(
             "error: {err}\nif this is intended, pass --allow-mass-delete (or raise --max-prune-ratio)\n"
         ),

@@ -483,6 +483,8 @@ fn plan_errors() {
         ("dot-name", "{ targets: [{ name: '../a', entry: 'x' }] }"),
         ("template-error", "local kcfg = import 'kcfg/render.libsonnet'; kcfg.plan { generators: [kcfg.list([{ n: 1 }])], template(p):: { name: p.missing } }"),
         ("bad-output", "{ output: { format: 'toml' } }"),
+        ("output-typo", "{ output: { fromat: 'json' } }"),
+        ("generator-typo", "{ generators: [{ generator: 'list', element: [] }] }"),
         ("bad-file-name", "{ output: { fileName: '{kind}.yaml' }, targets: [{ name: 'a', entry: 'x' }] }"),
         ("syntax", "{ targets: [ }"),
     ];

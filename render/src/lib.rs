@@ -107,6 +107,7 @@ pub mod policy;
 pub mod renderer;
 pub mod settings;
 pub mod signature;
+pub mod suggest;
 pub mod target;
 pub mod threads;
 

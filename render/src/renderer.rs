@@ -78,8 +78,10 @@ impl<'b> Batch<'b> {
     ) -> Result<Batch<'b>, Error> {
         let targets = plan.select(selection);
         if !selection.is_all() && targets.is_empty() {
+            let names: Vec<&str> = plan.targets.iter().map(|t| t.name.as_str()).collect();
             return Err(Error::NothingSelected {
                 in_plan: plan.targets.len(),
+                suggestions: selection.suggestions(&names),
             });
         }
         let outputs = targets

@@ -180,7 +180,7 @@ fn issue15_a_selection_that_matches_nothing_is_an_error() {
     let selection = Selection::globs(["prod-*/*"]).unwrap();
     let err = Batch::from_plan(&plan, &selection, &OutputOptions::default()).unwrap_err();
     assert!(
-        matches!(err, Error::NothingSelected { in_plan: 3 }),
+        matches!(err, Error::NothingSelected { in_plan: 3, .. }),
         "{err}"
     );
     let bad = Selection::globs(["edge-[1"]).unwrap_err();

@@ -316,8 +316,15 @@ fn select<'p>(plan: &'p Plan, globs: &[String]) -> Result<Vec<&'p Target>, Strin
             .take(5)
             .map(|target| target.name.as_str())
             .collect();
+        let names: Vec<&str> = plan.targets.iter().map(|t| t.name.as_str()).collect();
+        let suggestions = selection.suggestions(&names);
+        let hint = if suggestions.is_empty() {
+            String::new()
+        } else {
+            format!("; did you mean {}?", suggestions.join(", "))
+        };
         return Err(format!(
-            "error: parameter `target` ({}) matches none of the plan's {} targets (such as {})\n",
+            "error: parameter `target` ({}) matches none of the plan's {} targets (such as {}){hint}\n",
             globs.join(", "),
             plan.targets.len(),
             sample.join(", ")
