@@ -519,13 +519,35 @@ fn bad_input_policy_violation() {
         &argo_env("fleet", &[], &[]),
         &["generate"],
     );
+    // The same violation in both targets is reported once (issue 16).
     assert_fails(
         &output,
         &[
-            "error: 2 policy violations:",
-            "edge-eu-1/api: Deployment api: [limits] container api has no memory limit",
-            "edge-us-1/api: Deployment api: [limits] container api has no memory limit",
+            "error: 2 policy violations in 2 targets:",
+            "  2 targets: */api: Deployment api: [limits] container api has no memory limit",
         ],
+    );
+    // As JSON lines, each diagnostic with its targets.
+    let output = plugin(
+        &repo.root.join("fleet"),
+        &argo_env("fleet", &[], &[]),
+        &["generate", "--error-format", "json"],
+    );
+    assert_fails(&output, &["\"target_pattern\":\"*/api\""]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let codes: Vec<String> = stderr
+        .lines()
+        .map(|line| {
+            let value: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+            value["code"].as_str().unwrap_or_default().to_string()
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "kcfg::argocd::duplicate_object",
+            "kcfg::render::policy_violation"
+        ]
     );
 }
 

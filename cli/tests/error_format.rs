@@ -155,12 +155,19 @@ const LIB: &str = r#"
 }
 "#;
 
-/// At most 10 replicas: `edge-us-2/web` asks for 30.
+/// At most 10 replicas (`edge-us-2/web` asks for 30), and every
+/// ConfigMap labelled (no `db` is: the same violation in five targets).
 const LIMITS: &str = r#"
-function(object, target)
-  if object.kind == 'Deployment' && object.spec.replicas > 10 then
-    ['at most 10 replicas, got %d' % object.spec.replicas]
-  else []
+{
+  replicas(object, target):
+    if object.kind == 'Deployment' && object.spec.replicas > 10 then
+      ['at most 10 replicas, got %d' % object.spec.replicas]
+    else [],
+  labels(object, target):
+    if object.kind == 'ConfigMap' && !std.objectHas(object.metadata, 'labels') then
+      ['a ConfigMap needs labels']
+    else [],
+}
 "#;
 
 fn fleet() -> Fixture {
@@ -185,4 +192,247 @@ fn issue16_only_matching_nothing_suggests_a_near_glob() {
         report.push_str(&format!("=== --only {only}\n{}", run.text()));
     }
     insta::assert_snapshot!(report);
+}
+
+// ----- item 4: render ------------------------------------------------------------
+
+/// `kcfg render` in each error format: one runtime error with a trace in
+/// the three `eu` targets of `web` (grouped as `edge-eu-*/web`), a policy
+/// violation in five targets (`*/db`) and one in a single target.
+#[test]
+fn issue16_render_error_formats() {
+    let mut report = String::new();
+    for format in ["plain", "rich", "json"] {
+        let run = fleet().run(&["render", "--error-format", format]);
+        report.push_str(&format!("=== --error-format {format}\n{}", run.text()));
+    }
+    insta::assert_snapshot!(report);
+}
+
+/// A plan with a syntax error, in each format.
+#[test]
+fn issue16_render_plan_syntax_error_formats() {
+    let fixture = Fixture::new(&[("render.kcfg", "{\n  targets: [\n}\n")]);
+    let mut report = String::new();
+    for format in ["plain", "rich", "json"] {
+        let run = fixture.run(&["render", "--error-format", format]);
+        report.push_str(&format!("=== --error-format {format}\n{}", run.text()));
+    }
+    insta::assert_snapshot!(report);
+}
+
+/// Replaces every `*_ms` number of a JSON report with `"[ms]"`.
+fn redact_timings(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(fields) => {
+            for (name, field) in fields.iter_mut() {
+                if name.ends_with("_ms") && field.is_number() {
+                    *field = serde_json::Value::String("[ms]".into());
+                } else {
+                    redact_timings(field);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_timings),
+        _ => {}
+    }
+}
+
+fn json_report(run: &Run) -> String {
+    assert_eq!(
+        run.stdout.lines().count(),
+        1,
+        "one JSON line: {}",
+        run.stdout
+    );
+    let mut value: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    redact_timings(&mut value);
+    serde_json::to_string_pretty(&value).unwrap()
+}
+
+#[test]
+fn issue16_render_json_report() {
+    let fixture = fleet();
+    let run = fixture.run(&[
+        "render",
+        "--only",
+        "edge-eu-[12]/*",
+        "--only",
+        "edge-us-1/web",
+        "--output",
+        "json",
+        "--error-format",
+        "json",
+    ]);
+    assert_eq!(run.code, 1);
+    // Standard error holds only JSON lines.
+    for line in run.stderr.lines() {
+        serde_json::from_str::<serde_json::Value>(line).expect("a JSON line");
+    }
+    insta::assert_snapshot!("render_json_report", json_report(&run));
+
+    // A check of what was just written: the same targets fail, and the
+    // one that was written differs after a change to its file.
+    let path = fixture
+        .path()
+        .join("rendered/edge-us-1/web/web_deployment-web.yaml");
+    std::fs::write(&path, "changed\n").unwrap();
+    let run = fixture.run(&[
+        "render",
+        "--check",
+        "--only",
+        "edge-*-1/web",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!("render_json_check", json_report(&run));
+}
+
+#[test]
+fn issue16_render_json_report_of_a_render_that_stopped() {
+    let fixture = Fixture::new(&[(
+        "render.kcfg",
+        "{ targets: [ { name: 'a', entry: 'a.kcfg', tla: {} } ] }",
+    )]);
+    let run = fixture.run(&["render", "--output", "json"]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!("render_json_stopped", json_report(&run));
+    // The reason is on standard error too, as text.
+    assert!(run
+        .stderr
+        .starts_with("error: render.kcfg: targets[0]: unknown field `tla`"));
+}
+
+// ----- item 4: eval ----------------------------------------------------------------
+
+const SYNTAX: &str = "{\n  a: 1,\n  b: [1, 2\n}\n";
+
+const RUNTIME: &str = "local lib = {\n  port(config):: config.portt,\n};\n{\n  service: { port: lib.port({ port: 80 }) },\n}\n";
+
+/// `kcfg eval` in each error format, on a syntax error and on a runtime
+/// error with a trace and a "did you mean".
+#[test]
+fn issue16_eval_error_formats() {
+    let fixture = Fixture::new(&[("syntax.jsonnet", SYNTAX), ("runtime.jsonnet", RUNTIME)]);
+    let mut report = String::new();
+    for file in ["syntax.jsonnet", "runtime.jsonnet"] {
+        for format in ["plain", "rich", "json"] {
+            let run = fixture.run(&["eval", "--error-format", format, file]);
+            report.push_str(&format!(
+                "=== {file} --error-format {format}\n{}",
+                run.text()
+            ));
+        }
+    }
+    insta::assert_snapshot!(report);
+}
+
+/// Rich is a layout, not colours: asked for, it is printed without colour
+/// into a pipe, with NO_COLOR and with --color never, and coloured with
+/// --color always. Without the flag, `kcfg` prints plain text into a pipe
+/// (rich only with --color always), and the `jsonnet` personality plain
+/// text always.
+#[test]
+fn issue16_rich_without_colour_and_the_defaults() {
+    let fixture = Fixture::new(&[("runtime.jsonnet", RUNTIME)]);
+    let rich = fixture.run(&["eval", "--error-format", "rich", "runtime.jsonnet"]);
+    assert!(rich.stderr.contains("╰── here"), "{}", rich.stderr);
+    assert!(!rich.stderr.contains('\x1b'));
+    let no_color = fixture.run_with(
+        &[
+            "eval",
+            "--error-format",
+            "rich",
+            "--color",
+            "auto",
+            "runtime.jsonnet",
+        ],
+        &[("NO_COLOR", "1")],
+    );
+    assert_eq!(no_color.stderr, rich.stderr);
+    let never = fixture.run(&[
+        "eval",
+        "--error-format",
+        "rich",
+        "--color",
+        "never",
+        "runtime.jsonnet",
+    ]);
+    assert_eq!(never.stderr, rich.stderr);
+    let coloured = fixture.run(&[
+        "eval",
+        "--error-format",
+        "rich",
+        "--color",
+        "always",
+        "runtime.jsonnet",
+    ]);
+    assert!(coloured.stderr.contains('\x1b'));
+
+    let plain = fixture.run(&["eval", "--error-format", "plain", "runtime.jsonnet"]);
+    assert!(plain
+        .stderr
+        .starts_with("RUNTIME ERROR: field does not exist: portt\n\t"));
+    let default = fixture.run(&["eval", "runtime.jsonnet"]);
+    assert_eq!(default.stderr, plain.stderr);
+    let forced = fixture.run(&["eval", "--color", "always", "runtime.jsonnet"]);
+    assert!(forced.stderr.contains('\x1b') && forced.stderr.contains("here"));
+
+    // The personality: a link named `jsonnet`.
+    let link = fixture.path().join("jsonnet");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_kcfg"), &link).unwrap();
+    let jsonnet = |args: &[&str]| {
+        let output = Command::new(&link)
+            .args(args)
+            .current_dir(fixture.path())
+            .env_remove("NO_COLOR")
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    };
+    assert_eq!(
+        jsonnet(&["runtime.jsonnet"]),
+        (Some(1), plain.stderr.clone())
+    );
+    assert_eq!(
+        jsonnet(&["--color", "always", "runtime.jsonnet"]),
+        (Some(1), plain.stderr.clone())
+    );
+    let (code, json) = jsonnet(&["--error-format", "json", "runtime.jsonnet"]);
+    assert_eq!(code, Some(1));
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["code"], "kcfg::eval::field_not_found");
+
+    let bad = fixture.run(&["eval", "--error-format", "fancy", "runtime.jsonnet"]);
+    assert_eq!(bad.code, 1);
+    assert_eq!(
+        bad.stderr,
+        "ERROR: invalid --error-format value: fancy (expected rich, plain or json)\n"
+    );
+    let bad = fixture.run(&["render", "--error-format", "fancy"]);
+    assert_eq!(bad.code, 2);
+}
+
+/// `--help` says which format is the default.
+#[test]
+fn issue16_help_names_the_default_error_format() {
+    let fixture = Fixture::new(&[]);
+    for args in [
+        &["eval", "--help"][..],
+        &["render", "--help"],
+        &["argocd", "generate", "--help"],
+    ] {
+        let run = fixture.run(args);
+        let help = run.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(help.contains("--error-format"), "{args:?}: {help}");
+        assert!(
+            help.contains("rich when standard error is a terminal")
+                || help.contains("default: rich on a terminal, else plain"),
+            "{args:?}: {help}"
+        );
+    }
 }

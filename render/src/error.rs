@@ -198,6 +198,25 @@ pub enum Error {
     Threads(String),
 }
 
+impl Error {
+    /// A stable, readable code for programs that report errors as data
+    /// (`kcfg render --error-format json`), in the style of the
+    /// diagnostics' codes; a failed plan evaluation has its diagnostic's.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NoPlan { .. } => "kcfg::render::no_plan",
+            Error::PlanEval { error, .. } => error.diagnostic.code,
+            Error::PlanInvalid { .. } => "kcfg::render::plan_invalid",
+            Error::Imports(_) => "kcfg::render::imports",
+            Error::NothingSelected { .. } => "kcfg::render::nothing_selected",
+            Error::Output { .. } => "kcfg::render::output",
+            Error::OutDir(_) => "kcfg::render::out_dir",
+            Error::MassDelete(_) => "kcfg::render::mass_delete",
+            Error::Threads(_) => "kcfg::render::threads",
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -85,6 +85,9 @@
 //!   below it; [`check`] compares instead of writing.
 //! * [`importer`] finds imports on disk (and the built-in [`libraries`]),
 //!   [`signature`] reads an entry's top-level arguments without running it.
+//! * [`group`] puts identical failures and policy violations of several
+//!   targets together, named by the shortest glob that selects them;
+//!   [`suggest`] finds near names for typos.
 //! * [`renderer`] runs it all on a pool of worker threads ([`threads`]),
 //!   with the [`settings`] every evaluation shares.
 #![warn(missing_docs)]
@@ -95,6 +98,7 @@ pub mod check;
 pub mod disk;
 pub mod error;
 pub mod generators;
+pub mod group;
 pub mod hydrator;
 pub mod importer;
 pub mod json;

@@ -188,6 +188,8 @@ pub struct TargetReport {
     pub status: Status,
     /// How many objects it has (0 when it failed).
     pub objects: usize,
+    /// Its files, relative to its directory, sorted (none when it failed).
+    pub files: Vec<String>,
     /// The size of its files.
     pub bytes: usize,
     /// How long rendering it (and writing or comparing it) took.
@@ -595,6 +597,7 @@ impl Renderer {
                     name: target.name.clone(),
                     status: Status::Skipped,
                     objects: 0,
+                    files: Vec::new(),
                     bytes: 0,
                     elapsed: Duration::ZERO,
                 }
@@ -644,6 +647,7 @@ impl Renderer {
             name: target.name.clone(),
             status: Status::Skipped,
             objects: 0,
+            files: Vec::new(),
             bytes: 0,
             elapsed: Duration::ZERO,
         };
@@ -651,6 +655,7 @@ impl Renderer {
             Err(failure) => Status::Failed(failure),
             Ok(rendered) => {
                 report.objects = rendered.objects.len();
+                report.files = rendered.files.keys().cloned().collect();
                 report.bytes = rendered.bytes();
                 match sink {
                     Sink::Memory => Status::Rendered(Box::new(rendered)),

@@ -43,8 +43,7 @@ use super::confine::ConfinedImporter;
 use super::entry::{self, Entry};
 use super::env::{self, Environment, Location};
 use super::parameters::{self, Inputs, Parameters, RESERVED};
-use crate::color::Painter;
-use crate::report;
+use crate::report::{self, Errors};
 
 /// How `generate` runs.
 #[derive(Debug, Clone)]
@@ -53,10 +52,9 @@ pub struct Options {
     pub budget: Budget,
     /// Maximum stack frames of an evaluation.
     pub max_stack: usize,
-    /// Maximum stack trace lines in errors.
-    pub max_trace: usize,
-    /// Colors and rich diagnostics on standard error.
-    pub stderr: Painter,
+    /// How diagnostics are printed on standard error (the stack trace
+    /// lines, `--error-format`, colours).
+    pub errors: Errors,
     /// Targets evaluated in parallel.
     pub jobs: usize,
     /// Print the time, object count and peak heap on standard error.
@@ -122,6 +120,7 @@ pub fn run(options: Options) -> ExitCode {
     );
     let started = std::time::Instant::now();
     let stats = options.stats;
+    let errors = options.errors;
     let env = Environment::from_process();
     let result = match std::env::current_dir() {
         Ok(cwd) => {
@@ -165,10 +164,22 @@ pub fn run(options: Options) -> ExitCode {
             }
         }
         Err(text) => {
-            let _ = std::io::stderr().write_all(text.as_bytes());
+            let _ = std::io::stderr().write_all(as_format(&text, &errors).as_bytes());
             ExitCode::from(1)
         }
     }
+}
+
+/// The text for standard error in the format asked for: with
+/// `--error-format json`, a message that is not already JSON lines (the
+/// plugin's own `error: …` texts) becomes one JSON diagnostic.
+fn as_format(text: &str, errors: &Errors) -> String {
+    if !errors.is_json() || text.starts_with('{') {
+        return text.to_string();
+    }
+    let message = text.trim_end();
+    let message = message.strip_prefix("error: ").unwrap_or(message);
+    errors.message("kcfg::argocd::generate", message)
 }
 
 /// Renders the application; the error is the text for standard error.
@@ -217,8 +228,7 @@ pub fn generate(
         interrupt: Some(interrupt),
         memory: Some(crate::memory::memory().clone()),
     });
-    let failed =
-        |err: kcfg_render::Error| report::render_error(&err, options.max_trace, options.stderr);
+    let failed = |err: kcfg_render::Error| report::render_error(&err, &options.errors);
     match &prepared.entry {
         Entry::File(path) => {
             if !inputs.targets.is_empty() {
@@ -338,61 +348,51 @@ fn select<'p>(plan: &'p Plan, globs: &[String]) -> Result<Vec<&'p Target>, Strin
 /// both make: Argo CD needs every object once.
 fn stream(mut reports: Vec<TargetReport>, plan: bool, options: &Options) -> Result<String, String> {
     let mut errors = String::new();
-    let mut violations = Vec::new();
+    // Failures and violations, identical ones once for all their targets
+    // (issue 16).
+    for group in kcfg_render::group::failures(&reports) {
+        if plan {
+            errors.push_str(&report::failure_group(&group, &options.errors));
+        } else {
+            errors.push_str(&report::failure(group.failure, &options.errors));
+        }
+    }
+    let violations =
+        report::violation_groups(&kcfg_render::group::violations(&reports), &options.errors);
     // Each target's stream is moved out of its report, not copied: the
     // plugin's peak memory is its largest render plus the output once.
     let mut manifests: Vec<Vec<u8>> = Vec::with_capacity(reports.len());
     let mut seen: BTreeMap<(String, String, Option<String>, String), String> = BTreeMap::new();
     for target in &mut reports {
-        match &mut target.status {
-            Status::Failed(failure) => {
-                let text = report::failure(failure, options.max_trace, options.stderr);
-                if plan {
-                    errors.push_str(&format!("error: target {}:\n{text}", target.name));
+        if let Status::Rendered(rendered) = &mut target.status {
+            for object in &rendered.objects {
+                let id = &object.id;
+                let key = (
+                    id.group().to_string(),
+                    id.kind.clone(),
+                    id.namespace.clone(),
+                    id.name.clone(),
+                );
+                let place = if plan {
+                    format!("target {} at {}", target.name, object.path)
                 } else {
-                    errors.push_str(&text);
+                    object.path.clone()
+                };
+                if let Some(first) = seen.insert(key, place.clone()) {
+                    errors.push_str(&options.errors.message(
+                        "kcfg::argocd::duplicate_object",
+                        &format!(
+                            "two objects are the same {id}: {first} and {place} (Argo CD needs every object once)"
+                        ),
+                    ));
                 }
             }
-            Status::Rendered(rendered) => {
-                for violation in &rendered.violations {
-                    violations.push((target.name.as_str(), violation));
-                }
-                for object in &rendered.objects {
-                    let id = &object.id;
-                    let key = (
-                        id.group().to_string(),
-                        id.kind.clone(),
-                        id.namespace.clone(),
-                        id.name.clone(),
-                    );
-                    let place = if plan {
-                        format!("target {} at {}", target.name, object.path)
-                    } else {
-                        object.path.clone()
-                    };
-                    if let Some(first) = seen.insert(key, place.clone()) {
-                        errors.push_str(&format!(
-                            "error: two objects are the same {id}: {first} and {place} (Argo CD needs every object once)\n"
-                        ));
-                    }
-                }
-                manifests.extend(rendered.files.remove("manifest.yaml"));
-            }
-            // A render in memory that does not stop at the first failure
-            // reports nothing else.
-            _ => {}
+            manifests.extend(rendered.files.remove("manifest.yaml"));
         }
+        // A render in memory that does not stop at the first failure
+        // reports nothing else.
     }
-    if !violations.is_empty() {
-        errors.push_str(&format!(
-            "error: {} policy violation{}:\n",
-            violations.len(),
-            if violations.len() == 1 { "" } else { "s" }
-        ));
-        for (target, violation) in &violations {
-            errors.push_str(&format!("  {target}: {violation}\n"));
-        }
-    }
+    errors.push_str(&violations);
     if !errors.is_empty() {
         return Err(errors);
     }

@@ -149,9 +149,12 @@ pub struct GenerateArgs {
     #[arg(short, long, value_name = "N")]
     jobs: Option<usize>,
 
-    /// Colors and source snippets in errors
+    /// Colors of rich errors
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
     color: ColorWhen,
+
+    #[arg(long, value_enum, value_name = "FORMAT", help = crate::report::ERROR_FORMAT_HELP)]
+    error_format: Option<crate::report::ErrorFormat>,
 
     /// Print the time, the number of objects and the peak heap on standard error
     #[arg(long)]
@@ -211,8 +214,7 @@ impl GenerateArgs {
                 memory,
             },
             max_stack: self.max_stack,
-            max_trace: self.max_trace,
-            stderr: self.color.stderr(),
+            errors: crate::report::Errors::new(self.error_format, self.color, self.max_trace),
             jobs,
             stats: self.stats,
         })

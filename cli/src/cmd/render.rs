@@ -3,6 +3,7 @@
 //! validated into [`Render`]; the renderer is `kcfg_render`'s, which this
 //! command drives and whose report [`print`] prints.
 
+mod json;
 mod print;
 mod progress;
 
@@ -21,7 +22,7 @@ use kcfg_render::{Destination, Event, Renderer, Selection, Settings};
 
 use self::progress::Progress;
 use crate::color::{ColorWhen, Painter};
-use crate::report;
+use crate::report::{self, ErrorFormat, Errors};
 
 /// The long help text of `kcfg render`: plans, layouts, `--check`.
 pub const LONG_ABOUT: &str = "\
@@ -214,9 +215,25 @@ pub struct RenderArgs {
     #[arg(long, value_name = "SIZE", value_parser = crate::memory::parse_size)]
     max_memory: Option<usize>,
 
-    /// Colors and rich error messages
+    /// Colors of diffs and rich error messages
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
     color: ColorWhen,
+
+    #[arg(long, value_enum, value_name = "FORMAT", help = report::ERROR_FORMAT_HELP)]
+    error_format: Option<ErrorFormat>,
+
+    /// What standard output gets: text (with --check, the differences), or json (a report of the render, schema in the README)
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Text)]
+    output: ReportFormat,
+}
+
+/// What `kcfg render` writes on standard output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ReportFormat {
+    /// Differences of --check, as text
+    Text,
+    /// A JSON report of the whole render
+    Json,
 }
 
 /// How long a render waits for another one holding the output's lock.
@@ -238,8 +255,10 @@ struct Render {
     fail_fast: bool,
     /// No progress bar, no summary.
     quiet: bool,
-    /// Colors and rich diagnostics on standard error.
-    stderr: Painter,
+    /// How diagnostics are printed on standard error.
+    errors: Errors,
+    /// A JSON report on standard output.
+    json: bool,
     /// Colored diffs on standard output.
     stdout: Painter,
     /// Output options from the command line (override the plan's).
@@ -252,8 +271,6 @@ struct Render {
     tlas: Vec<(String, ExtValue)>,
     /// `--max-stack`.
     max_stack: usize,
-    /// `--max-trace`.
-    max_trace: usize,
     /// `--max-prune-ratio`.
     max_prune_ratio: f64,
     /// `--allow-mass-delete`.
@@ -323,7 +340,8 @@ impl RenderArgs {
             jobs,
             fail_fast: self.fail_fast,
             quiet: self.quiet,
-            stderr: self.color.stderr(),
+            errors: Errors::new(self.error_format, self.color, self.max_trace),
+            json: self.output == ReportFormat::Json,
             stdout: self.color.stdout(),
             output: OutputOptions {
                 format: self.format,
@@ -338,7 +356,6 @@ impl RenderArgs {
             ext_vars,
             tlas,
             max_stack: self.max_stack,
-            max_trace: self.max_trace,
             max_prune_ratio: self.max_prune_ratio,
             allow_mass_delete: self.allow_mass_delete,
         })
@@ -364,7 +381,10 @@ impl Render {
             memory: Some(crate::memory::memory().clone()),
         });
         let fail = |err: &kcfg_render::Error| {
-            let text = report::render_error(err, self.max_trace, self.stderr);
+            if self.json {
+                print::json_error(err, started.elapsed());
+            }
+            let text = report::render_error(err, &self.errors);
             let _ = std::io::stderr().write_all(text.as_bytes());
             ExitCode::from(1)
         };
@@ -413,9 +433,9 @@ impl Render {
                 &report,
                 print::Style {
                     quiet: self.quiet,
-                    max_trace: self.max_trace,
+                    json: self.json,
                     stdout: self.stdout,
-                    stderr: self.stderr,
+                    errors: self.errors,
                 },
                 started.elapsed(),
             ),

@@ -15,6 +15,7 @@ use kcfg_lang::eval::ExtValue;
 use kcfg_lang::span::SourceName;
 
 use crate::color::ColorWhen;
+use crate::report::ErrorFormat;
 
 /// What to evaluate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +47,8 @@ pub struct EvalArgs {
     pub ext_vars: Vec<(String, ExtValue)>,
     pub tlas: Vec<(String, ExtValue)>,
     pub color: ColorWhen,
+    /// `--error-format` (`None`: the personality's default).
+    pub error_format: Option<ErrorFormat>,
 }
 
 /// The outcome of parsing.
@@ -151,6 +154,7 @@ pub fn parse(raw: &[OsString], env: &dyn Env) -> Result<Parsed, UsageError> {
         ext_vars: Vec::new(),
         tlas: Vec::new(),
         color: ColorWhen::Auto,
+        error_format: None,
     };
     let mut i = 0;
     let next = |i: &mut usize| -> Result<String, UsageError> {
@@ -293,6 +297,18 @@ pub fn parse(raw: &[OsString], env: &dyn Env) -> Result<Parsed, UsageError> {
                         let other = value.as_str();
                         return Err(usage_error(
                             format!("ERROR: invalid --color value: {other} (expected auto, always or never)"),
+                            Usage::None,
+                        ));
+                    }
+                }
+            }
+            "--error-format" => {
+                let value = next(&mut i)?;
+                parsed.error_format = match ErrorFormat::parse(&value) {
+                    Some(format) => Some(format),
+                    None => {
+                        return Err(usage_error(
+                            format!("ERROR: invalid --error-format value: {value} (expected rich, plain or json)"),
                             Usage::None,
                         ));
                     }
