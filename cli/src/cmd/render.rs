@@ -107,6 +107,14 @@ Examples:
   kcfg render --file-name '{namespace}/{kind}-{name}.yaml'
   kcfg render bench/fleet --tla-code clusters=100 --out /tmp/fleet
                                             Top-level arguments of the plan itself
+  kcfg render --output json --error-format json > report.json
+                                            A JSON report on standard output, errors as JSON lines
+
+Errors: the same error, or policy violation, in several targets is reported
+once, naming the targets by the shortest --only glob that selects exactly
+them (\"3 targets: edge-eu-*/web\") or by their list. --error-format json
+prints one JSON object per diagnostic and line, and nothing else, on
+standard error. The README documents both JSON schemas.
 
 Exit status: 0 on success; 1 if a target failed, a policy was violated, the
 output directory is not kcfg's to change (see Safety), or (with --check) it
