@@ -113,6 +113,7 @@ pub fn run(options: Options) -> ExitCode {
     budget::exit_on_sigterm();
     let interrupt = Arc::new(Interrupt::new());
     crate::memory::set_limit(options.budget.memory, budget::MEMORY_HINT.into());
+    crate::memory::memory().set_reserve(budget::reserve(options.budget.memory));
     let watchdog = Watchdog::start(
         options.budget,
         interrupt.clone(),
