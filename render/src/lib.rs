@@ -84,6 +84,8 @@
 //!   replacement of a target) and [`disk`] never follows a symbolic link
 //!   below it; [`check`] compares instead of writing.
 //! * [`importer`] finds imports on disk (and the built-in [`libraries`]),
+//!   in the library directories the caller gives and those of a Tanka or
+//!   jsonnet-bundler [`project`] around each entry;
 //!   [`signature`] reads an entry's top-level arguments without running it.
 //! * [`renderer`] runs it all on a pool of worker threads ([`threads`]),
 //!   with the [`settings`] every evaluation shares.
@@ -104,6 +106,7 @@ pub mod outdir;
 pub mod output;
 pub mod plan;
 pub mod policy;
+pub mod project;
 pub mod renderer;
 pub mod settings;
 pub mod signature;

@@ -15,8 +15,9 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use kcfg_lang::eval::ExtValue;
 use kcfg_lang::span::SourceName;
-use kcfg_render::importer::{split_path_list, FileSystem};
+use kcfg_render::importer::{split_path_list, FileSystem, Warnings};
 use kcfg_render::output::{Format, Layout, OutputOptions};
+use kcfg_render::project::ProjectSearch;
 use kcfg_render::{Destination, Event, Renderer, Selection, Settings};
 
 use self::progress::Progress;
@@ -354,9 +355,15 @@ impl Render {
         let library_path = std::env::var("JSONNET_PATH")
             .map(|list| split_path_list(&list))
             .unwrap_or_default();
+        let warning_progress = progress.clone();
+        let warnings = Warnings::to(move |text: &str| warning_progress.println(text));
         let renderer = Renderer::new(Settings {
-            imports: Arc::new(FileSystem { library_path }),
+            imports: Arc::new(FileSystem {
+                library_path,
+                warnings,
+            }),
             jpath: self.jpath.clone(),
+            project: ProjectSearch::Anywhere,
             max_stack: self.max_stack,
             jobs: self.jobs,
             trace: Arc::new(move |line: &str| trace_progress.println(line)),
