@@ -22,6 +22,10 @@ pub struct Settings {
     /// Library directories of the plan and every target, in command-line
     /// order (the right-most wins); a target's own come in front of them.
     pub jpath: Vec<PathBuf>,
+    /// The `kcfg render` command line that reproduces a render, without
+    /// `--only` (the hydrator layout records it with `--only <target>` in
+    /// `hydrator.metadata` and `README.md`); `None` records `kcfg render`.
+    pub hydrator_command: Option<String>,
     /// Where a Tanka / jsonnet-bundler project root is looked for; its
     /// directories are searched after `jpath` ([`crate::project`]).
     pub project: ProjectSearch,
@@ -48,6 +52,7 @@ impl Settings {
             imports: Arc::new(imports),
             jpath: Vec::new(),
             project: ProjectSearch::Anywhere,
+            hydrator_command: None,
             max_stack: 500,
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
             trace: Arc::new(|_| {}),

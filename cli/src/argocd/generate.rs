@@ -145,9 +145,11 @@ pub fn run(options: Options) -> ExitCode {
     match result {
         Ok(stream) => {
             if stats {
+                let objects = stream.matches("---\n").count();
                 eprintln!(
-                    "kcfg argocd generate: {} objects, {} bytes in {:.1} ms, peak heap {}",
-                    stream.matches("---\n").count(),
+                    "kcfg argocd generate: {} object{}, {} bytes in {:.1} ms, peak heap {}",
+                    objects,
+                    if objects == 1 { "" } else { "s" },
                     stream.len(),
                     started.elapsed().as_secs_f64() * 1000.0,
                     kcfg_lang::memory::format_size(crate::memory::memory().peak())
@@ -218,6 +220,7 @@ pub fn generate(
         // Tanka's and jsonnet-bundler's layout, never above the repository;
         // without a jsonnetfile.json the repository's root is the project's.
         project: ProjectSearch::Within(prepared.location.root.clone()),
+        hydrator_command: None,
         max_stack: options.max_stack,
         jobs: options.jobs,
         trace: Arc::new(|line: &str| eprintln!("{line}")),
