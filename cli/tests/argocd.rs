@@ -254,8 +254,25 @@ fn contract_discover_parameters_generate() {
     let parameters = plugin(&app, &env, &["parameters"]);
     assert!(parameters.status.success(), "{}", text(&parameters.stderr));
     let announced: Json = serde_json::from_slice(&parameters.stdout).expect("JSON");
+    let announced = announced.as_array().expect("a list");
+    // The entry's arguments, then the reserved parameters the UI shows
+    // (issue 16): `entry` with the entry in use, `tlaCode`, `extCode`.
+    let reserved: Vec<(&str, &str)> = announced[5..]
+        .iter()
+        .map(|item| {
+            (
+                item["name"].as_str().unwrap(),
+                item["collectionType"].as_str().unwrap(),
+            )
+        })
+        .collect();
     assert_eq!(
-        announced,
+        reserved,
+        [("entry", "string"), ("tlaCode", "map"), ("extCode", "map")]
+    );
+    assert_eq!(announced[5]["string"], "main.kcfg");
+    assert_eq!(
+        Json::Array(announced[..5].to_vec()),
         json!([
             {"name": "replicas", "tooltip": "How many pods.", "itemType": "number", "collectionType": "string", "string": "1"},
             {"name": "ports", "tooltip": "Container ports, one Service each.", "itemType": "number", "collectionType": "array", "array": ["8080"]},
@@ -406,7 +423,7 @@ fn contract_render_plan_targets() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["target", "size"]);
+    assert_eq!(names, ["target", "size", "entry", "tlaCode", "extCode"]);
 
     let generate = plugin(&fleet, &env, &["generate"]);
     assert!(generate.status.success(), "{}", text(&generate.stderr));
@@ -927,3 +944,6 @@ fn bad_parameters_are_explained() {
 
 #[path = "argocd/issue13_root.rs"]
 mod issue13_root;
+
+#[path = "argocd/issue16.rs"]
+mod issue16;

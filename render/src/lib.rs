@@ -84,6 +84,8 @@
 //!   replacement of a target) and [`disk`] never follows a symbolic link
 //!   below it; [`check`] compares instead of writing.
 //! * [`importer`] finds imports on disk (and the built-in [`libraries`]),
+//!   in the library directories the caller gives and those of a Tanka or
+//!   jsonnet-bundler [`project`] around each entry;
 //!   [`signature`] reads an entry's top-level arguments without running it.
 //! * [`group`] puts identical failures and policy violations of several
 //!   targets together, named by the shortest glob that selects them;
@@ -108,6 +110,7 @@ pub mod outdir;
 pub mod output;
 pub mod plan;
 pub mod policy;
+pub mod project;
 pub mod renderer;
 pub mod settings;
 pub mod signature;
