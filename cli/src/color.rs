@@ -8,9 +8,10 @@
 //! word; `auto` follows anstream's rules, the common conventions of
 //! command-line tools: `NO_COLOR` (set and not empty) turns colour off,
 //! `CLICOLOR_FORCE` turns it on, `CLICOLOR=0` off, and otherwise colour is
-//! used on a terminal that supports it. On standard error, colouring also
-//! turns on the rich rendering of diagnostics (source snippets,
-//! `crate::report`).
+//! used on a terminal that supports it. Colour only paints: how
+//! diagnostics are laid out is `--error-format`'s choice
+//! (`crate::report`), whose default is rich on a terminal or with
+//! `--color always`.
 
 use clap::ValueEnum;
 use owo_colors::{OwoColorize as _, Style};

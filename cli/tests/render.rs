@@ -265,8 +265,8 @@ fn check_without_output_directory_fails() {
       added   clusterrole-system_api.yaml
       added   configmap-api.yaml
     --- stderr
-    checked 1 target against rendered: 2 objects, 222 B in [TIME] (1 differ)
-    rendered differ from the plan; run `kcfg render` to update them
+    checked 1 target against rendered: 2 objects, 222 B in [TIME] (1 differs)
+    rendered does not match the plan; run `kcfg render` to update it
     ");
     assert!(!fixture.exists("rendered"));
 }
@@ -483,6 +483,8 @@ fn plan_errors() {
         ("dot-name", "{ targets: [{ name: '../a', entry: 'x' }] }"),
         ("template-error", "local kcfg = import 'kcfg/render.libsonnet'; kcfg.plan { generators: [kcfg.list([{ n: 1 }])], template(p):: { name: p.missing } }"),
         ("bad-output", "{ output: { format: 'toml' } }"),
+        ("output-typo", "{ output: { fromat: 'json' } }"),
+        ("generator-typo", "{ generators: [{ generator: 'list', element: [] }] }"),
         ("bad-file-name", "{ output: { fileName: '{kind}.yaml' }, targets: [{ name: 'a', entry: 'x' }] }"),
         ("syntax", "{ targets: [ }"),
     ];
@@ -627,10 +629,12 @@ fn formats_and_layouts() {
 fn the_hydrator_layout_is_yaml_only() {
     let fixture = fleet();
     let run = fixture.run(&["render", "--layout", "hydrator", "--format", "json"]);
+    // Issue 16: two flags that cannot go together are a usage error, exit 2
+    // as the help says ("2 for bad flags") and as clap's own usage errors.
     insta::assert_snapshot!(run.text(), @"
-    exit: 1
+    exit: 2
     --- stderr
-    error: target edge-eu-001/api: the hydrator layout writes YAML (manifest.yaml, as Argo CD's source hydrator does); it cannot be combined with the json format
+    error: --layout hydrator writes YAML (manifest.yaml, as Argo CD's source hydrator does); it cannot be combined with --format json
     ");
     let run = fixture.run(&["render", "--layout", "hydrator", "--single-file"]);
     assert_eq!(run.code, 2, "{}", run.text());

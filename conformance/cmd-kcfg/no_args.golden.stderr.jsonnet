@@ -20,7 +20,9 @@ Available options:
   -t / --max-trace <n>    Max length of stack trace before cropping (default 20, 0 = no limit)
   --max-memory <size>     Memory the evaluation may use, like 512Mi or 8Gi (default:
                           half of the memory available to kcfg)
-  --color <when>          Rich error messages: auto (on a terminal), always, never
+  --color <when>          Colours of rich error messages: auto (on a terminal), always, never
+  --error-format <format> rich (source snippet, hints), plain (the reference's text) or
+                          json (one object per line); default: plain
   --gc-min-objects <n>    Accepted for compatibility; kcfg frees memory per evaluation
   --gc-growth-trigger <n> Accepted for compatibility
   --version               Print version

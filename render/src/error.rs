@@ -177,6 +177,9 @@ pub enum Error {
     NothingSelected {
         /// How many targets the plan has.
         in_plan: usize,
+        /// Globs close to those given that select targets
+        /// ([`crate::Selection::suggestions`]).
+        suggestions: Vec<String>,
     },
     /// A target's output options do not resolve (a bad file name
     /// template, the hydrator layout with JSON).
@@ -195,6 +198,25 @@ pub enum Error {
     Threads(String),
 }
 
+impl Error {
+    /// A stable, readable code for programs that report errors as data
+    /// (`kcfg render --error-format json`), in the style of the
+    /// diagnostics' codes; a failed plan evaluation has its diagnostic's.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NoPlan { .. } => "kcfg::render::no_plan",
+            Error::PlanEval { error, .. } => error.diagnostic.code,
+            Error::PlanInvalid { .. } => "kcfg::render::plan_invalid",
+            Error::Imports(_) => "kcfg::render::imports",
+            Error::NothingSelected { .. } => "kcfg::render::nothing_selected",
+            Error::Output { .. } => "kcfg::render::output",
+            Error::OutDir(_) => "kcfg::render::out_dir",
+            Error::MassDelete(_) => "kcfg::render::mass_delete",
+            Error::Threads(_) => "kcfg::render::threads",
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -208,10 +230,19 @@ impl fmt::Display for Error {
             Error::Imports(message) | Error::OutDir(message) | Error::Threads(message) => {
                 f.write_str(message)
             }
-            Error::NothingSelected { in_plan } => write!(
-                f,
-                "no target of the plan matches the selection ({in_plan} targets in the plan)"
-            ),
+            Error::NothingSelected {
+                in_plan,
+                suggestions,
+            } => {
+                write!(
+                    f,
+                    "no target of the plan matches the selection ({in_plan} targets in the plan)"
+                )?;
+                if !suggestions.is_empty() {
+                    write!(f, "; did you mean {}?", quoted(suggestions))?;
+                }
+                Ok(())
+            }
             Error::Output { target, message } => write!(f, "target {target}: {message}"),
             Error::MassDelete(mass) => mass.fmt(f),
         }
@@ -223,6 +254,15 @@ impl std::error::Error for Error {}
 impl From<MassDelete> for Error {
     fn from(mass: MassDelete) -> Error {
         Error::MassDelete(Box::new(mass))
+    }
+}
+
+/// `'a'`, `'a' or 'b'`, `'a', 'b' or 'c'`: globs as a shell takes them.
+pub(crate) fn quoted(globs: &[String]) -> String {
+    let quoted: Vec<String> = globs.iter().map(|glob| format!("'{glob}'")).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => quoted.join(""),
     }
 }
 

@@ -86,7 +86,12 @@ impl Generator {
     /// Reads a generator from its JSON description.
     pub fn from_json(data: &Json) -> Result<Generator, String> {
         if let Some(kind) = data.get("generator").and_then(Json::as_str) {
-            Generator::deserialize(data).map_err(|err| format!("{kind} generator: {err}"))
+            Generator::deserialize(data).map_err(|err| {
+                format!(
+                    "{kind} generator: {}",
+                    crate::suggest::unknown_field(err.to_string())
+                )
+            })
         } else {
             Err(format!(
                 "expected a generator (kcfg.list, kcfg.clusters, kcfg.directories, kcfg.matrix or kcfg.merge), got {}",

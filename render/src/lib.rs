@@ -84,7 +84,12 @@
 //!   replacement of a target) and [`disk`] never follows a symbolic link
 //!   below it; [`check`] compares instead of writing.
 //! * [`importer`] finds imports on disk (and the built-in [`libraries`]),
+//!   in the library directories the caller gives and those of a Tanka or
+//!   jsonnet-bundler [`project`] around each entry;
 //!   [`signature`] reads an entry's top-level arguments without running it.
+//! * [`group`] puts identical failures and policy violations of several
+//!   targets together, named by the shortest glob that selects them;
+//!   [`suggest`] finds near names for typos.
 //! * [`renderer`] runs it all on a pool of worker threads ([`threads`]),
 //!   with the [`settings`] every evaluation shares.
 #![warn(missing_docs)]
@@ -95,6 +100,7 @@ pub mod check;
 pub mod disk;
 pub mod error;
 pub mod generators;
+pub mod group;
 pub mod hydrator;
 pub mod importer;
 pub mod json;
@@ -104,9 +110,11 @@ pub mod outdir;
 pub mod output;
 pub mod plan;
 pub mod policy;
+pub mod project;
 pub mod renderer;
 pub mod settings;
 pub mod signature;
+pub mod suggest;
 pub mod target;
 pub mod threads;
 

@@ -35,7 +35,7 @@ pub struct Found<'a> {
 }
 
 /// What identifies a Kubernetes object.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ObjectId {
     /// `apps/v1`.
     pub api_version: String,

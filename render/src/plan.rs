@@ -26,6 +26,7 @@ use crate::generators::Generator;
 use crate::json::{from_json, to_code, to_json};
 use crate::output::{check_nesting, check_target_name, OutputOptions};
 use crate::policy::Policy;
+use crate::suggest;
 
 /// The file a plan directory holds.
 pub const PLAN_FILE: &str = "render.kcfg";
@@ -89,6 +90,8 @@ impl Plan {
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
     globs: Option<GlobSet>,
+    /// The globs as given, for suggestions.
+    patterns: Vec<String>,
 }
 
 /// A glob of a [`Selection`] that does not parse.
@@ -112,27 +115,90 @@ impl Selection {
         patterns: impl IntoIterator<Item = S>,
     ) -> Result<Selection, SelectionError> {
         let mut set = GlobSetBuilder::new();
-        let mut any = false;
+        let mut given = Vec::new();
         for pattern in patterns {
             let pattern = pattern.as_ref();
-            let glob = GlobBuilder::new(pattern)
-                .literal_separator(true)
-                .build()
-                .map_err(|err| SelectionError {
-                    pattern: Some(pattern.to_string()),
-                    message: err.to_string(),
-                })?;
-            set.add(glob);
-            any = true;
+            set.add(glob(pattern).map_err(|message| SelectionError {
+                pattern: Some(pattern.to_string()),
+                message,
+            })?);
+            given.push(pattern.to_string());
         }
-        if !any {
+        if given.is_empty() {
             return Ok(Selection::all());
         }
         let globs = set.build().map_err(|err| SelectionError {
             pattern: None,
             message: err.to_string(),
         })?;
-        Ok(Selection { globs: Some(globs) })
+        Ok(Selection {
+            globs: Some(globs),
+            patterns: given,
+        })
+    }
+
+    /// The globs as given (none: every target).
+    pub fn patterns(&self) -> &[String] {
+        &self.patterns
+    }
+
+    /// For each glob that matches none of `names`, a glob close to it that
+    /// matches some (issue 16): `prod-eu-1` → `prod-eu-1/*` when targets
+    /// are named `prod-eu-1/<app>` (`*` does not match `/`), `web` →
+    /// `*/web`, and a name or leading part of names one typo away
+    /// (`prod-eu1` → `prod-eu-1/*`). At most one suggestion per glob, in
+    /// the order of the globs.
+    pub fn suggestions(&self, names: &[&str]) -> Vec<String> {
+        let matches_any = |pattern: &str| {
+            glob(pattern).is_ok_and(|glob| {
+                let matcher = glob.compile_matcher();
+                names.iter().any(|name| matcher.is_match(name))
+            })
+        };
+        let mut found: Vec<String> = Vec::new();
+        for pattern in &self.patterns {
+            if matches_any(pattern) {
+                continue;
+            }
+            let mut suggestion = [
+                format!("{pattern}/*"),
+                format!("{pattern}/**"),
+                format!("*/{pattern}"),
+                format!("**/{pattern}"),
+            ]
+            .into_iter()
+            .find(|candidate| matches_any(candidate));
+            if suggestion.is_none() {
+                // A typo: the closest whole name, or leading part of a name
+                // (`prod-eu-1` of `prod-eu-1/web`).
+                let mut parts: Vec<&str> = Vec::new();
+                for name in names {
+                    parts.push(name);
+                    parts.extend(name.match_indices('/').map(|(at, _)| &name[..at]));
+                }
+                parts.sort_unstable();
+                parts.dedup();
+                suggestion = suggest::closest(pattern, parts.iter().copied()).map(|close| {
+                    if names.contains(&close) {
+                        close.to_string()
+                    } else if names
+                        .iter()
+                        .filter_map(|name| name.strip_prefix(close)?.strip_prefix('/'))
+                        .all(|rest| !rest.contains('/'))
+                    {
+                        format!("{close}/*")
+                    } else {
+                        format!("{close}/**")
+                    }
+                });
+            }
+            if let Some(suggestion) = suggestion {
+                if !found.contains(&suggestion) {
+                    found.push(suggestion);
+                }
+            }
+        }
+        found
     }
 
     /// Whether this selects every target.
@@ -144,6 +210,14 @@ impl Selection {
     pub fn matches(&self, name: &str) -> bool {
         self.globs.as_ref().is_none_or(|globs| globs.is_match(name))
     }
+}
+
+/// A glob of `--only`: `*` and `?` do not match `/`, `**` does.
+fn glob(pattern: &str) -> Result<globset::Glob, String> {
+    GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .map_err(|err| err.to_string())
 }
 
 /// A target as the plan writes it.
@@ -235,10 +309,7 @@ fn read_plan<'a>(
                 "unknown plan field `{name}` (a plan has {})",
                 PLAN_FIELDS.join(", ")
             );
-            if let Some(close) = PLAN_FIELDS
-                .iter()
-                .find(|known| strsim::levenshtein(known, name) <= 2)
-            {
+            if let Some(close) = suggest::closest(name, PLAN_FIELDS.iter().copied()) {
                 message.push_str(&format!("; did you mean `{close}`?"));
             }
             return Err(PlanError::Invalid(message));
@@ -344,7 +415,7 @@ fn target_spec(data: &Json) -> Result<TargetSpec, String> {
             crate::json::type_name(data)
         ));
     }
-    TargetSpec::deserialize(data).map_err(|err| err.to_string())
+    TargetSpec::deserialize(data).map_err(|err| suggest::unknown_field(err.to_string()))
 }
 
 fn make_target(dir: &Path, spec: TargetSpec) -> Target {
@@ -416,8 +487,11 @@ fn deserialize_field<'a, T: serde::de::DeserializeOwned>(
 ) -> Result<Option<T>, PlanError> {
     match field_json(ctx, plan, name)? {
         None => Ok(None),
-        Some(data) => T::deserialize(&data)
-            .map(Some)
-            .map_err(|err| PlanError::Invalid(format!("`{name}`: {err}"))),
+        Some(data) => T::deserialize(&data).map(Some).map_err(|err| {
+            PlanError::Invalid(format!(
+                "`{name}`: {}",
+                suggest::unknown_field(err.to_string())
+            ))
+        }),
     }
 }

@@ -43,7 +43,7 @@ impl Policy {
 }
 
 /// One broken rule.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Violation {
     /// The object that broke it.
     pub object: ObjectId,

@@ -39,6 +39,7 @@ use crate::outdir::{self, Leftover, OutDir, Written};
 use crate::output::{Output, OutputOptions};
 use crate::plan::{self, Plan, Selection, Target};
 use crate::policy::{Policy, Violation};
+use crate::project::Project;
 use crate::settings::Settings;
 use crate::target::{self, Rendered};
 use crate::threads;
@@ -78,8 +79,10 @@ impl<'b> Batch<'b> {
     ) -> Result<Batch<'b>, Error> {
         let targets = plan.select(selection);
         if !selection.is_all() && targets.is_empty() {
+            let names: Vec<&str> = plan.targets.iter().map(|t| t.name.as_str()).collect();
             return Err(Error::NothingSelected {
                 in_plan: plan.targets.len(),
+                suggestions: selection.suggestions(&names),
             });
         }
         let outputs = targets
@@ -186,6 +189,8 @@ pub struct TargetReport {
     pub status: Status,
     /// How many objects it has (0 when it failed).
     pub objects: usize,
+    /// Its files, relative to its directory, sorted (none when it failed).
+    pub files: Vec<String>,
     /// The size of its files.
     pub bytes: usize,
     /// How long rendering it (and writing or comparing it) took.
@@ -367,7 +372,7 @@ impl Renderer {
         let importer = self
             .settings
             .imports
-            .importer(&self.settings.jpath)
+            .importer(&self.search_path(dir, &[]))
             .map_err(Error::Imports)?;
         let config = self.settings.eval_config(ext_vars.to_vec());
         plan::load(dir, tlas, importer, &config)
@@ -409,10 +414,22 @@ impl Renderer {
         self.render_dir(plan, destination, true, progress)
     }
 
-    /// The program for targets that add the library directories `extra`.
-    fn program_for(&self, extra: &[PathBuf]) -> Result<Arc<Program>, Error> {
-        let mut search = self.settings.jpath.clone();
+    /// The library directories, in command-line order (the right-most
+    /// wins), of a file in directory `base` that adds the directories
+    /// `extra`: the project's ([`crate::project`]) lowest, then the
+    /// renderer's, then `extra`.
+    fn search_path(&self, base: &Path, extra: &[PathBuf]) -> Vec<PathBuf> {
+        let mut search = Project::find(base, &self.settings.project)
+            .map(|project| project.jpath())
+            .unwrap_or_default();
+        search.extend(self.settings.jpath.iter().cloned());
         search.extend(extra.iter().cloned());
+        search
+    }
+
+    /// The program for files that search the library directories `search`
+    /// (in command-line order).
+    fn program_for(&self, search: Vec<PathBuf>) -> Result<Arc<Program>, Error> {
         let mut programs = self
             .programs
             .lock()
@@ -578,11 +595,21 @@ impl Renderer {
         progress: &(dyn Fn(Event<'_>) + Sync),
     ) -> Result<Vec<TargetReport>, Error> {
         // One program per import path: targets that search the same
-        // directories share parsed files.
+        // directories share parsed files. Targets in one directory are in
+        // the same project, which is looked for once.
+        let mut projects: HashMap<&Path, Vec<PathBuf>> = HashMap::new();
         let programs: Vec<Arc<Program>> = batch
             .targets
             .iter()
-            .map(|target| self.program_for(&target.jpath))
+            .map(|target| {
+                let base = target.entry.parent().unwrap_or(Path::new(""));
+                let search = projects
+                    .entry(base)
+                    .or_insert_with(|| self.search_path(base, &[]));
+                let mut search = search.clone();
+                search.extend(target.jpath.iter().cloned());
+                self.program_for(search)
+            })
             .collect::<Result<_, _>>()?;
         let count = batch.targets.len();
         progress(Event::Started { targets: count });
@@ -593,6 +620,7 @@ impl Renderer {
                     name: target.name.clone(),
                     status: Status::Skipped,
                     objects: 0,
+                    files: Vec::new(),
                     bytes: 0,
                     elapsed: Duration::ZERO,
                 }
@@ -642,6 +670,7 @@ impl Renderer {
             name: target.name.clone(),
             status: Status::Skipped,
             objects: 0,
+            files: Vec::new(),
             bytes: 0,
             elapsed: Duration::ZERO,
         };
@@ -649,6 +678,7 @@ impl Renderer {
             Err(failure) => Status::Failed(failure),
             Ok(rendered) => {
                 report.objects = rendered.objects.len();
+                report.files = rendered.files.keys().cloned().collect();
                 report.bytes = rendered.bytes();
                 match sink {
                     Sink::Memory => Status::Rendered(Box::new(rendered)),

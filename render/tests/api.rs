@@ -180,7 +180,7 @@ fn issue15_a_selection_that_matches_nothing_is_an_error() {
     let selection = Selection::globs(["prod-*/*"]).unwrap();
     let err = Batch::from_plan(&plan, &selection, &OutputOptions::default()).unwrap_err();
     assert!(
-        matches!(err, Error::NothingSelected { in_plan: 3 }),
+        matches!(err, Error::NothingSelected { in_plan: 3, .. }),
         "{err}"
     );
     let bad = Selection::globs(["edge-[1"]).unwrap_err();
@@ -242,6 +242,7 @@ fn issue15_imports_and_trace_come_from_the_caller() {
     let sink = traced.clone();
     let mut settings = Settings::new(FileSystem {
         library_path: vec![library.path().to_path_buf()],
+        ..FileSystem::default()
     });
     settings.trace = Arc::new(move |line: &str| sink.lock().unwrap().push(line.to_string()));
     let renderer = Renderer::new(settings);

@@ -33,6 +33,8 @@ use std::sync::Arc;
 use kcfg_lang::eval::Interrupt;
 use kcfg_lang::program::Importer;
 use kcfg_lang::span::{SourceMap, SourceName};
+use kcfg_render::importer::Warnings;
+use kcfg_render::project::ProjectSearch;
 use kcfg_render::signature::{self, Param};
 use kcfg_render::{
     Batch, Output, OutputOptions, Plan, Renderer, Selection, Settings, Status, Target, TargetReport,
@@ -43,8 +45,7 @@ use super::confine::ConfinedImporter;
 use super::entry::{self, Entry};
 use super::env::{self, Environment, Location};
 use super::parameters::{self, Inputs, Parameters, RESERVED};
-use crate::color::Painter;
-use crate::report;
+use crate::report::{self, Errors};
 
 /// How `generate` runs.
 #[derive(Debug, Clone)]
@@ -53,10 +54,9 @@ pub struct Options {
     pub budget: Budget,
     /// Maximum stack frames of an evaluation.
     pub max_stack: usize,
-    /// Maximum stack trace lines in errors.
-    pub max_trace: usize,
-    /// Colors and rich diagnostics on standard error.
-    pub stderr: Painter,
+    /// How diagnostics are printed on standard error (the stack trace
+    /// lines, `--error-format`, colours).
+    pub errors: Errors,
     /// Targets evaluated in parallel.
     pub jobs: usize,
     /// Print the time, object count and peak heap on standard error.
@@ -115,6 +115,7 @@ pub fn run(options: Options) -> ExitCode {
     budget::exit_on_sigterm();
     let interrupt = Arc::new(Interrupt::new());
     crate::memory::set_limit(options.budget.memory, budget::MEMORY_HINT.into());
+    crate::memory::memory().set_reserve(budget::reserve(options.budget.memory));
     let watchdog = Watchdog::start(
         options.budget,
         interrupt.clone(),
@@ -122,6 +123,7 @@ pub fn run(options: Options) -> ExitCode {
     );
     let started = std::time::Instant::now();
     let stats = options.stats;
+    let errors = options.errors;
     let env = Environment::from_process();
     let result = match std::env::current_dir() {
         Ok(cwd) => {
@@ -143,9 +145,11 @@ pub fn run(options: Options) -> ExitCode {
     match result {
         Ok(stream) => {
             if stats {
+                let objects = stream.matches("---\n").count();
                 eprintln!(
-                    "kcfg argocd generate: {} objects, {} bytes in {:.1} ms, peak heap {}",
-                    stream.matches("---\n").count(),
+                    "kcfg argocd generate: {} object{}, {} bytes in {:.1} ms, peak heap {}",
+                    objects,
+                    if objects == 1 { "" } else { "s" },
                     stream.len(),
                     started.elapsed().as_secs_f64() * 1000.0,
                     kcfg_lang::memory::format_size(crate::memory::memory().peak())
@@ -165,10 +169,22 @@ pub fn run(options: Options) -> ExitCode {
             }
         }
         Err(text) => {
-            let _ = std::io::stderr().write_all(text.as_bytes());
+            let _ = std::io::stderr().write_all(as_format(&text, &errors).as_bytes());
             ExitCode::from(1)
         }
     }
+}
+
+/// The text for standard error in the format asked for: with
+/// `--error-format json`, a message that is not already JSON lines (the
+/// plugin's own `error: …` texts) becomes one JSON diagnostic.
+fn as_format(text: &str, errors: &Errors) -> String {
+    if !errors.is_json() || text.starts_with('{') {
+        return text.to_string();
+    }
+    let message = text.trim_end();
+    let message = message.strip_prefix("error: ").unwrap_or(message);
+    errors.message("kcfg::argocd::generate", message)
 }
 
 /// Renders the application; the error is the text for standard error.
@@ -201,24 +217,29 @@ pub fn generate(
             );
         }
     }
-    let jpath = library_dirs(&prepared.location, &inputs)?;
+    let jpath = library_dirs(&inputs)?;
     let root = prepared.location.root.clone();
+    let warnings = Warnings::to(|text| eprintln!("{text}"));
     let renderer = Renderer::new(Settings {
         // Every file of the render is read through the confinement: imports,
         // the entry, the plan's inventories and policies.
         imports: Arc::new(move |search: &[PathBuf]| {
-            ConfinedImporter::new(&root, search)
-                .map(|importer| Arc::new(importer) as Arc<dyn Importer>)
+            ConfinedImporter::new(&root, search).map(|importer| {
+                Arc::new(importer.with_warnings(warnings.clone())) as Arc<dyn Importer>
+            })
         }),
         jpath,
+        // Tanka's and jsonnet-bundler's layout, never above the repository;
+        // without a jsonnetfile.json the repository's root is the project's.
+        project: ProjectSearch::Within(prepared.location.root.clone()),
+        hydrator_command: None,
         max_stack: options.max_stack,
         jobs: options.jobs,
         trace: Arc::new(|line: &str| eprintln!("{line}")),
         interrupt: Some(interrupt),
         memory: Some(crate::memory::memory().clone()),
     });
-    let failed =
-        |err: kcfg_render::Error| report::render_error(&err, options.max_trace, options.stderr);
+    let failed = |err: kcfg_render::Error| report::render_error(&err, &options.errors);
     match &prepared.entry {
         Entry::File(path) => {
             if !inputs.targets.is_empty() {
@@ -272,18 +293,16 @@ pub fn generate(
     }
 }
 
-/// The library directories of every target, relative to the root, in
-/// search order from the lowest: vendored libraries (jsonnet-bundler's
-/// layout, next to the repository root and next to the application), then
-/// the application's directory and the `libs`, as Argo CD's built-in
-/// Jsonnet searches them.
-fn library_dirs(location: &Location, inputs: &Inputs) -> Result<Vec<PathBuf>, String> {
-    let app = location
-        .app_dir
-        .strip_prefix(&location.root)
-        .unwrap_or(Path::new(""))
-        .to_path_buf();
-    let mut jpath = vec![PathBuf::from("vendor"), app.join("vendor"), app];
+/// The library directories every file of the render searches first, in
+/// command-line order (the right-most wins): the `libs`, relative to the
+/// repository root, as Argo CD's built-in Jsonnet searches them. After them
+/// come the project's (`kcfg_render::project`): the entry's directory (for a
+/// plain entry, the application's, which the built-in searches too),
+/// `lib/`, the entry's `vendor/` and `vendor/`, where the root is the
+/// nearest directory with a `jsonnetfile.json` (or `tkrc.yaml`) inside the
+/// repository, else the repository's root.
+fn library_dirs(inputs: &Inputs) -> Result<Vec<PathBuf>, String> {
+    let mut jpath = Vec::new();
     for lib in &inputs.libs {
         let lib = Path::new(lib.trim());
         if lib.is_absolute() {
@@ -316,8 +335,15 @@ fn select<'p>(plan: &'p Plan, globs: &[String]) -> Result<Vec<&'p Target>, Strin
             .take(5)
             .map(|target| target.name.as_str())
             .collect();
+        let names: Vec<&str> = plan.targets.iter().map(|t| t.name.as_str()).collect();
+        let suggestions = selection.suggestions(&names);
+        let hint = if suggestions.is_empty() {
+            String::new()
+        } else {
+            format!("; did you mean {}?", suggestions.join(", "))
+        };
         return Err(format!(
-            "error: parameter `target` ({}) matches none of the plan's {} targets (such as {})\n",
+            "error: parameter `target` ({}) matches none of the plan's {} targets (such as {}){hint}\n",
             globs.join(", "),
             plan.targets.len(),
             sample.join(", ")
@@ -331,61 +357,51 @@ fn select<'p>(plan: &'p Plan, globs: &[String]) -> Result<Vec<&'p Target>, Strin
 /// both make: Argo CD needs every object once.
 fn stream(mut reports: Vec<TargetReport>, plan: bool, options: &Options) -> Result<String, String> {
     let mut errors = String::new();
-    let mut violations = Vec::new();
+    // Failures and violations, identical ones once for all their targets
+    // (issue 16).
+    for group in kcfg_render::group::failures(&reports) {
+        if plan {
+            errors.push_str(&report::failure_group(&group, &options.errors));
+        } else {
+            errors.push_str(&report::failure(group.failure, &options.errors));
+        }
+    }
+    let violations =
+        report::violation_groups(&kcfg_render::group::violations(&reports), &options.errors);
     // Each target's stream is moved out of its report, not copied: the
     // plugin's peak memory is its largest render plus the output once.
     let mut manifests: Vec<Vec<u8>> = Vec::with_capacity(reports.len());
     let mut seen: BTreeMap<(String, String, Option<String>, String), String> = BTreeMap::new();
     for target in &mut reports {
-        match &mut target.status {
-            Status::Failed(failure) => {
-                let text = report::failure(failure, options.max_trace, options.stderr);
-                if plan {
-                    errors.push_str(&format!("error: target {}:\n{text}", target.name));
+        if let Status::Rendered(rendered) = &mut target.status {
+            for object in &rendered.objects {
+                let id = &object.id;
+                let key = (
+                    id.group().to_string(),
+                    id.kind.clone(),
+                    id.namespace.clone(),
+                    id.name.clone(),
+                );
+                let place = if plan {
+                    format!("target {} at {}", target.name, object.path)
                 } else {
-                    errors.push_str(&text);
+                    object.path.clone()
+                };
+                if let Some(first) = seen.insert(key, place.clone()) {
+                    errors.push_str(&options.errors.message(
+                        "kcfg::argocd::duplicate_object",
+                        &format!(
+                            "two objects are the same {id}: {first} and {place} (Argo CD needs every object once)"
+                        ),
+                    ));
                 }
             }
-            Status::Rendered(rendered) => {
-                for violation in &rendered.violations {
-                    violations.push((target.name.as_str(), violation));
-                }
-                for object in &rendered.objects {
-                    let id = &object.id;
-                    let key = (
-                        id.group().to_string(),
-                        id.kind.clone(),
-                        id.namespace.clone(),
-                        id.name.clone(),
-                    );
-                    let place = if plan {
-                        format!("target {} at {}", target.name, object.path)
-                    } else {
-                        object.path.clone()
-                    };
-                    if let Some(first) = seen.insert(key, place.clone()) {
-                        errors.push_str(&format!(
-                            "error: two objects are the same {id}: {first} and {place} (Argo CD needs every object once)\n"
-                        ));
-                    }
-                }
-                manifests.extend(rendered.files.remove("manifest.yaml"));
-            }
-            // A render in memory that does not stop at the first failure
-            // reports nothing else.
-            _ => {}
+            manifests.extend(rendered.files.remove("manifest.yaml"));
         }
+        // A render in memory that does not stop at the first failure
+        // reports nothing else.
     }
-    if !violations.is_empty() {
-        errors.push_str(&format!(
-            "error: {} policy violation{}:\n",
-            violations.len(),
-            if violations.len() == 1 { "" } else { "s" }
-        ));
-        for (target, violation) in &violations {
-            errors.push_str(&format!("  {target}: {violation}\n"));
-        }
-    }
+    errors.push_str(&violations);
     if !errors.is_empty() {
         return Err(errors);
     }

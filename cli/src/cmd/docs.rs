@@ -379,9 +379,18 @@ pub fn eval_command() -> Command {
                 "color",
                 "WHEN",
                 var,
-                "Rich error messages: auto (on a terminal), always, never",
+                "Colours of rich error messages: auto (on a terminal), always, never",
             )
             .value_parser(["auto", "always", "never"]),
+            option(
+                "error-format",
+                None,
+                "error-format",
+                "FORMAT",
+                var,
+                "rich (source snippet, hints), plain (the reference's text) or json (one object per line)",
+            )
+            .value_parser(["rich", "plain", "json"]),
             option(
                 "gc-min-objects",
                 None,

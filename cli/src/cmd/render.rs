@@ -3,11 +3,12 @@
 //! validated into [`Render`]; the renderer is `kcfg_render`'s, which this
 //! command drives and whose report [`print`] prints.
 
+mod json;
 mod print;
 mod progress;
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,13 +16,14 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use kcfg_lang::eval::ExtValue;
 use kcfg_lang::span::SourceName;
-use kcfg_render::importer::{split_path_list, FileSystem};
+use kcfg_render::importer::{split_path_list, FileSystem, Warnings};
 use kcfg_render::output::{Format, Layout, OutputOptions};
+use kcfg_render::project::ProjectSearch;
 use kcfg_render::{Destination, Event, Renderer, Selection, Settings};
 
 use self::progress::Progress;
 use crate::color::{ColorWhen, Painter};
-use crate::report;
+use crate::report::{self, ErrorFormat, Errors};
 
 /// The long help text of `kcfg render`: plans, layouts, `--check`.
 pub const LONG_ABOUT: &str = "\
@@ -45,6 +47,7 @@ style of Argo CD ApplicationSets:
         name: params.cluster.name + '/' + params.name,   // OUT/<name>/
         entry: params.path + '/' + params.entry,
         tlas: { cluster: params.cluster },
+        namespace: params.name,   // objects in it are named without a <namespace>_ prefix
       },
       policies: ['policies/limits.kcfg'],  // function(object, target) -> [violations]
     }
@@ -61,13 +64,13 @@ value may nest Kubernetes objects in objects and arrays at any depth (a
 Layouts: one file per object in OUT/<target>/ (default), named by
 --file-name (default {kind}-{name}.yaml, kind in lower case; files of
 objects in a namespace other than the target's `namespace` start with
-<namespace>_), or
-with --single-file one OUT/<target>/manifest.yaml; with --layout hydrator
-Argo CD's source-hydrator layout, OUT/<target>/manifest.yaml,
-hydrator.metadata and README.md (what `kcfg hydrate` commits to branches).
-Each target is replaced
-atomically; files no longer produced disappear; a failed target keeps its
-previous files; identical targets are not touched.
+<namespace>_); with --single-file one OUT/<target>/manifest.yaml; with
+--layout hydrator Argo CD's source-hydrator layout: manifest.yaml,
+hydrator.metadata and README.md (what `kcfg hydrate` commits to
+branches), the last two recording the command that reproduces the target,
+run in the plan's directory. Each target is replaced atomically; files no
+longer produced disappear; a failed target keeps its previous files;
+identical targets are not touched.
 
 Safety. kcfg render touches only what it owns in OUT. OUT/.kcfg-rendered
 (the marker) lists the targets kcfg wrote there: directories of targets
@@ -106,6 +109,14 @@ Examples:
   kcfg render --file-name '{namespace}/{kind}-{name}.yaml'
   kcfg render bench/fleet --tla-code clusters=100 --out /tmp/fleet
                                             Top-level arguments of the plan itself
+  kcfg render --output json --error-format json > report.json
+                                            A JSON report on standard output, errors as JSON lines
+
+Errors: the same error, or policy violation, in several targets is reported
+once, naming the targets by the shortest --only glob that selects exactly
+them (\"3 targets: edge-eu-*/web\") or by their list. --error-format json
+prints one JSON object per diagnostic and line, and nothing else, on
+standard error. The README documents both JSON schemas.
 
 Exit status: 0 on success; 1 if a target failed, a policy was violated, the
 output directory is not kcfg's to change (see Safety), or (with --check) it
@@ -214,9 +225,60 @@ pub struct RenderArgs {
     #[arg(long, value_name = "SIZE", value_parser = crate::memory::parse_size)]
     max_memory: Option<usize>,
 
-    /// Colors and rich error messages
+    /// Colors of diffs and rich error messages
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
     color: ColorWhen,
+
+    #[arg(long, value_enum, value_name = "FORMAT", help = report::ERROR_FORMAT_HELP)]
+    error_format: Option<ErrorFormat>,
+
+    /// What standard output gets: text (with --check, the differences), or json (a report of the render, schema in the README)
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Text)]
+    output: ReportFormat,
+}
+
+/// What `kcfg render` writes on standard output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ReportFormat {
+    /// Differences of --check, as text
+    Text,
+    /// A JSON report of the whole render
+    Json,
+}
+
+/// The name clap shows for a value of a `ValueEnum` (`hydrator`, `json`).
+fn value_name(value: impl clap::ValueEnum) -> String {
+    value
+        .to_possible_value()
+        .map_or_else(String::new, |value| value.get_name().to_string())
+}
+
+/// `path` without `.` components and with `dir/..` folded, as text.
+fn normalize(path: &Path) -> PathBuf {
+    kcfg_lang::program::normalize(path)
+}
+
+/// `path` relative to the directory `base` (both absolute and
+/// normalized), as text: `.` when they are the same.
+fn relative(base: &Path, path: &Path) -> PathBuf {
+    let base: Vec<_> = base.components().collect();
+    let path_parts: Vec<_> = path.components().collect();
+    let common = base
+        .iter()
+        .zip(&path_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut out = PathBuf::new();
+    for _ in common..base.len() {
+        out.push("..");
+    }
+    for part in &path_parts[common..] {
+        out.push(part.as_os_str());
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
 }
 
 /// How long a render waits for another one holding the output's lock.
@@ -224,6 +286,8 @@ const LOCK_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Everything `kcfg render` was asked to do, validated.
 struct Render {
+    /// The command the hydrator layout records.
+    hydrator_command: Option<String>,
     /// The plan's directory.
     plan_dir: PathBuf,
     /// The output directory (`--out`), if given.
@@ -238,8 +302,10 @@ struct Render {
     fail_fast: bool,
     /// No progress bar, no summary.
     quiet: bool,
-    /// Colors and rich diagnostics on standard error.
-    stderr: Painter,
+    /// How diagnostics are printed on standard error.
+    errors: Errors,
+    /// A JSON report on standard output.
+    json: bool,
     /// Colored diffs on standard output.
     stdout: Painter,
     /// Output options from the command line (override the plan's).
@@ -252,8 +318,6 @@ struct Render {
     tlas: Vec<(String, ExtValue)>,
     /// `--max-stack`.
     max_stack: usize,
-    /// `--max-trace`.
-    max_trace: usize,
     /// `--max-prune-ratio`.
     max_prune_ratio: f64,
     /// `--allow-mass-delete`.
@@ -279,7 +343,74 @@ impl RenderArgs {
         }
     }
 
+    /// The command, run in the plan's directory, that renders what this
+    /// one renders (issue 16: the hydrator layout records it): the flags
+    /// that change the output, as given, with their paths made relative to
+    /// the plan's directory so that the text does not depend on where
+    /// kcfg ran; `--check`, `--only`, `-j`, `--quiet` and the like are left
+    /// out (the layout adds `--only <target>`).
+    fn reproducing_command(&self) -> Option<String> {
+        let cwd = std::env::current_dir().ok()?;
+        let plan = normalize(&cwd.join(&self.path));
+        let from_plan = |path: &Path| relative(&plan, &normalize(&cwd.join(path)));
+        let mut words: Vec<String> = vec!["kcfg".into(), "render".into()];
+        if let Some(out) = &self.out {
+            let out = from_plan(out);
+            if out != Path::new("rendered") {
+                words.extend(["--out".into(), out.display().to_string()]);
+            }
+        }
+        if self.single_file {
+            words.push("--single-file".into());
+        }
+        if let Some(layout) = self.layout {
+            words.extend(["--layout".into(), value_name(layout)]);
+        }
+        if let Some(format) = self.format {
+            words.extend(["--format".into(), value_name(format)]);
+        }
+        if let Some(template) = &self.file_name {
+            words.extend(["--file-name".into(), template.clone()]);
+        }
+        for dir in &self.jpath {
+            words.extend(["-J".into(), from_plan(dir).display().to_string()]);
+        }
+        for (flag, values, file) in [
+            ("--ext-str", &self.ext_str, false),
+            ("--ext-code", &self.ext_code, false),
+            ("--ext-str-file", &self.ext_str_file, true),
+            ("--ext-code-file", &self.ext_code_file, true),
+            ("--tla-str", &self.tla_str, false),
+            ("--tla-code", &self.tla_code, false),
+            ("--tla-str-file", &self.tla_str_file, true),
+            ("--tla-code-file", &self.tla_code_file, true),
+        ] {
+            for value in values {
+                let value = match value.split_once('=') {
+                    Some((name, path)) if file => {
+                        format!("{name}={}", from_plan(Path::new(path)).display())
+                    }
+                    _ => value.clone(),
+                };
+                words.extend([flag.to_string(), value]);
+            }
+        }
+        let quoted: Vec<String> = words
+            .iter()
+            .map(|word| kcfg_render::hydrator::shell_word(word))
+            .collect();
+        Some(quoted.join(" "))
+    }
+
     fn validate(self) -> Result<Render, String> {
+        if self.layout == Some(Layout::Hydrator) && self.format == Some(Format::Json) {
+            // A usage error like clap's own: the help's "2 for bad flags".
+            return Err(
+                "--layout hydrator writes YAML (manifest.yaml, as Argo CD's source hydrator does); \
+                 it cannot be combined with --format json"
+                    .into(),
+            );
+        }
         let selection = Selection::globs(&self.only).map_err(|err| match err.pattern {
             Some(pattern) => format!("--only {pattern:?}: {}", err.message),
             None => format!("--only: {}", err.message),
@@ -315,7 +446,9 @@ impl RenderArgs {
             }
         }
         let [ext_vars, tlas] = vars;
+        let hydrator_command = self.reproducing_command();
         Ok(Render {
+            hydrator_command,
             plan_dir: self.path,
             out: self.out,
             check: self.check,
@@ -323,7 +456,8 @@ impl RenderArgs {
             jobs,
             fail_fast: self.fail_fast,
             quiet: self.quiet,
-            stderr: self.color.stderr(),
+            errors: Errors::new(self.error_format, self.color, self.max_trace),
+            json: self.output == ReportFormat::Json,
             stdout: self.color.stdout(),
             output: OutputOptions {
                 format: self.format,
@@ -338,7 +472,6 @@ impl RenderArgs {
             ext_vars,
             tlas,
             max_stack: self.max_stack,
-            max_trace: self.max_trace,
             max_prune_ratio: self.max_prune_ratio,
             allow_mass_delete: self.allow_mass_delete,
         })
@@ -354,9 +487,16 @@ impl Render {
         let library_path = std::env::var("JSONNET_PATH")
             .map(|list| split_path_list(&list))
             .unwrap_or_default();
+        let warning_progress = progress.clone();
+        let warnings = Warnings::to(move |text: &str| warning_progress.println(text));
         let renderer = Renderer::new(Settings {
-            imports: Arc::new(FileSystem { library_path }),
+            imports: Arc::new(FileSystem {
+                library_path,
+                warnings,
+            }),
             jpath: self.jpath.clone(),
+            project: ProjectSearch::Anywhere,
+            hydrator_command: self.hydrator_command.clone(),
             max_stack: self.max_stack,
             jobs: self.jobs,
             trace: Arc::new(move |line: &str| trace_progress.println(line)),
@@ -364,7 +504,10 @@ impl Render {
             memory: Some(crate::memory::memory().clone()),
         });
         let fail = |err: &kcfg_render::Error| {
-            let text = report::render_error(err, self.max_trace, self.stderr);
+            if self.json {
+                print::json_error(err, started.elapsed());
+            }
+            let text = report::render_error(err, &self.errors);
             let _ = std::io::stderr().write_all(text.as_bytes());
             ExitCode::from(1)
         };
@@ -413,9 +556,9 @@ impl Render {
                 &report,
                 print::Style {
                     quiet: self.quiet,
-                    max_trace: self.max_trace,
+                    json: self.json,
                     stdout: self.stdout,
-                    stderr: self.stderr,
+                    errors: self.errors,
                 },
                 started.elapsed(),
             ),

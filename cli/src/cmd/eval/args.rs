@@ -16,6 +16,7 @@ use kcfg_lang::eval::ExtValue;
 use kcfg_lang::span::SourceName;
 
 use crate::color::ColorWhen;
+use crate::report::ErrorFormat;
 
 /// What to evaluate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +48,8 @@ pub struct EvalArgs {
     pub ext_vars: Vec<(String, ExtValue)>,
     pub tlas: Vec<(String, ExtValue)>,
     pub color: ColorWhen,
+    /// `--error-format` (`None`: the personality's default).
+    pub error_format: Option<ErrorFormat>,
 }
 
 /// The outcome of parsing.
@@ -154,6 +157,7 @@ pub fn parse(raw: &[OsString], env: &dyn Env) -> Result<Parsed, UsageError> {
         ext_vars: Vec::new(),
         tlas: Vec::new(),
         color: ColorWhen::Auto,
+        error_format: None,
     };
     let mut i = 0;
     let next = |i: &mut usize| -> Result<String, UsageError> {
@@ -328,6 +332,18 @@ pub fn parse(raw: &[OsString], env: &dyn Env) -> Result<Parsed, UsageError> {
                         let other = value.as_str();
                         return Err(usage_error(
                             format!("ERROR: invalid --color value: {other} (expected auto, always or never)"),
+                            Usage::None,
+                        ));
+                    }
+                }
+            }
+            "--error-format" => {
+                let value = next(&mut i)?;
+                parsed.error_format = match ErrorFormat::parse(&value) {
+                    Some(format) => Some(format),
+                    None => {
+                        return Err(usage_error(
+                            format!("ERROR: invalid --error-format value: {value} (expected rich, plain or json)"),
                             Usage::None,
                         ));
                     }

@@ -23,7 +23,7 @@ use kcfg_render::importer::{split_path_list, FsImporter};
 
 use self::args::{EvalArgs, Input, Parsed, ProcessEnv, Usage};
 use self::output::{Failure, Output};
-use crate::report;
+use crate::report::{ErrorFormat, Errors};
 
 /// Which program the user thinks they are running, for help and version
 /// texts.
@@ -98,7 +98,7 @@ pub fn run(raw: &[OsString], personality: Personality) -> ExitCode {
         // runs low (see kcfg-lang's `stack` module and `Ctx::guard`), and
         // starting a thread with a large stack costs a tenth of a
         // millisecond, a few percent of a typical `jsonnet` call.
-        Parsed::Run(args) => evaluate(*args),
+        Parsed::Run(args) => evaluate(*args, personality),
     }
 }
 
@@ -148,7 +148,9 @@ Available options:
   -t / --max-trace <n>    Max length of stack trace before cropping (default 20, 0 = no limit)
   --max-memory <size>     Memory the evaluation may use, like 512Mi or 8Gi (default:
                           half of the memory available to kcfg)
-  --color <when>          Rich error messages: auto (on a terminal), always, never
+  --color <when>          Colours of rich error messages: auto (on a terminal), always, never
+  --error-format <format> rich (source snippet, hints), plain (the reference's text) or
+                          json (one object per line); default: {default_format}
   --gc-min-objects <n>    Accepted for compatibility; kcfg frees memory per evaluation
   --gc-growth-trigger <n> Accepted for compatibility
   --version               Print version
@@ -188,11 +190,21 @@ Note that since filenames and jsonnet programs can begin with -, it is advised t
 use -- if the argument is unknown, e.g. {command} -- \"$FILENAME\".
 ",
         version = version_line(personality),
+        default_format = match personality {
+            Personality::Jsonnet => "plain",
+            Personality::Kcfg => "rich on a terminal, else plain",
+        },
     )
 }
 
-fn evaluate(args: EvalArgs) -> ExitCode {
-    let painter = args.color.stderr();
+fn evaluate(args: EvalArgs, personality: Personality) -> ExitCode {
+    // The `jsonnet` personality prints the reference's text unless asked
+    // otherwise (issue 16).
+    let format = match personality {
+        Personality::Jsonnet => Some(args.error_format.unwrap_or(ErrorFormat::Plain)),
+        Personality::Kcfg => args.error_format,
+    };
+    let errors = Errors::new(format, args.color, args.max_trace);
     let library_path = std::env::var("JSONNET_PATH")
         .map(|list| split_path_list(&list))
         .unwrap_or_default();
@@ -225,12 +237,7 @@ fn evaluate(args: EvalArgs) -> ExitCode {
         Err(Outcome::Diagnostics(diags)) => {
             let mut text = String::new();
             for diag in &diags {
-                text.push_str(&report::render(
-                    diag,
-                    program.sources(),
-                    args.max_trace,
-                    painter,
-                ));
+                text.push_str(&errors.diagnostic(diag, program.sources()));
             }
             let _ = std::io::stderr().write_all(text.as_bytes());
             ExitCode::from(1)

@@ -9,33 +9,50 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use kcfg_render::check::Difference;
-use kcfg_render::{DirReport, Status};
+use kcfg_render::{group, DirReport, Status};
 
+use super::json;
 use crate::cmd::unified;
 use crate::color::Painter;
-use crate::report;
+use crate::report::{self, Errors};
+
+/// Writes the JSON report of a render that stopped (`--output json`).
+pub fn json_error(err: &kcfg_render::Error, elapsed: Duration) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{}", json::stopped(err, elapsed));
+    let _ = stdout.flush();
+}
 
 /// How to print.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
     /// No summary line.
     pub quiet: bool,
-    /// Stack trace lines of a diagnostic (0: all).
-    pub max_trace: usize,
+    /// A JSON report on standard output instead of the differences.
+    pub json: bool,
     /// Standard output (differences).
     pub stdout: Painter,
-    /// Standard error (diagnostics, errors).
-    pub stderr: Painter,
+    /// Diagnostics on standard error.
+    pub errors: Errors,
 }
 
 /// Prints a render's report and picks the exit status: 1 when a target
 /// failed or, with `--check`, the directory differs from the plan.
+///
+/// With `--error-format json`, standard error holds only diagnostics, one
+/// JSON object per line: the lines about removed targets and the summary
+/// are left to the `--output json` report.
 pub fn finish(report: &DirReport, style: Style, elapsed: Duration) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr().lock();
     let root = &report.root;
+    let errors = &style.errors;
+    let text_on_stderr = !errors.is_json();
 
-    if report.check {
+    if style.json {
+        let _ = writeln!(stdout, "{}", json::report(report, elapsed));
+        let _ = stdout.flush();
+    } else if report.check {
         for target in &report.targets {
             if let Status::Differs(difference) = &target.status {
                 let _ = stdout
@@ -62,7 +79,8 @@ pub fn finish(report: &DirReport, style: Style, elapsed: Duration) -> ExitCode {
             let _ = writeln!(stdout, "{}", style.stdout.bold(&line));
         }
         let _ = stdout.flush();
-    } else {
+    }
+    if !report.check && text_on_stderr {
         for leftover in &report.leftovers {
             let _ = writeln!(
                 stderr,
@@ -79,46 +97,16 @@ pub fn finish(report: &DirReport, style: Style, elapsed: Duration) -> ExitCode {
         }
     }
 
-    // Failures, each with its full diagnostic.
-    for target in &report.targets {
-        if let Status::Failed(failure) = &target.status {
-            let text = report::failure(failure, style.max_trace, style.stderr);
-            let header = style
-                .stderr
-                .error(&format!("error: target {}:", target.name));
-            if text.trim_end().contains('\n') {
-                let _ = writeln!(stderr, "{header}");
-                let _ = stderr.write_all(text.as_bytes());
-            } else {
-                let _ = write!(stderr, "{header} {text}");
-            }
-        }
+    // Failures, each with its full diagnostic, identical ones once for all
+    // their targets (issue 16).
+    for group in group::failures(&report.targets) {
+        let _ = stderr.write_all(report::failure_group(&group, errors).as_bytes());
     }
 
-    // Policy violations of every target, all at once.
+    // Policy violations of every target, all at once, grouped alike.
     let summary = report.summary();
-    if summary.violations > 0 {
-        let targets = report
-            .targets
-            .iter()
-            .filter(|target| !target.violations().is_empty())
-            .count();
-        let _ = writeln!(
-            stderr,
-            "{}",
-            style.stderr.error(&format!(
-                "error: {} policy violation{} in {targets} target{}:",
-                summary.violations,
-                plural(summary.violations),
-                plural(targets)
-            ))
-        );
-        for target in &report.targets {
-            for violation in target.violations() {
-                let _ = writeln!(stderr, "  {}: {violation}", target.name);
-            }
-        }
-    }
+    let violations = group::violations(&report.targets);
+    let _ = stderr.write_all(report::violation_groups(&violations, errors).as_bytes());
 
     // In --check, a stale target and a leftover are differences; a render
     // removes them.
@@ -128,7 +116,7 @@ pub fn finish(report: &DirReport, style: Style, elapsed: Duration) -> ExitCode {
         } else {
             0
         };
-    if !style.quiet {
+    if !style.quiet && text_on_stderr {
         let verb = if report.check { "checked" } else { "rendered" };
         let mut parts = Vec::new();
         for (count, what) in [
@@ -140,6 +128,12 @@ pub fn finish(report: &DirReport, style: Style, elapsed: Duration) -> ExitCode {
             (summary.skipped, "skipped"),
         ] {
             if count > 0 {
+                // "1 differs", "2 differ" (issue 16).
+                let what = if what == "differ" && count == 1 {
+                    "differs"
+                } else {
+                    what
+                };
                 parts.push(format!("{count} {what}"));
             }
         }
@@ -175,7 +169,7 @@ pub fn finish(report: &DirReport, style: Style, elapsed: Duration) -> ExitCode {
         if report.check && differ > 0 && summary.failed == 0 && summary.violations == 0 {
             let _ = writeln!(
                 stderr,
-                "{} differ from the plan; run `kcfg render` to update them",
+                "{} does not match the plan; run `kcfg render` to update it",
                 root.display()
             );
         }
