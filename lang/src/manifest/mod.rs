@@ -22,25 +22,11 @@ pub enum Mode {
 
 /// The output of a program in `mode`, without the final newline.
 pub fn document<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, mode: Mode) -> Result<String> {
-    match mode {
-        Mode::Json => {
-            // Large enough that the allocator maps fresh pages for it, so
-            // that a big output grows in place (`mremap`) instead of being
-            // copied at each doubling; pages never written cost nothing.
-            const INITIAL_CAPACITY: usize = 256 * 1024;
-            let mut out = String::with_capacity(INITIAL_CAPACITY);
-            json::write(ctx, value, &json::Style::PRETTY, &mut out)?;
-            Ok(out)
-        }
-        Mode::String => match value {
-            Value::Str(s) => Ok(ctx.flat_text_at(s, Site::Manifest)?.to_string()),
-            other => Err(ctx.error_at(
-                "kcfg::manifest::not_a_string",
-                Site::Manifest,
-                format!("expected string result, got: {}", other.type_name()),
-            )),
-        },
-    }
+    // Large enough that the allocator maps fresh pages for it, so that a
+    // big output grows in place (`mremap`) instead of being copied at each
+    // doubling; pages never written cost nothing.
+    const INITIAL_CAPACITY: usize = 256 * 1024;
+    document_from(ctx, value, Origin::MANIFEST, mode, INITIAL_CAPACITY)
 }
 
 /// `-m`: one document per visible field of the top-level object, as
@@ -64,24 +50,39 @@ pub fn multi<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, mode: Mode) -> Result<Vec<
     for name in names {
         // Each file is written inside its field's frame, as the reference
         // does (see `Origin`).
-        let text = ctx.enter_field(obj, name, Origin::MANIFEST, |ctx, field, from| match mode {
-            Mode::Json => {
-                let mut out = String::new();
-                json::write_from(ctx, field, from, &json::Style::PRETTY, &mut out)?;
-                Ok(out)
-            }
-            Mode::String => match field {
-                Value::Str(s) => Ok(ctx.flat_text_at(s, from.site)?.to_string()),
-                other => Err(ctx.error_at(
-                    "kcfg::manifest::not_a_string",
-                    from.site,
-                    format!("expected string result, got: {}", other.type_name()),
-                )),
-            },
+        let text = ctx.enter_field(obj, name, Origin::MANIFEST, |ctx, field, from| {
+            document_from(ctx, field, from, mode, 0)
         })?;
         files.push((name.as_str().to_string(), text));
     }
     Ok(files)
+}
+
+/// The output, one file of `-m` or one document of `-y`, reached `from`:
+/// the value as pretty JSON, or, with [`Mode::String`], the string as it
+/// is. JSON is written into a buffer of `capacity` bytes to begin with.
+fn document_from<'a>(
+    ctx: &mut Ctx<'a>,
+    value: Value<'a>,
+    from: Origin,
+    mode: Mode,
+    capacity: usize,
+) -> Result<String> {
+    match mode {
+        Mode::Json => {
+            let mut out = String::with_capacity(capacity);
+            json::write_from(ctx, value, from, &json::Style::PRETTY, &mut out)?;
+            Ok(out)
+        }
+        Mode::String => match value {
+            Value::Str(s) => Ok(ctx.flat_text_at(s, from.site)?.to_string()),
+            other => Err(ctx.error_at(
+                "kcfg::manifest::not_a_string",
+                from.site,
+                format!("expected string result, got: {}", other.type_name()),
+            )),
+        },
+    }
 }
 
 /// `-y`: one document per element of the top-level array, JSON or, with
@@ -104,20 +105,8 @@ pub fn stream<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, mode: Mode) -> Result<Vec
         ctx.check_limits_at(Site::Manifest)?;
         // Each document is written inside its element's frame, as the
         // reference does (see `Origin`).
-        let doc = ctx.enter_element(lazy, Origin::MANIFEST, |ctx, element, from| match mode {
-            Mode::Json => {
-                let mut out = String::new();
-                json::write_from(ctx, element, from, &json::Style::PRETTY, &mut out)?;
-                Ok(out)
-            }
-            Mode::String => match element {
-                Value::Str(s) => Ok(ctx.flat_text_at(s, from.site)?.to_string()),
-                other => Err(ctx.error_at(
-                    "kcfg::manifest::not_a_string",
-                    from.site,
-                    format!("expected string result, got: {}", other.type_name()),
-                )),
-            },
+        let doc = ctx.enter_element(lazy, Origin::MANIFEST, |ctx, element, from| {
+            document_from(ctx, element, from, mode, 0)
         })?;
         ctx.push_at(&mut docs, doc, Site::Manifest)?;
     }
