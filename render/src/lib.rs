@@ -110,6 +110,7 @@ pub mod plan;
 pub mod policy;
 pub mod renderer;
 pub mod settings;
+pub mod shard;
 pub mod signature;
 pub mod suggest;
 pub mod target;

@@ -40,6 +40,7 @@ use crate::output::{Output, OutputOptions};
 use crate::plan::{self, Plan, Selection, Target};
 use crate::policy::{Policy, Violation};
 use crate::settings::Settings;
+use crate::shard::Shard;
 use crate::target::{self, Rendered};
 use crate::threads;
 
@@ -138,6 +139,10 @@ pub struct Destination {
     pub allow_mass_delete: bool,
     /// How long to wait for another render that holds the directory's lock.
     pub lock_timeout: Duration,
+    /// Only the targets of this shard ([`crate::shard`]): a render removes
+    /// no stale target and lists what it wrote in the shard's own marker;
+    /// a check reports the stale targets of its shard only.
+    pub shard: Option<Shard>,
 }
 
 impl Destination {
@@ -154,6 +159,7 @@ impl Destination {
             max_prune_ratio: 0.5,
             allow_mass_delete: false,
             lock_timeout: Duration::from_secs(600),
+            shard: None,
         }
     }
 }
@@ -330,6 +336,17 @@ impl DirReport {
     }
 }
 
+/// What a render into an output directory does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Render and write.
+    Write,
+    /// Render and compare.
+    Check,
+    /// Render nothing; remove stale targets and fold the shards' markers.
+    Prune,
+}
+
 /// What a rendered target is done with.
 #[derive(Clone, Copy)]
 enum Sink<'s> {
@@ -399,7 +416,21 @@ impl Renderer {
         destination: &Destination,
         progress: &(dyn Fn(Event<'_>) + Sync),
     ) -> Result<DirReport, Error> {
-        self.render_dir(plan, destination, false, progress)
+        self.render_dir(plan, destination, Mode::Write, progress)
+    }
+
+    /// Finishes a sharded render once every shard is done (`kcfg render
+    /// --prune-shards`): renders nothing, removes the targets that left the
+    /// plan (with the same checks and guard as [`Renderer::write`]), and
+    /// folds the shards' markers into the main marker. The destination's
+    /// shard is ignored.
+    pub fn prune_shards(
+        &self,
+        plan: &Plan,
+        destination: &Destination,
+        progress: &(dyn Fn(Event<'_>) + Sync),
+    ) -> Result<DirReport, Error> {
+        self.render_dir(plan, destination, Mode::Prune, progress)
     }
 
     /// Renders the plan's selected targets in memory and compares them with
@@ -410,7 +441,7 @@ impl Renderer {
         destination: &Destination,
         progress: &(dyn Fn(Event<'_>) + Sync),
     ) -> Result<DirReport, Error> {
-        self.render_dir(plan, destination, true, progress)
+        self.render_dir(plan, destination, Mode::Check, progress)
     }
 
     /// The program for targets that add the library directories `extra`.
@@ -442,18 +473,47 @@ impl Renderer {
         &self,
         plan: &Plan,
         destination: &Destination,
-        check: bool,
+        mode: Mode,
         progress: &(dyn Fn(Event<'_>) + Sync),
     ) -> Result<DirReport, Error> {
         let started = Instant::now();
+        let check = mode == Mode::Check;
+        let shard = destination.shard.filter(|_| mode != Mode::Prune);
         let mut batch = Batch::from_plan(plan, &destination.selection, &destination.overrides)?;
         batch.fail_fast = destination.fail_fast;
+        if mode == Mode::Prune {
+            batch.targets.clear();
+            batch.outputs.clear();
+        }
+        if let Some(shard) = shard {
+            let (targets, outputs) = batch
+                .targets
+                .iter()
+                .zip(&batch.outputs)
+                .filter(|(target, _)| shard.contains(&target.name))
+                .map(|(target, output)| (*target, output.clone()))
+                .unzip();
+            batch.targets = targets;
+            batch.outputs = outputs;
+        }
         let root = &destination.root;
         let mut out_dir = OutDir::open(root, destination.follow_root).map_err(Error::OutDir)?;
         let in_plan: BTreeSet<&str> = plan.targets.iter().map(|t| t.name.as_str()).collect();
         let written_names: Vec<&str> = batch.targets.iter().map(|t| t.name.as_str()).collect();
         let selection = &destination.selection;
-        let mut stale = stale_targets(selection, &out_dir.listed, &in_plan);
+        // A shard that writes removes nothing (the targets may be another
+        // shard's, or another machine's); one that checks reports the
+        // stale targets of its own bucket, so the shards together report
+        // them all.
+        let stale_of = |listed: &BTreeSet<String>| match shard {
+            Some(_) if !check => Vec::new(),
+            Some(shard) => stale_targets(selection, listed, &in_plan)
+                .into_iter()
+                .filter(|name| shard.contains(name))
+                .collect(),
+            None => stale_targets(selection, listed, &in_plan),
+        };
+        let mut stale = stale_of(&out_dir.listed);
         // Every path this run may write or delete is checked before anything
         // changes.
         out_dir
@@ -501,7 +561,7 @@ impl Renderer {
             );
             // Another render may have changed the marker while this one
             // waited.
-            stale = stale_targets(selection, &out_dir.listed, &in_plan);
+            stale = stale_of(&out_dir.listed);
             out_dir
                 .check_paths(
                     written_names
@@ -525,10 +585,26 @@ impl Renderer {
                 .map_err(Error::OutDir)?;
             // The marker lists what this run is about to write before it is
             // written, so a render that is killed leaves no directory kcfg
-            // does not know as its own.
-            let mut intent = out_dir.listed.clone();
-            intent.extend(written_names.iter().map(|name| name.to_string()));
-            out_dir.write_marker(&intent).map_err(Error::OutDir)?;
+            // does not know as its own. A shard lists its targets in a
+            // marker of its own, which no other shard writes.
+            match shard {
+                Some(shard) => {
+                    let mut intent = out_dir
+                        .shard_listed
+                        .get(&shard)
+                        .cloned()
+                        .unwrap_or_default();
+                    intent.extend(written_names.iter().map(|name| name.to_string()));
+                    out_dir
+                        .write_shard_marker(shard, &intent)
+                        .map_err(Error::OutDir)?;
+                }
+                None => {
+                    let mut intent = out_dir.listed.clone();
+                    intent.extend(written_names.iter().map(|name| name.to_string()));
+                    out_dir.write_marker(&intent).map_err(Error::OutDir)?;
+                }
+            }
             // Stale targets go first: a new target may be written where an
             // old one's directory was (`a` then `a/b`, or the reverse).
             for name in &stale {
@@ -548,8 +624,17 @@ impl Renderer {
         if !check {
             // The marker lists what is on disk: the targets listed before,
             // less the stale ones just removed, plus those written now (a
-            // failed target keeps its old directory, and its entry).
-            let mut listed = out_dir.listed.clone();
+            // failed target keeps its old directory, and its entry). An
+            // unsharded run folds the shards' markers into the main one,
+            // then removes them.
+            let mut listed = match shard {
+                Some(shard) => out_dir
+                    .shard_listed
+                    .get(&shard)
+                    .cloned()
+                    .unwrap_or_default(),
+                None => out_dir.listed.clone(),
+            };
             for name in &stale {
                 listed.remove(name);
             }
@@ -558,7 +643,15 @@ impl Renderer {
                     listed.insert(report.name.clone());
                 }
             }
-            out_dir.write_marker(&listed).map_err(Error::OutDir)?;
+            match shard {
+                Some(shard) => out_dir
+                    .write_shard_marker(shard, &listed)
+                    .map_err(Error::OutDir)?,
+                None => {
+                    out_dir.write_marker(&listed).map_err(Error::OutDir)?;
+                    out_dir.remove_shard_files().map_err(Error::OutDir)?;
+                }
+            }
         }
         drop(lock);
         reports.sort_by(|a, b| a.name.cmp(&b.name));
