@@ -83,6 +83,9 @@
 //! * [`outdir`] owns the output directory (the marker, the lock, atomic
 //!   replacement of a target) and [`disk`] never follows a symbolic link
 //!   below it; [`check`] compares instead of writing.
+//! * [`inputs`] records what each target's files depend on, so that a
+//!   render evaluates only the targets whose inputs changed; [`shard`]
+//!   splits a fleet between machines.
 //! * [`importer`] finds imports on disk (and the built-in [`libraries`]),
 //!   [`signature`] reads an entry's top-level arguments without running it.
 //! * [`group`] puts identical failures and policy violations of several
@@ -101,6 +104,7 @@ pub mod generators;
 pub mod group;
 pub mod hydrator;
 pub mod importer;
+pub mod inputs;
 pub mod json;
 pub mod libraries;
 pub mod objects;

@@ -35,7 +35,8 @@ use rayon::prelude::*;
 
 use crate::check::{self, Difference};
 use crate::error::{Error, Failure, MassDelete};
-use crate::outdir::{self, Leftover, OutDir, Written};
+use crate::inputs::{self, Closure, Record, TargetInputs, RECORD_LIMIT};
+use crate::outdir::{self, Leftover, OutDir, RootFile, Written};
 use crate::output::{Output, OutputOptions};
 use crate::plan::{self, Plan, Selection, Target};
 use crate::policy::{Policy, Violation};
@@ -52,6 +53,9 @@ pub struct Renderer {
     settings: Settings,
     /// One program per search path.
     programs: Mutex<HashMap<Vec<PathBuf>, Arc<Program>>>,
+    /// The digest of each file a program read (by the program's address
+    /// and the path): what the input record holds ([`crate::inputs`]).
+    digests: Mutex<HashMap<(usize, PathBuf), Option<String>>>,
 }
 
 /// Targets to render, and how each is laid out.
@@ -143,6 +147,15 @@ pub struct Destination {
     /// no stale target and lists what it wrote in the shard's own marker;
     /// a check reports the stale targets of its shard only.
     pub shard: Option<Shard>,
+    /// Evaluate only the targets whose inputs changed since the input
+    /// record ([`crate::inputs`]); without, every target is evaluated (a
+    /// write records them all the same).
+    pub incremental: bool,
+    /// Keep the input record in this directory (`--cache DIR`) rather than
+    /// in the output directory. A record there is written by kcfg alone,
+    /// so a check trusts it; a check never trusts the record in the output
+    /// directory, which whoever changes the output can change with it.
+    pub cache: Option<PathBuf>,
 }
 
 impl Destination {
@@ -160,6 +173,8 @@ impl Destination {
             allow_mass_delete: false,
             lock_timeout: Duration::from_secs(600),
             shard: None,
+            incremental: true,
+            cache: None,
         }
     }
 }
@@ -200,6 +215,9 @@ pub struct TargetReport {
     pub bytes: usize,
     /// How long rendering it (and writing or comparing it) took.
     pub elapsed: Duration,
+    /// Whether it was evaluated; a target whose inputs and directory are
+    /// as the input record says is not (an incremental render).
+    pub evaluated: bool,
 }
 
 impl TargetReport {
@@ -271,6 +289,11 @@ pub struct Summary {
     pub bytes: usize,
     /// Policy violations of every target.
     pub violations: usize,
+    /// Evaluated.
+    pub evaluated: usize,
+    /// Not evaluated: their inputs and directory were as the input record
+    /// says, so their files were already what a full render writes.
+    pub reused: usize,
 }
 
 impl Summary {
@@ -281,6 +304,11 @@ impl Summary {
             ..Summary::default()
         };
         for report in reports {
+            if report.evaluated {
+                summary.evaluated += 1;
+            } else if !matches!(report.status, Status::Skipped) {
+                summary.reused += 1;
+            }
             summary.objects += report.objects;
             summary.bytes += report.bytes;
             summary.violations += report.violations().len();
@@ -319,6 +347,12 @@ pub struct DirReport {
     /// How long rendering into the directory took (loading the plan not
     /// included).
     pub elapsed: Duration,
+    /// Whether targets were reused from the input record (not with
+    /// [`Destination::incremental`] off).
+    pub incremental: bool,
+    /// Input records found but not used, each `PATH: why` (another build,
+    /// unparsable, …): their targets were evaluated.
+    pub records_ignored: Vec<String>,
 }
 
 impl DirReport {
@@ -347,6 +381,16 @@ enum Mode {
     Prune,
 }
 
+/// An incremental render's state, shared by the workers.
+struct Incremental<'r> {
+    /// The record whose targets may be reused (`None`: evaluate all).
+    reuse: Option<&'r Record>,
+    /// Whether the targets written are recorded.
+    record: bool,
+    /// The targets recorded by this run.
+    found: Mutex<Vec<(String, TargetInputs, Closure)>>,
+}
+
 /// What a rendered target is done with.
 #[derive(Clone, Copy)]
 enum Sink<'s> {
@@ -369,6 +413,7 @@ impl Renderer {
         Renderer {
             settings,
             programs: Mutex::default(),
+            digests: Mutex::default(),
         }
     }
 
@@ -402,7 +447,7 @@ impl Renderer {
         batch: &Batch<'_>,
         progress: &(dyn Fn(Event<'_>) + Sync),
     ) -> Result<Vec<TargetReport>, Error> {
-        self.run(batch, Sink::Memory, progress)
+        self.run(batch, Sink::Memory, None, progress)
     }
 
     /// Renders the plan's selected targets into `destination`: checks
@@ -614,12 +659,25 @@ impl Renderer {
             }
         }
 
+        // The input records (read holding the lock, or, for a check,
+        // once no render holds it): the base a target may be reused from,
+        // and what a write carries over for the targets it does not render.
+        let cache = destination.cache.as_deref();
+        let (base, records_ignored) = self.read_records(&out_dir, cache, shard);
+        // What a check proves must not rest on a record that came with the
+        // output it checks (see `inputs`): it reuses only a cache's.
+        let trusted = !check || cache.is_some();
+        let incremental = Incremental {
+            reuse: (destination.incremental && trusted).then_some(&base),
+            record: mode == Mode::Write || (check && cache.is_some()),
+            found: Mutex::default(),
+        };
         let sink = if check {
             Sink::Check(&out_dir)
         } else {
             Sink::Write(&out_dir)
         };
-        let mut reports = self.run(&batch, sink, progress)?;
+        let mut reports = self.run(&batch, sink, Some(&incremental), progress)?;
 
         if !check {
             // The marker lists what is on disk: the targets listed before,
@@ -643,15 +701,55 @@ impl Renderer {
                     listed.insert(report.name.clone());
                 }
             }
+            // The record: the targets rendered now that were written (or
+            // reused), and the recorded targets this run did not look at
+            // that are still listed.
+            let found = incremental
+                .found
+                .into_inner()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut record = base;
+            let in_batch: BTreeSet<&str> = written_names.iter().copied().collect();
+            record.retain(|name| listed.contains(name) && !in_batch.contains(name));
+            for (name, inputs, closure) in found {
+                record.insert(name, inputs, closure);
+            }
+            let record_file = match shard {
+                Some(shard) => RootFile::ShardInputs(shard),
+                None => RootFile::Inputs,
+            };
             match shard {
                 Some(shard) => out_dir
                     .write_shard_marker(shard, &listed)
                     .map_err(Error::OutDir)?,
-                None => {
-                    out_dir.write_marker(&listed).map_err(Error::OutDir)?;
-                    out_dir.remove_shard_files().map_err(Error::OutDir)?;
-                }
+                None => out_dir.write_marker(&listed).map_err(Error::OutDir)?,
             }
+            match cache {
+                Some(dir) => inputs::write_cache(&inputs::cache_file(dir, root, shard), &record)
+                    .map_err(Error::OutDir)?,
+                None => out_dir
+                    .write_root_file(&record_file, &record.to_bytes())
+                    .map_err(Error::OutDir)?,
+            }
+            if shard.is_none() {
+                out_dir.remove_shard_files().map_err(Error::OutDir)?;
+            }
+        } else if let Some(dir) = cache {
+            // A check with a cache records the targets found identical, for
+            // the next check (the output directory is not touched).
+            let found = incremental
+                .found
+                .into_inner()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut record = base;
+            let in_batch: BTreeSet<&str> = written_names.iter().copied().collect();
+            let listed = &out_dir.listed;
+            record.retain(|name| listed.contains(name) && !in_batch.contains(name));
+            for (name, inputs, closure) in found {
+                record.insert(name, inputs, closure);
+            }
+            inputs::write_cache(&inputs::cache_file(dir, root, shard), &record)
+                .map_err(Error::OutDir)?;
         }
         drop(lock);
         reports.sort_by(|a, b| a.name.cmp(&b.name));
@@ -663,7 +761,118 @@ impl Renderer {
             leftovers,
             empty_generators: plan.empty_generators.clone(),
             elapsed: started.elapsed(),
+            incremental: destination.incremental && trusted,
+            records_ignored,
         })
+    }
+
+    /// The input records of `out_dir`, merged: the main one, then each
+    /// shard's (this run's shard last). A record that cannot be used is
+    /// left out, with why. Which record a target comes from does not
+    /// matter for correctness: a target is reused only when its files
+    /// and directory are as its entry says.
+    fn read_records(
+        &self,
+        out_dir: &OutDir,
+        cache: Option<&Path>,
+        shard: Option<Shard>,
+    ) -> (Record, Vec<String>) {
+        let build = &self.settings.build;
+        if let Some(dir) = cache {
+            // The cache holds this machine's records: the main one and
+            // this run's shard's.
+            let mut merged = Record::new(build);
+            let mut ignored = Vec::new();
+            let mut files = vec![inputs::cache_file(dir, &out_dir.root, None)];
+            if shard.is_some() {
+                files.push(inputs::cache_file(dir, &out_dir.root, shard));
+            }
+            for file in files {
+                let read = inputs::read_cache(&file)
+                    .and_then(|bytes| bytes.map(|b| Record::parse(&b, build)).transpose());
+                match read {
+                    Ok(Some(record)) => merged.absorb(record),
+                    Ok(None) => {}
+                    Err(why) => ignored.push(format!("{}: {why}", file.display())),
+                }
+            }
+            return (merged, ignored);
+        }
+        let mut files = vec![RootFile::Inputs];
+        let mut shards: Vec<Shard> = out_dir.shard_listed.keys().copied().collect();
+        if let Some(own) = shard {
+            shards.retain(|other| *other != own);
+            shards.push(own);
+        }
+        files.extend(shards.into_iter().map(RootFile::ShardInputs));
+        let mut merged = Record::new(build);
+        let mut ignored = Vec::new();
+        for file in files {
+            let shown = out_dir.root.join(file.name());
+            let read = out_dir
+                .read_root_file(&file, RECORD_LIMIT)
+                .and_then(|bytes| bytes.map(|b| Record::parse(&b, build)).transpose());
+            match read {
+                Ok(Some(record)) => merged.absorb(record),
+                Ok(None) => {}
+                Err(why) => ignored.push(format!("{}: {why}", shown.display())),
+            }
+        }
+        (merged, ignored)
+    }
+
+    /// The digest of `path` as `program` read it (once per program).
+    fn digest(&self, program: &Arc<Program>, path: &Path) -> Option<String> {
+        let key = (Arc::as_ptr(program) as usize, path.to_path_buf());
+        if let Some(found) = lock(&self.digests).get(&key) {
+            return found.clone();
+        }
+        let digest = program
+            .load(path)
+            .ok()
+            .map(|file| inputs::file_digest(&file.bytes));
+        lock(&self.digests).insert(key, digest.clone());
+        digest
+    }
+
+    /// Whether `target` may be reused: its entry in the record matches its
+    /// parameters now, every import resolves as recorded, every file hashes
+    /// as recorded and its directory holds exactly the recorded files. The
+    /// directory's files, and the entry, when it may.
+    fn reusable<'r>(
+        &self,
+        record: &'r Record,
+        target: &Target,
+        output: &Output,
+        program: &Arc<Program>,
+        policies: &[Policy],
+        out_dir: &OutDir,
+    ) -> Option<(outdir::Tree, &'r TargetInputs)> {
+        let entry = record.targets.get(&target.name)?;
+        let params = inputs::params_digest(target, output, policies, self.settings.max_stack);
+        if entry.params != params {
+            return None;
+        }
+        let closure = record.closures.get(&entry.closure)?;
+        for (from, path, resolved) in &closure.imports {
+            let found = program.resolve(from.as_deref().map(Path::new), path)?;
+            if found.to_str() != Some(resolved.as_str()) {
+                return None;
+            }
+        }
+        if !closure.files_are_accounted_for(target, policies) {
+            return None;
+        }
+        for (path, digest) in &closure.files {
+            if self.digest(program, Path::new(path)).as_ref() != Some(digest) {
+                return None;
+            }
+        }
+        let tree = out_dir.read_target(&target.name).ok()??;
+        if !tree.foreign.is_empty() || inputs::files_digest(&tree.files) != entry.outputs {
+            return None;
+        }
+        Some((tree, entry))
     }
 
     /// Renders the batch's targets, on a pool of worker threads when there
@@ -672,6 +881,7 @@ impl Renderer {
         &self,
         batch: &Batch<'_>,
         sink: Sink<'_>,
+        incremental: Option<&Incremental<'_>>,
         progress: &(dyn Fn(Event<'_>) + Sync),
     ) -> Result<Vec<TargetReport>, Error> {
         // One program per import path: targets that search the same
@@ -693,9 +903,11 @@ impl Renderer {
                     files: Vec::new(),
                     bytes: 0,
                     elapsed: Duration::ZERO,
+                    evaluated: false,
                 }
             } else {
-                let report = self.render_one(target, output, program, batch.policies, sink);
+                let report =
+                    self.render_one(target, output, program, batch.policies, sink, incremental);
                 if batch.fail_fast && report.status.is_failure() {
                     stop.store(true, Ordering::Relaxed);
                 }
@@ -731,9 +943,10 @@ impl Renderer {
         &self,
         target: &Target,
         output: &Output,
-        program: &Program,
+        program: &Arc<Program>,
         policies: &[Policy],
         sink: Sink<'_>,
+        incremental: Option<&Incremental<'_>>,
     ) -> TargetReport {
         let started = Instant::now();
         let mut report = TargetReport {
@@ -743,8 +956,39 @@ impl Renderer {
             files: Vec::new(),
             bytes: 0,
             elapsed: Duration::ZERO,
+            evaluated: true,
         };
-        report.status = match target::render(target, output, program, &self.settings, policies) {
+        let out_dir = match sink {
+            Sink::Memory => None,
+            Sink::Write(out_dir) | Sink::Check(out_dir) => Some(out_dir),
+        };
+        // An incremental render: the directory already holds what a full
+        // render would write.
+        let reuse = incremental.and_then(|incr| Some((incr, incr.reuse?, out_dir?)));
+        if let Some((incr, record, out_dir)) = reuse {
+            if let Some((tree, entry)) =
+                self.reusable(record, target, output, program, policies, out_dir)
+            {
+                report.evaluated = false;
+                report.objects = entry.objects;
+                report.bytes = tree.files.values().map(Vec::len).sum();
+                report.files = tree.files.into_keys().collect();
+                report.status = match sink {
+                    Sink::Check(_) => Status::Same,
+                    _ => Status::Written(Written::Unchanged),
+                };
+                if incr.record {
+                    let closure = record.closures[&entry.closure].clone();
+                    lock(&incr.found).push((target.name.clone(), entry.clone(), closure));
+                }
+                report.elapsed = started.elapsed();
+                return report;
+            }
+        }
+        let record = incremental.is_some_and(|incr| incr.record);
+        let (result, reads) =
+            target::render(target, output, program, &self.settings, policies, record);
+        report.status = match result {
             Err(failure) => Status::Failed(failure),
             Ok(rendered) => {
                 report.objects = rendered.objects.len();
@@ -757,7 +1001,15 @@ impl Renderer {
                         Ok(on_disk) => {
                             let shown = out_dir.target_path(&target.name).display().to_string();
                             match check::compare(&shown, on_disk.as_ref(), &rendered.files) {
-                                None => Status::Same,
+                                None => {
+                                    if let (Some(incr), Some(reads)) = (incremental, &reads) {
+                                        self.record(
+                                            incr, target, output, program, policies, &rendered,
+                                            reads,
+                                        );
+                                    }
+                                    Status::Same
+                                }
                                 Some(difference) => Status::Differs(Box::new(difference)),
                             }
                         }
@@ -765,7 +1017,14 @@ impl Renderer {
                     },
                     Sink::Write(out_dir) => {
                         match out_dir.write_target(&target.name, &rendered.files) {
-                            Ok(written) => Status::Written(written),
+                            Ok(written) => {
+                                if let (Some(incr), Some(reads)) = (incremental, &reads) {
+                                    self.record(
+                                        incr, target, output, program, policies, &rendered, reads,
+                                    );
+                                }
+                                Status::Written(written)
+                            }
                             Err(err) => Status::Failed(Failure::Output(err)),
                         }
                     }
@@ -775,6 +1034,38 @@ impl Renderer {
         report.elapsed = started.elapsed();
         report
     }
+
+    /// Records a target just written: its parameters, what it read, and
+    /// its files. A target whose reads cannot all be recorded (a path that
+    /// is not UTF-8) is left out, so the next render evaluates it.
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &self,
+        incr: &Incremental<'_>,
+        target: &Target,
+        output: &Output,
+        program: &Arc<Program>,
+        policies: &[Policy],
+        rendered: &Rendered,
+        reads: &kcfg_lang::eval::Reads,
+    ) {
+        let Some(closure) = Closure::from_reads(reads, |path| self.digest(program, path)) else {
+            return;
+        };
+        let inputs = TargetInputs {
+            closure: String::new(),
+            params: inputs::params_digest(target, output, policies, self.settings.max_stack),
+            outputs: inputs::files_digest(&rendered.files),
+            objects: rendered.objects.len(),
+        };
+        lock(&incr.found).push((target.name.clone(), inputs, closure));
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The listed targets that left the plan. Targets the selection does not

@@ -90,6 +90,20 @@ process; the lock file is removed when the render ends. Temporary
 directories left by a killed render (.NAME.kcfg-new-*, .NAME.kcfg-old-*)
 are removed by the next render.
 
+Incremental. A render records in OUT/.kcfg-inputs what each target's
+files depend on: its parameters from the plan, the SHA-256 of every file
+its evaluation read (entry, imports of every kind, policies), every import
+as resolved (a file that appears earlier in the search order counts), its
+files' digest and the kcfg build. The next render evaluates only the
+targets whose inputs changed, or whose directory is not what the record
+says; the others are already what a full render writes. A record from
+another build, unparsable or inconsistent is ignored (the summary says so)
+and its targets are evaluated. --no-incremental evaluates everything.
+--check proves the output current, so it never takes the word of a record
+that came with the output (whoever edits the output can edit the record):
+it is incremental only with --cache DIR, a directory of records kcfg alone
+writes (kcfg render --cache DIR keeps its record there too; a CI cache).
+
 Shards. --shard I/N renders only the targets whose name hashes to bucket I
 of N (indexes from 0, as a Kubernetes Indexed Job's JOB_COMPLETION_INDEX:
 --shard ${JOB_COMPLETION_INDEX}/N), so N machines split a fleet; with
@@ -246,6 +260,14 @@ pub struct RenderArgs {
     #[arg(long, value_name = "I/N")]
     shard: Option<String>,
 
+    /// Evaluate every target, not only those whose inputs changed since the input record (which is still written)
+    #[arg(long)]
+    no_incremental: bool,
+
+    /// Keep the input record in DIR, not in OUT/.kcfg-inputs; --check reuses only a record kept here
+    #[arg(long, value_name = "DIR")]
+    cache: Option<PathBuf>,
+
     /// Once every shard finished: remove the targets that left the plan and fold the shards' markers into the main one (renders nothing)
     #[arg(long, conflicts_with_all = ["shard", "check"])]
     prune_shards: bool,
@@ -307,6 +329,10 @@ struct Render {
     shard: Option<Shard>,
     /// `--prune-shards`.
     prune_shards: bool,
+    /// Not `--no-incremental`.
+    incremental: bool,
+    /// `--cache`.
+    cache: Option<PathBuf>,
 }
 
 impl RenderArgs {
@@ -397,6 +423,8 @@ impl RenderArgs {
             allow_mass_delete: self.allow_mass_delete,
             shard,
             prune_shards: self.prune_shards,
+            incremental: !self.no_incremental,
+            cache: self.cache,
         })
     }
 }
@@ -418,6 +446,7 @@ impl Render {
             trace: Arc::new(move |line: &str| trace_progress.println(line)),
             interrupt: None,
             memory: Some(crate::memory::memory().clone()),
+            build: crate::BUILD.to_string(),
         });
         let fail = |err: &kcfg_render::Error| {
             if self.json {
@@ -447,6 +476,8 @@ impl Render {
             allow_mass_delete: self.allow_mass_delete,
             lock_timeout: LOCK_TIMEOUT,
             shard: self.shard,
+            incremental: self.incremental,
+            cache: self.cache.clone(),
         };
         let on_event = |event: Event<'_>| match event {
             Event::WaitingForLock { lock, holder } => {

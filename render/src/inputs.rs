@@ -1,0 +1,663 @@
+//! The input record of incremental renders (issue 18, item 1).
+//!
+//! A target's files depend on nothing but its parameters (entry, top-level
+//! arguments, external variables, library directories, namespace, layout,
+//! what the policies see, the policies, the stack limit), the files its
+//! evaluation read (the entry, every `import`, `importstr` and `importbin`,
+//! the policies) and the kcfg build that evaluated it: the language reads
+//! no clock, environment or network. So a render records, per target, a
+//! digest of its parameters, the files it read with the SHA-256 of each,
+//! every import as resolved (where it was written, the path as written,
+//! the file found), a digest of the files it wrote, and the build. A later
+//! render re-evaluates a target only when one of these differs:
+//!
+//! * the parameters' digest (the plan is evaluated anew every time, so an
+//!   inventory or plan change shows here);
+//! * an import resolves differently now: the importer's search is run
+//!   again, so a file that appeared earlier in the search order (next to
+//!   the importing file, or in a `-J` directory searched first) changes the
+//!   answer, and so does one that disappeared;
+//! * a file's content hashes differently (SHA-256 of the bytes the render
+//!   reads, which are the bytes a re-evaluation would use: the program
+//!   reads each file once);
+//! * the target's directory is not exactly the files recorded (an edited,
+//!   added or removed output file, or an entry kcfg never writes).
+//!
+//! Otherwise the directory is already what a full render would write, and
+//! it is left alone (`--check`: identical). The digest of the parameters
+//! uses their `Debug` form, which the build identifier pins.
+//!
+//! **Where.** `OUT/.kcfg-inputs` beside the marker, so a committed
+//! `rendered/` carries it; a shard writes `OUT/.kcfg-inputs-shard-I-of-N`
+//! (see [`crate::shard`]), folded into the main record by an unsharded
+//! render. Written atomically under the output's lock, after the marker.
+//!
+//! **Never trusted.** The record is input from whoever can open a pull
+//! request. It is read whole or not at all: another format, version or
+//! build, bad JSON, an unknown field, a digest that is not 64 hex digits,
+//! a target name kcfg could not have written, a target that names a
+//! missing closure, or a closure whose identifier is not its digest, and
+//! the record is ignored (every target is evaluated, and the reason is
+//! reported). Nothing in it is ever written, deleted or followed: it only
+//! decides whether a target is evaluated, and a target is reused only when
+//! every file the record names hashes as recorded now, every import
+//! resolves to the recorded file now, and the directory holds exactly the
+//! recorded files. Files are read only through the renderer's importer and
+//! only when the plan names them (entry, policies) or an import resolves
+//! to them, so a record cannot make kcfg read anything a plan could not.
+//!
+//! **For a fleet diff.** [`Record::changed`] lists the targets whose inputs
+//! differ between two records, so a diff between two revisions can tell
+//! which targets need evaluating at the second from the first's record.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use kcfg_lang::eval::{Reads, ResolvedImport};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::output::{target_name_problem, Files, Output};
+use crate::plan::Target;
+use crate::policy::Policy;
+use crate::shard::Shard;
+
+/// The record's `format` field.
+pub const FORMAT: &str = "kcfg-inputs";
+
+/// The record's version: another version is ignored, never read.
+pub const VERSION: u32 = 1;
+
+/// The largest record kcfg reads.
+pub const RECORD_LIMIT: u64 = 256 << 20;
+
+/// An input record: what each recorded target's files depend on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Record {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// Always [`VERSION`].
+    pub version: u32,
+    /// The kcfg build that wrote it ([`crate::Settings::build`]).
+    pub build: String,
+    /// The sets of files and imports targets read, by their digest.
+    pub closures: BTreeMap<String, Closure>,
+    /// The recorded targets, by name.
+    pub targets: BTreeMap<String, TargetInputs>,
+}
+
+/// The files and imports of one or more targets' evaluations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Closure {
+    /// Every file read: path → SHA-256 (hex) of its content.
+    pub files: BTreeMap<String, String>,
+    /// Every import resolved: `[directory of the importing file (null for
+    /// a snippet), path as written, file found]`, sorted.
+    pub imports: Vec<(Option<String>, String, String)>,
+}
+
+/// What one target's files depend on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetInputs {
+    /// The digest of its [`Closure`].
+    pub closure: String,
+    /// The digest of its parameters ([`params_digest`]).
+    pub params: String,
+    /// The digest of its files ([`files_digest`]).
+    pub outputs: String,
+    /// How many objects it has.
+    pub objects: usize,
+}
+
+impl Record {
+    /// An empty record written by `build`.
+    pub fn new(build: &str) -> Record {
+        Record {
+            format: FORMAT.into(),
+            version: VERSION,
+            build: build.into(),
+            closures: BTreeMap::new(),
+            targets: BTreeMap::new(),
+        }
+    }
+
+    /// Reads a record written by `build`, checking everything that can be
+    /// checked without the files (see the module's header); the error says
+    /// why the record cannot be used.
+    pub fn parse(bytes: &[u8], build: &str) -> Result<Record, String> {
+        #[derive(Deserialize)]
+        struct Header {
+            format: Option<serde_json::Value>,
+            version: Option<serde_json::Value>,
+            build: Option<serde_json::Value>,
+        }
+        let header: Header =
+            serde_json::from_slice(bytes).map_err(|err| format!("not a record: {err}"))?;
+        if header.format.as_ref().and_then(|f| f.as_str()) != Some(FORMAT) {
+            return Err(format!("not a record: its format is not {FORMAT:?}"));
+        }
+        if header.version.as_ref().and_then(|v| v.as_u64()) != Some(u64::from(VERSION)) {
+            return Err(format!(
+                "written in another version of the format ({}; this kcfg reads {VERSION})",
+                header.version.unwrap_or(serde_json::Value::Null)
+            ));
+        }
+        match header.build.as_ref().and_then(|b| b.as_str()) {
+            Some(written) if written == build => {}
+            Some(written) => {
+                return Err(format!(
+                    "written by another kcfg build ({written}; this is {build})"
+                ))
+            }
+            None => return Err("not a record: it names no build".into()),
+        }
+        let record: Record =
+            serde_json::from_slice(bytes).map_err(|err| format!("not a record: {err}"))?;
+        record.validate()?;
+        Ok(record)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        for (id, closure) in &self.closures {
+            if closure.digest() != *id {
+                return Err(format!("closure {id} is not what its digest says"));
+            }
+            for (path, digest) in &closure.files {
+                check_digest(digest).map_err(|err| format!("file {path:?}: {err}"))?;
+            }
+        }
+        for (name, target) in &self.targets {
+            if let Some(why) = target_name_problem(name) {
+                return Err(format!("target {name:?}: {why}"));
+            }
+            for digest in [&target.params, &target.outputs, &target.closure] {
+                check_digest(digest).map_err(|err| format!("target {name:?}: {err}"))?;
+            }
+            if !self.closures.contains_key(&target.closure) {
+                return Err(format!(
+                    "target {name:?} names the closure {}, which the record lacks",
+                    target.closure
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The record as its file holds it: pretty JSON, one field per line,
+    /// keys sorted, so a committed record diffs by target.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec_pretty(self).expect("a record is always JSON");
+        bytes.push(b'\n');
+        bytes
+    }
+
+    /// Records `name` with its inputs and closure.
+    pub fn insert(&mut self, name: String, mut inputs: TargetInputs, closure: Closure) {
+        let id = closure.digest();
+        inputs.closure = id.clone();
+        self.closures.entry(id).or_insert(closure);
+        self.targets.insert(name, inputs);
+    }
+
+    /// Keeps the targets `keep` says to keep, and the closures they use.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        self.targets.retain(|name, _| keep(name));
+        let used: BTreeSet<&String> = self.targets.values().map(|t| &t.closure).collect();
+        self.closures.retain(|id, _| used.contains(id));
+    }
+
+    /// Adds the targets of `other` (written by the same build), replacing
+    /// those of the same name.
+    pub fn absorb(&mut self, other: Record) {
+        for (name, inputs) in other.targets {
+            let closure = other.closures[&inputs.closure].clone();
+            self.insert(name, inputs, closure);
+        }
+    }
+
+    /// The targets recorded in only one of the records, or in both with
+    /// different inputs (parameters, or a file or import of their
+    /// closures): what a fleet diff between two revisions must evaluate.
+    pub fn changed(&self, other: &Record) -> BTreeSet<String> {
+        let mut names: BTreeSet<String> = BTreeSet::new();
+        for name in self.targets.keys().chain(other.targets.keys()) {
+            let same = match (self.targets.get(name), other.targets.get(name)) {
+                (Some(a), Some(b)) => {
+                    a.params == b.params
+                        && self.closures.get(&a.closure) == other.closures.get(&b.closure)
+                }
+                _ => false,
+            };
+            if !same {
+                names.insert(name.clone());
+            }
+        }
+        names
+    }
+}
+
+impl Closure {
+    /// What an evaluation read, with `hash` giving each file's digest
+    /// (`None` when a path is not UTF-8 or a file's digest is unknown: the
+    /// target is then not recorded).
+    pub fn from_reads(
+        reads: &Reads,
+        mut hash: impl FnMut(&Path) -> Option<String>,
+    ) -> Option<Closure> {
+        let mut files = BTreeMap::new();
+        for path in &reads.files {
+            files.insert(path.to_str()?.to_string(), hash(path)?);
+        }
+        let mut imports = Vec::with_capacity(reads.imports.len());
+        for ResolvedImport {
+            from,
+            path,
+            resolved,
+        } in &reads.imports
+        {
+            let from = match from {
+                Some(dir) => Some(dir.to_str()?.to_string()),
+                None => None,
+            };
+            imports.push((from, path.clone(), resolved.to_str()?.to_string()));
+        }
+        imports.sort();
+        Some(Closure { files, imports })
+    }
+
+    /// Its digest: the SHA-256 of its JSON form.
+    pub fn digest(&self) -> String {
+        hex(&Sha256::digest(
+            serde_json::to_vec(self).expect("a closure is always JSON"),
+        ))
+    }
+
+    /// Whether every file is one the target may read without the record's
+    /// word: its entry, a policy, or what one of the closure's imports
+    /// resolves to.
+    pub fn files_are_accounted_for(&self, target: &Target, policies: &[Policy]) -> bool {
+        let named: BTreeSet<&str> = std::iter::once(target.entry.to_str())
+            .chain(policies.iter().map(|policy| policy.path.to_str()))
+            .flatten()
+            .chain(
+                self.imports
+                    .iter()
+                    .map(|(_, _, resolved)| resolved.as_str()),
+            )
+            .collect();
+        self.files.keys().all(|path| named.contains(path.as_str()))
+    }
+}
+
+/// The file of `--cache DIR` that holds the record of the output directory
+/// `root` (made absolute, without touching the disk): one file per output
+/// directory and shard, named by the digest of its path.
+pub fn cache_file(dir: &Path, root: &Path, shard: Option<Shard>) -> PathBuf {
+    let absolute = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+    let key = hex(&Sha256::digest(absolute.as_os_str().as_encoded_bytes()));
+    let mut name = format!("kcfg-inputs-{}", &key[..32]);
+    if let Some(shard) = shard {
+        name.push('-');
+        name.push_str(&shard.file_suffix());
+    }
+    name.push_str(".json");
+    dir.join(name)
+}
+
+/// Reads a record of `--cache DIR` (`None` when there is none yet).
+pub fn read_cache(path: &Path) -> Result<Option<Vec<u8>>, String> {
+    use std::io::Read as _;
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(format!("cannot read it: {err}")),
+    };
+    let mut bytes = Vec::new();
+    file.take(RECORD_LIMIT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| format!("cannot read it: {err}"))?;
+    if bytes.len() as u64 > RECORD_LIMIT {
+        return Err(format!("larger than {RECORD_LIMIT} bytes"));
+    }
+    Ok(Some(bytes))
+}
+
+/// Writes a record of `--cache DIR`: into a temporary file beside it,
+/// then renamed over it, so a reader sees the old record or the new one.
+pub fn write_cache(path: &Path, record: &Record) -> Result<(), String> {
+    let shown = || path.display().to_string();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
+    }
+    let temp = path.with_extension(format!("{}.tmp", std::process::id()));
+    std::fs::write(&temp, record.to_bytes())
+        .and_then(|()| std::fs::rename(&temp, path))
+        .map_err(|err| {
+            let _ = std::fs::remove_file(&temp);
+            format!("cannot write {}: {err}", shown())
+        })
+}
+
+/// The SHA-256 of `bytes`, in hex.
+pub fn file_digest(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// The digest of a target's files: each path and content, length-prefixed,
+/// in path order.
+pub fn files_digest(files: &Files) -> String {
+    let mut hasher = Sha256::new();
+    for (path, content) in files {
+        hasher.update((path.len() as u64).to_be_bytes());
+        hasher.update(path.as_bytes());
+        hasher.update((content.len() as u64).to_be_bytes());
+        hasher.update(content);
+    }
+    hex(&hasher.finalize())
+}
+
+/// The digest of everything about a target, other than the files it reads,
+/// that its files depend on: its name (the hydrator layout writes it), entry,
+/// top-level arguments, external variables, own library directories,
+/// namespace, resolved output options, what policies see of it, the
+/// policies and the stack limit.
+pub fn params_digest(
+    target: &Target,
+    output: &Output,
+    policies: &[Policy],
+    max_stack: usize,
+) -> String {
+    let text = format!(
+        "{:?}",
+        (
+            &target.name,
+            &target.entry,
+            &target.tlas,
+            &target.ext_vars,
+            &target.jpath,
+            &target.namespace,
+            output,
+            &target.info,
+            policies,
+            max_stack,
+        )
+    );
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+fn check_digest(digest: &str) -> Result<(), String> {
+    if digest.len() == 64
+        && digest
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "{digest:?} is not a SHA-256 digest (64 lower-case hex digits)"
+        ))
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        text.push(DIGITS[usize::from(byte >> 4)] as char);
+        text.push(DIGITS[usize::from(byte & 15)] as char);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BUILD: &str = "kcfg test";
+
+    fn closure(files: &[(&str, &str)]) -> Closure {
+        Closure {
+            files: files
+                .iter()
+                .map(|(path, content)| (path.to_string(), file_digest(content.as_bytes())))
+                .collect(),
+            imports: vec![(
+                Some("app".into()),
+                "lib.libsonnet".into(),
+                "lib/lib.libsonnet".into(),
+            )],
+        }
+    }
+
+    fn inputs(params: &str) -> TargetInputs {
+        TargetInputs {
+            closure: String::new(),
+            params: file_digest(params.as_bytes()),
+            outputs: file_digest(b"out"),
+            objects: 2,
+        }
+    }
+
+    fn sample() -> Record {
+        let mut record = Record::new(BUILD);
+        let shared = closure(&[("app/main.kcfg", "main"), ("lib/lib.libsonnet", "lib")]);
+        record.insert("edge-1/web".into(), inputs("1"), shared.clone());
+        record.insert("edge-2/web".into(), inputs("2"), shared);
+        record.insert(
+            "edge-1/db".into(),
+            inputs("3"),
+            closure(&[("db/main.kcfg", "db")]),
+        );
+        record
+    }
+
+    /// `sample()` as JSON, changed by `edit`.
+    fn edited(edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+        let mut json: serde_json::Value = serde_json::from_slice(&sample().to_bytes()).unwrap();
+        edit(&mut json);
+        serde_json::to_vec(&json).unwrap()
+    }
+
+    #[test]
+    fn issue18_a_record_reads_back_and_shares_closures() {
+        let record = sample();
+        assert_eq!(record.closures.len(), 2);
+        assert_eq!(Record::parse(&record.to_bytes(), BUILD), Ok(record.clone()));
+        let mut fewer = record.clone();
+        fewer.retain(|name| name != "edge-1/db");
+        assert_eq!(fewer.targets.len(), 2);
+        assert_eq!(fewer.closures.len(), 1, "an unused closure goes");
+        let mut merged = Record::new(BUILD);
+        merged.absorb(fewer);
+        merged.absorb(record.clone());
+        assert_eq!(merged, record);
+    }
+
+    #[test]
+    fn issue18_records_that_cannot_be_used() {
+        let first_target =
+            |json: &mut serde_json::Value| -> serde_json::Map<String, serde_json::Value> {
+                let targets = json["targets"].as_object_mut().unwrap();
+                let (name, entry) = targets
+                    .iter()
+                    .next()
+                    .map(|(n, e)| (n.clone(), e.clone()))
+                    .unwrap();
+                targets.remove(&name);
+                entry.as_object().unwrap().clone()
+            };
+        let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+            ("not JSON", b"{".to_vec(), "not a record"),
+            (
+                "a marker",
+                b"# Written by kcfg\nweb\n".to_vec(),
+                "not a record",
+            ),
+            (
+                "another format",
+                edited(|json| json["format"] = "kcfg-other".into()),
+                "its format is not",
+            ),
+            (
+                "another version",
+                edited(|json| json["version"] = 2.into()),
+                "another version of the format (2; this kcfg reads 1)",
+            ),
+            (
+                "another build",
+                edited(|json| json["build"] = "kcfg 0.0.1".into()),
+                "written by another kcfg build (kcfg 0.0.1; this is kcfg test)",
+            ),
+            (
+                "an unknown field",
+                edited(|json| json["trust_me"] = true.into()),
+                "unknown field `trust_me`",
+            ),
+            (
+                "a target outside the output",
+                edited(|json| {
+                    let entry = first_target(json);
+                    json["targets"]["../sacrificial"] = entry.into();
+                }),
+                "target \"../sacrificial\"",
+            ),
+            (
+                "an absolute target",
+                edited(|json| {
+                    let entry = first_target(json);
+                    json["targets"]["/etc"] = entry.into();
+                }),
+                "target \"/etc\"",
+            ),
+            (
+                "a hidden target",
+                edited(|json| {
+                    let entry = first_target(json);
+                    json["targets"][".git/hooks"] = entry.into();
+                }),
+                "target \".git/hooks\"",
+            ),
+            (
+                "a short digest",
+                edited(|json| json["targets"]["edge-1/web"]["outputs"] = "abc".into()),
+                "is not a SHA-256 digest",
+            ),
+            (
+                "an upper-case digest",
+                edited(|json| {
+                    let digest = json["targets"]["edge-1/web"]["params"]
+                        .as_str()
+                        .unwrap()
+                        .to_uppercase();
+                    json["targets"]["edge-1/web"]["params"] = digest.into();
+                }),
+                "is not a SHA-256 digest",
+            ),
+            (
+                "a missing closure",
+                edited(|json| json["targets"]["edge-1/web"]["closure"] = "0".repeat(64).into()),
+                "which the record lacks",
+            ),
+            (
+                "a closure that is not its digest",
+                edited(|json| {
+                    let closures = json["closures"].as_object_mut().unwrap();
+                    for closure in closures.values_mut() {
+                        closure["files"]["app/main.kcfg"] = file_digest(b"forged").into();
+                    }
+                }),
+                "is not what its digest says",
+            ),
+            (
+                "a negative object count",
+                edited(|json| json["targets"]["edge-1/web"]["objects"] = (-1).into()),
+                "not a record",
+            ),
+        ];
+        for (what, bytes, wanted) in cases {
+            let err = Record::parse(&bytes, BUILD).expect_err(what);
+            assert!(err.contains(wanted), "{what}: {err}");
+        }
+    }
+
+    #[test]
+    fn issue18_changed_targets_between_records() {
+        let before = sample();
+        let mut after = sample();
+        // edge-2/web reads another version of the library; edge-1/db's
+        // parameters change; edge-3/web is new; edge-1/web is the same.
+        after.insert(
+            "edge-2/web".into(),
+            inputs("2"),
+            closure(&[("app/main.kcfg", "main"), ("lib/lib.libsonnet", "lib v2")]),
+        );
+        after.insert(
+            "edge-1/db".into(),
+            inputs("3b"),
+            closure(&[("db/main.kcfg", "db")]),
+        );
+        after.insert(
+            "edge-3/web".into(),
+            inputs("4"),
+            closure(&[("app/main.kcfg", "main")]),
+        );
+        let changed: Vec<String> = before.changed(&after).into_iter().collect();
+        assert_eq!(changed, ["edge-1/db", "edge-2/web", "edge-3/web"]);
+        assert!(before.changed(&sample()).is_empty());
+    }
+
+    #[test]
+    fn issue18_files_must_be_named_by_the_plan_or_an_import() {
+        use crate::output::OutputOptions;
+        let target = Target {
+            name: "edge-1/web".into(),
+            entry: "app/main.kcfg".into(),
+            tlas: Vec::new(),
+            ext_vars: Vec::new(),
+            jpath: Vec::new(),
+            namespace: None,
+            output: OutputOptions::default(),
+            info: serde_json::Value::Null,
+        };
+        let policies = [Policy::new("policies/p.kcfg".into())];
+        let ok = closure(&[
+            ("app/main.kcfg", ""),
+            ("lib/lib.libsonnet", ""),
+            ("policies/p.kcfg", ""),
+        ]);
+        assert!(ok.files_are_accounted_for(&target, &policies));
+        let hostile = closure(&[("app/main.kcfg", ""), ("/etc/shadow", "")]);
+        assert!(!hostile.files_are_accounted_for(&target, &policies));
+    }
+
+    #[test]
+    fn issue18_digests_separate_paths_from_contents() {
+        let one: Files = [("ab".to_string(), b"c".to_vec())].into();
+        let two: Files = [("a".to_string(), b"bc".to_vec())].into();
+        assert_ne!(files_digest(&one), files_digest(&two));
+        // SHA-256 of "abc", as published in FIPS 180-2.
+        assert_eq!(
+            file_digest(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn issue18_cache_files_are_per_output_and_shard() {
+        let dir = Path::new("/cache");
+        let a = cache_file(dir, Path::new("/work/a/rendered"), None);
+        let b = cache_file(dir, Path::new("/work/b/rendered"), None);
+        let shard = cache_file(
+            dir,
+            Path::new("/work/a/rendered"),
+            Some(Shard { index: 1, count: 2 }),
+        );
+        assert_ne!(a, b);
+        assert!(a.starts_with(dir) && a.to_str().unwrap().ends_with(".json"));
+        assert!(shard.to_str().unwrap().ends_with("-shard-1-of-2.json"));
+    }
+}
