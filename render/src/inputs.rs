@@ -31,20 +31,37 @@
 //! `rendered/` carries it; a shard writes `OUT/.kcfg-inputs-shard-I-of-N`
 //! (see [`crate::shard`]), folded into the main record by an unsharded
 //! render. Written atomically under the output's lock, after the marker.
+//! With `--cache DIR` ([`crate::Destination::cache`]) the record lives in
+//! `DIR/kcfg-inputs-<digest of the output's absolute path>.json` instead,
+//! and the output directory's is neither read nor written.
 //!
-//! **Never trusted.** The record is input from whoever can open a pull
-//! request. It is read whole or not at all: another format, version or
-//! build, bad JSON, an unknown field, a digest that is not 64 hex digits,
-//! a target name kcfg could not have written, a target that names a
-//! missing closure, or a closure whose identifier is not its digest, and
-//! the record is ignored (every target is evaluated, and the reason is
-//! reported). Nothing in it is ever written, deleted or followed: it only
-//! decides whether a target is evaluated, and a target is reused only when
-//! every file the record names hashes as recorded now, every import
-//! resolves to the recorded file now, and the directory holds exactly the
-//! recorded files. Files are read only through the renderer's importer and
-//! only when the plan names them (entry, policies) or an import resolves
-//! to them, so a record cannot make kcfg read anything a plan could not.
+//! **Whose word.** A record is a claim: "these inputs gave these files".
+//! Checking the claim takes an evaluation, so whoever can write the record
+//! can make kcfg skip one: a pull request that edits an output file and
+//! the record's digest of it, consistently, would pass a check that
+//! believed the record. So `--check`, whose job is to prove the committed
+//! output current, never reuses a target on the word of the record in the
+//! output directory; it reuses only from `--cache DIR`, which kcfg alone
+//! writes (a CI cache restored from the main branch, a developer's
+//! `~/.cache`), and a check with a cache records there what it found
+//! identical. `kcfg render` (a write) reuses from the output directory's
+//! record: in a checkout, the record is as trusted as the plan code kcfg
+//! runs from it, and a forged one can at worst leave an edited output in
+//! place, which the next check (which does not believe it) reports.
+//!
+//! **Never trusted blindly.** A record is read whole or not at all:
+//! another format, version or build, bad JSON, an unknown field, a digest
+//! that is not 64 hex digits, a target name kcfg could not have written, a
+//! target that names a missing closure, or a closure whose identifier is
+//! not its digest, and the record is ignored (every target is evaluated,
+//! and the reason is reported). Nothing in it is ever written, deleted or
+//! followed: it only decides whether a target is evaluated, and a target
+//! is reused only when every file the record names hashes as recorded now,
+//! every import resolves to the recorded file now, and the directory holds
+//! exactly the recorded files. Files are read only through the renderer's
+//! importer and only when the plan names them (entry, policies) or an
+//! import resolves to them, so a record cannot make kcfg read anything a
+//! plan could not.
 //!
 //! **For a fleet diff.** [`Record::changed`] lists the targets whose inputs
 //! differ between two records, so a diff between two revisions can tell
