@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use kcfg_render::importer::FileSystem;
-use kcfg_render::outdir::MARKER;
+use kcfg_render::outdir::{INPUTS, MARKER};
 use kcfg_render::shard::Shard;
 use kcfg_render::{Destination, Renderer, Settings};
 
@@ -135,12 +135,22 @@ fn issue18_union_of_shards_is_the_full_render() {
                 .keys()
                 .filter(|p| p.to_string_lossy().starts_with(".kcfg-"))
                 .collect::<Vec<_>>(),
-            [Path::new(MARKER)]
+            [Path::new(INPUTS), Path::new(MARKER)]
         );
         assert_eq!(
             std::fs::read(merged.join(MARKER)).unwrap(),
             std::fs::read(full_dir.join(MARKER)).unwrap()
         );
+        // The shards' records, folded, are the full render's: nothing is
+        // evaluated again.
+        assert_eq!(
+            std::fs::read(merged.join(INPUTS)).unwrap(),
+            std::fs::read(full_dir.join(INPUTS)).unwrap()
+        );
+        let again = renderer
+            .write(&plan, &Destination::new(&merged), &|_| {})
+            .unwrap();
+        assert_eq!((again.summary().reused, again.summary().evaluated), (60, 0));
     }
     sacrificial_is_intact(tmp.path());
 }
