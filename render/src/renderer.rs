@@ -663,10 +663,15 @@ impl Renderer {
         // once no render holds it): the base a target may be reused from,
         // and what a write carries over for the targets it does not render.
         let cache = destination.cache.as_deref();
-        let (base, records_ignored) = self.read_records(&out_dir, cache, shard);
         // What a check proves must not rest on a record that came with the
-        // output it checks (see `inputs`): it reuses only a cache's.
+        // output it checks (see `inputs`): it reuses only a cache's, and
+        // without one reads none.
         let trusted = !check || cache.is_some();
+        let (base, records_ignored) = if trusted {
+            self.read_records(&out_dir, cache, shard)
+        } else {
+            (Record::new(&self.settings.build), Vec::new())
+        };
         let incremental = Incremental {
             reuse: (destination.incremental && trusted).then_some(&base),
             record: mode == Mode::Write || (check && cache.is_some()),
