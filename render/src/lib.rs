@@ -113,6 +113,7 @@ pub mod output;
 pub mod plan;
 pub mod policy;
 pub mod renderer;
+mod reuse;
 pub mod settings;
 pub mod shard;
 pub mod signature;

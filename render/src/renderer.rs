@@ -35,11 +35,12 @@ use rayon::prelude::*;
 
 use crate::check::{self, Difference};
 use crate::error::{Error, Failure, MassDelete};
-use crate::inputs::{self, Closure, Record, TargetInputs, RECORD_LIMIT};
+use crate::inputs::{self, Record};
 use crate::outdir::{self, Leftover, OutDir, RootFile, Written};
 use crate::output::{Output, OutputOptions};
 use crate::plan::{self, Plan, Selection, Target};
 use crate::policy::{Policy, Violation};
+use crate::reuse::{self, lock, Incremental};
 use crate::settings::Settings;
 use crate::shard::Shard;
 use crate::target::{self, Rendered};
@@ -50,12 +51,12 @@ use crate::threads;
 /// A renderer keeps the files it parsed for as long as it lives; make a new
 /// one to see files that changed.
 pub struct Renderer {
-    settings: Settings,
+    pub(crate) settings: Settings,
     /// One program per search path.
     programs: Mutex<HashMap<Vec<PathBuf>, Arc<Program>>>,
     /// The digest of each file a program read (by the program's address
     /// and the path): what the input record holds ([`crate::inputs`]).
-    digests: Mutex<HashMap<(usize, PathBuf), Option<String>>>,
+    pub(crate) digests: Mutex<HashMap<(usize, PathBuf), Option<String>>>,
 }
 
 /// Targets to render, and how each is laid out.
@@ -381,16 +382,6 @@ enum Mode {
     Prune,
 }
 
-/// An incremental render's state, shared by the workers.
-struct Incremental<'r> {
-    /// The record whose targets may be reused (`None`: evaluate all).
-    reuse: Option<&'r Record>,
-    /// Whether the targets written are recorded.
-    record: bool,
-    /// The targets recorded by this run.
-    found: Mutex<Vec<(String, TargetInputs, Closure)>>,
-}
-
 /// What a rendered target is done with.
 #[derive(Clone, Copy)]
 enum Sink<'s> {
@@ -709,16 +700,8 @@ impl Renderer {
             // The record: the targets rendered now that were written (or
             // reused), and the recorded targets this run did not look at
             // that are still listed.
-            let found = incremental
-                .found
-                .into_inner()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            let mut record = base;
-            let in_batch: BTreeSet<&str> = written_names.iter().copied().collect();
-            record.retain(|name| listed.contains(name) && !in_batch.contains(name));
-            for (name, inputs, closure) in found {
-                record.insert(name, inputs, closure);
-            }
+            let found = incremental.into_found();
+            let record = reuse::next_record(base, found, &listed, &written_names);
             let record_file = match shard {
                 Some(shard) => RootFile::ShardInputs(shard),
                 None => RootFile::Inputs,
@@ -742,17 +725,8 @@ impl Renderer {
         } else if let Some(dir) = cache {
             // A check with a cache records the targets found identical, for
             // the next check (the output directory is not touched).
-            let found = incremental
-                .found
-                .into_inner()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            let mut record = base;
-            let in_batch: BTreeSet<&str> = written_names.iter().copied().collect();
-            let listed = &out_dir.listed;
-            record.retain(|name| listed.contains(name) && !in_batch.contains(name));
-            for (name, inputs, closure) in found {
-                record.insert(name, inputs, closure);
-            }
+            let found = incremental.into_found();
+            let record = reuse::next_record(base, found, &out_dir.listed, &written_names);
             inputs::write_cache(&inputs::cache_file(dir, root, shard), &record)
                 .map_err(Error::OutDir)?;
         }
@@ -769,115 +743,6 @@ impl Renderer {
             incremental: destination.incremental && trusted,
             records_ignored,
         })
-    }
-
-    /// The input records of `out_dir`, merged: the main one, then each
-    /// shard's (this run's shard last). A record that cannot be used is
-    /// left out, with why. Which record a target comes from does not
-    /// matter for correctness: a target is reused only when its files
-    /// and directory are as its entry says.
-    fn read_records(
-        &self,
-        out_dir: &OutDir,
-        cache: Option<&Path>,
-        shard: Option<Shard>,
-    ) -> (Record, Vec<String>) {
-        let build = &self.settings.build;
-        if let Some(dir) = cache {
-            // The cache holds this machine's records: the main one and
-            // this run's shard's.
-            let mut merged = Record::new(build);
-            let mut ignored = Vec::new();
-            let mut files = vec![inputs::cache_file(dir, &out_dir.root, None)];
-            if shard.is_some() {
-                files.push(inputs::cache_file(dir, &out_dir.root, shard));
-            }
-            for file in files {
-                let read = inputs::read_cache(&file)
-                    .and_then(|bytes| bytes.map(|b| Record::parse(&b, build)).transpose());
-                match read {
-                    Ok(Some(record)) => merged.absorb(record),
-                    Ok(None) => {}
-                    Err(why) => ignored.push(format!("{}: {why}", file.display())),
-                }
-            }
-            return (merged, ignored);
-        }
-        let mut files = vec![RootFile::Inputs];
-        let mut shards: Vec<Shard> = out_dir.shard_listed.keys().copied().collect();
-        if let Some(own) = shard {
-            shards.retain(|other| *other != own);
-            shards.push(own);
-        }
-        files.extend(shards.into_iter().map(RootFile::ShardInputs));
-        let mut merged = Record::new(build);
-        let mut ignored = Vec::new();
-        for file in files {
-            let shown = out_dir.root.join(file.name());
-            let read = out_dir
-                .read_root_file(&file, RECORD_LIMIT)
-                .and_then(|bytes| bytes.map(|b| Record::parse(&b, build)).transpose());
-            match read {
-                Ok(Some(record)) => merged.absorb(record),
-                Ok(None) => {}
-                Err(why) => ignored.push(format!("{}: {why}", shown.display())),
-            }
-        }
-        (merged, ignored)
-    }
-
-    /// The digest of `path` as `program` read it (once per program).
-    fn digest(&self, program: &Arc<Program>, path: &Path) -> Option<String> {
-        let key = (Arc::as_ptr(program) as usize, path.to_path_buf());
-        if let Some(found) = lock(&self.digests).get(&key) {
-            return found.clone();
-        }
-        let digest = program
-            .load(path)
-            .ok()
-            .map(|file| inputs::file_digest(&file.bytes));
-        lock(&self.digests).insert(key, digest.clone());
-        digest
-    }
-
-    /// Whether `target` may be reused: its entry in the record matches its
-    /// parameters now, every import resolves as recorded, every file hashes
-    /// as recorded and its directory holds exactly the recorded files. The
-    /// directory's files, and the entry, when it may.
-    fn reusable<'r>(
-        &self,
-        record: &'r Record,
-        target: &Target,
-        output: &Output,
-        program: &Arc<Program>,
-        policies: &[Policy],
-        out_dir: &OutDir,
-    ) -> Option<(outdir::Tree, &'r TargetInputs)> {
-        let entry = record.targets.get(&target.name)?;
-        let params = inputs::params_digest(target, output, policies, self.settings.max_stack);
-        if entry.params != params {
-            return None;
-        }
-        let closure = record.closures.get(&entry.closure)?;
-        for (from, path, resolved) in &closure.imports {
-            let found = program.resolve(from.as_deref().map(Path::new), path)?;
-            if found.to_str() != Some(resolved.as_str()) {
-                return None;
-            }
-        }
-        if !closure.files_are_accounted_for(target, policies) {
-            return None;
-        }
-        for (path, digest) in &closure.files {
-            if self.digest(program, Path::new(path)).as_ref() != Some(digest) {
-                return None;
-            }
-        }
-        let tree = out_dir.read_target(&target.name).ok()??;
-        if !tree.foreign.is_empty() || inputs::files_digest(&tree.files) != entry.outputs {
-            return None;
-        }
-        Some((tree, entry))
     }
 
     /// Renders the batch's targets, on a pool of worker threads when there
@@ -1039,38 +904,6 @@ impl Renderer {
         report.elapsed = started.elapsed();
         report
     }
-
-    /// Records a target just written: its parameters, what it read, and
-    /// its files. A target whose reads cannot all be recorded (a path that
-    /// is not UTF-8) is left out, so the next render evaluates it.
-    #[allow(clippy::too_many_arguments)]
-    fn record(
-        &self,
-        incr: &Incremental<'_>,
-        target: &Target,
-        output: &Output,
-        program: &Arc<Program>,
-        policies: &[Policy],
-        rendered: &Rendered,
-        reads: &kcfg_lang::eval::Reads,
-    ) {
-        let Some(closure) = Closure::from_reads(reads, |path| self.digest(program, path)) else {
-            return;
-        };
-        let inputs = TargetInputs {
-            closure: String::new(),
-            params: inputs::params_digest(target, output, policies, self.settings.max_stack),
-            outputs: inputs::files_digest(&rendered.files),
-            objects: rendered.objects.len(),
-        };
-        lock(&incr.found).push((target.name.clone(), inputs, closure));
-    }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The listed targets that left the plan. Targets the selection does not

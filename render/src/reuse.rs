@@ -1,0 +1,198 @@
+//! The renderer's side of incremental renders (issue 18): reading the
+//! input records of an output directory or a cache, deciding whether a
+//! target may be reused, and recording the targets rendered. The record's
+//! format and trust rules are [`crate::inputs`]'s.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use kcfg_lang::program::Program;
+
+use crate::inputs::{self, Closure, Record, TargetInputs, RECORD_LIMIT};
+use crate::outdir::{self, OutDir, RootFile};
+use crate::output::Output;
+use crate::plan::Target;
+use crate::policy::Policy;
+use crate::renderer::Renderer;
+use crate::shard::Shard;
+use crate::target::Rendered;
+
+/// An incremental render's state, shared by the workers.
+pub(crate) struct Incremental<'r> {
+    /// The record whose targets may be reused (`None`: evaluate all).
+    pub(crate) reuse: Option<&'r Record>,
+    /// Whether the targets written (or, in a check, found identical) are
+    /// recorded.
+    pub(crate) record: bool,
+    /// The targets recorded by this run.
+    pub(crate) found: Mutex<Vec<(String, TargetInputs, Closure)>>,
+}
+
+impl Incremental<'_> {
+    /// The targets this run recorded.
+    pub(crate) fn into_found(self) -> Vec<(String, TargetInputs, Closure)> {
+        self.found
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The record a run leaves: `base`'s targets that are `listed` and were not
+/// in the batch (`rendered`), and the targets it recorded (`found`).
+pub(crate) fn next_record(
+    mut base: Record,
+    found: Vec<(String, TargetInputs, Closure)>,
+    listed: &BTreeSet<String>,
+    rendered: &[&str],
+) -> Record {
+    let in_batch: BTreeSet<&str> = rendered.iter().copied().collect();
+    base.retain(|name| listed.contains(name) && !in_batch.contains(name));
+    for (name, inputs, closure) in found {
+        base.insert(name, inputs, closure);
+    }
+    base
+}
+
+impl Renderer {
+    /// The input records of `out_dir`, merged: the main one, then each
+    /// shard's (this run's shard last). A record that cannot be used is
+    /// left out, with why. Which record a target comes from does not
+    /// matter for correctness: a target is reused only when its files
+    /// and directory are as its entry says.
+    pub(crate) fn read_records(
+        &self,
+        out_dir: &OutDir,
+        cache: Option<&Path>,
+        shard: Option<Shard>,
+    ) -> (Record, Vec<String>) {
+        let build = &self.settings.build;
+        if let Some(dir) = cache {
+            // The cache holds this machine's records: the main one and
+            // this run's shard's.
+            let mut merged = Record::new(build);
+            let mut ignored = Vec::new();
+            let mut files = vec![inputs::cache_file(dir, &out_dir.root, None)];
+            if shard.is_some() {
+                files.push(inputs::cache_file(dir, &out_dir.root, shard));
+            }
+            for file in files {
+                let read = inputs::read_cache(&file)
+                    .and_then(|bytes| bytes.map(|b| Record::parse(&b, build)).transpose());
+                match read {
+                    Ok(Some(record)) => merged.absorb(record),
+                    Ok(None) => {}
+                    Err(why) => ignored.push(format!("{}: {why}", file.display())),
+                }
+            }
+            return (merged, ignored);
+        }
+        let mut files = vec![RootFile::Inputs];
+        let mut shards: Vec<Shard> = out_dir.shard_listed.keys().copied().collect();
+        if let Some(own) = shard {
+            shards.retain(|other| *other != own);
+            shards.push(own);
+        }
+        files.extend(shards.into_iter().map(RootFile::ShardInputs));
+        let mut merged = Record::new(build);
+        let mut ignored = Vec::new();
+        for file in files {
+            let shown = out_dir.root.join(file.name());
+            let read = out_dir
+                .read_root_file(&file, RECORD_LIMIT)
+                .and_then(|bytes| bytes.map(|b| Record::parse(&b, build)).transpose());
+            match read {
+                Ok(Some(record)) => merged.absorb(record),
+                Ok(None) => {}
+                Err(why) => ignored.push(format!("{}: {why}", shown.display())),
+            }
+        }
+        (merged, ignored)
+    }
+
+    /// The digest of `path` as `program` read it (once per program).
+    pub(crate) fn digest(&self, program: &Arc<Program>, path: &Path) -> Option<String> {
+        let key = (Arc::as_ptr(program) as usize, path.to_path_buf());
+        if let Some(found) = lock(&self.digests).get(&key) {
+            return found.clone();
+        }
+        let digest = program
+            .load(path)
+            .ok()
+            .map(|file| inputs::file_digest(&file.bytes));
+        lock(&self.digests).insert(key, digest.clone());
+        digest
+    }
+
+    /// Whether `target` may be reused: its entry in the record matches its
+    /// parameters now, every import resolves as recorded, every file hashes
+    /// as recorded and its directory holds exactly the recorded files. The
+    /// directory's files, and the entry, when it may.
+    pub(crate) fn reusable<'r>(
+        &self,
+        record: &'r Record,
+        target: &Target,
+        output: &Output,
+        program: &Arc<Program>,
+        policies: &[Policy],
+        out_dir: &OutDir,
+    ) -> Option<(outdir::Tree, &'r TargetInputs)> {
+        let entry = record.targets.get(&target.name)?;
+        let params = inputs::params_digest(target, output, policies, self.settings.max_stack);
+        if entry.params != params {
+            return None;
+        }
+        let closure = record.closures.get(&entry.closure)?;
+        for (from, path, resolved) in &closure.imports {
+            let found = program.resolve(from.as_deref().map(Path::new), path)?;
+            if found.to_str() != Some(resolved.as_str()) {
+                return None;
+            }
+        }
+        if !closure.files_are_accounted_for(target, policies) {
+            return None;
+        }
+        for (path, digest) in &closure.files {
+            if self.digest(program, Path::new(path)).as_ref() != Some(digest) {
+                return None;
+            }
+        }
+        let tree = out_dir.read_target(&target.name).ok()??;
+        if !tree.foreign.is_empty() || inputs::files_digest(&tree.files) != entry.outputs {
+            return None;
+        }
+        Some((tree, entry))
+    }
+
+    /// Records a target just written: its parameters, what it read, and
+    /// its files. A target whose reads cannot all be recorded (a path that
+    /// is not UTF-8) is left out, so the next render evaluates it.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn record(
+        &self,
+        incr: &Incremental<'_>,
+        target: &Target,
+        output: &Output,
+        program: &Arc<Program>,
+        policies: &[Policy],
+        rendered: &Rendered,
+        reads: &kcfg_lang::eval::Reads,
+    ) {
+        let Some(closure) = Closure::from_reads(reads, |path| self.digest(program, path)) else {
+            return;
+        };
+        let inputs = TargetInputs {
+            closure: String::new(),
+            params: inputs::params_digest(target, output, policies, self.settings.max_stack),
+            outputs: inputs::files_digest(&rendered.files),
+            objects: rendered.objects.len(),
+        };
+        lock(&incr.found).push((target.name.clone(), inputs, closure));
+    }
+}
+
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
