@@ -25,7 +25,10 @@
 //!
 //! Otherwise the directory is already what a full render would write, and
 //! it is left alone (`--check`: identical). The digest of the parameters
-//! uses their `Debug` form, which the build identifier pins.
+//! uses their `Debug` form, which the build identifier pins. The memory
+//! limit and time budgets are not recorded: they decide whether an
+//! evaluation finishes, never what it writes (a target that fails keeps
+//! its previous files, and is not recorded).
 //!
 //! **Where.** `OUT/.kcfg-inputs` beside the marker, so a committed
 //! `rendered/` carries it; a shard writes `OUT/.kcfg-inputs-shard-I-of-N`
