@@ -66,9 +66,12 @@
 //! import resolves to them, so a record cannot make kcfg read anything a
 //! plan could not.
 //!
-//! **For a fleet diff.** [`Record::changed`] lists the targets whose inputs
-//! differ between two records, so a diff between two revisions can tell
-//! which targets need evaluating at the second from the first's record.
+//! **For a fleet diff.** `Renderer::render_recorded` renders into memory
+//! and returns the record of what it rendered; `Renderer::changed_targets`
+//! lists the targets of a batch whose inputs differ from a record (through
+//! the renderer's importer, which may read another revision), so a diff
+//! between two revisions evaluates at the second only those, the others'
+//! files being the first's. [`Record::changed`] compares two records.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

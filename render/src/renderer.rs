@@ -384,7 +384,7 @@ enum Mode {
 
 /// What a rendered target is done with.
 #[derive(Clone, Copy)]
-enum Sink<'s> {
+pub(crate) enum Sink<'s> {
     Memory,
     Write(&'s OutDir),
     Check(&'s OutDir),
@@ -481,7 +481,7 @@ impl Renderer {
     }
 
     /// The program for targets that add the library directories `extra`.
-    fn program_for(&self, extra: &[PathBuf]) -> Result<Arc<Program>, Error> {
+    pub(crate) fn program_for(&self, extra: &[PathBuf]) -> Result<Arc<Program>, Error> {
         let mut search = self.settings.jpath.clone();
         search.extend(extra.iter().cloned());
         let mut programs = self
@@ -747,7 +747,7 @@ impl Renderer {
 
     /// Renders the batch's targets, on a pool of worker threads when there
     /// is more than one target and more than one job, else on this thread.
-    fn run(
+    pub(crate) fn run(
         &self,
         batch: &Batch<'_>,
         sink: Sink<'_>,
@@ -865,7 +865,16 @@ impl Renderer {
                 report.files = rendered.files.keys().cloned().collect();
                 report.bytes = rendered.bytes();
                 match sink {
-                    Sink::Memory => Status::Rendered(Box::new(rendered)),
+                    Sink::Memory => {
+                        if let (Some(incr), Some(reads)) = (incremental, &reads) {
+                            if rendered.violations.is_empty() {
+                                self.record(
+                                    incr, target, output, program, policies, &rendered, reads,
+                                );
+                            }
+                        }
+                        Status::Rendered(Box::new(rendered))
+                    }
                     _ if !rendered.violations.is_empty() => Status::Violations(rendered.violations),
                     Sink::Check(out_dir) => match out_dir.read_target(&target.name) {
                         Ok(on_disk) => {

@@ -9,12 +9,13 @@ use std::sync::{Arc, Mutex};
 
 use kcfg_lang::program::Program;
 
+use crate::error::Error;
 use crate::inputs::{self, Closure, Record, TargetInputs, RECORD_LIMIT};
 use crate::outdir::{self, OutDir, RootFile};
 use crate::output::Output;
 use crate::plan::Target;
 use crate::policy::Policy;
-use crate::renderer::Renderer;
+use crate::renderer::{Batch, Event, Renderer, Sink, TargetReport};
 use crate::shard::Shard;
 use crate::target::Rendered;
 
@@ -137,6 +138,26 @@ impl Renderer {
         policies: &[Policy],
         out_dir: &OutDir,
     ) -> Option<(outdir::Tree, &'r TargetInputs)> {
+        let entry = self.same_inputs(record, target, output, program, policies)?;
+        let tree = out_dir.read_target(&target.name).ok()??;
+        if !tree.foreign.is_empty() || inputs::files_digest(&tree.files) != entry.outputs {
+            return None;
+        }
+        Some((tree, entry))
+    }
+
+    /// The record's entry for `target`, when its inputs are the same now:
+    /// the same parameters, every import resolving to the same file through
+    /// `program`, every file the entry, a policy or an import's result, and
+    /// hashing the same.
+    fn same_inputs<'r>(
+        &self,
+        record: &'r Record,
+        target: &Target,
+        output: &Output,
+        program: &Arc<Program>,
+        policies: &[Policy],
+    ) -> Option<&'r TargetInputs> {
         let entry = record.targets.get(&target.name)?;
         let params = inputs::params_digest(target, output, policies, self.settings.max_stack);
         if entry.params != params {
@@ -157,11 +178,54 @@ impl Renderer {
                 return None;
             }
         }
-        let tree = out_dir.read_target(&target.name).ok()??;
-        if !tree.foreign.is_empty() || inputs::files_digest(&tree.files) != entry.outputs {
-            return None;
+        Some(entry)
+    }
+
+    /// The targets of `batch` whose inputs differ from what `record` says
+    /// (or that it does not hold), in the batch's order: what must be
+    /// evaluated to know their files now, the rest being the record's
+    /// (`outputs`). For a fleet diff between revisions, with a record made
+    /// at the first ([`Renderer::render_recorded`]) and a renderer whose
+    /// importer reads the second. The record's build must be this
+    /// renderer's (`Record::parse` checks it when reading one).
+    pub fn changed_targets<'b>(
+        &self,
+        batch: &Batch<'b>,
+        record: &Record,
+    ) -> Result<Vec<&'b Target>, Error> {
+        let mut changed = Vec::new();
+        for (target, output) in batch.targets.iter().zip(&batch.outputs) {
+            let program = self.program_for(&target.jpath)?;
+            let same = record.build == self.settings.build
+                && self
+                    .same_inputs(record, target, output, &program, batch.policies)
+                    .is_some();
+            if !same {
+                changed.push(*target);
+            }
         }
-        Some((tree, entry))
+        Ok(changed)
+    }
+
+    /// Renders a batch in memory, as [`Renderer::render`], and records the
+    /// targets that rendered without a policy violation: their inputs,
+    /// and the digest of the files in their report.
+    pub fn render_recorded(
+        &self,
+        batch: &Batch<'_>,
+        progress: &(dyn Fn(Event<'_>) + Sync),
+    ) -> Result<(Vec<TargetReport>, Record), Error> {
+        let incremental = Incremental {
+            reuse: None,
+            record: true,
+            found: Mutex::default(),
+        };
+        let reports = self.run(batch, Sink::Memory, Some(&incremental), progress)?;
+        let mut record = Record::new(&self.settings.build);
+        for (name, inputs, closure) in incremental.into_found() {
+            record.insert(name, inputs, closure);
+        }
+        Ok((reports, record))
     }
 
     /// Records a target just written: its parameters, what it read, and

@@ -653,3 +653,62 @@ fn issue18_hostile_records_are_ignored_or_verified() {
     );
     assert_eq!(std::fs::read_dir(&sacrificial).unwrap().count(), 1);
 }
+
+#[test]
+fn issue18_changed_targets_for_a_fleet_diff() {
+    let (_tmp, plan, _out) = small_fleet();
+    std::fs::write(
+        plan.join("render.kcfg"),
+        "{ targets: [
+           { name: 'c1/web', entry: 'web.kcfg', tlas: { cluster: 1 }, jpath: ['lib'] },
+           { name: 'c2/web', entry: 'web.kcfg', tlas: { cluster: 2 }, jpath: ['lib'] },
+           { name: 'c1/db', entry: 'db.kcfg' },
+         ] }",
+    )
+    .unwrap();
+    std::fs::write(
+        plan.join("db.kcfg"),
+        "{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' } }",
+    )
+    .unwrap();
+    let renderer = || Renderer::new(Settings::new(kcfg_render::importer::FileSystem::default()));
+    let changed = |record: &kcfg_render::inputs::Record| -> Vec<String> {
+        let renderer = renderer();
+        let loaded = renderer.load_plan(&plan, &[], &[]).unwrap();
+        let batch =
+            Batch::from_plan(&loaded, &Selection::all(), &OutputOptions::default()).unwrap();
+        let changed = renderer.changed_targets(&batch, record).unwrap();
+        changed.iter().map(|t| t.name.clone()).collect()
+    };
+    let first = renderer();
+    let loaded = first.load_plan(&plan, &[], &[]).unwrap();
+    let batch = Batch::from_plan(&loaded, &Selection::all(), &OutputOptions::default()).unwrap();
+    let (reports, record) = first.render_recorded(&batch, &|_| {}).unwrap();
+    assert_eq!(reports.len(), 3);
+    assert_eq!(record.targets.len(), 3);
+    let Status::Rendered(rendered) = &reports[2].status else {
+        panic!("{:?}", reports[2].status);
+    };
+    assert_eq!(
+        record.targets["c1/db"].outputs,
+        kcfg_render::inputs::files_digest(&rendered.files)
+    );
+    assert!(changed(&record).is_empty());
+    // The library: both web targets; a new file shadowing it (next to
+    // web.kcfg, earlier in the search order): the same.
+    append(&plan.join("lib/k.libsonnet"), "\n");
+    assert_eq!(changed(&record), ["c1/web", "c2/web"]);
+    let record = {
+        let renderer = renderer();
+        let loaded = renderer.load_plan(&plan, &[], &[]).unwrap();
+        let batch =
+            Batch::from_plan(&loaded, &Selection::all(), &OutputOptions::default()).unwrap();
+        renderer.render_recorded(&batch, &|_| {}).unwrap().1
+    };
+    std::fs::copy(plan.join("lib/k.libsonnet"), plan.join("k.libsonnet")).unwrap();
+    assert_eq!(changed(&record), ["c1/web", "c2/web"]);
+    // Another build's record: everything.
+    let mut other = record.clone();
+    other.build = "kcfg 0.0.0".into();
+    assert_eq!(changed(&other).len(), 3);
+}
