@@ -217,11 +217,31 @@ impl Record {
         bytes
     }
 
-    /// Records `name` with its inputs and closure.
+    /// Records `name` with its inputs and closure. An entry taken from a
+    /// record (whose `closure` names a closure this record holds) keeps its
+    /// identifier; otherwise the closure's digest is computed.
     pub fn insert(&mut self, name: String, mut inputs: TargetInputs, closure: Closure) {
-        let id = closure.digest();
-        inputs.closure = id.clone();
-        self.closures.entry(id).or_insert(closure);
+        let known = self
+            .closures
+            .get(&inputs.closure)
+            .is_some_and(|held| *held == closure);
+        if !known {
+            // Many targets read the same files: an equal closure is found
+            // faster than a digest is computed.
+            let held = self
+                .closures
+                .iter()
+                .find(|(_, held)| **held == closure)
+                .map(|(id, _)| id.clone());
+            inputs.closure = match held {
+                Some(id) => id,
+                None => {
+                    let id = closure.digest();
+                    self.closures.insert(id.clone(), closure);
+                    id
+                }
+            };
+        }
         self.targets.insert(name, inputs);
     }
 
@@ -386,15 +406,21 @@ pub fn files_digest(files: &Files) -> String {
 /// The digest of everything about a target, other than the files it reads,
 /// that its files depend on: its name (the hydrator layout writes it), entry,
 /// top-level arguments, external variables, own library directories,
-/// namespace, resolved output options, what policies see of it, the
-/// policies and the stack limit.
+/// namespace, resolved output options, what policies see of it (as JSON),
+/// the policies and the stack limit. Each part is length-prefixed; the
+/// small ones use their `Debug` form, which the build identifier pins.
 pub fn params_digest(
     target: &Target,
     output: &Output,
     policies: &[Policy],
     max_stack: usize,
 ) -> String {
-    let text = format!(
+    let mut hasher = Sha256::new();
+    let mut part = |bytes: &[u8]| {
+        hasher.update((bytes.len() as u64).to_be_bytes());
+        hasher.update(bytes);
+    };
+    let small = format!(
         "{:?}",
         (
             &target.name,
@@ -404,12 +430,16 @@ pub fn params_digest(
             &target.jpath,
             &target.namespace,
             output,
-            &target.info,
             policies,
             max_stack,
         )
     );
-    hex(&Sha256::digest(text.as_bytes()))
+    part(small.as_bytes());
+    // The policies' view of the target holds the generator's parameters
+    // (a whole cluster's inventory entry): JSON is much faster to write
+    // than `Debug`, and as exact.
+    part(&serde_json::to_vec(&target.info).expect("JSON values are always JSON"));
+    hex(&hasher.finalize())
 }
 
 fn check_digest(digest: &str) -> Result<(), String> {

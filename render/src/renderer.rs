@@ -56,7 +56,7 @@ pub struct Renderer {
     programs: Mutex<HashMap<Vec<PathBuf>, Arc<Program>>>,
     /// The digest of each file a program read (by the program's address
     /// and the path): what the input record holds ([`crate::inputs`]).
-    pub(crate) digests: Mutex<HashMap<(usize, PathBuf), Option<String>>>,
+    pub(crate) digests: Mutex<HashMap<usize, HashMap<PathBuf, Option<String>>>>,
 }
 
 /// Targets to render, and how each is laid out.

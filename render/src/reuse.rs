@@ -113,15 +113,18 @@ impl Renderer {
 
     /// The digest of `path` as `program` read it (once per program).
     pub(crate) fn digest(&self, program: &Arc<Program>, path: &Path) -> Option<String> {
-        let key = (Arc::as_ptr(program) as usize, path.to_path_buf());
-        if let Some(found) = lock(&self.digests).get(&key) {
+        let key = Arc::as_ptr(program) as usize;
+        if let Some(found) = lock(&self.digests).get(&key).and_then(|of| of.get(path)) {
             return found.clone();
         }
         let digest = program
             .load(path)
             .ok()
             .map(|file| inputs::file_digest(&file.bytes));
-        lock(&self.digests).insert(key, digest.clone());
+        lock(&self.digests)
+            .entry(key)
+            .or_default()
+            .insert(path.to_path_buf(), digest.clone());
         digest
     }
 
