@@ -658,7 +658,14 @@ impl Renderer {
         // output it checks (see `inputs`): it reuses only a cache's, and
         // without one reads none.
         let trusted = !check || cache.is_some();
-        let (base, records_ignored) = if trusted {
+        // Without reuse, a record is read only to keep the entries of
+        // listed targets this run does not render.
+        let rendering: BTreeSet<&str> = written_names.iter().copied().collect();
+        let carry = out_dir
+            .listed
+            .iter()
+            .any(|name| !rendering.contains(name.as_str()));
+        let (base, records_ignored) = if trusted && (destination.incremental || carry) {
             self.read_records(&out_dir, cache, shard)
         } else {
             (Record::new(&self.settings.build), Vec::new())

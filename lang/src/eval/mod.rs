@@ -183,6 +183,9 @@ pub struct Ctx<'a> {
     polls: Cell<usize>,
     /// The files read, when the caller asked ([`Ctx::record_reads`]).
     reads: Option<Box<reads::ReadLog>>,
+    /// The imports (where written, path) already in `reads`: `importstr`
+    /// and `importbin` are not cached and may run once per call.
+    reads_seen: rustc_hash::FxHashSet<(FileId, &'a str)>,
     /// Bumped on every `std.trace`-style side channel; keeps `Ctx` `!Sync`.
     _not_sync: Cell<()>,
 }
@@ -217,6 +220,7 @@ impl<'a> Ctx<'a> {
             ext_cache: FxHashMap::default(),
             polls: Cell::new(0),
             reads: None,
+            reads_seen: rustc_hash::FxHashSet::default(),
             _not_sync: Cell::new(()),
         }
     }
@@ -607,7 +611,9 @@ impl<'a> Ctx<'a> {
             ));
         };
         if let Some(log) = &mut self.reads {
-            log.import(dir.as_deref(), path, &resolved);
+            if self.reads_seen.insert((span.file, path)) {
+                log.import(dir.as_deref(), path, &resolved);
+            }
         }
         let file = self.program.load(&resolved).map_err(|err| {
             self.error_code(
