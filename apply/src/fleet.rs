@@ -252,8 +252,12 @@ impl KubeConnector {
                 "the kubeconfig ($KUBECONFIG or ~/.kube/config)".to_string(),
             ),
         };
-        let config =
-            config.map_err(|err| ClusterError::Other(format!("cannot read {source}: {err}")))?;
+        let config = config.map_err(|err| match &err {
+            kube::config::KubeconfigError::ReadConfig(..) => {
+                ClusterError::Other(crate::cluster::kube::kubeconfig_error(&err))
+            }
+            _ => ClusterError::Other(format!("cannot read {source}: {err}")),
+        })?;
         config
             .current_context
             .filter(|name| !name.is_empty())

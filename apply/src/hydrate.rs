@@ -92,9 +92,10 @@ pub fn hydrator_files(
 
 /// The `README.md` of a target in the hydrator layout.
 pub fn hydrator_readme(target: &str, objects: usize, meta: &HydratorMeta) -> String {
+    let plural = if objects == 1 { "" } else { "s" };
     let mut readme = format!(
         "# {target}\n\nHydrated manifests for `{target}`, written by kcfg. Do not edit: \
-         changes here are overwritten by the next render.\n\n{objects} object(s) in `manifest.yaml`.\n"
+         changes here are overwritten by the next render.\n\n{objects} object{plural} in `manifest.yaml`.\n"
     );
     if !meta.commands.is_empty() {
         readme.push_str("\nRendered with:\n\n```shell\n");
@@ -414,7 +415,7 @@ mod tests {
         assert_eq!(files[0].1, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n");
         assert_eq!(files[1].1, "{}\n");
         assert!(files[2].1.starts_with("# edge-1/web\n"));
-        assert!(files[2].1.contains("2 object(s) in `manifest.yaml`."));
+        assert!(files[2].1.contains("2 objects in `manifest.yaml`."));
         let meta = HydratorMeta {
             commands: vec!["kcfg render".into()],
             ..HydratorMeta::default()

@@ -389,7 +389,7 @@ pub fn render_set(set: &SetReport, with_diffs: bool) -> String {
     }
     let _ = writeln!(
         out,
-        "{} create, {} update, {} unchanged, {} prune, {} keep, {} skip; {} requests in {:.1}s",
+        "{} create, {} update, {} unchanged, {} prune, {} keep, {} skip; {} request{} in {:.1}s",
         set.count(Action::Create),
         set.count(Action::Update),
         set.count(Action::Unchanged),
@@ -397,6 +397,7 @@ pub fn render_set(set: &SetReport, with_diffs: bool) -> String {
         set.count(Action::Keep),
         set.count(Action::Skip),
         set.requests,
+        if set.requests == 1 { "" } else { "s" },
         set.duration.as_secs_f64()
     );
     if let Some(error) = &set.error {
@@ -457,8 +458,9 @@ pub fn render_summary(fleet: &FleetReport) -> String {
         .collect();
     let _ = writeln!(
         out,
-        "{} clusters: {}",
+        "{} cluster{}: {}",
         fleet.clusters.len(),
+        if fleet.clusters.len() == 1 { "" } else { "s" },
         parts.join(", ")
     );
     out

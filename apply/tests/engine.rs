@@ -581,6 +581,10 @@ async fn report_table_and_summary() {
     0     prune      ConfigMap web/c  dry-run  -
     1 create, 1 update, 1 unchanged, 1 prune, 0 keep, 0 skip; 42 requests in 1.2s
     ");
+    // Issue 16: one request is "1 request".
+    report.requests = 1;
+    assert!(render_set(&report, false).ends_with("0 skip; 1 request in 1.2s\n"));
+    report.requests = 42;
     let json = serde_json::to_value(&report.records[0]).unwrap();
     insta::assert_snapshot!(serde_json::to_string(&json).unwrap().split(",\"diff\"").next().unwrap(), @r#"{"group":"","version":"v1","kind":"ConfigMap","namespace":"web","name":"a","wave":0,"action":"update","result":"planned","source":".""#);
 }
@@ -790,7 +794,7 @@ async fn removed_applications_are_pruned_only_when_asked() {
     insta::assert_snapshot!(render_summary(&second), @r"
     CLUSTER  STATUS       SETS  CREATE  UPDATE  PRUNE  MESSAGE
     edge-1   changed         4       0       0      1
-    1 clusters: 1 changed
+    1 cluster: 1 changed
     ");
 
     // Two of the three sets left would go: refused before anything changes.

@@ -3,7 +3,9 @@
 //! `main` only dispatches: each subcommand lives in its own module under
 //! [`cmd`]. Invoked through a link named `jsonnet`, the binary takes the
 //! `jsonnet` command line directly (see [`cmd::eval`]); through a link named
-//! `jsonnetfmt`, the `jsonnetfmt` command line (see [`cmd::fmt`]).
+//! `jsonnetfmt`, the `jsonnetfmt` command line (see [`cmd::fmt`]). A first
+//! argument that is a `jsonnet` flag or a file, not a command, means
+//! `kcfg eval` ([`cmd::eval::is_implicit`]).
 
 mod argocd;
 mod cmd;
@@ -53,7 +55,7 @@ pub const BUILD: &str = concat!(
     about = "A fast, Jsonnet-compatible configuration language for Kubernetes fleets",
     long_about = "kcfg evaluates kcfg and Jsonnet programs (.kcfg, .jsonnet, .libsonnet) with the \
                   full Jsonnet language and standard library.",
-    after_help = "Examples:\n  kcfg eval main.kcfg                 Print a program's value as JSON (jsonnet-compatible flags)\n  kcfg eval -e 'std.range(1, 3)'      Evaluate code from the command line\n  kcfg fmt -i .                       Format every .kcfg/.jsonnet/.libsonnet file under . (jsonnetfmt-compatible)\n  kcfg fmt --check .                  Exit 2 and show a diff for each file that is not formatted\n  kcfg render                         Render every target of ./render.kcfg into ./rendered/\n  kcfg render --check                 Exit 1 and show a diff if ./rendered/ is not current\n  kcfg argocd generate                Render the Argo CD application in the current directory (plugin mode)\n  kcfg apply rendered/ --dry-run      Show what applying a rendered fleet would change\n  kcfg completions bash               Print shell completions (bash, zsh, fish, elvish, powershell)\n\nRun `kcfg <command> --help` for the options of a command."
+    after_help = "Examples:\n  kcfg eval main.kcfg                 Print a program's value as JSON (jsonnet-compatible flags)\n  kcfg eval -e 'std.range(1, 3)'      Evaluate code from the command line\n  kcfg fmt -i .                       Format every .kcfg/.jsonnet/.libsonnet file under . (jsonnetfmt-compatible)\n  kcfg fmt --check .                  Exit 2 and show a diff for each file that is not formatted\n  kcfg render                         Render every target of ./render.kcfg into ./rendered/\n  kcfg render --check                 Exit 1 and show a diff if ./rendered/ is not current\n  kcfg argocd generate                Render the Argo CD application in the current directory (plugin mode)\n  kcfg apply rendered/ --dry-run      Show what applying a rendered fleet would change\n  kcfg completions bash               Print shell completions (bash, zsh, fish, elvish, powershell)\n  kcfg -J vendor main.jsonnet         Same as `kcfg eval -J vendor main.jsonnet`\n\nWithout a command, kcfg is `kcfg eval`: when the first argument is a jsonnet flag (other than -h, --help, --version, or -V alone) or a file, kcfg evaluates, so it can stand in for the `jsonnet` binary (Tanka: --jsonnet-implementation binary:/path/to/kcfg). A command name always means the command: evaluate a file named like one with `kcfg eval render` or `kcfg ./render`.\n\nRun `kcfg <command> --help` for the options of a command."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -117,6 +119,9 @@ fn main() -> ExitCode {
         Some("eval") => return cmd::eval::run(&argv[2..], cmd::eval::Personality::Kcfg),
         Some("fmt") => return cmd::fmt::run(&argv[2..], cmd::fmt::Personality::Kcfg),
         _ => {}
+    }
+    if cmd::eval::is_implicit(&argv[1..], Command::has_subcommand) {
+        return cmd::eval::run(&argv[1..], cmd::eval::Personality::Kcfg);
     }
     let cli = Cli::parse();
     let result = match cli.command {

@@ -318,7 +318,10 @@ fn the_application_renders_its_cluster_as_committed() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["target", "policyDemo"]);
+    assert_eq!(
+        names,
+        ["target", "policyDemo", "entry", "tlaCode", "extCode"]
+    );
     let output = plugin(spec, cluster, "generate");
     assert!(
         output.status.success(),

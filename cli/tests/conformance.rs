@@ -16,6 +16,10 @@
 //!   (help, version, the usage after "must give filename") are compared
 //!   with kcfg's own texts under `conformance/cmd-kcfg/`, one per way of
 //!   invoking it (`NAME.golden.stdout.kcfg`, `.jsonnet`, `.jsonnetfmt`).
+//! * `conformance/cmd-extra/`: more command-line cases in the same format
+//!   (issue 16), recorded from C++ jsonnet 0.22: Tanka's command shapes,
+//!   which also run as `kcfg ARGS` without `eval`, the `--*-file` flags,
+//!   `-y -S`, numeric flags, write errors and stack traces.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -234,6 +238,8 @@ enum Invocation {
     JsonnetLink,
     KcfgFmt,
     JsonnetfmtLink,
+    /// `kcfg ARGS` without a command (issue 16: kcfg as Tanka's binary).
+    KcfgBare,
 }
 
 impl Invocation {
@@ -251,13 +257,14 @@ impl Invocation {
             }
             Invocation::JsonnetLink => Command::new(link(links, "jsonnet")),
             Invocation::JsonnetfmtLink => Command::new(link(links, "jsonnetfmt")),
+            Invocation::KcfgBare => Command::new(kcfg()),
         }
     }
 
     /// The suffix of kcfg's own goldens for implementation-specific cases.
     fn golden_suffix(self) -> &'static str {
         match self {
-            Invocation::KcfgEval | Invocation::KcfgFmt => "kcfg",
+            Invocation::KcfgEval | Invocation::KcfgFmt | Invocation::KcfgBare => "kcfg",
             Invocation::JsonnetLink => "jsonnet",
             Invocation::JsonnetfmtLink => "jsonnetfmt",
         }
@@ -281,6 +288,13 @@ fn read_golden(dir: &Path, name: Option<&str>) -> Vec<u8> {
         }
         None => Vec::new(),
     }
+}
+
+/// Replaces every occurrence of `out` by `out` (`stderr_out_paths`).
+fn replace_out_paths(text: &[u8], out: &Path) -> Vec<u8> {
+    String::from_utf8_lossy(text)
+        .replace(out.to_string_lossy().as_ref(), "out")
+        .into_bytes()
 }
 
 fn replace_out_prefix(text: &[u8], out: &Path) -> Vec<u8> {
@@ -344,8 +358,13 @@ fn modified(path: &str) -> Option<std::time::SystemTime> {
         .ok()
 }
 
-fn run_cmd_case(case: &Value, invocation: Invocation, out: &Path, links: &Path) -> Option<String> {
-    let dir = repo_root().join("conformance/cmd");
+fn run_cmd_case(
+    dir: &Path,
+    case: &Value,
+    invocation: Invocation,
+    out: &Path,
+    links: &Path,
+) -> Option<String> {
     let own = repo_root().join("conformance/cmd-kcfg");
     let name = case["name"].as_str().unwrap_or_default();
     std::fs::create_dir_all(out.join(name)).ok()?;
@@ -354,9 +373,12 @@ fn run_cmd_case(case: &Value, invocation: Invocation, out: &Path, links: &Path) 
         .into_iter()
         .flatten()
         .filter_map(Value::as_str)
-        .map(|arg| arg.replace("{out}", &out.to_string_lossy()))
+        .map(|arg| {
+            arg.replace("{out}", &out.to_string_lossy())
+                .replace("{dir}", &dir.to_string_lossy())
+        })
         .collect();
-    if let Err(problem) = setup_case(case, &dir, out) {
+    if let Err(problem) = setup_case(case, dir, out) {
         return Some(format!("{name} ({invocation:?}): {problem}"));
     }
     let mtimes: Vec<(String, Option<std::time::SystemTime>)> = case["mtime_unchanged"]
@@ -373,7 +395,7 @@ fn run_cmd_case(case: &Value, invocation: Invocation, out: &Path, links: &Path) 
     let mut command = invocation.command(links);
     command
         .args(&args)
-        .current_dir(&dir)
+        .current_dir(dir)
         .env_remove("JSONNET_PATH")
         .env("NO_COLOR", "1");
     if let Some(env) = case["env"].as_object() {
@@ -411,6 +433,8 @@ fn run_cmd_case(case: &Value, invocation: Invocation, out: &Path, links: &Path) 
         };
         let actual = if stream == "stdout" && case["stdout_out_prefix"].as_bool().unwrap_or(false) {
             replace_out_prefix(actual, out)
+        } else if stream == "stderr" && case["stderr_out_paths"].as_bool().unwrap_or(false) {
+            replace_out_paths(actual, out)
         } else {
             actual.clone()
         };
@@ -434,7 +458,7 @@ fn run_cmd_case(case: &Value, invocation: Invocation, out: &Path, links: &Path) 
             } else {
                 actual
             };
-            let expected = read_golden(&dir, file["golden"].as_str());
+            let expected = read_golden(dir, file["golden"].as_str());
             if actual != expected {
                 problems.push(format!(
                     "file {path} differs\n--- expected\n{}--- actual\n{}",
@@ -454,25 +478,35 @@ fn run_cmd_case(case: &Value, invocation: Invocation, out: &Path, links: &Path) 
     (!problems.is_empty()).then(|| format!("{name} ({invocation:?}): {}", problems.join("\n")))
 }
 
-/// Runs the cases of `tool` through each of `invocations`.
-fn run_cmd_cases(tool: &str, invocations: [Invocation; 2], expected_count: usize) {
-    let dir = repo_root().join("conformance/cmd");
+/// Runs the cases of `tool` in `dir`'s `cases.json` through each of
+/// `invocations`; cases marked `bare` also through `kcfg ARGS`.
+fn run_cmd_cases(dir: &str, tool: &str, invocations: [Invocation; 2], expected_count: usize) {
+    let dir = repo_root().join(dir);
     let cases: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("cases.json")).expect("cases.json"))
             .expect("JSON");
     let out = tempfile::tempdir().expect("temp dir");
     let link_dir = tempfile::tempdir().expect("temp dir");
     let mut failures = Vec::new();
-    let mut count = 0;
-    for invocation in invocations {
+    let (mut count, mut runs) = (0, 0);
+    let selected: Vec<&Value> = cases["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .filter(|case| case["tool"] == tool)
+        .collect();
+    for invocation in invocations.into_iter().chain([Invocation::KcfgBare]) {
         let run_out = out.path().join(format!("{invocation:?}"));
         std::fs::create_dir_all(&run_out).expect("out dir");
-        for case in cases["cases"].as_array().expect("cases") {
-            if case["tool"] != tool {
+        for case in &selected {
+            if invocation == Invocation::KcfgBare && case["bare"] != true {
                 continue;
             }
-            count += 1;
-            if let Some(problem) = run_cmd_case(case, invocation, &run_out, link_dir.path()) {
+            if invocation != Invocation::KcfgBare {
+                count += 1;
+            }
+            runs += 1;
+            if let Some(problem) = run_cmd_case(&dir, case, invocation, &run_out, link_dir.path()) {
                 failures.push(problem);
             }
         }
@@ -480,11 +514,12 @@ fn run_cmd_cases(tool: &str, invocations: [Invocation; 2], expected_count: usize
     assert_eq!(
         count,
         2 * expected_count,
-        "cases.json has {expected_count} {tool} cases"
+        "{} has {expected_count} {tool} cases",
+        dir.display()
     );
     assert!(
         failures.is_empty(),
-        "{} of {count} command-line cases fail:\n\n{}",
+        "{} of {runs} command-line runs fail:\n\n{}",
         failures.len(),
         failures.join("\n\n")
     );
@@ -493,6 +528,7 @@ fn run_cmd_cases(tool: &str, invocations: [Invocation; 2], expected_count: usize
 #[test]
 fn reference_command_line_cases() {
     run_cmd_cases(
+        "conformance/cmd",
         "jsonnet",
         [Invocation::KcfgEval, Invocation::JsonnetLink],
         68,
@@ -502,8 +538,22 @@ fn reference_command_line_cases() {
 #[test]
 fn reference_jsonnetfmt_cases() {
     run_cmd_cases(
+        "conformance/cmd",
         "jsonnetfmt",
         [Invocation::KcfgFmt, Invocation::JsonnetfmtLink],
         20,
+    );
+}
+
+/// Issue 16: Tanka's command shapes (also as `kcfg ARGS`), the `--*-file`
+/// flags, `-y -S`, numeric flags, write errors, `-c` and stack traces,
+/// against bytes recorded from C++ jsonnet 0.22 (`conformance/cmd-extra/`).
+#[test]
+fn issue16_command_line_cases() {
+    run_cmd_cases(
+        "conformance/cmd-extra",
+        "jsonnet",
+        [Invocation::KcfgEval, Invocation::JsonnetLink],
+        48,
     );
 }

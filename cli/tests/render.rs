@@ -269,8 +269,8 @@ fn check_without_output_directory_fails() {
       added   clusterrole-system_api.yaml
       added   configmap-api.yaml
     --- stderr
-    checked 1 target against rendered: 2 objects, 222 B in [TIME] (1 differ)
-    rendered differ from the plan; run `kcfg render` to update them
+    checked 1 target against rendered: 2 objects, 222 B in [TIME] (1 differs)
+    rendered does not match the plan; run `kcfg render` to update it
     ");
     assert!(!fixture.exists("rendered"));
 }
@@ -323,7 +323,7 @@ fn a_failing_target_keeps_its_previous_files() {
     --- stderr
     error: target edge-eu-001/web:
     RUNTIME ERROR: web is broken in eu
-    	apps/web/main.kcfg:1:50-77	function <anonymous>
+    	apps/web/main.kcfg:1:50-77	function <top_level>
     	Top-level function	
     rendered 4 targets into rendered: 5 objects, 497 B in [TIME] (1 written, 2 unchanged, 1 failed, 2 reused: inputs unchanged)
     ");
@@ -365,7 +365,7 @@ fn fail_fast_stops_at_the_first_failure() {
     --- stderr
     error: target t2:
     RUNTIME ERROR: two
-    	main.kcfg:1:30-41	function <anonymous>
+    	main.kcfg:1:30-41	function <top_level>
     	Top-level function	
     rendered 3 targets into rendered: 1 object, 52 B in [TIME] (1 written, 1 failed, 1 skipped)
     ");
@@ -634,10 +634,12 @@ fn formats_and_layouts() {
 fn the_hydrator_layout_is_yaml_only() {
     let fixture = fleet();
     let run = fixture.run(&["render", "--layout", "hydrator", "--format", "json"]);
+    // Issue 16: two flags that cannot go together are a usage error, exit 2
+    // as the help says ("2 for bad flags") and as clap's own usage errors.
     insta::assert_snapshot!(run.text(), @"
-    exit: 1
+    exit: 2
     --- stderr
-    error: target edge-eu-001/api: the hydrator layout writes YAML (manifest.yaml, as Argo CD's source hydrator does); it cannot be combined with the json format
+    error: --layout hydrator writes YAML (manifest.yaml, as Argo CD's source hydrator does); it cannot be combined with --format json
     ");
     let run = fixture.run(&["render", "--layout", "hydrator", "--single-file"]);
     assert_eq!(run.code, 2, "{}", run.text());

@@ -483,7 +483,7 @@ fn issue13_links_inside_a_target_are_reported_and_removed_as_links() {
       foreign outside (a symbolic link; kcfg render never writes one)
     --- stderr
     checked 12 targets against rendered: 12 objects, 1.1 kB in [TIME] (10 identical, 2 differ)
-    rendered differ from the plan; run `kcfg render` to update them
+    rendered does not match the plan; run `kcfg render` to update it
     ");
     // A render rewrites c1/web and prunes c4 (its cluster left), removing
     // the links, not what they point to.
@@ -538,7 +538,7 @@ fn issue13_check_reports_leftovers_and_a_render_removes_them() {
     leftover of an interrupted kcfg render: rendered/c2/.api.kcfg-old-4242-1 (the next kcfg render removes it)
     --- stderr
     checked 12 targets against rendered: 12 objects, 1.1 kB in [TIME] (12 identical, 4 leftovers of an interrupted render)
-    rendered differ from the plan; run `kcfg render` to update them
+    rendered does not match the plan; run `kcfg render` to update it
     ");
     let run = sandbox.run(&["render"]);
     insta::assert_snapshot!(run.text(), @r"

@@ -12,7 +12,7 @@ Available options:
   -J / --jpath <dir>      Specify an additional library search dir (right-most wins)
   -o / --output-file <file> Write to the output file rather than stdout
   -m / --multi <dir>      Write multiple files to the directory, list files on stdout
-  -c / --create-output-dirs Create the directories -m writes into
+  -c / --create-output-dirs Create the directories -o and -m write into
   -y / --yaml-stream      Write output as a YAML stream of JSON documents
   -S / --string           Expect a string, manifest as plain text
   --no-trailing-newline   Do not add a trailing newline to the output

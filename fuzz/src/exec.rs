@@ -190,7 +190,7 @@ fn manifest_value<'a>(
             std::hint::black_box(manifest::document(ctx, value, manifest::Mode::String)?);
         }
         Mode::Stream => {
-            std::hint::black_box(manifest::stream(ctx, value)?);
+            std::hint::black_box(manifest::stream(ctx, value, manifest::Mode::Json)?);
         }
         Mode::Multi => {
             std::hint::black_box(manifest::multi(ctx, value, manifest::Mode::Json)?);

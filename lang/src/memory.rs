@@ -36,6 +36,9 @@ use std::sync::OnceLock;
 #[derive(Debug)]
 pub struct MemoryLimit {
     limit: AtomicUsize,
+    /// The part of `limit` kept for memory the count does not see; the
+    /// count may reach `limit - reserve`.
+    reserve: AtomicUsize,
     in_use: AtomicIsize,
     /// `in_use > limit`, kept up to date by the writers, so that the
     /// evaluator's check on every frame is one load.
@@ -55,6 +58,7 @@ impl MemoryLimit {
     pub const fn new(bytes: usize) -> MemoryLimit {
         MemoryLimit {
             limit: AtomicUsize::new(bytes),
+            reserve: AtomicUsize::new(0),
             in_use: AtomicIsize::new(0),
             exceeded: AtomicBool::new(false),
             peak: AtomicIsize::new(0),
@@ -73,14 +77,35 @@ impl MemoryLimit {
         self.update_exceeded(self.in_use.load(Ordering::Relaxed));
     }
 
+    /// Keeps `bytes` of the limit for memory the count cannot see (the
+    /// program's own pages, thread stacks, the allocator's bookkeeping), for
+    /// an embedding program whose limit bounds the whole process, as a
+    /// container's memory limit does: the count may then reach the limit
+    /// less the reserve, while messages still name the limit.
+    pub fn set_reserve(&self, bytes: usize) {
+        self.reserve.store(bytes, Ordering::Relaxed);
+        self.update_exceeded(self.in_use.load(Ordering::Relaxed));
+    }
+
+    /// The most the count may reach: the limit less the reserve.
+    #[inline]
+    pub fn ceiling(&self) -> usize {
+        let limit = self.limit();
+        if limit == usize::MAX {
+            return limit;
+        }
+        limit.saturating_sub(self.reserve.load(Ordering::Relaxed))
+    }
+
     fn update_exceeded(&self, in_use: isize) {
-        let exceeded = in_use.max(0) as usize > self.limit();
+        let exceeded = in_use.max(0) as usize > self.ceiling();
         if self.exceeded.load(Ordering::Relaxed) != exceeded {
             self.exceeded.store(exceeded, Ordering::Relaxed);
         }
     }
 
-    /// The limit in bytes (`usize::MAX`: none).
+    /// The limit in bytes (`usize::MAX`: none), as messages name it; the
+    /// count is held to [`MemoryLimit::ceiling`].
     pub fn limit(&self) -> usize {
         self.limit.load(Ordering::Relaxed)
     }
@@ -147,7 +172,7 @@ impl MemoryLimit {
     /// Bytes that may still be allocated.
     #[inline]
     pub fn remaining(&self) -> usize {
-        self.limit().saturating_sub(self.in_use())
+        self.ceiling().saturating_sub(self.in_use())
     }
 
     /// Whether `bytes` more may be allocated.
@@ -207,6 +232,26 @@ mod tests {
         memory.add(-10);
         assert_eq!(memory.in_use(), 0);
         assert!(MemoryLimit::unlimited().fits(usize::MAX));
+    }
+
+    #[test]
+    fn the_reserve_lowers_the_ceiling_not_the_limit() {
+        let memory = MemoryLimit::new(1000);
+        memory.charge(800);
+        assert!(!memory.is_exceeded());
+        memory.set_reserve(300);
+        assert_eq!(memory.limit(), 1000);
+        assert_eq!(memory.ceiling(), 700);
+        assert!(memory.is_exceeded());
+        assert_eq!(memory.remaining(), 0);
+        memory.release(200);
+        assert!(!memory.is_exceeded());
+        assert_eq!(memory.remaining(), 100);
+        assert!(!memory.fits(101));
+        // No limit: the reserve changes nothing.
+        let unlimited = MemoryLimit::unlimited();
+        unlimited.set_reserve(1 << 20);
+        assert!(unlimited.fits(usize::MAX));
     }
 
     #[test]

@@ -72,3 +72,33 @@ fn static_errors_match_the_reference() {
     });
     assert!(checked >= 15, "only {checked} cases");
 }
+
+/// Issue 16: a `local` without `;` keeps the reference's first line (at
+/// the end of the file), and kcfg's diagnostic labels the `local` itself
+/// and says what is missing in a note (shown by the rich renderer only).
+#[test]
+fn issue16_a_local_without_semicolon_is_labelled() {
+    let sources = kcfg_lang::span::SourceMap::new();
+    let file = sources.add(
+        SourceName::Virtual("f.jsonnet".into()),
+        "{\n  a: local x = 1\n}\n",
+    );
+    let diag = kcfg_lang::syntax::parse(&file).expect_err("a syntax error");
+    assert_eq!(
+        diag.first_line(&sources),
+        "STATIC ERROR: f.jsonnet:3:1: expected , or ; but got \"}\""
+    );
+    assert_eq!(diag.labels.len(), 1);
+    assert_eq!(diag.labels[0].span.range(), 7..12);
+    assert_eq!(&file.text[diag.labels[0].span.range()], "local");
+    assert!(
+        diag.notes[0]
+            .starts_with("the `local` at f.jsonnet:2:6-11 needs `;` after the value of `x`"),
+        "{:?}",
+        diag.notes
+    );
+    assert_eq!(
+        diag.render_plain(&sources, 20),
+        "STATIC ERROR: f.jsonnet:3:1: expected , or ; but got \"}\"\n"
+    );
+}

@@ -8,7 +8,16 @@
 //! [`yaml11_or_12_resolves`] is the implicit-typing regular expressions of
 //! the YAML 1.1 type repository (yaml.org/type: bool, int, float, null,
 //! timestamp, merge, value) and of the YAML 1.2 core schema, written out
-//! from those specifications.
+//! from those specifications, plus the rules of the parsers users read
+//! kcfg's output with where they go further: PyYAML's (YAML 1.1) and
+//! ruamel.yaml's (YAML 1.2 by default, whose float and int patterns take
+//! `._` and `0o_`, which it then fails to convert; issue 16).
+//!
+//! Mapping keys longer than 1024 characters must be written as explicit
+//! keys (`? key`): YAML limits implicit keys to 1024 characters, and
+//! PyYAML, ruamel and libyaml (so kubectl) fail on longer ones
+//! ([`long_keys_are_explicit`]). When `python3` has PyYAML and ruamel,
+//! [`python_parsers_read_it_back`] also parses the output with both.
 //!
 //! Inputs are a list of known troublemakers plus a few thousand strings
 //! built from fragments that mean something to YAML, by a fixed-seed
@@ -182,6 +191,18 @@ const TRICKY: &[&str] = &[
     "\"double\"",
     "back\\slash",
     "a\\nb",
+    "._",
+    ".__",
+    "+._",
+    "-.__",
+    "._1",
+    "._e1",
+    "_._",
+    "0o_",
+    "0x_",
+    "0b_",
+    "+_",
+    "__",
 ];
 
 /// Fragments the generator combines.
@@ -335,6 +356,18 @@ fn yaml11_or_12_resolves(text: &str) -> bool {
         r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$",
         r"^[-+]?\.(inf|Inf|INF)$",
         r"^\.(nan|NaN|NAN)$",
+        // ruamel.yaml, YAML 1.2 (its default): floats whose digits after
+        // the dot may all be underscores, exponents without a sign, and
+        // ints with an optional `o`, underscores anywhere.
+        r"^[-+]?[0-9][0-9_]*\.[0-9_]*([eE][-+]?[0-9]+)?$",
+        r"^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$",
+        r"^[-+]?\.[0-9_]+([eE][-+][0-9]+)?$",
+        r"^[-+]?0b[01_]+$",
+        r"^[-+]?0o?[0-7_]+$",
+        r"^[-+]?[0-9_]+$",
+        r"^[-+]?0x[0-9a-fA-F_]+$",
+        // PyYAML (YAML 1.1): a float after a bare dot needs a digit first.
+        r"^\.[0-9][0-9_]*([eE][-+][0-9]+)?$",
     ];
     patterns
         .iter()
@@ -369,6 +402,8 @@ fn the_oracle_knows_the_classics() {
         "2024-01-02",
         "~",
         "",
+        "._",
+        "0o_",
     ] {
         assert!(yaml11_or_12_resolves(typed), "{typed:?}");
     }
@@ -422,4 +457,120 @@ fn kubernetes_objects_keep_the_kubectl_layout() {
         "on": "yes"
       name: cfg
     "#);
+}
+
+/// A mapping whose key is `key`, in the places a mapping can be.
+fn keyed(key: &str) -> Vec<Json> {
+    vec![
+        json!({ key: "v", "z": 1 }),
+        json!({ key: { "a": 1, "b": [1, 2] } }),
+        json!({ key: ["x", { "y": "z" }] }),
+        json!({ key: "multi\nline\n" }),
+        json!({ key: {}, "e": [] }),
+        json!({ "outer": { key: [] } }),
+        json!([{ key: 1, "z": 2 }]),
+    ]
+}
+
+/// Keys up to 1024 bytes as written are implicit; longer ones are explicit
+/// (`? key`), including keys that grow past the limit only when quoted and
+/// escaped. (The limit is 1024 characters; serde_norway's parser counts
+/// bytes, so the writer does too.)
+#[test]
+fn long_keys_are_explicit() {
+    let bell = "\u{7}".repeat(300); // 300 characters, written as 1,202
+    let cases = [
+        ("a".repeat(1024), true),
+        ("a".repeat(1025), false),
+        ("é".repeat(512), true),
+        ("é".repeat(513), false),
+        ("1".repeat(1022), true), // "111…" quoted: 1,024 characters
+        ("1".repeat(1023), false),
+        (bell, false),
+        ("k".repeat(5000), false),
+    ];
+    for (key, implicit) in &cases {
+        for data in keyed(key) {
+            round_trip(&data).unwrap_or_else(|err| panic!("key of {}: {err}", key.len()));
+            let text = write(&data);
+            assert_eq!(
+                !text.contains("? "),
+                *implicit,
+                "key of {} bytes:\n{text}",
+                key.len()
+            );
+        }
+    }
+    let text = write(&json!({ "a".repeat(1025): { "b": [1, 2] }, "c": ["d"] }));
+    let long = "a".repeat(1025);
+    assert_eq!(text, format!("? {long}\n: b:\n  - 1\n  - 2\nc:\n- d\n"));
+}
+
+/// Every document of the property tests, parsed by PyYAML and by ruamel.yaml
+/// (safe and round-trip loaders) when `python3` has them: the output must
+/// read back as the input. Prints why it did not run otherwise.
+#[test]
+fn python_parsers_read_it_back() {
+    let script = r#"
+import json, sys
+import yaml
+from ruamel.yaml import YAML
+cases = json.load(sys.stdin)
+safe, rt = YAML(typ="safe", pure=True), YAML()
+def plain(value):
+    return json.loads(json.dumps(value))
+bad = []
+for case in cases:
+    for name, load in (("PyYAML", yaml.safe_load), ("ruamel", safe.load), ("ruamel rt", rt.load)):
+        try:
+            got = plain(load(case["yaml"]))
+        except Exception as err:
+            got = "error: %s" % err
+        if got != case["data"]:
+            bad.append("%s reads %r as %r, not %r" % (name, case["yaml"], got, case["data"]))
+print("\n".join(bad[:20]))
+sys.exit(1 if bad else 0)
+"#;
+    let probe = std::process::Command::new("python3")
+        .args(["-c", "import yaml, ruamel.yaml"])
+        .output();
+    if !matches!(&probe, Ok(out) if out.status.success()) {
+        eprintln!(
+            "python_parsers_read_it_back: not run (python3 with PyYAML and ruamel.yaml needed)"
+        );
+        return;
+    }
+    // The known troublemakers and a share of the generated strings keep the
+    // run short (the parsers are pure Python).
+    let mut cases = Vec::new();
+    let inputs = TRICKY.iter().map(|s| s.to_string()).chain(generated(1000));
+    for input in inputs {
+        for data in placements(&input).into_iter().take(3) {
+            cases.push(json!({ "yaml": write(&data), "data": normalize(&data) }));
+        }
+    }
+    for key in ["a".repeat(1025), "\u{7}".repeat(300)] {
+        for data in keyed(&key) {
+            cases.push(json!({ "yaml": write(&data), "data": normalize(&data) }));
+        }
+    }
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    let input = serde_json::to_vec(&cases).unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        stdin.write_all(&input).unwrap();
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

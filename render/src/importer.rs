@@ -8,28 +8,105 @@
 //! never reads the environment: the caller passes `JSONNET_PATH`'s
 //! directories ([`split_path_list`] splits the variable's value).
 //!
-//! Before all of that, `kcfg/<name>.libsonnet` names one of the libraries
-//! built into kcfg ([`crate::libraries`]): the `kcfg/` prefix is reserved,
-//! so a plan or an application can import `kcfg/render.libsonnet` without
-//! any file on disk.
+//! After all of that, `kcfg/<name>.libsonnet` names one of the libraries
+//! built into kcfg ([`crate::libraries`]), so a plan or an application can
+//! import `kcfg/render.libsonnet` without any file on disk. Files come
+//! first (issue 16): a file that the search finds is never replaced by a
+//! built-in library, so `import 'kcfg/x.libsonnet'` of a project that has
+//! its own `kcfg/` directory reads that directory, as `jsonnet` would.
+//! When such a file has the name of a built-in library, the importer says
+//! so once through its [`Warnings`] (`kcfg render` and the Argo CD plugin
+//! print them; `kcfg eval` stays silent, as the reference is).
 //!
 //! A render needs one importer per search path (the plan's, and each
 //! target's own directories in front of it); [`Imports`] makes them.
 //! [`FileSystem`] makes [`FsImporter`]s; the Argo CD plugin makes importers
 //! confined to a repository.
 
+use std::collections::BTreeSet;
+use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use kcfg_lang::program::Importer;
 
 use crate::libraries;
+
+/// A function that receives warning lines, from any thread.
+type Sink = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Where importers report what the user should know but that is not an
+/// error: a file on disk that hides a built-in library. Each text is
+/// reported once, however many importers share the sink (clones share it).
+#[derive(Clone, Default)]
+pub struct Warnings {
+    sink: Option<Sink>,
+    said: Arc<Mutex<BTreeSet<String>>>,
+}
+
+impl Warnings {
+    /// Warnings passed to `sink` (called from any thread).
+    pub fn to(sink: impl Fn(&str) + Send + Sync + 'static) -> Warnings {
+        Warnings {
+            sink: Some(Arc::new(sink)),
+            said: Arc::default(),
+        }
+    }
+
+    /// Reports `text` unless it was reported before.
+    pub fn warn(&self, text: String) {
+        let Some(sink) = &self.sink else {
+            return;
+        };
+        let new = self
+            .said
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(text.clone());
+        if new {
+            sink(&text);
+        }
+    }
+
+    /// Resolves `path` (as written in an import) once the search found
+    /// `on_disk` or nothing: the file on disk wins, with a warning when it
+    /// hides a built-in library; else a `kcfg/` path names a built-in one.
+    pub fn builtin_after_disk(&self, path: &str, on_disk: Option<PathBuf>) -> Option<PathBuf> {
+        let builtin = path
+            .strip_prefix(libraries::PREFIX)
+            .and_then(libraries::find);
+        match (on_disk, builtin) {
+            (Some(file), Some(library)) => {
+                self.warn(format!(
+                    "warning: import {path:?} reads {}, which hides kcfg's built-in library {}{} (files come first; rename the file or directory to use the built-in)",
+                    file.display(),
+                    libraries::PREFIX,
+                    library.name
+                ));
+                Some(file)
+            }
+            (Some(file), None) => Some(file),
+            (None, Some(library)) => Some(library.path()),
+            (None, None) => None,
+        }
+    }
+}
+
+impl fmt::Debug for Warnings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Warnings")
+            .field("sink", &self.sink.is_some())
+            .finish_non_exhaustive()
+    }
+}
 
 /// Finds imports on disk.
 #[derive(Debug, Clone, Default)]
 pub struct FsImporter {
     /// Library directories, in search order.
     search: Vec<PathBuf>,
+    /// Where a file hiding a built-in library is reported.
+    warnings: Warnings,
 }
 
 impl FsImporter {
@@ -39,7 +116,17 @@ impl FsImporter {
     pub fn new(jpath: &[PathBuf], library_path: &[PathBuf]) -> FsImporter {
         let mut search: Vec<PathBuf> = jpath.iter().rev().cloned().collect();
         search.extend(library_path.iter().cloned());
-        FsImporter { search }
+        FsImporter {
+            search,
+            warnings: Warnings::default(),
+        }
+    }
+
+    /// The same importer, reporting files that hide a built-in library to
+    /// `warnings`.
+    pub fn with_warnings(mut self, warnings: Warnings) -> FsImporter {
+        self.warnings = warnings;
+        self
     }
 
     /// The library directories in search order.
@@ -59,9 +146,6 @@ pub fn split_path_list(list: &str) -> Vec<PathBuf> {
 
 impl Importer for FsImporter {
     fn resolve(&self, from: Option<&Path>, path: &str) -> Option<PathBuf> {
-        if let Some(name) = path.strip_prefix(libraries::PREFIX) {
-            return libraries::find(name).map(|library| library.path());
-        }
         let wanted = Path::new(path);
         if wanted.is_absolute() {
             return wanted.is_file().then(|| wanted.to_path_buf());
@@ -70,13 +154,15 @@ impl Importer for FsImporter {
             Some(dir) => dir.join(wanted),
             None => wanted.to_path_buf(),
         };
-        if local.is_file() {
-            return Some(local);
-        }
-        self.search
-            .iter()
-            .map(|dir| dir.join(wanted))
-            .find(|candidate| candidate.is_file())
+        let on_disk = if local.is_file() {
+            Some(local)
+        } else {
+            self.search
+                .iter()
+                .map(|dir| dir.join(wanted))
+                .find(|candidate| candidate.is_file())
+        };
+        self.warnings.builtin_after_disk(path, on_disk)
     }
 
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
@@ -108,11 +194,15 @@ pub struct FileSystem {
     /// Directories searched after every `-J` one, in order: what
     /// `JSONNET_PATH` lists, read by the caller.
     pub library_path: Vec<PathBuf>,
+    /// Where files that hide a built-in library are reported.
+    pub warnings: Warnings,
 }
 
 impl Imports for FileSystem {
     fn importer(&self, jpath: &[PathBuf]) -> Result<Arc<dyn Importer>, String> {
-        Ok(Arc::new(FsImporter::new(jpath, &self.library_path)))
+        Ok(Arc::new(
+            FsImporter::new(jpath, &self.library_path).with_warnings(self.warnings.clone()),
+        ))
     }
 }
 
@@ -144,12 +234,60 @@ mod tests {
     }
 
     #[test]
-    fn embedded_libraries_come_first_and_the_prefix_is_reserved() {
+    fn embedded_libraries_need_no_file() {
         let importer = FsImporter::new(&[], &[]);
         let found = importer.resolve(None, "kcfg/render.libsonnet").unwrap();
         let text = importer.read(&found).unwrap();
         assert!(String::from_utf8(text).unwrap().contains("directories("));
         assert_eq!(importer.resolve(None, "kcfg/nothing.libsonnet"), None);
+    }
+
+    #[test]
+    fn issue16_files_under_kcfg_on_disk_are_never_replaced_by_a_built_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let sibling = tempfile::tempdir().unwrap();
+        std::fs::write(sibling.path().join("keep"), "x").unwrap();
+        let base = dir.path();
+        std::fs::create_dir_all(base.join("app/kcfg")).unwrap();
+        std::fs::create_dir_all(base.join("lib/kcfg")).unwrap();
+        std::fs::write(base.join("app/kcfg/render.libsonnet"), "'mine'").unwrap();
+        std::fs::write(base.join("lib/kcfg/helpers.libsonnet"), "'helpers'").unwrap();
+        let said = Arc::new(Mutex::new(Vec::new()));
+        let sink = said.clone();
+        let warnings = Warnings::to(move |text| sink.lock().unwrap().push(text.to_string()));
+        let importer = FsImporter::new(&[base.join("lib")], &[]).with_warnings(warnings.clone());
+        let app = base.join("app");
+        // A file with a built-in's name wins, with one warning however
+        // often it is imported (and by however many importers).
+        let found = importer.resolve(Some(&app), "kcfg/render.libsonnet");
+        assert_eq!(found, Some(app.join("kcfg/render.libsonnet")));
+        assert_eq!(importer.read(&found.unwrap()).unwrap(), b"'mine'");
+        let other = FsImporter::new(&[], &[]).with_warnings(warnings);
+        other.resolve(Some(&app), "kcfg/render.libsonnet");
+        importer.resolve(Some(&app), "kcfg/render.libsonnet");
+        let said = said.lock().unwrap().clone();
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(
+            said[0].starts_with("warning: import \"kcfg/render.libsonnet\" reads ")
+                && said[0].contains("hides kcfg's built-in library kcfg/render.libsonnet"),
+            "{}",
+            said[0]
+        );
+        // Any other file under kcfg/ is found through the search path (it
+        // was "not found" when the prefix was reserved).
+        assert_eq!(
+            importer.resolve(Some(&app), "kcfg/helpers.libsonnet"),
+            Some(base.join("lib/kcfg/helpers.libsonnet"))
+        );
+        // Elsewhere the built-in is used.
+        let found = importer
+            .resolve(Some(base), "kcfg/kustomize.libsonnet")
+            .unwrap();
+        assert!(found.starts_with("<kcfg>"), "{}", found.display());
+        assert_eq!(
+            std::fs::read_to_string(sibling.path().join("keep")).unwrap(),
+            "x"
+        );
     }
 
     #[test]

@@ -80,7 +80,7 @@ use kcfg_lang::eval::{Reads, ResolvedImport};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::output::{target_name_problem, Files, Output};
+use crate::output::{target_name_problem, Files, Layout, Output};
 use crate::plan::Target;
 use crate::policy::Policy;
 use crate::shard::Shard;
@@ -414,14 +414,18 @@ pub fn files_digest(files: &Files) -> String {
 /// that its files depend on: its name (the hydrator layout writes it), entry,
 /// top-level arguments, external variables, own library directories,
 /// namespace, resolved output options, what policies see of it (as JSON),
-/// the policies and the stack limit. Each part is length-prefixed; the
-/// small ones use their `Debug` form, which the build identifier pins.
+/// the policies, the stack limit and, in the hydrator layout, the
+/// reproducing command its `hydrator.metadata` and `README.md` show. Each
+/// part is length-prefixed; the small ones use their `Debug` form, which
+/// the build identifier pins.
 pub fn params_digest(
     target: &Target,
     output: &Output,
     policies: &[Policy],
     max_stack: usize,
+    hydrator_command: Option<&str>,
 ) -> String {
+    let hydrator_command = hydrator_command.filter(|_| output.layout == Layout::Hydrator);
     let mut hasher = Sha256::new();
     let mut part = |bytes: &[u8]| {
         hasher.update((bytes.len() as u64).to_be_bytes());
@@ -439,6 +443,7 @@ pub fn params_digest(
             output,
             policies,
             max_stack,
+            hydrator_command,
         )
     );
     part(small.as_bytes());

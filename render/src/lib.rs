@@ -87,6 +87,8 @@
 //!   render evaluates only the targets whose inputs changed; [`shard`]
 //!   splits a fleet between machines.
 //! * [`importer`] finds imports on disk (and the built-in [`libraries`]),
+//!   in the library directories the caller gives and those of a Tanka or
+//!   jsonnet-bundler [`project`] around each entry;
 //!   [`signature`] reads an entry's top-level arguments without running it.
 //! * [`group`] puts identical failures and policy violations of several
 //!   targets together, named by the shortest glob that selects them;
@@ -112,6 +114,7 @@ pub mod outdir;
 pub mod output;
 pub mod plan;
 pub mod policy;
+pub mod project;
 pub mod renderer;
 mod reuse;
 pub mod settings;

@@ -5,13 +5,15 @@
 //! They are ordinary `.libsonnet` files in `render/src/lib/`, included
 //! with `include_str!`, so a plan or an application needs no vendored copy
 //! and every program built on this crate carries the version of the
-//! library its renderer understands. The importer (`crate::importer`) resolves the reserved
-//! `kcfg/` prefix before any search path, to a virtual path under
-//! `<kcfg>/` that error messages and stack traces show.
+//! library its renderer understands. The importer (`crate::importer`)
+//! resolves `kcfg/<name>` to one of them when no file on disk matches
+//! (files come first, with a warning when one hides a library: issue 16),
+//! to a virtual path under `<kcfg>/` that error messages and stack traces
+//! show.
 
 use std::path::{Path, PathBuf};
 
-/// The import prefix reserved for built-in libraries.
+/// The import prefix of the built-in libraries.
 pub const PREFIX: &str = "kcfg/";
 
 /// The directory the built-in libraries appear to live in, in messages.

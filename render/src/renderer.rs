@@ -40,6 +40,7 @@ use crate::outdir::{self, Leftover, OutDir, RootFile, Written};
 use crate::output::{Output, OutputOptions};
 use crate::plan::{self, Plan, Selection, Target};
 use crate::policy::{Policy, Violation};
+use crate::project::Project;
 use crate::reuse::{self, lock, Incremental};
 use crate::settings::Settings;
 use crate::shard::Shard;
@@ -424,7 +425,7 @@ impl Renderer {
         let importer = self
             .settings
             .imports
-            .importer(&self.settings.jpath)
+            .importer(&self.search_path(dir, &[]))
             .map_err(Error::Imports)?;
         let config = self.settings.eval_config(ext_vars.to_vec());
         plan::load(dir, tlas, importer, &config)
@@ -480,10 +481,22 @@ impl Renderer {
         self.render_dir(plan, destination, Mode::Check, progress)
     }
 
-    /// The program for targets that add the library directories `extra`.
-    pub(crate) fn program_for(&self, extra: &[PathBuf]) -> Result<Arc<Program>, Error> {
-        let mut search = self.settings.jpath.clone();
+    /// The library directories, in command-line order (the right-most
+    /// wins), of a file in directory `base` that adds the directories
+    /// `extra`: the project's ([`crate::project`]) lowest, then the
+    /// renderer's, then `extra`.
+    fn search_path(&self, base: &Path, extra: &[PathBuf]) -> Vec<PathBuf> {
+        let mut search = Project::find(base, &self.settings.project)
+            .map(|project| project.jpath())
+            .unwrap_or_default();
+        search.extend(self.settings.jpath.iter().cloned());
         search.extend(extra.iter().cloned());
+        search
+    }
+
+    /// The program for files that search the library directories `search`
+    /// (in command-line order).
+    fn program_for(&self, search: Vec<PathBuf>) -> Result<Arc<Program>, Error> {
         let mut programs = self
             .programs
             .lock()
@@ -503,6 +516,26 @@ impl Renderer {
         let program = Arc::new(program);
         programs.insert(search, program.clone());
         Ok(program)
+    }
+
+    /// The program of each target, in order. One program per import path:
+    /// targets that search the same directories share parsed files.
+    /// Targets in one directory are in the same project, which is looked
+    /// for once.
+    pub(crate) fn programs_of(&self, targets: &[&Target]) -> Result<Vec<Arc<Program>>, Error> {
+        let mut projects: HashMap<&Path, Vec<PathBuf>> = HashMap::new();
+        targets
+            .iter()
+            .map(|target| {
+                let base = target.entry.parent().unwrap_or(Path::new(""));
+                let search = projects
+                    .entry(base)
+                    .or_insert_with(|| self.search_path(base, &[]));
+                let mut search = search.clone();
+                search.extend(target.jpath.iter().cloned());
+                self.program_for(search)
+            })
+            .collect()
     }
 
     fn render_dir(
@@ -761,13 +794,7 @@ impl Renderer {
         incremental: Option<&Incremental<'_>>,
         progress: &(dyn Fn(Event<'_>) + Sync),
     ) -> Result<Vec<TargetReport>, Error> {
-        // One program per import path: targets that search the same
-        // directories share parsed files.
-        let programs: Vec<Arc<Program>> = batch
-            .targets
-            .iter()
-            .map(|target| self.program_for(&target.jpath))
-            .collect::<Result<_, _>>()?;
+        let programs = self.programs_of(&batch.targets)?;
         let count = batch.targets.len();
         progress(Event::Started { targets: count });
         let stop = AtomicBool::new(false);

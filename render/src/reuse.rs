@@ -162,7 +162,13 @@ impl Renderer {
         policies: &[Policy],
     ) -> Option<&'r TargetInputs> {
         let entry = record.targets.get(&target.name)?;
-        let params = inputs::params_digest(target, output, policies, self.settings.max_stack);
+        let params = inputs::params_digest(
+            target,
+            output,
+            policies,
+            self.settings.max_stack,
+            self.settings.hydrator_command.as_deref(),
+        );
         if entry.params != params {
             return None;
         }
@@ -197,11 +203,11 @@ impl Renderer {
         record: &Record,
     ) -> Result<Vec<&'b Target>, Error> {
         let mut changed = Vec::new();
-        for (target, output) in batch.targets.iter().zip(&batch.outputs) {
-            let program = self.program_for(&target.jpath)?;
+        let programs = self.programs_of(&batch.targets)?;
+        for ((target, output), program) in batch.targets.iter().zip(&batch.outputs).zip(&programs) {
             let same = record.build == self.settings.build
                 && self
-                    .same_inputs(record, target, output, &program, batch.policies)
+                    .same_inputs(record, target, output, program, batch.policies)
                     .is_some();
             if !same {
                 changed.push(*target);
@@ -250,7 +256,13 @@ impl Renderer {
         };
         let inputs = TargetInputs {
             closure: String::new(),
-            params: inputs::params_digest(target, output, policies, self.settings.max_stack),
+            params: inputs::params_digest(
+                target,
+                output,
+                policies,
+                self.settings.max_stack,
+                self.settings.hydrator_command.as_deref(),
+            ),
             outputs: inputs::files_digest(&rendered.files),
             objects: rendered.objects.len(),
         };

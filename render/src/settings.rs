@@ -12,6 +12,7 @@ use kcfg_lang::eval::{EvalConfig, ExtValue, Interrupt};
 use kcfg_lang::memory::MemoryLimit;
 
 use crate::importer::Imports;
+use crate::project::ProjectSearch;
 
 /// What every evaluation of a render shares.
 #[derive(Clone)]
@@ -21,6 +22,13 @@ pub struct Settings {
     /// Library directories of the plan and every target, in command-line
     /// order (the right-most wins); a target's own come in front of them.
     pub jpath: Vec<PathBuf>,
+    /// The `kcfg render` command line that reproduces a render, without
+    /// `--only` (the hydrator layout records it with `--only <target>` in
+    /// `hydrator.metadata` and `README.md`); `None` records `kcfg render`.
+    pub hydrator_command: Option<String>,
+    /// Where a Tanka / jsonnet-bundler project root is looked for; its
+    /// directories are searched after `jpath` ([`crate::project`]).
+    pub project: ProjectSearch,
     /// Maximum stack frames of an evaluation (`-s`).
     pub max_stack: usize,
     /// Targets rendered at the same time.
@@ -45,13 +53,15 @@ pub struct Settings {
 pub const DEFAULT_BUILD: &str = concat!("kcfg-render ", env!("CARGO_PKG_VERSION"));
 
 impl Settings {
-    /// Settings with `imports`, no extra library directory, the reference's
-    /// stack limit (500 frames), one job per core, `std.trace` lines
+    /// Settings with `imports`, no extra library directory, project roots
+    /// looked for anywhere above an entry, the reference's stack limit (500 frames), one job per core, `std.trace` lines
     /// dropped, no interrupt and no memory limit.
     pub fn new(imports: impl Imports + 'static) -> Settings {
         Settings {
             imports: Arc::new(imports),
             jpath: Vec::new(),
+            project: ProjectSearch::Anywhere,
+            hydrator_command: None,
             max_stack: 500,
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
             trace: Arc::new(|_| {}),
@@ -77,6 +87,7 @@ impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Settings")
             .field("jpath", &self.jpath)
+            .field("project", &self.project)
             .field("max_stack", &self.max_stack)
             .field("jobs", &self.jobs)
             .field("interrupt", &self.interrupt.is_some())

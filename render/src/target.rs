@@ -87,6 +87,17 @@ pub(crate) fn render(
     });
     drop(arena);
     let result = result.map(|(mut rendered, documents)| {
+        if output.layout == Layout::Hydrator {
+            let command = hydrator::command(settings.hydrator_command.as_deref(), &target.name);
+            rendered.files.insert(
+                "hydrator.metadata".into(),
+                hydrator::metadata(&command).into_bytes(),
+            );
+            rendered.files.insert(
+                "README.md".into(),
+                hydrator::readme(&target.name, rendered.objects.len(), &command).into_bytes(),
+            );
+        }
         // A single-file YAML layout is joined once the arena is gone:
         // writing an object evaluates it, so while the arena grows only the
         // objects' own texts are held, not a stream doubling beside it.
@@ -144,16 +155,6 @@ fn evaluate<'a>(
                 Format::Json => items.push(Value::Obj(object.object)),
             },
         }
-    }
-    if output.layout == Layout::Hydrator {
-        files.insert(
-            "hydrator.metadata".into(),
-            hydrator::metadata().into_bytes(),
-        );
-        files.insert(
-            "README.md".into(),
-            hydrator::readme(&target.name, found.len()).into_bytes(),
-        );
     }
     let single_file = matches!(output.layout, Layout::SingleFile | Layout::Hydrator);
     let documents = (single_file && output.format == Format::Yaml).then_some(documents);

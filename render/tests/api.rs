@@ -243,6 +243,7 @@ fn issue15_imports_and_trace_come_from_the_caller() {
     let sink = traced.clone();
     let mut settings = Settings::new(FileSystem {
         library_path: vec![library.path().to_path_buf()],
+        ..FileSystem::default()
     });
     settings.trace = Arc::new(move |line: &str| sink.lock().unwrap().push(line.to_string()));
     let renderer = Renderer::new(settings);

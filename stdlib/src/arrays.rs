@@ -17,7 +17,7 @@ use kcfg_lang::ast::BinaryOp;
 use kcfg_lang::eval::builtin::{Args, Builtin};
 use kcfg_lang::eval::core::to_long;
 use kcfg_lang::eval::value::Deferred;
-use kcfg_lang::eval::{Array, Ctx, Function, Lazy, Result, Thunk, Value};
+use kcfg_lang::eval::{Array, Ctx, Function, Lazy, Result, Site, Thunk, Value};
 use kcfg_lang::span::Span;
 
 use self::seq::{builtin_type_error, chars, length_error, not_a_function, Fail, Seq, OBJECT_INDEX};
@@ -396,12 +396,13 @@ fn filter<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
 
 /// What the elements of one `std.map` or `std.mapWithIndex` share, so
 /// that each element's deferred computation is only a pointer and an index
-/// (these arrays are often large).
+/// (these arrays are often large): among them the site of the calls,
+/// inside the builtin (see [`Ctx::builtin_site`]).
 struct MapSource<'a> {
     func: Function<'a>,
     array: Array<'a>,
     with_index: bool,
-    span: Span,
+    site: Site,
 }
 
 /// An element of `std.map` (`func(elem)`) or `std.mapWithIndex`
@@ -420,9 +421,9 @@ impl<'a> Deferred<'a> for MapElement<'a> {
             .unwrap_or(Lazy::Val(Value::Null));
         if source.with_index {
             let index = Lazy::Val(Value::Num(self.index as f64));
-            ctx.call_function(source.func, &[index, elem], source.span)
+            ctx.call_function_from(source.func, &[index, elem], source.site)
         } else {
-            ctx.call_function(source.func, &[elem], source.span)
+            ctx.call_function_from(source.func, &[elem], source.site)
         }
     }
 }
@@ -442,7 +443,7 @@ fn map_lazily<'a>(
         func,
         array,
         with_index,
-        span,
+        site: ctx.builtin_site(span),
     });
     let mapped = ctx.alloc_slice_with(array.len(), span, |index| {
         ctx.defer(MapElement { source, index })

@@ -214,12 +214,14 @@ fn get<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
 
 // ----- building ---------------------------------------------------------------
 
-/// A field of `std.mapWithKey`: `func(key, obj[key])`.
+/// A field of `std.mapWithKey`: `func(key, obj[key])`, called from inside
+/// `std.mapWithKey` (`site`, see [`Ctx::builtin_site`]).
 struct MappedField<'a> {
     func: Function<'a>,
     obj: Object<'a>,
     name: Sym,
     span: Span,
+    site: Site,
 }
 
 impl<'a> Deferred<'a> for MappedField<'a> {
@@ -230,7 +232,7 @@ impl<'a> Deferred<'a> for MappedField<'a> {
             name: self.name,
             span: self.span,
         });
-        ctx.call_function(self.func, &[key, value], self.span)
+        ctx.call_function_from(self.func, &[key, value], self.site)
     }
 }
 
@@ -255,6 +257,7 @@ fn map_with_key<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
         ));
     };
     let span = args.site;
+    let site = ctx.builtin_site(span);
     let names = names(ctx, obj, false);
     let fields: Vec<(Sym, Lazy<'a>)> = names
         .into_iter()
@@ -264,6 +267,7 @@ fn map_with_key<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
                 obj,
                 name,
                 span,
+                site,
             });
             (name, value)
         })

@@ -18,7 +18,7 @@ use kube::api::{
     Api, ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, Preconditions,
     PropagationPolicy,
 };
-use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
 use kube::core::GroupVersion;
 use kube::discovery::Scope;
 use serde_json::Value;
@@ -84,14 +84,13 @@ impl KubeCluster {
         };
         let config = match &options.kubeconfig {
             Some(path) => {
-                let file = Kubeconfig::read_from(path).map_err(|err| {
-                    ClusterError::Other(format!("cannot read kubeconfig {}: {err}", path.display()))
-                })?;
+                let file = Kubeconfig::read_from(path)
+                    .map_err(|err| ClusterError::Other(kubeconfig_error(&err)))?;
                 kube::Config::from_custom_kubeconfig(file, &kube_options).await
             }
             None => kube::Config::from_kubeconfig(&kube_options).await,
         };
-        let mut config = config.map_err(|err| ClusterError::Other(format!("kubeconfig: {err}")))?;
+        let mut config = config.map_err(|err| ClusterError::Other(kubeconfig_error(&err)))?;
         config.connect_timeout = Some(options.timeout);
         config.read_timeout = Some(options.timeout);
         config.write_timeout = Some(options.timeout);
@@ -367,5 +366,41 @@ impl Cluster for KubeCluster {
 
     fn default_namespace(&self) -> &str {
         &self.default_namespace
+    }
+}
+
+/// A kubeconfig error as kcfg words it. kube-rs writes a file it cannot
+/// read as `'"/path"'` (its message quotes the path's `Debug` form); kcfg
+/// names paths plainly, as everywhere else (issue 16).
+pub fn kubeconfig_error(err: &KubeconfigError) -> String {
+    match err {
+        KubeconfigError::ReadConfig(source, path) => {
+            format!("cannot read kubeconfig {}: {source}", path.display())
+        }
+        other => format!("kubeconfig: {other}"),
+    }
+}
+
+#[cfg(test)]
+mod kubeconfig_tests {
+    use super::*;
+
+    #[test]
+    fn issue16_kubeconfig_paths_are_not_double_quoted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing config");
+        let err = Kubeconfig::read_from(&path).unwrap_err();
+        let message = kubeconfig_error(&err);
+        assert_eq!(
+            message,
+            format!(
+                "cannot read kubeconfig {}: No such file or directory (os error 2)",
+                path.display()
+            )
+        );
+        assert!(
+            !message.contains('"') && !message.contains('\''),
+            "{message}"
+        );
     }
 }

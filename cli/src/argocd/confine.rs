@@ -24,7 +24,8 @@
 //! read. [`Importer::read`] checks the canonical path again, so a path that
 //! did not come through [`Importer::resolve`] (an entry, a policy) is held
 //! to the same rule. The libraries built into kcfg (`kcfg/…`) are not files
-//! and stay available.
+//! and stay available; as everywhere, a file of the repository that the
+//! search finds comes before them (`kcfg_render::importer`, issue 16).
 //!
 //! The importer cannot return an error from `resolve`, only a path; a
 //! refused import resolves to a path under `<refused>/` that `read` answers
@@ -37,6 +38,7 @@ use std::sync::Mutex;
 
 use kcfg_lang::program::{normalize, Importer};
 
+use kcfg_render::importer::Warnings;
 use kcfg_render::libraries;
 
 /// The directory refused imports appear to resolve into.
@@ -53,6 +55,8 @@ pub struct ConfinedImporter {
     /// Why each refused import was refused, by its index under
     /// [`REFUSED_DIR`].
     refused: Mutex<Vec<String>>,
+    /// Where a file hiding a built-in library is reported.
+    warnings: Warnings,
 }
 
 impl ConfinedImporter {
@@ -84,7 +88,15 @@ impl ConfinedImporter {
             root,
             search,
             refused: Mutex::new(Vec::new()),
+            warnings: Warnings::default(),
         })
+    }
+
+    /// The same importer, reporting files that hide a built-in library to
+    /// `warnings`.
+    pub fn with_warnings(mut self, warnings: Warnings) -> ConfinedImporter {
+        self.warnings = warnings;
+        self
     }
 
     fn refuse(&self, reason: String) -> PathBuf {
@@ -156,9 +168,6 @@ fn climbs_out(path: &Path) -> bool {
 
 impl Importer for ConfinedImporter {
     fn resolve(&self, from: Option<&Path>, path: &str) -> Option<PathBuf> {
-        if let Some(name) = path.strip_prefix(libraries::PREFIX) {
-            return libraries::find(name).map(|library| library.path());
-        }
         let wanted = Path::new(path);
         if wanted.is_absolute() {
             return Some(self.refuse(format!(
@@ -180,12 +189,12 @@ impl Importer for ConfinedImporter {
             }
             if candidate.is_file() {
                 return Some(match self.inside(&candidate) {
-                    Ok(_) => candidate,
+                    Ok(_) => self.warnings.builtin_after_disk(path, Some(candidate))?,
                     Err(reason) => self.refuse(reason),
                 });
             }
         }
-        None
+        self.warnings.builtin_after_disk(path, None)
     }
 
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {

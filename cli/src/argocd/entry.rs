@@ -2,9 +2,18 @@
 //!
 //! In order: the `entry` parameter, else `ARGOCD_ENV_KCFG_ENTRY` (the
 //! Application's `plugin.env` entry `KCFG_ENTRY`), else `main.kcfg`, else a
-//! render plan (`render.kcfg`). A named entry called `render.kcfg` is a
-//! plan too. `discover` uses the same rules, so an application the plugin
-//! claims is one `generate` can render.
+//! render plan (`render.kcfg`), else a directory that Argo CD's built-in
+//! Jsonnet would render (issue 16): its `main.jsonnet`, or its only
+//! `*.jsonnet` file. A named entry called `render.kcfg` is a plan too.
+//! `discover` uses the same rules, so an application the plugin claims is
+//! one `generate` can render.
+//!
+//! The built-in renders every `*.jsonnet` (and `*.yaml`, `*.json`) file of
+//! the directory and joins their objects; kcfg renders one entry. A
+//! directory with several `*.jsonnet` files and no `main.jsonnet` is
+//! therefore not claimed: the error names the files and says to pick one
+//! with `entry` (left unclaimed, Argo CD keeps rendering it with the
+//! built-in).
 
 use std::path::{Component, Path, PathBuf};
 
@@ -86,10 +95,48 @@ pub fn find(location: &Location, env: &Environment) -> Result<Entry, String> {
     if location.app_dir.join(PLAN_FILE).is_file() {
         return Ok(Entry::Plan(location.app_dir.clone()));
     }
-    Err(format!(
-        "not a kcfg application: {} has no {MAIN_FILE} and no {PLAN_FILE} (name another file with the `entry` parameter or the plugin env KCFG_ENTRY)",
-        location.app_dir.display()
-    ))
+    let jsonnet = jsonnet_files(&location.app_dir);
+    if jsonnet.iter().any(|name| name == MAIN_JSONNET) {
+        return Ok(Entry::File(location.app_dir.join(MAIN_JSONNET)));
+    }
+    match jsonnet.as_slice() {
+        [] => Err(format!(
+            "not a kcfg application: {} has no {MAIN_FILE}, no {PLAN_FILE} and no *.jsonnet file (name another file with the `entry` parameter or the plugin env KCFG_ENTRY)",
+            location.app_dir.display()
+        )),
+        [only] => Ok(Entry::File(location.app_dir.join(only))),
+        several => {
+            let mut shown: Vec<&str> = several.iter().take(5).map(String::as_str).collect();
+            if several.len() > shown.len() {
+                shown.push("…");
+            }
+            Err(format!(
+                "not claimed: {} has {} *.jsonnet files ({}) and no {MAIN_FILE}, {PLAN_FILE} or {MAIN_JSONNET}; Argo CD's built-in Jsonnet renders them all, kcfg renders one entry: name it with the `entry` parameter or the plugin env KCFG_ENTRY",
+                location.app_dir.display(),
+                several.len(),
+                shown.join(", ")
+            ))
+        }
+    }
+}
+
+/// The entry kcfg picks among the `*.jsonnet` files of a directory.
+pub const MAIN_JSONNET: &str = "main.jsonnet";
+
+/// The names of the `*.jsonnet` files directly in `dir` (the ones Argo CD's
+/// built-in Jsonnet renders without `recurse`), sorted.
+fn jsonnet_files(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().is_file())
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".jsonnet") && name.len() > ".jsonnet".len())
+        .collect();
+    names.sort();
+    names
 }
 
 #[cfg(test)]
@@ -142,8 +189,34 @@ mod tests {
     }
 
     #[test]
+    fn issue16_directories_of_the_built_in_jsonnet_are_claimed() {
+        assert_eq!(
+            check(&["app.jsonnet", "lib.libsonnet"], &[]).as_deref(),
+            Ok("file app.jsonnet")
+        );
+        assert_eq!(
+            check(&["a.jsonnet", "main.jsonnet", "z.jsonnet"], &[]).as_deref(),
+            Ok("file main.jsonnet")
+        );
+        // kcfg's own files come first.
+        assert_eq!(
+            check(&["main.jsonnet", "render.kcfg"], &[]).as_deref(),
+            Ok("plan ")
+        );
+        let err = check(&["a.jsonnet", "b.jsonnet"], &[]).unwrap_err();
+        assert!(
+            err.contains("has 2 *.jsonnet files (a.jsonnet, b.jsonnet)")
+                && err.contains("kcfg renders one entry")
+                && err.contains("`entry` parameter"),
+            "{err}"
+        );
+        // A directory named like an entry is not one.
+        assert!(check(&["x.jsonnet/inner.libsonnet"], &[]).is_err());
+    }
+
+    #[test]
     fn missing_and_escaping_entries_are_explained() {
-        let err = check(&["app.jsonnet"], &[]).unwrap_err();
+        let err = check(&["app.libsonnet", "app.yaml"], &[]).unwrap_err();
         assert!(err.starts_with("not a kcfg application:"), "{err}");
         let err = check(&[], &[("ARGOCD_ENV_KCFG_ENTRY", "nope.kcfg")]).unwrap_err();
         assert!(err.contains("is not a file"), "{err}");

@@ -16,6 +16,25 @@
 //! | `ARGOCD_ENV_<NAME>` | the Application's `spec.source.plugin.env`, prefixed |
 //! | `ARGOCD_APP_PARAMETERS`, `PARAM_*` | the Application's plugin parameters ([`super::parameters`]) |
 //!
+//! Not every Argo CD version sets every variable (read from `newEnv` at
+//! each release tag of argoproj/argo-cd):
+//!
+//! | variable | set since |
+//! |---|---|
+//! | `ARGOCD_APP_NAME`, `_NAMESPACE`, `_REVISION`, `_SOURCE_*`, `KUBE_*` | 2.x (every version with CMP v2) |
+//! | `ARGOCD_APP_REVISION_SHORT` | 2.9 |
+//! | `ARGOCD_APP_REVISION_SHORT_8` | 2.14 |
+//! | `ARGOCD_APP_PROJECT_NAME` | 3.0 |
+//!
+//! So that an application renders the same on every version, kcfg derives
+//! the two short revisions from `ARGOCD_APP_REVISION` when they are absent
+//! (its first 7 and 8 characters, as `shortenRevision` cuts them), for
+//! `std.extVar('argocd')` and for `$VAR` substitution alike
+//! ([`Environment::build_var`]). The project's name cannot be derived: it
+//! is empty before 3.0. The `parameters` command gets fewer still (Argo CD
+//! sets only the name, revision and source variables for it), which does
+//! not matter because it does not evaluate the entry.
+//!
 //! kcfg maps the first three rows into one external variable,
 //! `std.extVar('argocd')` ([`Environment::argocd_object`]), and each
 //! `ARGOCD_ENV_<NAME>` into the external variable `<NAME>` (a string) and
@@ -104,6 +123,25 @@ impl Environment {
             .collect()
     }
 
+    /// A build-environment variable as Argo CD 3.0 sets it: the short
+    /// revisions are derived from `ARGOCD_APP_REVISION` when the Argo CD
+    /// version did not set them (before 2.9 and 2.14); empty when unknown.
+    pub fn build_var(&self, name: &str) -> String {
+        let derived = match name {
+            "ARGOCD_APP_REVISION_SHORT" => 7,
+            "ARGOCD_APP_REVISION_SHORT_8" => 8,
+            _ => return self.text(name).to_string(),
+        };
+        match self.get(name) {
+            Some(value) if !value.is_empty() => value.to_string(),
+            _ => self
+                .text("ARGOCD_APP_REVISION")
+                .chars()
+                .take(derived)
+                .collect(),
+        }
+    }
+
     /// The value of `std.extVar('argocd')`.
     pub fn argocd_object(&self) -> Json {
         let api_versions: Vec<&str> = self
@@ -122,8 +160,8 @@ impl Environment {
             "namespace": self.text("ARGOCD_APP_NAMESPACE"),
             "project": self.text("ARGOCD_APP_PROJECT_NAME"),
             "revision": self.text("ARGOCD_APP_REVISION"),
-            "revisionShort": self.text("ARGOCD_APP_REVISION_SHORT"),
-            "revisionShort8": self.text("ARGOCD_APP_REVISION_SHORT_8"),
+            "revisionShort": self.build_var("ARGOCD_APP_REVISION_SHORT"),
+            "revisionShort8": self.build_var("ARGOCD_APP_REVISION_SHORT_8"),
             "sourceRepoURL": self.text("ARGOCD_APP_SOURCE_REPO_URL"),
             "sourcePath": self.text("ARGOCD_APP_SOURCE_PATH"),
             "sourceTargetRevision": self.text("ARGOCD_APP_SOURCE_TARGET_REVISION"),
@@ -144,7 +182,7 @@ impl Environment {
                 return "$".to_string();
             }
             if BUILD_ENV.contains(&name) {
-                self.text(name).to_string()
+                self.build_var(name)
             } else {
                 String::new()
             }
@@ -464,6 +502,39 @@ mod tests {
         );
         assert_eq!(object["env"], json!({"REGION": "eu"}));
         assert_eq!(env.user_env(), vec![("REGION", "eu")]);
+    }
+
+    #[test]
+    fn issue16_short_revisions_are_derived_on_older_argo_cd() {
+        let revision = "6c3e9b1d2a7f4e8c9b0a1d2e3f4a5b6c7d8e9f0a";
+        // Argo CD 2.13: no REVISION_SHORT_8, no PROJECT_NAME.
+        let v2_13 = Environment::from_pairs([
+            ("ARGOCD_APP_REVISION", revision),
+            ("ARGOCD_APP_REVISION_SHORT", "6c3e9b1"),
+        ]);
+        // Argo CD 2.8: no REVISION_SHORT either.
+        let v2_8 = Environment::from_pairs([("ARGOCD_APP_REVISION", revision)]);
+        for env in [&v2_13, &v2_8] {
+            let object = env.argocd_object();
+            assert_eq!(object["revisionShort"], "6c3e9b1");
+            assert_eq!(object["revisionShort8"], "6c3e9b1d");
+            assert_eq!(object["project"], "");
+            assert_eq!(
+                env.envsubst("$ARGOCD_APP_REVISION_SHORT/${ARGOCD_APP_REVISION_SHORT_8}"),
+                "6c3e9b1/6c3e9b1d"
+            );
+        }
+        // What Argo CD sets wins; a revision shorter than 8 stays whole.
+        let set = Environment::from_pairs([
+            ("ARGOCD_APP_REVISION", "v1.2"),
+            ("ARGOCD_APP_REVISION_SHORT_8", "given"),
+        ]);
+        assert_eq!(set.build_var("ARGOCD_APP_REVISION_SHORT_8"), "given");
+        assert_eq!(set.build_var("ARGOCD_APP_REVISION_SHORT"), "v1.2");
+        assert_eq!(
+            Environment::default().build_var("ARGOCD_APP_REVISION_SHORT"),
+            ""
+        );
     }
 
     #[test]

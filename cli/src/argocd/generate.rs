@@ -33,6 +33,8 @@ use std::sync::Arc;
 use kcfg_lang::eval::Interrupt;
 use kcfg_lang::program::Importer;
 use kcfg_lang::span::{SourceMap, SourceName};
+use kcfg_render::importer::Warnings;
+use kcfg_render::project::ProjectSearch;
 use kcfg_render::signature::{self, Param};
 use kcfg_render::{
     Batch, Output, OutputOptions, Plan, Renderer, Selection, Settings, Status, Target, TargetReport,
@@ -113,6 +115,7 @@ pub fn run(options: Options) -> ExitCode {
     budget::exit_on_sigterm();
     let interrupt = Arc::new(Interrupt::new());
     crate::memory::set_limit(options.budget.memory, budget::MEMORY_HINT.into());
+    crate::memory::memory().set_reserve(budget::reserve(options.budget.memory));
     let watchdog = Watchdog::start(
         options.budget,
         interrupt.clone(),
@@ -142,9 +145,11 @@ pub fn run(options: Options) -> ExitCode {
     match result {
         Ok(stream) => {
             if stats {
+                let objects = stream.matches("---\n").count();
                 eprintln!(
-                    "kcfg argocd generate: {} objects, {} bytes in {:.1} ms, peak heap {}",
-                    stream.matches("---\n").count(),
+                    "kcfg argocd generate: {} object{}, {} bytes in {:.1} ms, peak heap {}",
+                    objects,
+                    if objects == 1 { "" } else { "s" },
                     stream.len(),
                     started.elapsed().as_secs_f64() * 1000.0,
                     kcfg_lang::memory::format_size(crate::memory::memory().peak())
@@ -212,16 +217,22 @@ pub fn generate(
             );
         }
     }
-    let jpath = library_dirs(&prepared.location, &inputs)?;
+    let jpath = library_dirs(&inputs)?;
     let root = prepared.location.root.clone();
+    let warnings = Warnings::to(|text| eprintln!("{text}"));
     let renderer = Renderer::new(Settings {
         // Every file of the render is read through the confinement: imports,
         // the entry, the plan's inventories and policies.
         imports: Arc::new(move |search: &[PathBuf]| {
-            ConfinedImporter::new(&root, search)
-                .map(|importer| Arc::new(importer) as Arc<dyn Importer>)
+            ConfinedImporter::new(&root, search).map(|importer| {
+                Arc::new(importer.with_warnings(warnings.clone())) as Arc<dyn Importer>
+            })
         }),
         jpath,
+        // Tanka's and jsonnet-bundler's layout, never above the repository;
+        // without a jsonnetfile.json the repository's root is the project's.
+        project: ProjectSearch::Within(prepared.location.root.clone()),
+        hydrator_command: None,
         max_stack: options.max_stack,
         jobs: options.jobs,
         trace: Arc::new(|line: &str| eprintln!("{line}")),
@@ -283,18 +294,16 @@ pub fn generate(
     }
 }
 
-/// The library directories of every target, relative to the root, in
-/// search order from the lowest: vendored libraries (jsonnet-bundler's
-/// layout, next to the repository root and next to the application), then
-/// the application's directory and the `libs`, as Argo CD's built-in
-/// Jsonnet searches them.
-fn library_dirs(location: &Location, inputs: &Inputs) -> Result<Vec<PathBuf>, String> {
-    let app = location
-        .app_dir
-        .strip_prefix(&location.root)
-        .unwrap_or(Path::new(""))
-        .to_path_buf();
-    let mut jpath = vec![PathBuf::from("vendor"), app.join("vendor"), app];
+/// The library directories every file of the render searches first, in
+/// command-line order (the right-most wins): the `libs`, relative to the
+/// repository root, as Argo CD's built-in Jsonnet searches them. After them
+/// come the project's (`kcfg_render::project`): the entry's directory (for a
+/// plain entry, the application's, which the built-in searches too),
+/// `lib/`, the entry's `vendor/` and `vendor/`, where the root is the
+/// nearest directory with a `jsonnetfile.json` (or `tkrc.yaml`) inside the
+/// repository, else the repository's root.
+fn library_dirs(inputs: &Inputs) -> Result<Vec<PathBuf>, String> {
+    let mut jpath = Vec::new();
     for lib in &inputs.libs {
         let lib = Path::new(lib.trim());
         if lib.is_absolute() {

@@ -49,7 +49,9 @@
 //! * `reposerver/repository/repository.go` (`makeJsonnetVm`): the built-in
 //!   Jsonnet source's `tlas` and `extVars` (`{name, value, code}`, values
 //!   passed through `Envsubst`) and `libs` (relative to the repository root,
-//!   searched after the application's directory).
+//!   searched before the application's directory: go-jsonnet's
+//!   `FileImporter` tries `JPaths` from the last, and the built-in lists
+//!   the application's directory first).
 //! * `pkg/apis/application/v1alpha1/types.go`
 //!   (`ApplicationSourcePluginParameter`, `ApplicationSourcePluginParameters.Environ`,
 //!   `escaped`, `Env.Envsubst`): the parameter JSON and the `PARAM_*`

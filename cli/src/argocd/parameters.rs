@@ -456,7 +456,7 @@ fn convert(
                 },
                 param
                     .and_then(|param| param.default.as_ref())
-                    .map_or_else(|| "not a literal".to_string(), Json::to_string)
+                    .map_or_else(|| "not a literal".to_string(), json_text)
             )
         })
     };
@@ -508,8 +508,10 @@ fn scalar(text: &str, item: Item) -> Option<Json> {
 /// `ParameterAnnouncement` list (`reposerver/apiclient`; fields `name`,
 /// `title`, `tooltip`, `required`, `itemType`, `collectionType`, `string`,
 /// `array`, `map`), one per top-level argument, with the default when it is
-/// a literal. Values in announcements are strings, as the UI edits them.
-pub fn announce(signature: &[Param], plan: bool) -> Json {
+/// a literal, then the reserved parameters a user sets in the UI (issue
+/// 16): `entry` (showing the entry in use), `tlaCode` and `extCode`. Values
+/// in announcements are strings, as the UI edits them.
+pub fn announce(signature: &[Param], plan: bool, entry: &str) -> Json {
     let mut out: Vec<Json> = Vec::new();
     if plan {
         out.push(serde_json::json!({
@@ -559,20 +561,54 @@ pub fn announce(signature: &[Param], plan: bool) -> Json {
         }
         out.push(Json::Object(announcement));
     }
+    out.push(serde_json::json!({
+        "name": "entry",
+        "title": "Entry",
+        "tooltip": "The file to evaluate, relative to the application's directory (default: main.kcfg, else render.kcfg, else main.jsonnet or the only *.jsonnet file). A render.kcfg is a render plan.",
+        "collectionType": "string",
+        "itemType": "string",
+        "string": entry,
+    }));
+    for (name, title, what) in [
+        (
+            "tlaCode",
+            "Top-level arguments as code",
+            "a top-level argument",
+        ),
+        (
+            "extCode",
+            "External variables as code",
+            "an external variable",
+        ),
+    ] {
+        out.push(serde_json::json!({
+            "name": name,
+            "title": title,
+            "tooltip": format!("Each key is {what}; its value is kcfg code (like Argo CD's built-in Jsonnet `code: true`), so numbers, booleans and objects keep their type. $ARGOCD_APP_* variables are substituted."),
+            "collectionType": "map",
+            "itemType": "string",
+        }));
+    }
     Json::Array(out)
 }
 
-/// A default as the UI shows it: strings as they are, the rest as JSON.
+/// A default as the UI shows it: strings as they are, the rest as kcfg
+/// writes it (`1`, not `1.0`).
 fn as_string(value: &Json) -> Json {
     match value {
         Json::String(text) => Json::String(text.clone()),
-        Json::Number(number) => Json::String(
-            number
-                .as_f64()
-                .filter(|n| n.fract() == 0.0 && n.abs() < 1e15)
-                .map_or_else(|| number.to_string(), |n| format!("{n:.0}")),
-        ),
-        other => Json::String(other.to_string()),
+        other => Json::String(json_text(other)),
+    }
+}
+
+/// A literal as kcfg writes it: JSON, with numbers as the reference prints
+/// them (serde_json writes a default read as `1` as `1.0`).
+fn json_text(value: &Json) -> String {
+    match value {
+        Json::Number(number) => number
+            .as_f64()
+            .map_or_else(|| number.to_string(), kcfg_lang::text::format_number),
+        other => other.to_string(),
     }
 }
 
@@ -791,14 +827,58 @@ mod tests {
             param("ports", Some(json!([80, 443]))),
             param("labels", Some(json!({"team": "web"}))),
         ];
+        let announced = announce(&signature, false, "main.kcfg");
         assert_eq!(
-            announce(&signature, false),
+            Json::Array(announced.as_array().unwrap()[..4].to_vec()),
             json!([
                 {"name": "name", "required": true, "itemType": "string", "collectionType": "string"},
                 {"name": "replicas", "itemType": "number", "collectionType": "string", "string": "2"},
                 {"name": "ports", "itemType": "number", "collectionType": "array", "array": ["80", "443"]},
                 {"name": "labels", "itemType": "string", "collectionType": "map", "map": {"team": "web"}},
             ])
+        );
+    }
+
+    #[test]
+    fn issue16_reserved_parameters_are_announced() {
+        let announced = announce(&[], true, "render.kcfg");
+        let names: Vec<&str> = announced
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["target", "entry", "tlaCode", "extCode"]);
+        assert_eq!(announced[1]["string"], "render.kcfg");
+        assert_eq!(announced[2]["collectionType"], "map");
+        assert_eq!(announced[3]["collectionType"], "map");
+    }
+
+    #[test]
+    fn issue16_defaults_are_written_as_kcfg_writes_numbers() {
+        // The signature reads `replicas=1` as the float 1.0.
+        let one = Json::Number(serde_json::Number::from_f64(1.0).unwrap());
+        let big = Json::Number(serde_json::Number::from_f64(1e20).unwrap());
+        assert_eq!(json_text(&one), "1");
+        assert_eq!(json_text(&big), "100000000000000000000");
+        assert_eq!(as_string(&json!(0.5)), "0.5");
+        let signature = [param("replicas", Some(one))];
+        let announced = announce(&signature, false, "main.kcfg");
+        assert_eq!(announced[0]["string"], "1");
+        let env = Environment::from_pairs([(
+            "ARGOCD_APP_PARAMETERS",
+            r#"[{"name":"replicas","string":"x"}]"#,
+        )]);
+        let err = inputs(
+            &read(&env, &[]).unwrap(),
+            Some(&signature),
+            &env,
+            "main.kcfg",
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("the default of `replicas` in main.kcfg is 1)"),
+            "{err}"
         );
     }
 }

@@ -12,11 +12,12 @@
 //! * a `local` source in `vendor/<name>`, a link to its directory.
 //!
 //! `init` checks that each is there and inside the repository, and says
-//! what is missing. `generate` puts `vendor/` next to the repository root
-//! and next to the application on the library path.
+//! what is missing. `generate` searches the project's `vendor/` and the
+//! entry's, in Tanka's order (`kcfg_render::project`).
 
 use std::path::{Path, PathBuf};
 
+use kcfg_render::project::{Project, ProjectSearch};
 use serde::Deserialize;
 
 /// The jsonnet-bundler manifest.
@@ -67,14 +68,18 @@ pub struct Report {
     pub problems: Vec<String>,
 }
 
-/// Checks the `jsonnetfile.json` of the application's directory and of the
-/// repository root.
+/// Checks the `jsonnetfile.json` of the application's directory, of the
+/// project root `generate` uses (the nearest directory above it with a
+/// `jsonnetfile.json` or `tkrc.yaml`) and of the repository root.
 pub fn check(root: &Path, app_dir: &Path) -> Report {
     let mut report = Report::default();
     let mut dirs = vec![app_dir.to_path_buf()];
-    if root != app_dir {
-        dirs.push(root.to_path_buf());
+    let search = ProjectSearch::Within(root.to_path_buf());
+    if let Some(project) = Project::find(app_dir, &search) {
+        dirs.push(project.root);
     }
+    dirs.push(root.to_path_buf());
+    dirs.dedup();
     for dir in dirs {
         let manifest = dir.join(JSONNETFILE);
         if !manifest.is_file() {

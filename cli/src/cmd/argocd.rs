@@ -30,15 +30,30 @@ by environment variables:
   ARGOCD_ENV_<NAME> (plugin.env)      -> std.extVar('<NAME>'), a string
   ARGOCD_APP_PARAMETERS, PARAM_*      -> top-level arguments (plugin.parameters)
 
+Argo CD versions: REVISION_SHORT is set since 2.9, REVISION_SHORT_8 since
+2.14 and PROJECT_NAME since 3.0. When a short revision is missing, kcfg
+derives it from ARGOCD_APP_REVISION (7 and 8 characters); `project` is
+empty before Argo CD 3.0.
+
 The entry is the `entry` parameter, else ARGOCD_ENV_KCFG_ENTRY, else
 main.kcfg, else a render plan (render.kcfg; the `target` parameter picks
-targets by glob). A parameter named like a top-level argument sets it;
-strings are converted to numbers or booleans when the argument's default is
-one. Argo CD's built-in Jsonnet fields work as parameters too: `tlas`,
-`extVars` (a map, or the built-in's list [{name, value, code}] as JSON or
-YAML), `tlaCode`, `extCode` (maps) and `libs` (directories relative to the
-repository root). ARGOCD_APP_PARAMETERS wins over PARAM_* for a parameter
-both name; tlas and tlaCode win over single parameters.
+targets by glob), else main.jsonnet or the directory's only *.jsonnet file.
+Imports are searched next to the importing file, then in `libs`, then in
+Tanka's order: the entry's directory, lib/, the entry's vendor/, vendor/ of
+the project root (the nearest directory with jsonnetfile.json inside the
+repository, else the repository root).
+
+Parameter types. A parameter named like a top-level argument sets it;
+its strings are converted to numbers or booleans when the argument's
+default is one (`replicas=1` makes \"3\" the number 3). The built-in
+Jsonnet fields work as parameters too and keep the built-in's types:
+`tlas` and `extVars` (a map, or the list [{name, value, code}] as JSON or
+YAML) pass strings unless `code` is true, so {replicas: \"3\"} is the string
+\"3\"; `tlaCode` and `extCode` (maps) pass code; `libs` lists directories
+relative to the repository root. ARGOCD_APP_PARAMETERS is exact; PARAM_*
+variables (used only for names the JSON lacks) upper-case map keys and
+turn keys 0, 1, ... into an array. tlas and tlaCode win over single
+parameters.
 
 The repository root is the directory from which ARGOCD_APP_SOURCE_PATH
 (relative, without '..') leads to the working directory without leaving it;
@@ -107,7 +122,9 @@ Example output, for `function(replicas=2, env) ...` in main.kcfg:
    {\"name\":\"env\",\"required\":true,\"itemType\":\"string\",\"collectionType\":\"string\"}]
 
 Defaults are shown when they are literals; a comment above a parameter (or
-after it, on its line) becomes its tooltip. The file is parsed, not run.";
+after it, on its line) becomes its tooltip. The file is parsed, not run.
+After the top-level arguments come `entry` (showing the entry in use),
+`tlaCode` and `extCode`; a render plan's `target` comes first.";
 
 const DISCOVER_HELP: &str = "\
 In plugin.yaml:
@@ -118,13 +135,19 @@ In plugin.yaml:
 Argo CD uses the plugin for an application when the command exits 0 and
 prints something. It matches when the directory has main.kcfg or
 render.kcfg, or names another entry with the `entry` parameter or the
-plugin env KCFG_ENTRY.";
+plugin env KCFG_ENTRY, or is one Argo CD's built-in Jsonnet would render:
+then main.jsonnet, or its only *.jsonnet file, is the entry. The built-in
+renders every *.jsonnet, *.yaml and *.json file of the directory; kcfg
+renders one entry, so a directory with several *.jsonnet files and no
+main.jsonnet is not matched (name the entry with `entry`).";
 
 const INIT_HELP: &str = "\
-kcfg never fetches dependencies while rendering. Vendor them with jsonnet-bundler
-(`jb install`) and commit vendor/; `generate` searches vendor/ next to the
-repository root and next to the application. Without a jsonnetfile.json,
-init has nothing to check and succeeds.";
+kcfg never fetches dependencies while rendering. Vendor them with
+jsonnet-bundler (`jb install`) and commit vendor/; `generate` searches, as
+Tanka does, the entry's directory, lib/, the entry's vendor/ and the
+project's vendor/, where the project root is the nearest directory with a
+jsonnetfile.json (or tkrc.yaml) inside the repository, else the repository
+root. Without a jsonnetfile.json, init has nothing to check and succeeds.";
 
 /// `kcfg argocd generate` flags.
 #[derive(Debug, Args)]
@@ -237,8 +260,11 @@ fn parameters_command() -> ExitCode {
         Err(message) => return fail(&message),
     };
     let plan = matches!(prepared.entry, entry::Entry::Plan(_));
-    let announcement =
-        parameters::announce(prepared.signature.as_deref().unwrap_or_default(), plan);
+    let announcement = parameters::announce(
+        prepared.signature.as_deref().unwrap_or_default(),
+        plan,
+        &prepared.entry_shown,
+    );
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{announcement}");
     ExitCode::SUCCESS

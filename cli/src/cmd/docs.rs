@@ -329,7 +329,7 @@ pub fn eval_command() -> Command {
                 "create-output-dirs",
                 Some('c'),
                 "create-output-dirs",
-                "Create the directories -m writes into",
+                "Create the directories -o and -m write into",
             ),
             flag(
                 "yaml-stream",
@@ -421,7 +421,7 @@ pub fn eval_command() -> Command {
                 "ext-str-file",
                 "VAR=FILE",
                 var,
-                "External variable as a string read from FILE",
+                "External variable as a string read from FILE when used (found like an import)",
             ),
             option(
                 "ext-code",
@@ -437,7 +437,7 @@ pub fn eval_command() -> Command {
                 "ext-code-file",
                 "VAR=FILE",
                 var,
-                "External variable as code read from FILE",
+                "External variable as code read from FILE when used (found like an import)",
             ),
             option(
                 "tla-str",
@@ -453,7 +453,7 @@ pub fn eval_command() -> Command {
                 "tla-str-file",
                 "VAR=FILE",
                 var,
-                "Top-level argument as a string read from FILE",
+                "Top-level argument as a string read from FILE when used (found like an import)",
             ),
             option(
                 "tla-code",
@@ -469,7 +469,7 @@ pub fn eval_command() -> Command {
                 "tla-code-file",
                 "VAR=FILE",
                 var,
-                "Top-level argument as code read from FILE",
+                "Top-level argument as code read from FILE when used (found like an import)",
             ),
             Arg::new("filename")
                 .value_name("FILENAME")

@@ -64,7 +64,8 @@ pub struct HydrateArgs {
 
 const HYDRATE_EXAMPLES: &str = "\
 Examples:
-  kcfg hydrate out/ --repo . --dry-sha \"$(git rev-parse HEAD)\" --repo-url https://git.example.com/fleet.git
+  kcfg hydrate out/ --repo . --dry-sha \"$(git rev-parse HEAD)\" \\
+      --repo-url https://git.example.com/fleet.git
   git push origin 'refs/heads/env/*'
 
 Each branch holds, per application: <app>/manifest.yaml, <app>/hydrator.metadata

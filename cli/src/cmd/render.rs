@@ -8,7 +8,7 @@ mod print;
 mod progress;
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,8 +16,9 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use kcfg_lang::eval::ExtValue;
 use kcfg_lang::span::SourceName;
-use kcfg_render::importer::{split_path_list, FileSystem};
+use kcfg_render::importer::{split_path_list, FileSystem, Warnings};
 use kcfg_render::output::{Format, Layout, OutputOptions};
+use kcfg_render::project::ProjectSearch;
 use kcfg_render::shard::Shard;
 use kcfg_render::{Destination, Event, Renderer, Selection, Settings};
 
@@ -47,6 +48,7 @@ style of Argo CD ApplicationSets:
         name: params.cluster.name + '/' + params.name,   // OUT/<name>/
         entry: params.path + '/' + params.entry,
         tlas: { cluster: params.cluster },
+        namespace: params.name,   // objects in it are named without a <namespace>_ prefix
       },
       policies: ['policies/limits.kcfg'],  // function(object, target) -> [violations]
     }
@@ -63,13 +65,13 @@ value may nest Kubernetes objects in objects and arrays at any depth (a
 Layouts: one file per object in OUT/<target>/ (default), named by
 --file-name (default {kind}-{name}.yaml, kind in lower case; files of
 objects in a namespace other than the target's `namespace` start with
-<namespace>_), or
-with --single-file one OUT/<target>/manifest.yaml; with --layout hydrator
-Argo CD's source-hydrator layout, OUT/<target>/manifest.yaml,
-hydrator.metadata and README.md (what `kcfg hydrate` commits to branches).
-Each target is replaced
-atomically; files no longer produced disappear; a failed target keeps its
-previous files; identical targets are not touched.
+<namespace>_); with --single-file one OUT/<target>/manifest.yaml; with
+--layout hydrator Argo CD's source-hydrator layout: manifest.yaml,
+hydrator.metadata and README.md (what `kcfg hydrate` commits to
+branches), the last two recording the command that reproduces the target,
+run in the plan's directory. Each target is replaced atomically; files no
+longer produced disappear; a failed target keeps its previous files;
+identical targets are not touched.
 
 Safety. kcfg render touches only what it owns in OUT. OUT/.kcfg-rendered
 (the marker) lists the targets kcfg wrote there: directories of targets
@@ -286,11 +288,48 @@ enum ReportFormat {
     Json,
 }
 
+/// The name clap shows for a value of a `ValueEnum` (`hydrator`, `json`).
+fn value_name(value: impl clap::ValueEnum) -> String {
+    value
+        .to_possible_value()
+        .map_or_else(String::new, |value| value.get_name().to_string())
+}
+
+/// `path` without `.` components and with `dir/..` folded, as text.
+fn normalize(path: &Path) -> PathBuf {
+    kcfg_lang::program::normalize(path)
+}
+
+/// `path` relative to the directory `base` (both absolute and
+/// normalized), as text: `.` when they are the same.
+fn relative(base: &Path, path: &Path) -> PathBuf {
+    let base: Vec<_> = base.components().collect();
+    let path_parts: Vec<_> = path.components().collect();
+    let common = base
+        .iter()
+        .zip(&path_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut out = PathBuf::new();
+    for _ in common..base.len() {
+        out.push("..");
+    }
+    for part in &path_parts[common..] {
+        out.push(part.as_os_str());
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
 /// How long a render waits for another one holding the output's lock.
 const LOCK_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Everything `kcfg render` was asked to do, validated.
 struct Render {
+    /// The command the hydrator layout records.
+    hydrator_command: Option<String>,
     /// The plan's directory.
     plan_dir: PathBuf,
     /// The output directory (`--out`), if given.
@@ -354,7 +393,74 @@ impl RenderArgs {
         }
     }
 
+    /// The command, run in the plan's directory, that renders what this
+    /// one renders (issue 16: the hydrator layout records it): the flags
+    /// that change the output, as given, with their paths made relative to
+    /// the plan's directory so that the text does not depend on where
+    /// kcfg ran; `--check`, `--only`, `-j`, `--quiet` and the like are left
+    /// out (the layout adds `--only <target>`).
+    fn reproducing_command(&self) -> Option<String> {
+        let cwd = std::env::current_dir().ok()?;
+        let plan = normalize(&cwd.join(&self.path));
+        let from_plan = |path: &Path| relative(&plan, &normalize(&cwd.join(path)));
+        let mut words: Vec<String> = vec!["kcfg".into(), "render".into()];
+        if let Some(out) = &self.out {
+            let out = from_plan(out);
+            if out != Path::new("rendered") {
+                words.extend(["--out".into(), out.display().to_string()]);
+            }
+        }
+        if self.single_file {
+            words.push("--single-file".into());
+        }
+        if let Some(layout) = self.layout {
+            words.extend(["--layout".into(), value_name(layout)]);
+        }
+        if let Some(format) = self.format {
+            words.extend(["--format".into(), value_name(format)]);
+        }
+        if let Some(template) = &self.file_name {
+            words.extend(["--file-name".into(), template.clone()]);
+        }
+        for dir in &self.jpath {
+            words.extend(["-J".into(), from_plan(dir).display().to_string()]);
+        }
+        for (flag, values, file) in [
+            ("--ext-str", &self.ext_str, false),
+            ("--ext-code", &self.ext_code, false),
+            ("--ext-str-file", &self.ext_str_file, true),
+            ("--ext-code-file", &self.ext_code_file, true),
+            ("--tla-str", &self.tla_str, false),
+            ("--tla-code", &self.tla_code, false),
+            ("--tla-str-file", &self.tla_str_file, true),
+            ("--tla-code-file", &self.tla_code_file, true),
+        ] {
+            for value in values {
+                let value = match value.split_once('=') {
+                    Some((name, path)) if file => {
+                        format!("{name}={}", from_plan(Path::new(path)).display())
+                    }
+                    _ => value.clone(),
+                };
+                words.extend([flag.to_string(), value]);
+            }
+        }
+        let quoted: Vec<String> = words
+            .iter()
+            .map(|word| kcfg_render::hydrator::shell_word(word))
+            .collect();
+        Some(quoted.join(" "))
+    }
+
     fn validate(self) -> Result<Render, String> {
+        if self.layout == Some(Layout::Hydrator) && self.format == Some(Format::Json) {
+            // A usage error like clap's own: the help's "2 for bad flags".
+            return Err(
+                "--layout hydrator writes YAML (manifest.yaml, as Argo CD's source hydrator does); \
+                 it cannot be combined with --format json"
+                    .into(),
+            );
+        }
         let selection = Selection::globs(&self.only).map_err(|err| match err.pattern {
             Some(pattern) => format!("--only {pattern:?}: {}", err.message),
             None => format!("--only: {}", err.message),
@@ -395,7 +501,9 @@ impl RenderArgs {
             .as_deref()
             .map(|text| Shard::parse(text).map_err(|err| format!("--shard {text}: {err}")))
             .transpose()?;
+        let hydrator_command = self.reproducing_command();
         Ok(Render {
+            hydrator_command,
             plan_dir: self.path,
             out: self.out,
             check: self.check,
@@ -438,9 +546,16 @@ impl Render {
         let library_path = std::env::var("JSONNET_PATH")
             .map(|list| split_path_list(&list))
             .unwrap_or_default();
+        let warning_progress = progress.clone();
+        let warnings = Warnings::to(move |text: &str| warning_progress.println(text));
         let renderer = Renderer::new(Settings {
-            imports: Arc::new(FileSystem { library_path }),
+            imports: Arc::new(FileSystem {
+                library_path,
+                warnings,
+            }),
             jpath: self.jpath.clone(),
+            project: ProjectSearch::Anywhere,
+            hydrator_command: self.hydrator_command.clone(),
             max_stack: self.max_stack,
             jobs: self.jobs,
             trace: Arc::new(move |line: &str| trace_progress.println(line)),

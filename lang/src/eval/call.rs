@@ -92,10 +92,22 @@ impl BoundSet {
     }
 }
 
-fn site_span(site: Site) -> Span {
+/// The name of a function's frame entered from outside code: the
+/// reference names the program's top-level function `top_level`, whatever
+/// it is bound to, and a function a builtin calls after the builtin's
+/// parameter.
+fn entered_name(site: Site, name: Option<Sym>) -> FrameName {
     match site {
-        Site::At(span) => span,
-        _ => Span {
+        Site::TopLevel => FrameName::function(Some(Sym::intern("top_level"))),
+        Site::Builtin { builtin, .. } => FrameName::callback(builtin),
+        _ => FrameName::function(name),
+    }
+}
+
+fn site_span(site: Site) -> Span {
+    match site.span() {
+        Some(span) => span,
+        None => Span {
             file: FileId(0),
             start: 0,
             end: 0,
@@ -136,17 +148,58 @@ impl<'a> Ctx<'a> {
         named: &[(Sym, Lazy<'a>)],
         site: Site,
     ) -> Result<Value<'a>> {
-        self.call_from(func, ArgSource::Values { positional, named }, site, None)
+        let source = ArgSource::Values { positional, named };
+        match func.0 {
+            // Entered from outside code: named as the reference names it
+            // (see `entered_name`), here rather than in `call_from`, which
+            // every call goes through.
+            FunctionData::Closure { def, env } if !matches!(site, Site::At(_)) => {
+                let frame = self.bind_args(def, env, source, site)?;
+                self.enter(def, frame, site, entered_name(site, def.name))
+            }
+            _ => self.call_from(func, source, site, None),
+        }
     }
 
-    /// Calls `func` with positional arguments, entered from `span`.
+    /// Calls `func` with positional arguments, entered from `span`: what
+    /// a builtin does to call the functions it is given (`std.map`'s
+    /// `func`), so the call is entered from inside that builtin
+    /// ([`Site::Builtin`], see [`Ctx::builtin_site`]).
+    #[inline]
     pub fn call_function(
         &mut self,
         func: Function<'a>,
         args: &[Lazy<'a>],
         span: Span,
     ) -> Result<Value<'a>> {
-        self.call_values(func, args, &[], Site::At(span))
+        self.call_function_from(func, args, self.builtin_site(span))
+    }
+
+    /// The site of a call a builtin makes at `span`: inside the builtin
+    /// whose Rust code is running, if one is. A computation the builtin
+    /// defers keeps it for the call it makes when forced
+    /// ([`Ctx::call_function_from`]).
+    #[inline]
+    pub fn builtin_site(&self, span: Span) -> Site {
+        match self.builtin {
+            Some(builtin) => Site::Builtin { builtin, span },
+            None => Site::At(span),
+        }
+    }
+
+    /// [`Ctx::call_function`] entered from `site`, which
+    /// [`Ctx::builtin_site`] gave.
+    pub fn call_function_from(
+        &mut self,
+        func: Function<'a>,
+        args: &[Lazy<'a>],
+        site: Site,
+    ) -> Result<Value<'a>> {
+        // The function runs code of its own, outside the builtin.
+        let outer = self.builtin.take();
+        let result = self.call_values(func, args, &[], site);
+        self.builtin = outer;
+        result
     }
 
     fn call_from(
@@ -169,7 +222,9 @@ impl<'a> Ctx<'a> {
                     _ => self.enter(def, frame, site, name),
                 }
             }
-            FunctionData::Builtin(builtin) => self.call_builtin(builtin, source, site),
+            FunctionData::Builtin { builtin, index } => {
+                self.call_builtin(builtin, *index, source, site)
+            }
             FunctionData::Native { native, .. } => self.call_native_from(native, source, site),
         }
     }
@@ -493,8 +548,8 @@ impl<'a> Ctx<'a> {
                                 def = callee;
                                 continue 'call;
                             }
-                            FunctionData::Builtin(builtin) => {
-                                return self.call_builtin(builtin, source, site)
+                            FunctionData::Builtin { builtin, index } => {
+                                return self.call_builtin(builtin, *index, source, site)
                             }
                             FunctionData::Native { native, .. } => {
                                 return self.call_native_from(native, source, site)
@@ -512,6 +567,7 @@ impl<'a> Ctx<'a> {
     fn call_builtin(
         &mut self,
         builtin: &'static Builtin,
+        index: u16,
         source: ArgSource<'a, '_>,
         site: Site,
     ) -> Result<Value<'a>> {
@@ -589,6 +645,11 @@ impl<'a> Ctx<'a> {
             site: site_span(site),
             builtin: builtin.name,
         };
-        (builtin.func)(self, &args)
+        // While the builtin runs, the functions it calls and the values it
+        // defers are entered from inside it (see `Site::Builtin`).
+        let outer = self.builtin.replace(index);
+        let result = (builtin.func)(self, &args);
+        self.builtin = outer;
+        result
     }
 }

@@ -8,7 +8,7 @@
 
 use super::builtin::{type_error, Args, Builtin};
 use super::value::{Lazy, Value};
-use super::{Array, Ctx, Object, Result};
+use super::{Array, Ctx, Object, Result, Site};
 use crate::span::Span;
 use crate::sym::Sym;
 
@@ -179,17 +179,18 @@ fn builtin_slice<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a>> {
 }
 
 /// An element of `std.makeArray`: `func(index)`, computed on first use.
-/// The function and call site are shared by all elements, so that each
+/// The function and call site (inside `std.makeArray`, see
+/// [`Ctx::builtin_site`]) are shared by all elements, so that each
 /// element's computation is only a pointer and an index.
 struct MakeArrayElement<'a> {
-    func_and_site: &'a (super::Function<'a>, Span),
+    func_and_site: &'a (super::Function<'a>, Site),
     index: usize,
 }
 
 impl<'a> super::value::Deferred<'a> for MakeArrayElement<'a> {
     fn compute(&self, ctx: &mut Ctx<'a>) -> Result<Value<'a>> {
-        let (func, span) = *self.func_and_site;
-        ctx.call_function(func, &[Lazy::Val(Value::Num(self.index as f64))], span)
+        let (func, site) = *self.func_and_site;
+        ctx.call_function_from(func, &[Lazy::Val(Value::Num(self.index as f64))], site)
     }
 }
 
@@ -226,7 +227,7 @@ fn builtin_make_array<'a>(ctx: &mut Ctx<'a>, args: &Args<'a>) -> Result<Value<'a
     let size = size as usize;
     // Each element is a thunk with its computation, besides its slot.
     ctx.reserve_items::<(Lazy<'a>, super::Thunk<'a>, MakeArrayElement<'a>)>(size, args.site)?;
-    let func_and_site = &*ctx.bump.alloc((func, args.site));
+    let func_and_site = &*ctx.bump.alloc((func, ctx.builtin_site(args.site)));
     let elems = ctx.alloc_slice_with(size, args.site, |index| {
         ctx.defer(MakeArrayElement {
             func_and_site,

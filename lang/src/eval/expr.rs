@@ -9,7 +9,7 @@ use std::cell::Cell;
 use super::error::{FrameName, Site};
 use super::object::{CompLayer, Layer, LiteralLayer, Slot};
 use super::value::{Env, Lazy, Value};
-use super::{Array, Ctx, Object, Result, Str};
+use super::{Array, Ctx, Error, Object, Result, Str};
 use crate::ast::BinaryOp;
 use crate::ir::{self, Clause, ExprKind as I, ThunkName};
 use crate::span::Span;
@@ -37,6 +37,11 @@ impl<'a> Ctx<'a> {
                 I::Num(n) => Ok(Value::Num(*n)),
                 I::Str(s) => Ok(Value::Str(Str::new(self.bump, s))),
                 I::Var(var) => match env.get(*var) {
+                    // The reference reads a function's variable without a
+                    // frame once it has been read (its thunk is filled), so
+                    // a recursive call runs out of frames at the call, not
+                    // at its name (issue 16).
+                    Lazy::Val(value @ Value::Func(_)) => Ok(value),
                     Lazy::Val(value) => {
                         self.check_depth(expr.span)?;
                         Ok(value)
@@ -420,15 +425,7 @@ impl<'a> Ctx<'a> {
         let slot = this.slot(self.bump, layer, field);
         match slot.get() {
             Slot::Done(value) => return Ok(value),
-            Slot::Running => {
-                return Err(self
-                    .error_at(
-                        "kcfg::eval::infinite_recursion",
-                        site,
-                        "max stack frames exceeded.",
-                    )
-                    .with_note("infinite recursion: a field is needed to compute itself"));
-            }
+            Slot::Running => return Err(self.field_cycle(site)),
             Slot::Empty => {}
         }
         slot.set(Slot::Running);
@@ -447,7 +444,24 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn compute_field(&mut self, this: Object<'a>, layer: usize, field: usize) -> Result<Value<'a>> {
+    /// A field read while it is being computed.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn field_cycle(&self, site: Site) -> Error {
+        self.error_at(
+            "kcfg::eval::infinite_recursion",
+            site,
+            "max stack frames exceeded.",
+        )
+        .with_note("infinite recursion: a field is needed to compute itself")
+    }
+
+    pub(super) fn compute_field(
+        &mut self,
+        this: Object<'a>,
+        layer: usize,
+        field: usize,
+    ) -> Result<Value<'a>> {
         match this.layer(layer) {
             Layer::Literal(literal) => {
                 let env = self.object_frame(this, layer, literal);

@@ -26,6 +26,7 @@ pub mod ops;
 mod reads;
 pub mod string;
 pub mod value;
+mod walk;
 
 use std::cell::{Cell, RefCell};
 use std::path::Path;
@@ -40,6 +41,7 @@ pub(crate) use self::error::{FrameName, StackEntry};
 pub use self::interrupt::Interrupt;
 pub use self::reads::{Reads, ResolvedImport};
 pub use self::value::{Array, Env, Function, FunctionData, Lazy, Object, Str, Thunk, Value};
+pub use self::walk::Origin;
 pub use crate::memory::MemoryLimit;
 
 use self::object::NativeField;
@@ -167,6 +169,9 @@ pub struct Ctx<'a> {
     /// left (see [`Ctx::with_stack`]).
     stack_bounds: Bounds,
     interrupt: Option<&'a Interrupt>,
+    /// The builtin whose Rust code is running, by its index in the
+    /// program's table, for the sites of what it calls ([`Site::Builtin`]).
+    builtin: Option<u16>,
     /// The memory limit, for the checks on every frame.
     memory: Option<&'a MemoryLimit>,
     /// The same, shared, for the stack segments charged to it.
@@ -210,6 +215,7 @@ impl<'a> Ctx<'a> {
             max_stack: config.max_stack.max(1),
             stack_bounds: Bounds::learn(RED_ZONE),
             interrupt: config.interrupt.as_deref(),
+            builtin: None,
             memory: config.memory.as_deref(),
             memory_arc: config.memory.as_ref(),
             std_object: None,
@@ -266,15 +272,23 @@ impl<'a> Ctx<'a> {
         message: impl Into<String>,
     ) -> Error {
         let mut diag = Diagnostic::runtime_error(code, message);
-        if let Site::At(span) = site {
-            diag.span = Some(span);
-        }
-        diag.trace = error::build_trace(&self.stack, site);
+        diag.span = site.span();
+        let builtins = &self.program.std().builtins;
+        let builtin = |index: u16| builtins.get(usize::from(index)).copied();
+        diag.trace = error::build_trace(&self.stack, site, &builtin);
         Error(Box::new(diag))
     }
 
+    #[cold]
+    #[inline(never)]
     fn stack_overflow(&self, site: Site) -> Error {
-        self.error_at("kcfg::eval::max_stack", site, "max stack frames exceeded.")
+        let err = self.error_at("kcfg::eval::max_stack", site, "max stack frames exceeded.");
+        let builtins = &self.program.std().builtins;
+        let builtin = |index: u16| builtins.get(usize::from(index)).copied();
+        match error::recursion_note(&self.stack, &builtin) {
+            Some(note) => err.with_note(note),
+            None => err,
+        }
     }
 
     /// Runs `f` inside a new stack frame, checking the frame limit and the
@@ -400,7 +414,7 @@ impl<'a> Ctx<'a> {
             }
             ThunkState::Deferred(computation) => {
                 thunk.state.set(ThunkState::Running);
-                let result = self.guard(site, FrameName::thunk(ThunkName::Argument), |ctx| {
+                let result = self.guard(site, FrameName::thunk(computation.name()), |ctx| {
                     computation.compute(ctx)
                 });
                 match result {
@@ -447,7 +461,11 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// A thunk running a deferred computation.
+    /// A thunk running a deferred computation. One that calls a function
+    /// a builtin was given (a lazily computed element of `std.map`) takes
+    /// the site of that call from [`Ctx::builtin_site`] when it is made, so
+    /// that the call is entered from inside the builtin when the thunk is
+    /// forced, wherever that is.
     pub fn defer(&self, computation: impl value::Deferred<'a> + 'a) -> Lazy<'a> {
         let computation: &'a dyn value::Deferred<'a> = self.bump.alloc(computation);
         Lazy::Thunk(self.bump.alloc(Thunk::deferred(computation)))
@@ -506,13 +524,19 @@ impl<'a> Ctx<'a> {
         }
         let std = self.program.std();
         let bump = self.bump;
-        let builtins = std.builtins.iter().map(|builtin| NativeField {
-            name: Sym::intern(builtin.name),
-            visibility: Visibility::Hidden,
-            value: Lazy::Val(Value::Func(Function(
-                bump.alloc(FunctionData::Builtin(builtin)),
-            ))),
-        });
+        let builtins = std
+            .builtins
+            .iter()
+            .enumerate()
+            .map(|(index, builtin)| NativeField {
+                name: Sym::intern(builtin.name),
+                visibility: Visibility::Hidden,
+                value: Lazy::Val(Value::Func(Function(bump.alloc(FunctionData::Builtin {
+                    builtin,
+                    // The table is far smaller than 2^16 (a test holds it).
+                    index: index as u16,
+                })))),
+            });
         let constants = std.constants.iter().map(|(name, value)| NativeField {
             name: Sym::intern(name),
             visibility: Visibility::Hidden,
@@ -692,17 +716,18 @@ impl<'a> Ctx<'a> {
         };
         let mut named = Vec::with_capacity(tlas.len());
         for (name, arg) in tlas {
+            let param = Sym::intern(name);
             let lazy = match arg {
                 ExtValue::Str(text) => Lazy::Val(self.str(text)),
+                // Code is parsed and evaluated when the argument is first
+                // used, as in the reference (`thunk <NAME>` in traces): an
+                // unused `--tla-code-file` is never read.
                 ExtValue::Code { name, text } => {
-                    let code = self
-                        .program
-                        .snippet(name.clone(), text)
-                        .map_err(first_error)?;
-                    Lazy::Val(self.eval_code(code)?)
+                    let source = self.arena.hold(Arc::new((name.clone(), text.clone())));
+                    self.defer(TlaCode { param, source })
                 }
             };
-            named.push((Sym::intern(name), lazy));
+            named.push((param, lazy));
         }
         self.call_values(func, &[], &named, Site::TopLevel)
     }
@@ -722,6 +747,27 @@ struct FileRoot<'a> {
 impl<'a> value::Deferred<'a> for FileRoot<'a> {
     fn compute(&self, ctx: &mut Ctx<'a>) -> Result<Value<'a>> {
         ctx.eval(self.env, &self.code.root)
+    }
+}
+
+/// A top-level argument given as code, evaluated on first use.
+struct TlaCode<'a> {
+    param: Sym,
+    source: &'a (SourceName, String),
+}
+
+impl<'a> value::Deferred<'a> for TlaCode<'a> {
+    fn compute(&self, ctx: &mut Ctx<'a>) -> Result<Value<'a>> {
+        let (name, text) = self.source;
+        let code = ctx
+            .program
+            .snippet(name.clone(), text)
+            .map_err(first_error)?;
+        ctx.eval_code(code)
+    }
+
+    fn name(&self) -> ThunkName {
+        ThunkName::Var(self.param)
     }
 }
 

@@ -127,6 +127,12 @@ impl<'a> Thunk<'a> {
 pub trait Deferred<'a> {
     /// Computes the value.
     fn compute(&self, ctx: &mut super::Ctx<'a>) -> super::Result<Value<'a>>;
+
+    /// The thunk's name in stack traces; most have none, as a builtin's
+    /// arguments have none in the reference.
+    fn name(&self) -> crate::ir::ThunkName {
+        crate::ir::ThunkName::Argument
+    }
 }
 
 /// A frame: the slots of one function call, object, file or comprehension
@@ -176,7 +182,13 @@ pub enum FunctionData<'a> {
         env: &'a Env<'a>,
     },
     /// A builtin from the table.
-    Builtin(&'static super::builtin::Builtin),
+    Builtin {
+        /// Its row.
+        builtin: &'static super::builtin::Builtin,
+        /// Its index in the program's table (`Program::std().builtins`),
+        /// which stack traces name it by.
+        index: u16,
+    },
     /// A native function of the embedding program (`std.native`).
     Native {
         /// The name it was registered under.
@@ -191,7 +203,7 @@ impl<'a> Function<'a> {
     pub fn name(&self) -> Option<Sym> {
         match self.0 {
             FunctionData::Closure { def, .. } => def.name,
-            FunctionData::Builtin(builtin) => Some(Sym::intern(builtin.name)),
+            FunctionData::Builtin { builtin, .. } => Some(Sym::intern(builtin.name)),
             FunctionData::Native { name, .. } => Some(Sym::intern(name)),
         }
     }
@@ -204,7 +216,7 @@ impl<'a> Function<'a> {
                 .iter()
                 .map(|p| (p.name, p.default.is_some()))
                 .collect(),
-            FunctionData::Builtin(builtin) => builtin
+            FunctionData::Builtin { builtin, .. } => builtin
                 .params
                 .iter()
                 .enumerate()
@@ -222,7 +234,7 @@ impl<'a> Function<'a> {
     pub fn param_count(&self) -> usize {
         match self.0 {
             FunctionData::Closure { def, .. } => def.params.len(),
-            FunctionData::Builtin(builtin) => builtin.params.len(),
+            FunctionData::Builtin { builtin, .. } => builtin.params.len(),
             FunctionData::Native { native, .. } => native.params.len(),
         }
     }

@@ -8,7 +8,8 @@
 //! * Object fields are sorted by name (code point order) and hidden fields
 //!   are left out.
 
-use crate::eval::{Ctx, FrameName, Result, Site, Value};
+use crate::eval::value::ArrayData;
+use crate::eval::{Array, Ctx, Lazy, Object, Origin, Result, Site, Value};
 use crate::span::Span;
 use crate::text::{write_number, write_string};
 
@@ -58,12 +59,24 @@ pub fn write<'a>(
     style: &Style<'_>,
     out: &mut String,
 ) -> Result<()> {
+    write_from(ctx, value, Origin::MANIFEST, style, out)
+}
+
+/// Writes `value`, which came from `from`, as JSON in the given style:
+/// the fields and elements are entered in frames as the reference enters
+/// them (see [`Origin`]).
+pub fn write_from<'a>(
+    ctx: &mut Ctx<'a>,
+    value: Value<'a>,
+    from: Origin,
+    style: &Style<'_>,
+    out: &mut String,
+) -> Result<()> {
     let mut writer = Writer {
         style,
         indent: String::new(),
-        site: Site::Manifest,
     };
-    writer.value(ctx, value, out)
+    writer.value(ctx, value, from, out)
 }
 
 /// `value` as multi-line JSON, as the program's output (no final newline).
@@ -76,108 +89,198 @@ pub fn to_pretty<'a>(ctx: &mut Ctx<'a>, value: Value<'a>) -> Result<String> {
 /// `value` as single-line JSON, as `std.toString` writes it.
 pub fn to_single_line<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, span: Span) -> Result<String> {
     let mut out = String::new();
-    let mut writer = Writer {
-        style: &Style::SINGLE_LINE,
-        indent: String::new(),
-        site: Site::At(span),
-    };
-    writer.value(ctx, value, &mut out)?;
+    write_from(
+        ctx,
+        value,
+        Origin::at(Site::At(span)),
+        &Style::SINGLE_LINE,
+        &mut out,
+    )?;
     Ok(out)
 }
 
 struct Writer<'s> {
     style: &'s Style<'s>,
     indent: String,
-    site: Site,
 }
 
 impl Writer<'_> {
-    fn value<'a>(&mut self, ctx: &mut Ctx<'a>, value: Value<'a>, out: &mut String) -> Result<()> {
+    /// Writes `value`, which came from `from`. Small, so that the many
+    /// scalars cost a call with a small frame; collections are written
+    /// out of line.
+    fn value<'a>(
+        &mut self,
+        ctx: &mut Ctx<'a>,
+        value: Value<'a>,
+        from: Origin,
+        out: &mut String,
+    ) -> Result<()> {
+        if write_scalar(ctx, value, from.site, out)? {
+            return Ok(());
+        }
         match value {
-            Value::Null => out.push_str("null"),
-            Value::Bool(true) => out.push_str("true"),
-            Value::Bool(false) => out.push_str("false"),
-            Value::Num(n) => write_number(n, out),
-            Value::Str(s) => {
-                let text = ctx.flat_text_at(s, self.site)?;
-                write_string(text, out);
-            }
+            Value::Null | Value::Bool(_) | Value::Num(_) | Value::Str(_) => {}
             Value::Func(_) => {
                 return Err(ctx.error_at(
                     "kcfg::manifest::function",
-                    self.site,
+                    from.site,
                     "couldn't manifest function in JSON output.",
                 ));
             }
-            Value::Arr(array) => {
-                if array.is_empty() {
-                    out.push_str(self.style.empty_array);
-                    return Ok(());
-                }
-                let site = self.site;
-                ctx.guard(
-                    site,
-                    FrameName::thunk(crate::ir::ThunkName::ArrayElement),
-                    |ctx| {
-                        out.push('[');
-                        out.push_str(self.style.newline);
-                        let outer = self.indent.len();
-                        self.indent.push_str(self.style.indent);
-                        for (index, lazy) in array.iter().enumerate() {
-                            // The output grows with no frame entered.
-                            ctx.check_limits_at(site)?;
-                            if index > 0 {
-                                out.push_str(self.style.comma);
-                                out.push_str(self.style.newline);
-                            }
-                            out.push_str(&self.indent);
-                            let element = ctx.force_from(lazy, site)?;
-                            self.value(ctx, element, out)?;
-                        }
-                        self.indent.truncate(outer);
-                        out.push_str(self.style.newline);
-                        out.push_str(&self.indent);
-                        out.push(']');
-                        Ok(())
-                    },
-                )?;
-            }
-            Value::Obj(obj) => {
-                let site = self.site;
-                if obj.needs_assert_check() {
-                    ctx.check_asserts(obj, site)?;
-                }
-                let fields = obj.fields(ctx.bump);
-                if fields.iter().all(|f| f.hidden) {
-                    out.push_str(self.style.empty_object);
-                    return Ok(());
-                }
-                ctx.guard(site, FrameName::object(None), |ctx| {
-                    out.push('{');
-                    out.push_str(self.style.newline);
-                    let outer = self.indent.len();
-                    self.indent.push_str(self.style.indent);
-                    let mut first = true;
-                    for field in fields.iter().filter(|f| !f.hidden) {
-                        if !first {
-                            out.push_str(self.style.comma);
-                            out.push_str(self.style.newline);
-                        }
-                        first = false;
-                        out.push_str(&self.indent);
-                        write_string(field.name.as_str(), out);
-                        out.push_str(self.style.key_sep);
-                        let value = ctx.get_field(obj, field.name, site, None)?;
-                        self.value(ctx, value, out)?;
-                    }
-                    self.indent.truncate(outer);
-                    out.push_str(self.style.newline);
-                    out.push_str(&self.indent);
-                    out.push('}');
-                    Ok(())
-                })?;
-            }
+            Value::Arr(array) => self.array(ctx, array, from, out)?,
+            Value::Obj(obj) => self.object(ctx, obj, from, out)?,
         }
         Ok(())
     }
+
+    #[inline(never)]
+    fn array<'a>(
+        &mut self,
+        ctx: &mut Ctx<'a>,
+        array: Array<'a>,
+        from: Origin,
+        out: &mut String,
+    ) -> Result<()> {
+        if array.is_empty() {
+            out.push_str(self.style.empty_array);
+            return Ok(());
+        }
+        out.push('[');
+        out.push_str(self.style.newline);
+        let outer = self.indent.len();
+        self.indent.push_str(self.style.indent);
+        // Elements in memory are read in place, and ranges and numbers
+        // written without making elements: copying an element from where
+        // an iterator has just stored it stalls the store buffer, which
+        // costs a large array of numbers a fifth of its time.
+        match array.0 {
+            ArrayData::Elems(elems) => {
+                for (index, lazy) in elems.iter().enumerate() {
+                    self.separate(ctx, index, from, out)?;
+                    self.element(ctx, lazy, from, out)?;
+                }
+            }
+            ArrayData::Nums(nums) => {
+                for (index, n) in nums.iter().enumerate() {
+                    self.separate(ctx, index, from, out)?;
+                    write_number(*n, out);
+                }
+            }
+            ArrayData::Range { start, len } => {
+                // The same additions as the array's iterator.
+                let mut n = *start;
+                for index in 0..*len {
+                    self.separate(ctx, index, from, out)?;
+                    write_number(n, out);
+                    n += 1.0;
+                }
+            }
+            _ => {
+                for (index, lazy) in array.iter().enumerate() {
+                    self.separate(ctx, index, from, out)?;
+                    self.element(ctx, &lazy, from, out)?;
+                }
+            }
+        }
+        self.indent.truncate(outer);
+        out.push_str(self.style.newline);
+        out.push_str(&self.indent);
+        out.push(']');
+        Ok(())
+    }
+
+    /// Starts the element at `index`: the separator and the indentation.
+    #[inline(always)]
+    fn separate(&self, ctx: &Ctx<'_>, index: usize, from: Origin, out: &mut String) -> Result<()> {
+        // The output grows with no frame entered.
+        ctx.check_limits_at(from.site)?;
+        if index > 0 {
+            out.push_str(self.style.comma);
+            out.push_str(self.style.newline);
+        }
+        out.push_str(&self.indent);
+        Ok(())
+    }
+
+    /// Writes an element: a known number, string, boolean or null at once
+    /// (nothing in it can fail), anything else in the element's frame.
+    #[inline(always)]
+    fn element<'a>(
+        &mut self,
+        ctx: &mut Ctx<'a>,
+        lazy: &Lazy<'a>,
+        from: Origin,
+        out: &mut String,
+    ) -> Result<()> {
+        let written = match lazy {
+            Lazy::Val(value) => write_scalar(ctx, *value, from.site, out)?,
+            Lazy::Thunk(thunk) => match thunk.value() {
+                Some(value) => write_scalar(ctx, value, from.site, out)?,
+                None => false,
+            },
+        };
+        if written {
+            return Ok(());
+        }
+        ctx.enter_element(*lazy, from, |ctx, element, inner| {
+            self.value(ctx, element, inner, out)
+        })
+    }
+
+    #[inline(never)]
+    fn object<'a>(
+        &mut self,
+        ctx: &mut Ctx<'a>,
+        obj: Object<'a>,
+        from: Origin,
+        out: &mut String,
+    ) -> Result<()> {
+        if obj.needs_assert_check() {
+            ctx.check_asserts(obj, from.site)?;
+        }
+        let fields = obj.fields(ctx.bump);
+        if fields.iter().all(|f| f.hidden) {
+            out.push_str(self.style.empty_object);
+            return Ok(());
+        }
+        out.push('{');
+        out.push_str(self.style.newline);
+        let outer = self.indent.len();
+        self.indent.push_str(self.style.indent);
+        let mut first = true;
+        for field in fields.iter().filter(|f| !f.hidden) {
+            if !first {
+                out.push_str(self.style.comma);
+                out.push_str(self.style.newline);
+            }
+            first = false;
+            out.push_str(&self.indent);
+            write_string(field.name.as_str(), out);
+            out.push_str(self.style.key_sep);
+            ctx.enter_field(obj, field.name, from, |ctx, value, inner| {
+                self.value(ctx, value, inner, out)
+            })?;
+        }
+        self.indent.truncate(outer);
+        out.push_str(self.style.newline);
+        out.push_str(&self.indent);
+        out.push('}');
+        Ok(())
+    }
+}
+
+/// Writes `value` if it is a number, string, boolean or null, and says
+/// whether it was one; fails only if a string's text cannot be flattened
+/// within the memory limit (an error at `site`).
+#[inline(always)]
+fn write_scalar<'a>(ctx: &Ctx<'a>, value: Value<'a>, site: Site, out: &mut String) -> Result<bool> {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Num(n) => write_number(n, out),
+        Value::Str(s) => write_string(ctx.flat_text_at(s, site)?, out),
+        Value::Arr(_) | Value::Obj(_) | Value::Func(_) => return Ok(false),
+    }
+    Ok(true)
 }

@@ -9,7 +9,7 @@
 pub mod json;
 pub mod yaml;
 
-use crate::eval::{Ctx, Result, Site, Value};
+use crate::eval::{Ctx, Origin, Result, Site, Value};
 
 /// How to turn the program's value into output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,25 +22,11 @@ pub enum Mode {
 
 /// The output of a program in `mode`, without the final newline.
 pub fn document<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, mode: Mode) -> Result<String> {
-    match mode {
-        Mode::Json => {
-            // Large enough that the allocator maps fresh pages for it, so
-            // that a big output grows in place (`mremap`) instead of being
-            // copied at each doubling; pages never written cost nothing.
-            const INITIAL_CAPACITY: usize = 256 * 1024;
-            let mut out = String::with_capacity(INITIAL_CAPACITY);
-            json::write(ctx, value, &json::Style::PRETTY, &mut out)?;
-            Ok(out)
-        }
-        Mode::String => match value {
-            Value::Str(s) => Ok(ctx.flat_text_at(s, Site::Manifest)?.to_string()),
-            other => Err(ctx.error_at(
-                "kcfg::manifest::not_a_string",
-                Site::Manifest,
-                format!("expected string result, got: {}", other.type_name()),
-            )),
-        },
-    }
+    // Large enough that the allocator maps fresh pages for it, so that a
+    // big output grows in place (`mremap`) instead of being copied at each
+    // doubling; pages never written cost nothing.
+    const INITIAL_CAPACITY: usize = 256 * 1024;
+    document_from(ctx, value, Origin::MANIFEST, mode, INITIAL_CAPACITY)
 }
 
 /// `-m`: one document per visible field of the top-level object, as
@@ -56,33 +42,52 @@ pub fn multi<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, mode: Mode) -> Result<Vec<
             ),
         ));
     };
+    if obj.needs_assert_check() {
+        ctx.check_asserts(obj, Site::Manifest)?;
+    }
     let names: Vec<_> = obj.visible_fields(ctx.bump).collect();
     let mut files = Vec::with_capacity(names.len());
     for name in names {
-        let field = ctx.get_field(obj, name, Site::Manifest, None)?;
-        let text = match mode {
-            Mode::Json => json::to_pretty(ctx, field)?,
-            Mode::String => match field {
-                Value::Str(s) => ctx.flat_text_at(s, Site::Manifest)?.to_string(),
-                other => {
-                    return Err(ctx.error_at(
-                        "kcfg::manifest::not_a_string",
-                        Site::Manifest,
-                        format!(
-                            "multi mode: field {name} was {}, expected string",
-                            other.type_name()
-                        ),
-                    ));
-                }
-            },
-        };
+        // Each file is written inside its field's frame, as the reference
+        // does (see `Origin`).
+        let text = ctx.enter_field(obj, name, Origin::MANIFEST, |ctx, field, from| {
+            document_from(ctx, field, from, mode, 0)
+        })?;
         files.push((name.as_str().to_string(), text));
     }
     Ok(files)
 }
 
-/// `-y`: one JSON document per element of the top-level array.
-pub fn stream<'a>(ctx: &mut Ctx<'a>, value: Value<'a>) -> Result<Vec<String>> {
+/// The output, one file of `-m` or one document of `-y`, reached `from`:
+/// the value as pretty JSON, or, with [`Mode::String`], the string as it
+/// is. JSON is written into a buffer of `capacity` bytes to begin with.
+fn document_from<'a>(
+    ctx: &mut Ctx<'a>,
+    value: Value<'a>,
+    from: Origin,
+    mode: Mode,
+    capacity: usize,
+) -> Result<String> {
+    match mode {
+        Mode::Json => {
+            let mut out = String::with_capacity(capacity);
+            json::write_from(ctx, value, from, &json::Style::PRETTY, &mut out)?;
+            Ok(out)
+        }
+        Mode::String => match value {
+            Value::Str(s) => Ok(ctx.flat_text_at(s, from.site)?.to_string()),
+            other => Err(ctx.error_at(
+                "kcfg::manifest::not_a_string",
+                from.site,
+                format!("expected string result, got: {}", other.type_name()),
+            )),
+        },
+    }
+}
+
+/// `-y`: one document per element of the top-level array, JSON or, with
+/// `-S` ([`Mode::String`]), each element's string as it is.
+pub fn stream<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, mode: Mode) -> Result<Vec<String>> {
     let Value::Arr(array) = value else {
         return Err(ctx.error_at(
             "kcfg::manifest::stream_not_array",
@@ -98,8 +103,11 @@ pub fn stream<'a>(ctx: &mut Ctx<'a>, value: Value<'a>) -> Result<Vec<String>> {
     let mut docs = Vec::new();
     for lazy in array.iter() {
         ctx.check_limits_at(Site::Manifest)?;
-        let element = ctx.force_from(lazy, Site::Manifest)?;
-        let doc = json::to_pretty(ctx, element)?;
+        // Each document is written inside its element's frame, as the
+        // reference does (see `Origin`).
+        let doc = ctx.enter_element(lazy, Origin::MANIFEST, |ctx, element, from| {
+            document_from(ctx, element, from, mode, 0)
+        })?;
         ctx.push_at(&mut docs, doc, Site::Manifest)?;
     }
     Ok(docs)

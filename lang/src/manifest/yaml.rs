@@ -16,22 +16,32 @@
 //!   ` #`, have leading or trailing spaces, or contain control characters;
 //! * multi-line strings are literal blocks (`|`, `|-`, `|+`), which keep them
 //!   readable in diffs, unless a line has trailing spaces or the text has
-//!   characters a block cannot carry, in which case they are double-quoted.
+//!   characters a block cannot carry, in which case they are double-quoted;
+//! * the parsers' own patterns count too: ruamel.yaml (YAML 1.2) reads `._`
+//!   as a float it cannot convert, so that is quoted.
+//!
+//! A mapping key longer than 1024 bytes as written is an explicit key
+//! (`? key` and `: value` on the next line): YAML limits implicit keys to
+//! 1024 characters, and PyYAML, ruamel and libyaml (so kubectl) reject the
+//! line otherwise (issue 16).
 //!
 //! Numbers print as integers when integral, otherwise in the shortest form
 //! that reads back as the same double.
 
 use std::fmt::Write as _;
 
-use crate::eval::{Ctx, FrameName, Result, Site, Value};
+use crate::eval::{Ctx, Origin, Result, Value};
 
 /// Writes `value` as one YAML document (no `---`), ending with a newline.
 pub fn write_document<'a>(ctx: &mut Ctx<'a>, value: Value<'a>, out: &mut String) -> Result<()> {
     let mut writer = Writer { out };
+    let from = Origin::MANIFEST;
     match value {
-        Value::Obj(_) | Value::Arr(_) if !is_empty(ctx, value) => writer.block(ctx, value, 0)?,
+        Value::Obj(_) | Value::Arr(_) if !is_empty(ctx, value) => {
+            writer.block(ctx, value, 0, from)?
+        }
         other => {
-            writer.scalar_or_flow(ctx, other, 0)?;
+            writer.scalar_or_flow(ctx, other, 0, from)?;
             writer.out.push('\n');
         }
     }
@@ -65,12 +75,20 @@ impl Writer<'_> {
     }
 
     /// Writes a non-empty object or array in block style, starting at the
-    /// current position (already indented for the first line).
-    fn block<'a>(&mut self, ctx: &mut Ctx<'a>, value: Value<'a>, level: usize) -> Result<()> {
-        ctx.guard(Site::Manifest, FrameName::object(None), |ctx| match value {
+    /// current position (already indented for the first line). Fields and
+    /// elements are entered in frames as the JSON writer enters them (see
+    /// [`Origin`]).
+    fn block<'a>(
+        &mut self,
+        ctx: &mut Ctx<'a>,
+        value: Value<'a>,
+        level: usize,
+        from: Origin,
+    ) -> Result<()> {
+        match value {
             Value::Obj(obj) => {
                 if obj.needs_assert_check() {
-                    ctx.check_asserts(obj, Site::Manifest)?;
+                    ctx.check_asserts(obj, from.site)?;
                 }
                 let fields = obj.fields(ctx.bump);
                 let mut first = true;
@@ -79,10 +97,19 @@ impl Writer<'_> {
                         self.indent(level);
                     }
                     first = false;
-                    write_key(field.name.as_str(), self.out);
-                    self.out.push(':');
-                    let child = ctx.get_field(obj, field.name, Site::Manifest, None)?;
-                    self.after_key(ctx, child, level)?;
+                    if self.implicit_key(field.name.as_str()) {
+                        self.out.push(':');
+                        ctx.enter_field(obj, field.name, from, |ctx, child, inner| {
+                            self.after_key(ctx, child, level, inner)
+                        })?;
+                    } else {
+                        self.out.push('\n');
+                        self.indent(level);
+                        self.out.push(':');
+                        ctx.enter_field(obj, field.name, from, |ctx, child, inner| {
+                            self.after_explicit_key(ctx, child, level, inner)
+                        })?;
+                    }
                 }
                 Ok(())
             }
@@ -90,47 +117,93 @@ impl Writer<'_> {
                 let mut first = true;
                 for lazy in array.iter() {
                     // The output grows with no frame entered.
-                    ctx.check_limits_at(Site::Manifest)?;
+                    ctx.check_limits_at(from.site)?;
                     if !first {
                         self.indent(level);
                     }
                     first = false;
                     self.out.push_str("- ");
-                    let child = ctx.force_from(lazy, Site::Manifest)?;
-                    match child {
+                    ctx.enter_element(lazy, from, |ctx, child, inner| match child {
                         Value::Obj(_) | Value::Arr(_) if !is_empty(ctx, child) => {
-                            self.block(ctx, child, level + 1)?
+                            self.block(ctx, child, level + 1, inner)
                         }
                         other => {
-                            self.scalar_or_flow(ctx, other, level + 1)?;
+                            self.scalar_or_flow(ctx, other, level + 1, inner)?;
                             self.out.push('\n');
+                            Ok(())
                         }
-                    }
+                    })?;
                 }
                 Ok(())
             }
             _ => Ok(()),
-        })
+        }
+    }
+
+    /// Writes `key` as an implicit key (`key:` follows) when parsers take
+    /// it as one, and otherwise as an explicit key (`? key`, then `:` on a
+    /// line of its own): YAML limits implicit keys to 1024 characters, and
+    /// PyYAML, ruamel, libyaml and so kubectl fail on a longer one (issue
+    /// 16). Returns whether the key is implicit.
+    fn implicit_key(&mut self, key: &str) -> bool {
+        let start = self.out.len();
+        write_key(key, self.out);
+        if self.out.len() - start <= MAX_IMPLICIT_KEY {
+            return true;
+        }
+        self.out.truncate(start);
+        self.out.push_str("? ");
+        write_key(key, self.out);
+        false
+    }
+
+    /// Writes what follows the `:` of an explicit key: the value on the
+    /// same line, a collection in compact form (its first entry after
+    /// `: `, the others indented under it, as after `- `).
+    fn after_explicit_key<'a>(
+        &mut self,
+        ctx: &mut Ctx<'a>,
+        child: Value<'a>,
+        level: usize,
+        from: Origin,
+    ) -> Result<()> {
+        self.out.push(' ');
+        match child {
+            Value::Obj(_) | Value::Arr(_) if !is_empty(ctx, child) => {
+                self.block(ctx, child, level + 1, from)
+            }
+            other => {
+                self.scalar_or_flow(ctx, other, level + 1, from)?;
+                self.out.push('\n');
+                Ok(())
+            }
+        }
     }
 
     /// Writes what follows `key:`.
-    fn after_key<'a>(&mut self, ctx: &mut Ctx<'a>, child: Value<'a>, level: usize) -> Result<()> {
+    fn after_key<'a>(
+        &mut self,
+        ctx: &mut Ctx<'a>,
+        child: Value<'a>,
+        level: usize,
+        from: Origin,
+    ) -> Result<()> {
         match child {
             Value::Obj(_) if !is_empty(ctx, child) => {
                 self.out.push('\n');
                 self.indent(level + 1);
-                self.block(ctx, child, level + 1)
+                self.block(ctx, child, level + 1, from)
             }
             // Sequences under a key sit at the key's indentation, as kubectl
             // prints them.
             Value::Arr(_) if !is_empty(ctx, child) => {
                 self.out.push('\n');
                 self.indent(level);
-                self.block(ctx, child, level)
+                self.block(ctx, child, level, from)
             }
             other => {
                 self.out.push(' ');
-                self.scalar_or_flow(ctx, other, level + 1)?;
+                self.scalar_or_flow(ctx, other, level + 1, from)?;
                 self.out.push('\n');
                 Ok(())
             }
@@ -144,13 +217,14 @@ impl Writer<'_> {
         ctx: &mut Ctx<'a>,
         value: Value<'a>,
         level: usize,
+        from: Origin,
     ) -> Result<()> {
         match value {
             Value::Null => self.out.push_str("null"),
             Value::Bool(b) => self.out.push_str(if b { "true" } else { "false" }),
             Value::Num(n) => write_number(n, self.out),
             Value::Str(s) => {
-                let text = ctx.flat_text_at(s, Site::Manifest)?;
+                let text = ctx.flat_text_at(s, from.site)?;
                 write_string(text, level, self.out);
             }
             Value::Arr(_) => self.out.push_str("[]"),
@@ -158,7 +232,7 @@ impl Writer<'_> {
             Value::Func(_) => {
                 return Err(ctx.error_at(
                     "kcfg::manifest::function",
-                    Site::Manifest,
+                    from.site,
                     "couldn't manifest function in YAML output.",
                 ));
             }
@@ -184,6 +258,11 @@ pub fn write_number(n: f64, out: &mut String) {
         let _ = write!(out, "{n}");
     }
 }
+
+/// The longest implicit key, in bytes as written (quotes and escapes
+/// included), that YAML parsers accept: the limit is 1024 characters, which
+/// some parsers (serde_norway's libyaml translation) count in bytes.
+const MAX_IMPLICIT_KEY: usize = 1024;
 
 fn write_key(key: &str, out: &mut String) {
     if is_plain_safe(key) {
@@ -392,21 +471,24 @@ fn looks_numeric(text: &str) -> bool {
     // exponent. A mantissa counts as a number when it has a digit or an
     // underscore before the dot, or a digit after it: SnakeYAML's float
     // pattern (`[0-9_]+(\.[0-9_]*)?`) takes even `_` and `_.` for numbers.
+    //
+    // After the dot, an underscore counts as a digit: ruamel's YAML 1.2
+    // float pattern (`\.[0-9_]+`) takes `._` and `.__` for floats and then
+    // fails to convert them, so they must be quoted (issue 16).
     let mut before_dot = 0;
-    let mut digits_after_dot = 0;
+    let mut after_dot = 0;
     let mut dots = 0;
     let mut index = 0;
     while let Some(&c) = body.get(index) {
         match c {
             b'0'..=b'9' | b'_' if dots == 0 => before_dot += 1,
-            b'0'..=b'9' => digits_after_dot += 1,
-            b'_' => {}
+            b'0'..=b'9' | b'_' => after_dot += 1,
             b'.' => dots += 1,
             _ => break,
         }
         index += 1;
     }
-    let mantissa = before_dot > 0 || digits_after_dot > 0;
+    let mantissa = before_dot > 0 || after_dot > 0;
     if dots > 1 || !mantissa {
         return false;
     }
@@ -479,6 +561,12 @@ mod tests {
             "_",
             "_.",
             "_e5",
+            "._",
+            ".__",
+            "+._",
+            "-.__",
+            "0o_",
+            "0x_",
             "1:30",
             ".inf",
             "-.Inf",

@@ -33,7 +33,8 @@ pub use lexer::{Token, TokenKind};
 
 use crate::ast::SourceTree;
 use crate::diag::Diagnostic;
-use crate::span::{SourceFile, Span};
+use crate::diag::Label;
+use crate::span::{format_location, SourceFile, Span};
 
 /// A syntax error before it is tied to a file: a byte range, a code and the
 /// reference's message.
@@ -43,6 +44,24 @@ pub(crate) struct SyntaxError {
     pub(crate) end: u32,
     pub(crate) code: &'static str,
     pub(crate) message: String,
+    /// Where the mistake probably is, when that is not where the reference
+    /// reports it: a label and a note of kcfg's diagnostic, never its first
+    /// line.
+    pub(crate) hint: Option<Box<Hint>>,
+}
+
+/// A second location of a syntax error (issue 16: a `local` without `;`
+/// is reported by the reference at the token after its value, often the
+/// end of the file; the hint points at the `local`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Hint {
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+    /// What to say at that location.
+    pub(crate) label: String,
+    /// A help line; `{at}` is replaced with the location as the reference
+    /// writes locations (`file:L:C-C`).
+    pub(crate) note: String,
 }
 
 /// Diagnostic codes that belong to no single pass.
@@ -119,7 +138,19 @@ fn parse_with(file: &SourceFile, record_tokens: bool) -> Result<SourceTree, Diag
         ));
     }
     let to_diagnostic = |err: SyntaxError| {
-        Diagnostic::static_error(err.code, point_or_range(file, &err), err.message)
+        let span = point_or_range(file, &err);
+        let mut diagnostic = Diagnostic::static_error(err.code, span, err.message);
+        if let Some(hint) = err.hint {
+            let at = Span::new(file.id, hint.start as usize, hint.end as usize);
+            diagnostic.labels.push(Label {
+                span: at,
+                message: hint.label,
+            });
+            diagnostic
+                .notes
+                .push(hint.note.replace("{at}", &format_location(file, at)));
+        }
+        diagnostic
     };
     let parsed = match parser::parse(text, file.id, record_tokens) {
         Ok(parsed) => parsed,
@@ -130,6 +161,7 @@ fn parse_with(file: &SourceFile, record_tokens: bool) -> Result<SourceTree, Diag
                 end: err.offset,
                 code: err.code,
                 message: err.message,
+                hint: None,
             };
             return Err(to_diagnostic(err));
         }

@@ -48,6 +48,7 @@ fn escape_error(bad: BadString) -> SyntaxError {
         end: bad.span.end,
         code: codes::INVALID_ESCAPE,
         message: bad.message,
+        hint: None,
     }
 }
 
@@ -126,6 +127,7 @@ impl Walk {
                 end: expr.span.end,
                 code: super::codes::NATIVE_STACK,
                 message: super::NATIVE_STACK_MESSAGE.into(),
+                hint: None,
             })
         })
     }
@@ -144,6 +146,7 @@ impl Walk {
                 end: expr.span.end,
                 code: codes::DOLLAR_OUTSIDE_OBJECT,
                 message: "No top-level object found.".into(),
+                hint: None,
             }),
             ExprKind::Dollar => Ok(()),
             ExprKind::Str { .. } => self.string(expr.span.start),

@@ -43,7 +43,7 @@ use std::collections::HashSet;
 use super::lexer::{scan_text_block, LexError, Lexer, Token, TokenKind};
 use super::literal;
 use super::rules::{self, MemberShape, Node, Shape};
-use super::SyntaxError;
+use super::{Hint, SyntaxError};
 use crate::ast::{
     Arg, AssertClause, BinaryOp, Bind, Comment, CompSpec, Expr, ExprKind, Field, FieldName, Ident,
     ImportKind, Member, Param, StrStyle, UnaryOp,
@@ -223,6 +223,7 @@ fn error(token: Token, code: &'static str, message: impl Into<String>) -> Failur
         end: token.end,
         code,
         message: message.into(),
+        hint: None,
     })
 }
 
@@ -496,11 +497,30 @@ impl<'s> Parser<'s> {
                         TokenKind::Comma => {}
                         _ => {
                             let got = self.lexer.describe(delim);
-                            return Err(error(
+                            let mut err = error(
                                 delim,
                                 codes::UNEXPECTED_TOKEN,
                                 format!("expected , or ; but got {got}"),
-                            ));
+                            );
+                            // The reference reports the token after the
+                            // value, often the end of the file; the
+                            // mistake is the `local` whose binding was
+                            // not ended (issue 16). Only kcfg's notes say
+                            // so: the first line stays the reference's.
+                            if let Failure::Syntax(err) = &mut err {
+                                let name = binds
+                                    .last()
+                                    .map_or("", |bind: &Bind| self.text_of(&bind.name));
+                                err.hint = Some(Box::new(Hint {
+                                    start: begin.start,
+                                    end: begin.end,
+                                    label: format!("this `local` binds `{name}` but its binding is not ended"),
+                                    note: format!(
+                                        "the `local` at {{at}} needs `;` after the value of `{name}`, then the expression that uses it (`local {name} = ...; {name}`), or `,` and another binding"
+                                    ),
+                                }));
+                            }
+                            return Err(err);
                         }
                     }
                 }

@@ -66,6 +66,7 @@ impl Node {
             end: self.end,
             code,
             message: message.into(),
+            hint: None,
         }
     }
 }
@@ -76,6 +77,7 @@ fn at(token: Token, code: &'static str, message: impl Into<String>) -> SyntaxErr
         end: token.end,
         code,
         message: message.into(),
+        hint: None,
     }
 }
 

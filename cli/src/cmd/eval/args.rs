@@ -9,6 +9,7 @@
 //! step for step like the reference, into [`EvalArgs`].
 
 use std::ffi::OsString;
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use kcfg_lang::eval::ExtValue;
@@ -109,15 +110,17 @@ pub fn simplify(args: &[String]) -> Vec<String> {
     out
 }
 
-/// Reads the environment for `NAME` given without `=VALUE`.
+/// What parsing needs from the process: the environment for `NAME` given
+/// without `=VALUE`, and standard error for warnings.
 pub trait Env {
     /// The variable's value, if set.
     fn var(&self, name: &str) -> Option<String>;
-    /// A file's contents.
-    fn read(&self, path: &str) -> std::io::Result<String>;
+    /// Prints a warning at once, as the reference does while it parses
+    /// (a later usage error follows it).
+    fn warn(&self, text: &str);
 }
 
-/// The process environment and file system.
+/// The process environment and standard error.
 pub struct ProcessEnv;
 
 impl Env for ProcessEnv {
@@ -125,8 +128,8 @@ impl Env for ProcessEnv {
         std::env::var(name).ok()
     }
 
-    fn read(&self, path: &str) -> std::io::Result<String> {
-        std::fs::read_to_string(path)
+    fn warn(&self, text: &str) {
+        let _ = writeln!(std::io::stderr(), "{text}");
     }
 }
 
@@ -160,7 +163,8 @@ pub fn parse(raw: &[OsString], env: &dyn Env) -> Result<Parsed, UsageError> {
     let next = |i: &mut usize| -> Result<String, UsageError> {
         *i += 1;
         args.get(*i).cloned().ok_or_else(|| {
-            usage_error("ERROR: expected another commandline argument.", Usage::None)
+            // The reference's `next_arg` (cmd/utils.cpp) has no `ERROR:`.
+            usage_error("Expected another commandline argument.", Usage::None)
         })
     };
     while i < args.len() {
@@ -184,7 +188,7 @@ pub fn parse(raw: &[OsString], env: &dyn Env) -> Result<Parsed, UsageError> {
                 break;
             }
             "-s" | "--max-stack" => {
-                let value = strtol(&next(&mut i)?);
+                let value = strtol_check(&next(&mut i)?)?;
                 if value < 1 {
                     return Err(usage_error(
                         format!("ERROR: invalid --max-stack value: {value}"),
@@ -213,8 +217,12 @@ pub fn parse(raw: &[OsString], env: &dyn Env) -> Result<Parsed, UsageError> {
                 }
                 parsed.jpath.push(PathBuf::from(value));
             }
-            "-V" | "--ext-str" | "--ext-code" | "-A" | "--tla-str" | "--tla-code" => {
-                let is_code = arg.ends_with("code");
+            "-V" | "--ext-str" | "--ext-code" | "-A" | "--tla-str" | "--tla-code" | "-E"
+            | "--var" | "--env" | "--code-var" | "--code-env" => {
+                if let Some(warning) = deprecation_warning(arg) {
+                    env.warn(warning);
+                }
+                let is_code = arg.contains("code");
                 let value = next(&mut i)?;
                 let (name, text) = match value.split_once('=') {
                     Some((name, text)) => (name.to_string(), text.to_string()),
@@ -230,7 +238,7 @@ pub fn parse(raw: &[OsString], env: &dyn Env) -> Result<Parsed, UsageError> {
                 };
                 let ext = if is_code {
                     ExtValue::Code {
-                        name: SourceName::Virtual(format!("<{}:{name}>", var_kind(arg))),
+                        name: code_name(arg, &name),
                         text,
                     }
                 } else {
@@ -238,32 +246,36 @@ pub fn parse(raw: &[OsString], env: &dyn Env) -> Result<Parsed, UsageError> {
                 };
                 push_var(&mut parsed, arg, name, ext);
             }
-            "--ext-str-file" | "--ext-code-file" | "--tla-str-file" | "--tla-code-file" => {
+            "--ext-str-file" | "--ext-code-file" | "--tla-str-file" | "--tla-code-file" | "-F"
+            | "--file" | "--code-file" => {
+                if let Some(warning) = deprecation_warning(arg) {
+                    env.warn(warning);
+                }
                 let value = next(&mut i)?;
                 let Some((name, path)) = value.split_once('=') else {
                     return Err(usage_error(
-                        format!("ERROR: argument not in form <var>=<file>: {value}"),
+                        format!("ERROR: argument not in form <var>=<file> \"{value}\"."),
                         Usage::None,
                     ));
                 };
-                let text = env.read(path).map_err(|err| {
-                    usage_error(
-                        format!("ERROR: reading {path}: {}", io_message(&err)),
-                        Usage::None,
-                    )
-                })?;
-                let ext = if arg.contains("code") {
-                    ExtValue::Code {
-                        name: SourceName::Path(PathBuf::from(path)),
-                        text,
-                    }
+                let keyword = if arg.contains("code") {
+                    "import"
                 } else {
-                    ExtValue::Str(text)
+                    "importstr"
+                };
+                // As the reference does, the variable becomes code that
+                // imports the file: it is read only when the variable is
+                // used, found like any import (next to the working
+                // directory, then through -J and JSONNET_PATH), and a
+                // missing file is a runtime error at that point.
+                let ext = ExtValue::Code {
+                    name: code_name(arg, name),
+                    text: format!("{keyword} @'{}'", path.replace('\'', "''")),
                 };
                 push_var(&mut parsed, arg, name.to_string(), ext);
             }
             "-t" | "--max-trace" => {
-                let value = strtol(&next(&mut i)?);
+                let value = strtol_check(&next(&mut i)?)?;
                 if value < 0 {
                     return Err(usage_error(
                         format!("ERROR: invalid --max-trace value: {value}"),
@@ -286,8 +298,31 @@ pub fn parse(raw: &[OsString], env: &dyn Env) -> Result<Parsed, UsageError> {
             "-y" | "--yaml-stream" => parsed.yaml_stream = true,
             "-S" | "--string" => parsed.string = true,
             "--no-trailing-newline" => parsed.trailing_newline = false,
-            "--gc-min-objects" | "--gc-growth-trigger" => {
-                next(&mut i)?;
+            // kcfg frees memory per evaluation and has no collector to tune,
+            // but the values are checked as the reference checks them.
+            "--gc-min-objects" => {
+                let value = strtol_check(&next(&mut i)?)?;
+                if value < 0 {
+                    return Err(usage_error(
+                        format!("ERROR: invalid --gc-min-objects value: {value}"),
+                        Usage::None,
+                    ));
+                }
+            }
+            "--gc-growth-trigger" => {
+                let text = next(&mut i)?;
+                let Some(value) = strtod(&text) else {
+                    return Err(usage_error(
+                        format!("ERROR: invalid number \"{text}\""),
+                        Usage::None,
+                    ));
+                };
+                if value < 0.0 {
+                    return Err(usage_error(
+                        format!("ERROR: invalid --gc-growth-trigger \"{text}\""),
+                        Usage::None,
+                    ));
+                }
             }
             "--color" => {
                 let value = next(&mut i)?;
@@ -324,15 +359,16 @@ pub fn parse(raw: &[OsString], env: &dyn Env) -> Result<Parsed, UsageError> {
         }
         i += 1;
     }
+    let want = if code { "code" } else { "filename" };
     if files.is_empty() {
         return Err(usage_error(
-            "ERROR: must give filename",
+            format!("ERROR: must give {want}"),
             Usage::BlankLineThenText,
         ));
     }
     if files.len() > 1 {
         return Err(usage_error(
-            "ERROR: only one filename is allowed",
+            format!("ERROR: only one {want} is allowed"),
             Usage::BlankLine,
         ));
     }
@@ -353,6 +389,36 @@ pub fn parse(raw: &[OsString], env: &dyn Env) -> Result<Parsed, UsageError> {
     Ok(Parsed::Run(Box::new(parsed)))
 }
 
+/// The file name the reference gives a variable's code in messages:
+/// `<extvar:NAME>` for an external variable, `tla:NAME` for a top-level
+/// argument (libjsonnet's `vm.cpp`).
+fn code_name(flag: &str, name: &str) -> SourceName {
+    SourceName::Virtual(if var_kind(flag) == "tla" {
+        format!("tla:{name}")
+    } else {
+        format!("<extvar:{name}>")
+    })
+}
+
+/// The reference's warning for a deprecated flag it still takes.
+fn deprecation_warning(flag: &str) -> Option<&'static str> {
+    match flag {
+        "-E" | "--var" | "--env" => Some(
+            "WARNING: jsonnet eval -E, --var and --env are deprecated, please use -V or --ext-str.",
+        ),
+        "-F" | "--file" => Some(
+            "WARNING: jsonnet eval -F and --file are deprecated, please use --ext-str-file.",
+        ),
+        "--code-var" | "--code-env" => Some(
+            "WARNING: jsonnet eval --code-var and --code-env are deprecated, please use --ext-code.",
+        ),
+        "--code-file" => Some(
+            "WARNING: jsonnet eval --code-file is deprecated, please use --ext-code-file.",
+        ),
+        _ => None,
+    }
+}
+
 fn var_kind(flag: &str) -> &'static str {
     if flag.starts_with("--tla") || flag == "-A" {
         "tla"
@@ -371,16 +437,45 @@ fn push_var(parsed: &mut EvalArgs, flag: &str, name: String, value: ExtValue) {
     list.push((name, value));
 }
 
-/// C's `strtol` on a whole argument: leading whitespace, a sign, digits;
-/// anything unparsable is 0.
-fn strtol(text: &str) -> i64 {
-    let text = text.trim_start();
-    let (sign, digits) = match text.strip_prefix('-') {
-        Some(rest) => (-1, rest),
-        None => (1, text.strip_prefix('+').unwrap_or(text)),
+/// The reference's `strtol_check` (cmd/utils.cpp): C's `strtol` in base 10
+/// (leading white space, a sign, digits; clamped to the range of `long`),
+/// which must consume the whole, non-empty argument.
+fn strtol_check(text: &str) -> Result<i64, UsageError> {
+    let invalid = || {
+        usage_error(
+            format!("ERROR: invalid integer \"{text}\""),
+            Usage::BlankLine,
+        )
     };
-    let digits: String = digits.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse::<i64>().map(|n| sign * n).unwrap_or(0)
+    let body = text.trim_start_matches(is_c_space);
+    let (negative, digits) = match body.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, body.strip_prefix('+').unwrap_or(body)),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    let magnitude = digits.bytes().fold(0i128, |acc, digit| {
+        (acc * 10 + i128::from(digit - b'0')).min(i128::from(i64::MAX) + 1)
+    });
+    let value = if negative { -magnitude } else { magnitude };
+    Ok(value.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
+}
+
+/// C's `isspace` in the C locale.
+fn is_c_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\u{b}' | '\u{c}' | '\r')
+}
+
+/// C's `strtod` on a whole argument, as the reference checks
+/// `--gc-growth-trigger`: leading white space, then a decimal number,
+/// `inf`/`infinity` or `nan` (any case), and nothing after it.
+fn strtod(text: &str) -> Option<f64> {
+    let body = text.trim_start_matches(is_c_space);
+    // Rust's parser reads the same decimal forms (`1`, `1.`, `.5`, `1e3`,
+    // signs, `inf`, `nan`); it refuses C's hexadecimal floats, which the
+    // reference would take.
+    body.parse::<f64>().ok()
 }
 
 /// An IO error's message without Rust's ` (os error N)` suffix, like C's
@@ -397,24 +492,31 @@ pub fn io_message(err: &std::io::Error) -> String {
 mod tests {
     use super::*;
 
-    struct FakeEnv;
+    #[derive(Default)]
+    struct FakeEnv {
+        warnings: std::cell::RefCell<Vec<String>>,
+    }
 
     impl Env for FakeEnv {
         fn var(&self, name: &str) -> Option<String> {
             (name == "HOME").then(|| "/home/x".to_string())
         }
 
-        fn read(&self, path: &str) -> std::io::Result<String> {
-            Ok(format!("contents of {path}"))
+        fn warn(&self, text: &str) {
+            self.warnings.borrow_mut().push(text.to_string());
+        }
+    }
+
+    fn run_in(env: &FakeEnv, args: &[&str]) -> Result<EvalArgs, UsageError> {
+        let raw: Vec<OsString> = args.iter().map(OsString::from).collect();
+        match parse(&raw, env)? {
+            Parsed::Run(args) => Ok(*args),
+            other => panic!("unexpected {other:?}"),
         }
     }
 
     fn run(args: &[&str]) -> Result<EvalArgs, UsageError> {
-        let raw: Vec<OsString> = args.iter().map(OsString::from).collect();
-        match parse(&raw, &FakeEnv)? {
-            Parsed::Run(args) => Ok(*args),
-            other => panic!("unexpected {other:?}"),
-        }
+        run_in(&FakeEnv::default(), args)
     }
 
     #[test]
@@ -453,7 +555,12 @@ mod tests {
         );
         assert_eq!(
             run(&["-V"]).unwrap_err().message,
-            "ERROR: expected another commandline argument."
+            "Expected another commandline argument."
+        );
+        assert_eq!(run(&["-e"]).unwrap_err().message, "ERROR: must give code");
+        assert_eq!(
+            run(&["-e", "1", "2"]).unwrap_err().message,
+            "ERROR: only one code is allowed"
         );
         assert_eq!(
             run(&["--max-memory", "lots", "-e", "1"])
@@ -492,8 +599,141 @@ mod tests {
         assert!(
             matches!(&args.tlas[0], (name, ExtValue::Str(v)) if name == "HOME" && v == "/home/x")
         );
-        assert!(
-            matches!(&args.tlas[1], (name, ExtValue::Str(v)) if name == "f" && v == "contents of x.txt")
+        assert!(matches!(
+            &args.tlas[1],
+            (name, ExtValue::Code { name: SourceName::Virtual(file), text })
+                if name == "f" && file == "tla:f" && text == "importstr @'x.txt'"
+        ));
+    }
+
+    #[test]
+    fn issue16_file_flags_become_imports() {
+        let args = run(&[
+            "--ext-code-file",
+            "a=it's.jsonnet",
+            "--ext-str-file",
+            "b=x=y.txt",
+            "-e",
+            "1",
+        ])
+        .unwrap();
+        let code: Vec<(&str, &str, &str)> = args
+            .ext_vars
+            .iter()
+            .map(|(name, value)| match value {
+                ExtValue::Code {
+                    name: SourceName::Virtual(file),
+                    text,
+                } => (name.as_str(), file.as_str(), text.as_str()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            code,
+            [
+                ("a", "<extvar:a>", "import @'it''s.jsonnet'"),
+                ("b", "<extvar:b>", "importstr @'x=y.txt'"),
+            ]
+        );
+        assert_eq!(
+            run(&["--tla-code-file", "nofile", "x"])
+                .unwrap_err()
+                .message,
+            "ERROR: argument not in form <var>=<file> \"nofile\"."
+        );
+    }
+
+    #[test]
+    fn issue16_numbers_are_checked_as_the_reference_checks_them() {
+        for (args, message, usage) in [
+            (
+                &["-t", "x"][..],
+                "ERROR: invalid integer \"x\"",
+                Usage::BlankLine,
+            ),
+            (
+                &["-s", "x"],
+                "ERROR: invalid integer \"x\"",
+                Usage::BlankLine,
+            ),
+            (&["-s", ""], "ERROR: invalid integer \"\"", Usage::BlankLine),
+            (
+                &["-s", "5 "],
+                "ERROR: invalid integer \"5 \"",
+                Usage::BlankLine,
+            ),
+            (
+                &["--gc-min-objects", "1x"],
+                "ERROR: invalid integer \"1x\"",
+                Usage::BlankLine,
+            ),
+            (
+                &["--gc-min-objects", "-1"],
+                "ERROR: invalid --gc-min-objects value: -1",
+                Usage::None,
+            ),
+            (
+                &["--gc-growth-trigger", "x"],
+                "ERROR: invalid number \"x\"",
+                Usage::None,
+            ),
+            (
+                &["--gc-growth-trigger", ""],
+                "ERROR: invalid number \"\"",
+                Usage::None,
+            ),
+            (
+                &["--gc-growth-trigger", "-2"],
+                "ERROR: invalid --gc-growth-trigger \"-2\"",
+                Usage::None,
+            ),
+            // `-0.5` is split into `-0 -. -5` first, as the reference does.
+            (
+                &["--gc-growth-trigger", "-0.5"],
+                "ERROR: unrecognized argument: -.",
+                Usage::None,
+            ),
+        ] {
+            let mut args = args.to_vec();
+            args.extend(["-e", "1"]);
+            let err = run(&args).unwrap_err();
+            assert_eq!(
+                (err.message.as_str(), err.usage),
+                (message, usage),
+                "{args:?}"
+            );
+        }
+        let args = run(&[
+            "-s",
+            " +20",
+            "-t",
+            "0",
+            "--gc-growth-trigger",
+            " 2.5",
+            "-e",
+            "1",
+        ])
+        .unwrap();
+        assert_eq!((args.max_stack, args.max_trace), (20, 0));
+        let args = run(&["-s", "99999999999999999999999", "-e", "1"]).unwrap();
+        assert_eq!(args.max_stack, i64::MAX as usize);
+    }
+
+    #[test]
+    fn issue16_deprecated_flags_warn_and_work() {
+        let env = FakeEnv::default();
+        let args = run_in(
+            &env,
+            &["-E", "a=1", "--code-file", "b=f.jsonnet", "-e", "1"],
+        )
+        .unwrap();
+        assert_eq!(args.ext_vars.len(), 2);
+        assert_eq!(
+            *env.warnings.borrow(),
+            [
+                "WARNING: jsonnet eval -E, --var and --env are deprecated, please use -V or --ext-str.",
+                "WARNING: jsonnet eval --code-file is deprecated, please use --ext-code-file.",
+            ]
         );
     }
 }

@@ -6,6 +6,7 @@
 //! link named `jsonnet`.
 
 pub mod args;
+mod output;
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
@@ -21,6 +22,7 @@ use kcfg_lang::span::SourceName;
 use kcfg_render::importer::{split_path_list, FsImporter};
 
 use self::args::{EvalArgs, Input, Parsed, ProcessEnv, Usage};
+use self::output::{Failure, Output};
 use crate::report::{ErrorFormat, Errors};
 
 /// Which program the user thinks they are running, for help and version
@@ -31,6 +33,36 @@ pub enum Personality {
     Kcfg,
     /// The binary invoked as `jsonnet`.
     Jsonnet,
+}
+
+/// Whether `kcfg ARGS` (no command) means `kcfg eval ARGS` (issue 16).
+///
+/// Tools that drive a `jsonnet` binary run `BIN -J DIR … FILE` or
+/// `BIN … -e CODE` (Tanka's `--jsonnet-implementation binary:PATH`), so
+/// kcfg evaluates when the first argument is a flag other than its own
+/// `-h`, `--help`, `--version` and a lone `-V` (with more arguments, `-V`
+/// is jsonnet's `--ext-str`), or `-` (standard input), or a file: a
+/// name that is not a command and exists, or looks like a path (a `/` or
+/// a `.`), so that a mistyped command still gets clap's suggestion. A
+/// command name always means the command, even when a file has that
+/// name; `kcfg eval render` or `kcfg ./render` evaluates such a file.
+pub fn is_implicit(args: &[OsString], is_command: impl Fn(&str) -> bool) -> bool {
+    let Some(first) = args.first() else {
+        return false;
+    };
+    let text = first.to_string_lossy();
+    if text == "-" {
+        return true;
+    }
+    if text.starts_with('-') {
+        let own = matches!(text.as_ref(), "-h" | "--help" | "--version")
+            || (text == "-V" && args.len() == 1);
+        return !own;
+    }
+    if is_command(&text) || text == "help" {
+        return false;
+    }
+    Path::new(first).exists() || text.contains('/') || text.contains('.')
 }
 
 /// Runs `kcfg eval` with the arguments after `eval`.
@@ -86,9 +118,14 @@ fn version_line(personality: Personality) -> String {
 
 /// The help text: the reference's options, worded for kcfg.
 pub fn usage(personality: Personality) -> String {
-    let command = match personality {
-        Personality::Jsonnet => "jsonnet",
-        Personality::Kcfg => "kcfg eval",
+    let (command, implicit) = match personality {
+        Personality::Jsonnet => ("jsonnet", ""),
+        Personality::Kcfg => (
+            "kcfg eval",
+            "\n`kcfg` without a command does the same when its first argument is a flag\n\
+             (other than -h, --help, --version, or -V alone) or a file, so kcfg can stand\n\
+             in for a `jsonnet` binary (Tanka: --jsonnet-implementation binary:PATH).\n",
+        ),
     };
     format!(
         "{version}
@@ -96,14 +133,14 @@ pub fn usage(personality: Personality) -> String {
 {command} {{<option>}} <filename>
 
 Evaluates a kcfg / Jsonnet program and prints its value as JSON.
-
+{implicit}
 Available options:
   -h / --help             This message
   -e / --exec             Treat filename as code
   -J / --jpath <dir>      Specify an additional library search dir (right-most wins)
   -o / --output-file <file> Write to the output file rather than stdout
   -m / --multi <dir>      Write multiple files to the directory, list files on stdout
-  -c / --create-output-dirs Create the directories -m writes into
+  -c / --create-output-dirs Create the directories -o and -m write into
   -y / --yaml-stream      Write output as a YAML stream of JSON documents
   -S / --string           Expect a string, manifest as plain text
   --no-trailing-newline   Do not add a trailing newline to the output
@@ -160,9 +197,6 @@ use -- if the argument is unknown, e.g. {command} -- \"$FILENAME\".
     )
 }
 
-/// An error already rendered for standard error.
-struct Failure(String);
-
 fn evaluate(args: EvalArgs, personality: Personality) -> ExitCode {
     // The `jsonnet` personality prints the reference's text unless asked
     // otherwise (issue 16).
@@ -189,7 +223,7 @@ fn evaluate(args: EvalArgs, personality: Personality) -> ExitCode {
     };
     let outcome = run_program(&program, &config, &args);
     match outcome {
-        Ok(output) => match write_output(&args, output) {
+        Ok(output) => match output::write(&args, output) {
             Ok(()) => ExitCode::SUCCESS,
             Err(Failure(text)) => {
                 let _ = std::io::stderr().write_all(text.as_bytes());
@@ -228,13 +262,6 @@ pub fn set_memory_limit(max_memory: Option<usize>) {
         }
     };
     crate::memory::set_limit(limit, hint);
-}
-
-/// What a successful evaluation produced.
-enum Output {
-    Document(String),
-    Multi(Vec<(String, String)>),
-    Stream(Vec<String>),
 }
 
 enum Outcome {
@@ -283,7 +310,7 @@ fn run_program(program: &Program, config: &EvalConfig, args: &EvalArgs) -> Resul
         if args.multi.is_some() {
             manifest::multi(&mut ctx, value, mode).map(Output::Multi)
         } else if args.yaml_stream {
-            manifest::stream(&mut ctx, value).map(Output::Stream)
+            manifest::stream(&mut ctx, value, mode).map(Output::Stream)
         } else {
             manifest::document(&mut ctx, value, mode).map(Output::Document)
         }
@@ -296,98 +323,41 @@ fn run_program(program: &Program, config: &EvalConfig, args: &EvalArgs) -> Resul
     output
 }
 
-fn write_output(args: &EvalArgs, output: Output) -> Result<(), Failure> {
-    let newline = if args.trailing_newline { "\n" } else { "" };
-    match output {
-        Output::Document(mut text) => {
-            // Appending in place: a copy of a large output would touch as
-            // many fresh pages again.
-            text.push_str(newline);
-            emit(args.output_file.as_deref(), &text)
-        }
-        Output::Stream(docs) => {
-            let mut text = String::new();
-            for doc in &docs {
-                text.push_str("---\n");
-                text.push_str(doc);
-                text.push('\n');
-            }
-            if !docs.is_empty() {
-                text.push_str("...\n");
-            }
-            emit(args.output_file.as_deref(), &text)
-        }
-        Output::Multi(files) => {
-            let dir = args.multi.as_deref().unwrap_or(".");
-            let mut listing = String::new();
-            let mut names: Vec<(String, String)> = files;
-            names.sort_by(|a, b| a.0.cmp(&b.0));
-            for (name, mut content) in names {
-                let path = if dir.ends_with('/') {
-                    format!("{dir}{name}")
-                } else {
-                    format!("{dir}/{name}")
-                };
-                content.push_str(newline);
-                write_file_if_changed(Path::new(&path), &content, args.create_dirs)?;
-                listing.push_str(&path);
-                listing.push('\n');
-            }
-            emit(args.output_file.as_deref(), &listing)
-        }
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Writes `content` to `path` unless the file already holds exactly that.
-fn write_file_if_changed(path: &Path, content: &str, create_dirs: bool) -> Result<(), Failure> {
-    if let Ok(existing) = std::fs::read(path) {
-        if existing == content.as_bytes() {
-            return Ok(());
-        }
+    fn implicit(args: &[&str]) -> bool {
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        is_implicit(&args, |name| matches!(name, "eval" | "render" | "fmt"))
     }
-    if create_dirs {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|err| {
-                Failure(format!(
-                    "ERROR: creating directory {}: {}\n",
-                    parent.display(),
-                    args::io_message(&err)
-                ))
-            })?;
-        }
-    }
-    std::fs::write(path, content).map_err(|err| {
-        Failure(format!(
-            "ERROR: opening output file: {}: {}\n",
-            path.display(),
-            args::io_message(&err)
-        ))
-    })
-}
 
-fn emit(output_file: Option<&Path>, text: &str) -> Result<(), Failure> {
-    match output_file {
-        Some(path) => std::fs::write(path, text).map_err(|err| {
-            Failure(format!(
-                "ERROR: opening output file: {}: {}\n",
-                path.display(),
-                args::io_message(&err)
-            ))
-        }),
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
-                Ok(()) => Ok(()),
-                // A closed pipe (`kcfg eval x | head`) is not an error.
-                Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                Err(err) => Err(Failure(format!(
-                    "ERROR: writing output: {}\n",
-                    args::io_message(&err)
-                ))),
-            }
+    #[test]
+    fn issue16_flags_and_files_mean_eval() {
+        for args in [
+            &["-J", "vendor", "main.jsonnet"][..],
+            &["--ext-code", "a=1", "-e", "a"],
+            &["-e", "1"],
+            &["-V", "a=1", "x.jsonnet"],
+            &["-"],
+            &["main.jsonnet"],
+            &["dir/main"],
+            &["./render"],
+        ] {
+            assert!(implicit(args), "{args:?}");
+        }
+        for args in [
+            &[][..],
+            &["-h"],
+            &["--help"],
+            &["--version"],
+            &["-V"],
+            &["render"],
+            &["render", "--check"],
+            &["help"],
+            &["rendr"],
+        ] {
+            assert!(!implicit(args), "{args:?}");
         }
     }
 }

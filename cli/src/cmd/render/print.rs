@@ -134,6 +134,12 @@ pub fn finish(report: &DirReport, style: Style, elapsed: Duration) -> ExitCode {
             (summary.skipped, "skipped"),
         ] {
             if count > 0 {
+                // "1 differs", "2 differ" (issue 16).
+                let what = if what == "differ" && count == 1 {
+                    "differs"
+                } else {
+                    what
+                };
                 parts.push(format!("{count} {what}"));
             }
         }
@@ -172,7 +178,7 @@ pub fn finish(report: &DirReport, style: Style, elapsed: Duration) -> ExitCode {
         if report.check && differ > 0 && summary.failed == 0 && summary.violations == 0 {
             let _ = writeln!(
                 stderr,
-                "{} differ from the plan; run `kcfg render` to update them",
+                "{} does not match the plan; run `kcfg render` to update it",
                 root.display()
             );
         }

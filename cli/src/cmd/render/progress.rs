@@ -66,7 +66,8 @@ impl Progress {
                 .map_or(0.0, |started| started.elapsed().as_secs_f64())
                 .max(1e-3);
             bar.set_message(format!(
-                "{total} objects · {:.0} targets/s",
+                "{total} object{} · {:.0} targets/s",
+                if total == 1 { "" } else { "s" },
                 done as f64 / seconds
             ));
             bar.inc(1);

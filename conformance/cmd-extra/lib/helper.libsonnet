@@ -1,0 +1,1 @@
+{ found_next_to_extra: true }

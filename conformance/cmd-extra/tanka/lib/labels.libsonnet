@@ -1,0 +1,4 @@
+// A project library, found through -J <root>/lib.
+{
+  labels(name):: { app: name, 'app.kubernetes.io/managed-by': 'tanka' },
+}

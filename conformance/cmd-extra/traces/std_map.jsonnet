@@ -1,0 +1,3 @@
+{
+  names: std.map(function(x) x.name, [{ name: 'a' }, {}]),
+}
