@@ -80,6 +80,7 @@ use kcfg_lang::eval::{Reads, ResolvedImport};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::disk::{self, Dir};
 use crate::output::{target_name_problem, Files, Layout, Output};
 use crate::plan::Target;
 use crate::policy::Policy;
@@ -357,38 +358,53 @@ pub fn cache_file(dir: &Path, root: &Path, shard: Option<Shard>) -> PathBuf {
     dir.join(name)
 }
 
-/// Reads a record of `--cache DIR` (`None` when there is none yet).
+/// Reads a record of `--cache DIR` (`None` when there is none yet). The
+/// directory is the user's (a link to it is followed); the record in it is
+/// read only if it is a regular file, never through a symbolic link.
 pub fn read_cache(path: &Path) -> Result<Option<Vec<u8>>, String> {
-    use std::io::Read as _;
-    let file = match std::fs::File::open(path) {
-        Ok(file) => file,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return Ok(None);
+    };
+    let dir = match Dir::open(dir, true) {
+        Ok(Some(dir)) => dir,
+        Ok(None) => return Ok(None),
         Err(err) => return Err(format!("cannot read it: {err}")),
     };
-    let mut bytes = Vec::new();
-    file.take(RECORD_LIMIT + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|err| format!("cannot read it: {err}"))?;
-    if bytes.len() as u64 > RECORD_LIMIT {
-        return Err(format!("larger than {RECORD_LIMIT} bytes"));
+    match dir.read_file(name, RECORD_LIMIT) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(disk::Error::Io { err, .. }) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(disk::Error::Symlink(_) | disk::Error::NotFile(_)) => {
+            Err("not a regular file (kcfg never reads a record through a symbolic link)".into())
+        }
+        Err(err) => Err(format!("cannot read it: {err}")),
     }
-    Ok(Some(bytes))
 }
 
-/// Writes a record of `--cache DIR`: into a temporary file beside it,
-/// then renamed over it, so a reader sees the old record or the new one.
+/// Writes a record of `--cache DIR`: into a new temporary file beside it
+/// (created, never opened through a link planted there), then renamed
+/// over it, so a reader sees the old record or the new one and a link at
+/// the record's name is replaced, not written through.
 pub fn write_cache(path: &Path, record: &Record) -> Result<(), String> {
-    let shown = || path.display().to_string();
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
-    }
-    let temp = path.with_extension(format!("{}.tmp", std::process::id()));
-    std::fs::write(&temp, record.to_bytes())
-        .and_then(|()| std::fs::rename(&temp, path))
+    let (Some(dir_path), Some(name)) = (path.parent(), path.file_name()) else {
+        return Err(format!("cannot write {}: not a file name", path.display()));
+    };
+    std::fs::create_dir_all(dir_path)
+        .map_err(|err| format!("cannot create {}: {err}", dir_path.display()))?;
+    let dir = match Dir::open(dir_path, true) {
+        Ok(Some(dir)) => dir,
+        Ok(None) => return Err(format!("cannot open {}: it is gone", dir_path.display())),
+        Err(err) => return Err(err.to_string()),
+    };
+    let mut temp = name.to_os_string();
+    temp.push(format!(".{}.tmp", std::process::id()));
+    // A temporary file of a killed run with this process id: only that
+    // name is removed (a link is removed as a link).
+    let _ = dir.remove_file(&temp);
+    dir.write_new_file(&temp, &record.to_bytes())
+        .and_then(|()| dir.rename(&temp, &dir, name))
         .map_err(|err| {
-            let _ = std::fs::remove_file(&temp);
-            format!("cannot write {}: {err}", shown())
+            let _ = dir.remove_file(&temp);
+            err.to_string()
         })
 }
 
@@ -700,6 +716,40 @@ mod tests {
     }
 
     #[test]
+    fn issue18_the_hydrator_command_is_a_parameter_of_the_hydrator_layout() {
+        use crate::output::{FileName, Format};
+        let target = Target {
+            name: "edge-1/web".into(),
+            entry: "app/main.kcfg".into(),
+            tlas: Vec::new(),
+            ext_vars: Vec::new(),
+            jpath: Vec::new(),
+            namespace: None,
+            output: Default::default(),
+            info: serde_json::Value::Null,
+        };
+        let output = |layout| Output {
+            format: Format::Yaml,
+            layout,
+            file_name: FileName::default_for(Format::Yaml),
+        };
+        let digest = |layout, command| params_digest(&target, &output(layout), &[], 500, command);
+        // hydrator.metadata and README.md show the command.
+        assert_ne!(
+            digest(Layout::Hydrator, Some("kcfg render --layout hydrator")),
+            digest(
+                Layout::Hydrator,
+                Some("kcfg render --layout hydrator -J lib")
+            ),
+        );
+        // Other layouts do not write it.
+        assert_eq!(
+            digest(Layout::Files, Some("kcfg render")),
+            digest(Layout::Files, Some("kcfg render -J lib")),
+        );
+    }
+
+    #[test]
     fn issue18_digests_separate_paths_from_contents() {
         let one: Files = [("ab".to_string(), b"c".to_vec())].into();
         let two: Files = [("a".to_string(), b"bc".to_vec())].into();
@@ -709,6 +759,33 @@ mod tests {
             file_digest(b"abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    #[test]
+    fn issue18_cache_records_are_never_read_or_written_through_a_link() {
+        let tmp = tempfile::tempdir().unwrap();
+        let sacrificial = tmp.path().join("sacrificial");
+        std::fs::write(&sacrificial, "keep").unwrap();
+        let cache = tmp.path().join("cache");
+        let path = cache_file(&cache, Path::new("/work/rendered"), None);
+        assert_eq!(read_cache(&path), Ok(None), "no cache directory yet");
+        std::fs::create_dir(&cache).unwrap();
+        // A link at the record's name, and at this process's temporary name.
+        std::os::unix::fs::symlink(&sacrificial, &path).unwrap();
+        let mut temp = path.clone().into_os_string();
+        temp.push(format!(".{}.tmp", std::process::id()));
+        std::os::unix::fs::symlink(&sacrificial, &temp).unwrap();
+        let err = read_cache(&path).unwrap_err();
+        assert!(err.contains("symbolic link"), "{err}");
+        write_cache(&path, &sample()).unwrap();
+        assert_eq!(std::fs::read_to_string(&sacrificial).unwrap(), "keep");
+        assert!(!std::fs::symlink_metadata(&path).unwrap().is_symlink());
+        assert!(
+            std::fs::symlink_metadata(&temp).is_err(),
+            "the temporary name is gone"
+        );
+        let bytes = read_cache(&path).unwrap().unwrap();
+        assert_eq!(Record::parse(&bytes, BUILD), Ok(sample()));
     }
 
     #[test]
