@@ -76,7 +76,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use kcfg_lang::eval::{Reads, ResolvedImport};
+use kcfg_lang::eval::{ExtValue, Reads, ResolvedImport};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -452,8 +452,6 @@ pub fn params_digest(
         (
             &target.name,
             &target.entry,
-            &target.tlas,
-            &target.ext_vars,
             &target.jpath,
             &target.namespace,
             output,
@@ -463,9 +461,27 @@ pub fn params_digest(
         )
     );
     part(small.as_bytes());
-    // The policies' view of the target holds the generator's parameters
-    // (a whole cluster's inventory entry): JSON is much faster to write
-    // than `Debug`, and as exact.
+    // Top-level arguments and external variables hold a whole cluster's
+    // inventory entry as code: their bytes are hashed as they are, not
+    // through `Debug`, which escapes them one character at a time.
+    for vars in [&target.tlas, &target.ext_vars] {
+        part(&(vars.len() as u64).to_be_bytes());
+        for (name, value) in vars {
+            part(name.as_bytes());
+            match value {
+                ExtValue::Str(text) => {
+                    part(b"str");
+                    part(text.as_bytes());
+                }
+                ExtValue::Code { name, text } => {
+                    part(format!("code {name:?}").as_bytes());
+                    part(text.as_bytes());
+                }
+            }
+        }
+    }
+    // The policies' view of the target holds the generator's parameters:
+    // JSON is much faster to write than `Debug`, and as exact.
     part(&serde_json::to_vec(&target.info).expect("JSON values are always JSON"));
     hex(&hasher.finalize())
 }

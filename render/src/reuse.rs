@@ -26,33 +26,80 @@ pub(crate) struct Incremental<'r> {
     /// Whether the targets written (or, in a check, found identical) are
     /// recorded.
     pub(crate) record: bool,
-    /// The targets recorded by this run.
-    pub(crate) found: Mutex<Vec<(String, TargetInputs, Closure)>>,
+    /// The targets recorded by this run: evaluated ones with what they
+    /// read, and reused ones, whose entry in `reuse` stands.
+    pub(crate) found: Mutex<Found>,
+}
+
+/// What a run recorded.
+#[derive(Debug, Default)]
+pub(crate) struct Found {
+    /// Targets evaluated, with their inputs and closure.
+    pub(crate) evaluated: Vec<(String, TargetInputs, Closure)>,
+    /// Targets reused: their entry in the record they were reused from is
+    /// still right.
+    pub(crate) reused: BTreeSet<String>,
 }
 
 impl Incremental<'_> {
     /// The targets this run recorded.
-    pub(crate) fn into_found(self) -> Vec<(String, TargetInputs, Closure)> {
+    pub(crate) fn into_found(self) -> Found {
         self.found
             .into_inner()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
-/// The record a run leaves: `base`'s targets that are `listed` and were not
-/// in the batch (`rendered`), and the targets it recorded (`found`).
+/// The record a run leaves: `base`'s targets that are `listed` and were
+/// either not in the batch (`rendered`) or reused, and the targets it
+/// evaluated and recorded; and whether that differs from `base`.
 pub(crate) fn next_record(
     mut base: Record,
-    found: Vec<(String, TargetInputs, Closure)>,
+    found: Found,
     listed: &BTreeSet<String>,
     rendered: &[&str],
-) -> Record {
+) -> (Record, bool) {
     let in_batch: BTreeSet<&str> = rendered.iter().copied().collect();
-    base.retain(|name| listed.contains(name) && !in_batch.contains(name));
-    for (name, inputs, closure) in found {
-        base.insert(name, inputs, closure);
+    let evaluated: BTreeSet<&str> = found
+        .evaluated
+        .iter()
+        .map(|(name, ..)| name.as_str())
+        .collect();
+    let before = base.targets.len();
+    // A target of the batch that was neither reused nor recorded (it
+    // failed, broke a policy, or differs) loses its entry.
+    base.targets.retain(|name, _| {
+        listed.contains(name)
+            && (!in_batch.contains(name.as_str())
+                || found.reused.contains(name)
+                || evaluated.contains(name.as_str()))
+    });
+    let mut changed = base.targets.len() != before;
+    for (name, inputs, closure) in found.evaluated {
+        let same = base.targets.get(&name).is_some_and(|held| {
+            held.params == inputs.params
+                && held.outputs == inputs.outputs
+                && held.objects == inputs.objects
+                && base.closures.get(&held.closure) == Some(&closure)
+        });
+        if !same {
+            changed = true;
+            base.insert(name, inputs, closure);
+        }
     }
-    base
+    base.retain(|_| true);
+    (base, changed)
+}
+
+/// The input records a run read, merged, and where they came from.
+pub(crate) struct Records {
+    /// Every usable record, merged.
+    pub(crate) merged: Record,
+    /// The records found but not used, each `PATH: why`.
+    pub(crate) ignored: Vec<String>,
+    /// Whether `merged` is exactly the content of the one record file this
+    /// run writes (then an unchanged record need not be written again).
+    pub(crate) only_own: bool,
 }
 
 impl Renderer {
@@ -66,49 +113,66 @@ impl Renderer {
         out_dir: &OutDir,
         cache: Option<&Path>,
         shard: Option<Shard>,
-    ) -> (Record, Vec<String>) {
+    ) -> Records {
         let build = &self.settings.build;
+        let mut records = Records {
+            merged: Record::new(build),
+            ignored: Vec::new(),
+            only_own: false,
+        };
+        // Whether each file read was the one this run writes.
+        let mut read_own = Vec::new();
         if let Some(dir) = cache {
             // The cache holds this machine's records: the main one and
             // this run's shard's.
-            let mut merged = Record::new(build);
-            let mut ignored = Vec::new();
-            let mut files = vec![inputs::cache_file(dir, &out_dir.root, None)];
+            let mut files = vec![(
+                inputs::cache_file(dir, &out_dir.root, None),
+                shard.is_none(),
+            )];
             if shard.is_some() {
-                files.push(inputs::cache_file(dir, &out_dir.root, shard));
+                files.push((inputs::cache_file(dir, &out_dir.root, shard), true));
             }
-            for file in files {
+            for (file, own) in files {
                 let read = inputs::read_cache(&file)
                     .and_then(|bytes| bytes.map(|b| Record::parse(&b, build)).transpose());
                 match read {
-                    Ok(Some(record)) => merged.absorb(record),
+                    Ok(Some(record)) => {
+                        records.merged.absorb(record);
+                        read_own.push(own);
+                    }
                     Ok(None) => {}
-                    Err(why) => ignored.push(format!("{}: {why}", file.display())),
+                    Err(why) => records.ignored.push(format!("{}: {why}", file.display())),
                 }
             }
-            return (merged, ignored);
-        }
-        let mut files = vec![RootFile::Inputs];
-        let mut shards: Vec<Shard> = out_dir.shard_listed.keys().copied().collect();
-        if let Some(own) = shard {
-            shards.retain(|other| *other != own);
-            shards.push(own);
-        }
-        files.extend(shards.into_iter().map(RootFile::ShardInputs));
-        let mut merged = Record::new(build);
-        let mut ignored = Vec::new();
-        for file in files {
-            let shown = out_dir.root.join(file.name());
-            let read = out_dir
-                .read_root_file(&file, RECORD_LIMIT)
-                .and_then(|bytes| bytes.map(|b| Record::parse(&b, build)).transpose());
-            match read {
-                Ok(Some(record)) => merged.absorb(record),
-                Ok(None) => {}
-                Err(why) => ignored.push(format!("{}: {why}", shown.display())),
+        } else {
+            let mut files = vec![RootFile::Inputs];
+            let mut shards: Vec<Shard> = out_dir.shard_listed.keys().copied().collect();
+            if let Some(own) = shard {
+                shards.retain(|other| *other != own);
+                shards.push(own);
+            }
+            files.extend(shards.into_iter().map(RootFile::ShardInputs));
+            let own_file = match shard {
+                Some(shard) => RootFile::ShardInputs(shard),
+                None => RootFile::Inputs,
+            };
+            for file in files {
+                let shown = out_dir.root.join(file.name());
+                let read = out_dir
+                    .read_root_file(&file, RECORD_LIMIT)
+                    .and_then(|bytes| bytes.map(|b| Record::parse(&b, build)).transpose());
+                match read {
+                    Ok(Some(record)) => {
+                        records.merged.absorb(record);
+                        read_own.push(file == own_file);
+                    }
+                    Ok(None) => {}
+                    Err(why) => records.ignored.push(format!("{}: {why}", shown.display())),
+                }
             }
         }
-        (merged, ignored)
+        records.only_own = records.ignored.is_empty() && read_own == [true];
+        records
     }
 
     /// The digest of `path` as `program` read it (once per program).
@@ -231,7 +295,7 @@ impl Renderer {
         };
         let reports = self.run(batch, Sink::Memory, Some(&incremental), progress)?;
         let mut record = Record::new(&self.settings.build);
-        for (name, inputs, closure) in incremental.into_found() {
+        for (name, inputs, closure) in incremental.into_found().evaluated {
             record.insert(name, inputs, closure);
         }
         Ok((reports, record))
@@ -266,7 +330,9 @@ impl Renderer {
             outputs: inputs::files_digest(&rendered.files),
             objects: rendered.objects.len(),
         };
-        lock(&incr.found).push((target.name.clone(), inputs, closure));
+        lock(&incr.found)
+            .evaluated
+            .push((target.name.clone(), inputs, closure));
     }
 }
 

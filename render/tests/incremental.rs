@@ -712,3 +712,49 @@ fn issue18_changed_targets_for_a_fleet_diff() {
     other.build = "kcfg 0.0.0".into();
     assert_eq!(changed(&other).len(), 3);
 }
+
+#[test]
+fn issue18_a_render_that_changes_nothing_writes_nothing() {
+    use std::os::unix::fs::MetadataExt;
+    let (tmp, plan, out) = small_fleet();
+    let cache = tmp.path().join("cache");
+    let mut cached = Destination::new(&out);
+    cached.cache = Some(cache.clone());
+    run(&plan, &Destination::new(&out), false);
+    run(&plan, &cached, true);
+    let cache_file = std::fs::read_dir(&cache)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    // The inode changes when a record is replaced (a new file renamed over
+    // it), whatever the clock's resolution.
+    let identity = |path: &Path| {
+        let meta = std::fs::metadata(path).unwrap();
+        (meta.ino(), meta.mtime_nsec())
+    };
+    let record = out.join(kcfg_render::outdir::INPUTS);
+    let before = (identity(&record), identity(&cache_file));
+    let again = run(&plan, &Destination::new(&out), false);
+    assert_eq!(again.summary().reused, 3);
+    let check = run(&plan, &cached, true);
+    assert_eq!(check.summary().reused, 3);
+    assert_eq!((identity(&record), identity(&cache_file)), before);
+    // One target changes: its entry, and only the record, are rewritten.
+    std::fs::write(
+        plan.join("render.kcfg"),
+        "{ targets: [
+           { name: 'c%d/web' % c, entry: 'web.kcfg', tlas: { cluster: c * 10 }, jpath: ['lib'] }
+           for c in [1, 2, 3]
+         ] }",
+    )
+    .unwrap();
+    let changed = run(&plan, &Destination::new(&out), false);
+    assert_eq!(changed.summary().evaluated, 3);
+    assert_ne!(identity(&record).0, before.0 .0);
+    let after = record_of(&out);
+    let rerun = run(&plan, &Destination::new(&out), false);
+    assert_eq!(rerun.summary().reused, 3);
+    assert_eq!(record_of(&out), after);
+}

@@ -13,7 +13,7 @@ use crate::error::{Error, MassDelete};
 use crate::inputs::{self, Record};
 use crate::outdir::{self, OutDir, RootFile};
 use crate::plan::{Plan, Selection};
-use crate::reuse::{self, Incremental};
+use crate::reuse::{self, Incremental, Records};
 
 use super::{Batch, Destination, DirReport, Event, Renderer, Sink, Status};
 
@@ -188,10 +188,18 @@ impl Renderer {
             .listed
             .iter()
             .any(|name| !rendering.contains(name.as_str()));
-        let (base, records_ignored) = if trusted && (destination.incremental || carry) {
+        let Records {
+            merged: base,
+            ignored: records_ignored,
+            only_own,
+        } = if trusted && (destination.incremental || carry) {
             self.read_records(&out_dir, cache, shard)
         } else {
-            (Record::new(&self.settings.build), Vec::new())
+            Records {
+                merged: Record::new(&self.settings.build),
+                ignored: Vec::new(),
+                only_own: false,
+            }
         };
         let incremental = Incremental {
             reuse: (destination.incremental && trusted).then_some(&base),
@@ -231,7 +239,7 @@ impl Renderer {
             // reused), and the recorded targets this run did not look at
             // that are still listed.
             let found = incremental.into_found();
-            let record = reuse::next_record(base, found, &listed, &written_names);
+            let (record, changed) = reuse::next_record(base, found, &listed, &written_names);
             let record_file = match shard {
                 Some(shard) => RootFile::ShardInputs(shard),
                 None => RootFile::Inputs,
@@ -242,12 +250,19 @@ impl Renderer {
                     .map_err(Error::OutDir)?,
                 None => out_dir.write_marker(&listed).map_err(Error::OutDir)?,
             }
-            match cache {
-                Some(dir) => inputs::write_cache(&inputs::cache_file(dir, root, shard), &record)
-                    .map_err(Error::OutDir)?,
-                None => out_dir
-                    .write_root_file(&record_file, &record.to_bytes())
-                    .map_err(Error::OutDir)?,
+            // A record that would be written with what its file holds is
+            // not serialized again (a render that changed nothing writes
+            // nothing; `write_root_file` skips identical content too).
+            if changed || !only_own {
+                match cache {
+                    Some(dir) => {
+                        inputs::write_cache(&inputs::cache_file(dir, root, shard), &record)
+                            .map_err(Error::OutDir)?
+                    }
+                    None => out_dir
+                        .write_root_file(&record_file, &record.to_bytes())
+                        .map_err(Error::OutDir)?,
+                }
             }
             if shard.is_none() {
                 out_dir.remove_shard_files().map_err(Error::OutDir)?;
@@ -256,9 +271,12 @@ impl Renderer {
             // A check with a cache records the targets found identical, for
             // the next check (the output directory is not touched).
             let found = incremental.into_found();
-            let record = reuse::next_record(base, found, &out_dir.listed, &written_names);
-            inputs::write_cache(&inputs::cache_file(dir, root, shard), &record)
-                .map_err(Error::OutDir)?;
+            let (record, changed) =
+                reuse::next_record(base, found, &out_dir.listed, &written_names);
+            if changed || !only_own {
+                inputs::write_cache(&inputs::cache_file(dir, root, shard), &record)
+                    .map_err(Error::OutDir)?;
+            }
         }
         drop(lock);
         reports.sort_by(|a, b| a.name.cmp(&b.name));

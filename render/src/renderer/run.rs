@@ -128,8 +128,7 @@ impl Renderer {
                     _ => Status::Written(Written::Unchanged),
                 };
                 if incr.record {
-                    let closure = record.closures[&entry.closure].clone();
-                    lock(&incr.found).push((target.name.clone(), entry.clone(), closure));
+                    lock(&incr.found).reused.insert(target.name.clone());
                 }
                 report.elapsed = started.elapsed();
                 return report;
