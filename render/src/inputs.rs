@@ -24,7 +24,13 @@
 //!   added or removed output file, or an entry kcfg never writes).
 //!
 //! Otherwise the directory is already what a full render would write, and
-//! it is left alone (`--check`: identical). The digest of the parameters
+//! it is left alone (`--check`: identical). Knowing the directory's files
+//! takes reading and hashing them, except with a `--cache` record: kcfg
+//! records there a stamp of the directory (`stat` of every entry, see
+//! [`crate::outdir::TargetStamp`]) once it has read the files and found
+//! them to be the recorded ones, and the same stamp later stands for the
+//! same files. Stamps are machine-local and never kept in (and dropped
+//! when read from) the output directory's record. The digest of the parameters
 //! uses their `Debug` form, which the build identifier pins. The memory
 //! limit and time budgets are not recorded: they decide whether an
 //! evaluation finishes, never what it writes (a target that fails keeps
@@ -134,6 +140,11 @@ pub struct TargetInputs {
     pub outputs: String,
     /// How many objects it has.
     pub objects: usize,
+    /// (Only in a `--cache` record.) The stamp of its directory
+    /// ([`crate::outdir::TargetStamp`]) when its files were last read and
+    /// found to be `outputs`: the same stamp now means the same files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stamp: Option<String>,
 }
 
 impl Record {
@@ -204,7 +215,10 @@ impl Record {
             if let Some(why) = target_name_problem(name) {
                 return Err(format!("target {name:?}: {why}"));
             }
-            for digest in [&target.params, &target.outputs, &target.closure] {
+            for digest in [&target.params, &target.outputs, &target.closure]
+                .into_iter()
+                .chain(&target.stamp)
+            {
                 check_digest(digest).map_err(|err| format!("target {name:?}: {err}"))?;
             }
             if !self.closures.contains_key(&target.closure) {
@@ -253,6 +267,16 @@ impl Record {
         self.targets.insert(name, inputs);
     }
 
+    /// Drops the directory stamps: a record that is not a `--cache` one
+    /// may hold stamps only if someone forged them. Whether it held any.
+    pub fn forget_stamps(&mut self) -> bool {
+        let mut held = false;
+        for target in self.targets.values_mut() {
+            held |= target.stamp.take().is_some();
+        }
+        held
+    }
+
     /// Keeps the targets `keep` says to keep, and the closures they use.
     pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
         self.targets.retain(|name, _| keep(name));
@@ -261,11 +285,28 @@ impl Record {
     }
 
     /// Adds the targets of `other` (written by the same build), replacing
-    /// those of the same name.
+    /// those of the same name. Closures are merged by identifier, which is
+    /// their digest in both records (`Record::parse` checks it), so
+    /// nothing is copied or compared.
     pub fn absorb(&mut self, other: Record) {
-        for (name, inputs) in other.targets {
-            let closure = other.closures[&inputs.closure].clone();
-            self.insert(name, inputs, closure);
+        if self.targets.is_empty() && self.closures.is_empty() {
+            *self = Record {
+                build: std::mem::take(&mut self.build),
+                ..other
+            };
+            return;
+        }
+        let replaced = other
+            .targets
+            .keys()
+            .any(|name| self.targets.contains_key(name));
+        for (id, closure) in other.closures {
+            self.closures.entry(id).or_insert(closure);
+        }
+        self.targets.extend(other.targets);
+        if replaced {
+            // Closures only the replaced entries used go.
+            self.retain(|_| true);
         }
     }
 
@@ -500,7 +541,8 @@ fn check_digest(digest: &str) -> Result<(), String> {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// `bytes` in lower-case hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut text = String::with_capacity(bytes.len() * 2);
     for byte in bytes {
@@ -536,6 +578,7 @@ mod tests {
             params: file_digest(params.as_bytes()),
             outputs: file_digest(b"out"),
             objects: 2,
+            stamp: None,
         }
     }
 

@@ -3,7 +3,7 @@
 //! target may be reused, and recording the targets rendered. The record's
 //! format and trust rules are [`crate::inputs`]'s.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -11,7 +11,7 @@ use kcfg_lang::program::Program;
 
 use crate::error::Error;
 use crate::inputs::{self, Closure, Record, TargetInputs, RECORD_LIMIT};
-use crate::outdir::{self, OutDir, RootFile};
+use crate::outdir::{OutDir, RootFile};
 use crate::output::Output;
 use crate::plan::Target;
 use crate::policy::Policy;
@@ -26,6 +26,10 @@ pub(crate) struct Incremental<'r> {
     /// Whether the targets written (or, in a check, found identical) are
     /// recorded.
     pub(crate) record: bool,
+    /// Whether `reuse` is a `--cache` record, whose directory stamps are
+    /// kcfg's own and may stand for reading the files
+    /// ([`crate::outdir::TargetStamp`]).
+    pub(crate) stamps: bool,
     /// The targets recorded by this run: evaluated ones with what they
     /// read, and reused ones, whose entry in `reuse` stands.
     pub(crate) found: Mutex<Found>,
@@ -37,8 +41,8 @@ pub(crate) struct Found {
     /// Targets evaluated, with their inputs and closure.
     pub(crate) evaluated: Vec<(String, TargetInputs, Closure)>,
     /// Targets reused: their entry in the record they were reused from is
-    /// still right.
-    pub(crate) reused: BTreeSet<String>,
+    /// still right, with a new stamp of their directory to record if any.
+    pub(crate) reused: BTreeMap<String, Option<String>>,
 }
 
 impl Incremental<'_> {
@@ -71,15 +75,22 @@ pub(crate) fn next_record(
     base.targets.retain(|name, _| {
         listed.contains(name)
             && (!in_batch.contains(name.as_str())
-                || found.reused.contains(name)
+                || found.reused.contains_key(name)
                 || evaluated.contains(name.as_str()))
     });
     let mut changed = base.targets.len() != before;
+    for (name, stamp) in found.reused {
+        if let (Some(stamp), Some(held)) = (stamp, base.targets.get_mut(&name)) {
+            held.stamp = Some(stamp);
+            changed = true;
+        }
+    }
     for (name, inputs, closure) in found.evaluated {
         let same = base.targets.get(&name).is_some_and(|held| {
             held.params == inputs.params
                 && held.outputs == inputs.outputs
                 && held.objects == inputs.objects
+                && held.stamp.is_none()
                 && base.closures.get(&held.closure) == Some(&closure)
         });
         if !same {
@@ -100,6 +111,18 @@ pub(crate) struct Records {
     /// Whether `merged` is exactly the content of the one record file this
     /// run writes (then an unchanged record need not be written again).
     pub(crate) only_own: bool,
+}
+
+/// A target that need not be evaluated.
+pub(crate) struct Reuse<'r> {
+    /// Its entry in the record.
+    pub(crate) entry: &'r TargetInputs,
+    /// Its files, relative to its directory.
+    pub(crate) files: Vec<String>,
+    /// Their size.
+    pub(crate) bytes: usize,
+    /// A stamp of its directory to record, when it has none or another.
+    pub(crate) new_stamp: Option<String>,
 }
 
 impl Renderer {
@@ -162,9 +185,12 @@ impl Renderer {
                     .read_root_file(&file, RECORD_LIMIT)
                     .and_then(|bytes| bytes.map(|b| Record::parse(&b, build)).transpose());
                 match read {
-                    Ok(Some(record)) => {
+                    Ok(Some(mut record)) => {
+                        // A record that held stamps is written again
+                        // without them.
+                        let forged = record.forget_stamps();
                         records.merged.absorb(record);
-                        read_own.push(file == own_file);
+                        read_own.push(file == own_file && !forged);
                     }
                     Ok(None) => {}
                     Err(why) => records.ignored.push(format!("{}: {why}", shown.display())),
@@ -194,8 +220,10 @@ impl Renderer {
 
     /// Whether `target` may be reused: its entry in the record matches its
     /// parameters now, every import resolves as recorded, every file hashes
-    /// as recorded and its directory holds exactly the recorded files. The
-    /// directory's files, and the entry, when it may.
+    /// as recorded and its directory holds exactly the recorded files:
+    /// either its stamp is the recorded one (`stamps`: only for a `--cache`
+    /// record) or its files are read and hash as recorded.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn reusable<'r>(
         &self,
         record: &'r Record,
@@ -204,13 +232,38 @@ impl Renderer {
         program: &Arc<Program>,
         policies: &[Policy],
         out_dir: &OutDir,
-    ) -> Option<(outdir::Tree, &'r TargetInputs)> {
+        stamps: bool,
+    ) -> Option<Reuse<'r>> {
         let entry = self.same_inputs(record, target, output, program, policies)?;
+        // The stamp is taken before the files are read, so an edit made
+        // while they are read shows in the next one.
+        let stamp = match stamps {
+            true => out_dir.stamp_target(&target.name).ok().flatten(),
+            false => None,
+        };
+        if let (Some(now), Some(recorded)) = (&stamp, &entry.stamp) {
+            if now.digest == *recorded {
+                return Some(Reuse {
+                    entry,
+                    bytes: now.files.values().map(|size| *size as usize).sum(),
+                    files: now.files.keys().cloned().collect(),
+                    new_stamp: None,
+                });
+            }
+        }
         let tree = out_dir.read_target(&target.name).ok()??;
         if !tree.foreign.is_empty() || inputs::files_digest(&tree.files) != entry.outputs {
             return None;
         }
-        Some((tree, entry))
+        let new_stamp = stamp
+            .filter(|stamp| stamp.settled && Some(&stamp.digest) != entry.stamp.as_ref())
+            .map(|stamp| stamp.digest);
+        Some(Reuse {
+            entry,
+            bytes: tree.files.values().map(Vec::len).sum(),
+            files: tree.files.into_keys().collect(),
+            new_stamp,
+        })
     }
 
     /// The record's entry for `target`, when its inputs are the same now:
@@ -291,6 +344,7 @@ impl Renderer {
         let incremental = Incremental {
             reuse: None,
             record: true,
+            stamps: false,
             found: Mutex::default(),
         };
         let reports = self.run(batch, Sink::Memory, Some(&incremental), progress)?;
@@ -329,6 +383,7 @@ impl Renderer {
             ),
             outputs: inputs::files_digest(&rendered.files),
             objects: rendered.objects.len(),
+            stamp: None,
         };
         lock(&incr.found)
             .evaluated

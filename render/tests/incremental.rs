@@ -758,3 +758,66 @@ fn issue18_a_render_that_changes_nothing_writes_nothing() {
     assert_eq!(rerun.summary().reused, 3);
     assert_eq!(record_of(&out), after);
 }
+
+#[test]
+fn issue18_directory_stamps_only_from_a_cache_and_an_edit_always_shows() {
+    let (tmp, plan, out) = small_fleet();
+    let cache = tmp.path().join("cache");
+    let mut cached = Destination::new(&out);
+    cached.cache = Some(cache.clone());
+    let cache_record = || {
+        let file = std::fs::read_dir(&cache)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        kcfg_render::inputs::Record::parse(
+            &std::fs::read(file).unwrap(),
+            kcfg_render::settings::DEFAULT_BUILD,
+        )
+        .unwrap()
+    };
+    assert_eq!(run(&plan, &cached, false).summary().evaluated, 3);
+    // Files written less than `SETTLE` ago are read, not stamped.
+    assert_eq!(run(&plan, &cached, false).summary().reused, 3);
+    assert!(cache_record().targets.values().all(|t| t.stamp.is_none()));
+    std::thread::sleep(kcfg_render::outdir::SETTLE + std::time::Duration::from_millis(200));
+    assert_eq!(run(&plan, &cached, false).summary().reused, 3);
+    assert!(cache_record().targets.values().all(|t| t.stamp.is_some()));
+    assert_eq!(run(&plan, &cached, true).summary().reused, 3);
+
+    // An edit of the same size, at once: the stamp differs, the file is
+    // read, and the target is rendered again.
+    let file = out.join("c2/web/configmap-web.yaml");
+    let good = std::fs::read(&file).unwrap();
+    let mut edited = good.clone();
+    let at = edited.iter().rposition(|b| *b == b'2').unwrap();
+    edited[at] = b'7';
+    std::fs::write(&file, &edited).unwrap();
+    let check = run(&plan, &cached, true);
+    assert_eq!(check.summary().evaluated, 1);
+    assert!(!check.success());
+    let write = run(&plan, &cached, false);
+    assert_eq!(write.summary().evaluated, 1);
+    assert_eq!(std::fs::read(&file).unwrap(), good);
+
+    // Stamps in the output directory's record are someone else's: dropped
+    // when read, never written there.
+    run(&plan, &Destination::new(&out), false);
+    let mut forged = record_of(&out);
+    let stamps = cache_record();
+    for (name, target) in forged.targets.iter_mut() {
+        target.stamp = stamps.targets[name].stamp.clone().or(Some("0".repeat(64)));
+    }
+    std::fs::write(out.join(kcfg_render::outdir::INPUTS), forged.to_bytes()).unwrap();
+    std::fs::write(&file, &edited).unwrap();
+    let write = run(&plan, &Destination::new(&out), false);
+    assert_eq!(write.summary().evaluated, 1);
+    assert_eq!(std::fs::read(&file).unwrap(), good);
+    assert!(record_of(&out).targets.values().all(|t| t.stamp.is_none()));
+    assert_eq!(
+        std::fs::read(tmp.path().join("sacrificial/keep")).unwrap(),
+        b"keep"
+    );
+}

@@ -53,11 +53,13 @@ use crate::shard::Shard;
 
 mod lock;
 mod marker;
+mod stamp;
 #[cfg(test)]
 mod tests;
 
 use self::marker::{bad_marker, parse_marker, MARKER_HEADER};
 pub use self::marker::{is_temp_name, RootFile, INPUTS, LOCK, MARKER};
+pub use self::stamp::{TargetStamp, SETTLE};
 
 /// The largest marker kcfg reads (a fleet of a million targets fits).
 const MARKER_LIMIT: u64 = 64 << 20;

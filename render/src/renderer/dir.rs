@@ -204,6 +204,8 @@ impl Renderer {
         let incremental = Incremental {
             reuse: (destination.incremental && trusted).then_some(&base),
             record: mode == Mode::Write || (check && cache.is_some()),
+            // Only the cache's records are read then (`read_records`).
+            stamps: cache.is_some(),
             found: Mutex::default(),
         };
         let sink = if check {

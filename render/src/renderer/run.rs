@@ -116,19 +116,27 @@ impl Renderer {
         // render would write.
         let reuse = incremental.and_then(|incr| Some((incr, incr.reuse?, out_dir?)));
         if let Some((incr, record, out_dir)) = reuse {
-            if let Some((tree, entry)) =
-                self.reusable(record, target, output, program, policies, out_dir)
-            {
+            if let Some(reuse) = self.reusable(
+                record,
+                target,
+                output,
+                program,
+                policies,
+                out_dir,
+                incr.stamps,
+            ) {
                 report.evaluated = false;
-                report.objects = entry.objects;
-                report.bytes = tree.files.values().map(Vec::len).sum();
-                report.files = tree.files.into_keys().collect();
+                report.objects = reuse.entry.objects;
+                report.bytes = reuse.bytes;
+                report.files = reuse.files;
                 report.status = match sink {
                     Sink::Check(_) => Status::Same,
                     _ => Status::Written(Written::Unchanged),
                 };
                 if incr.record {
-                    lock(&incr.found).reused.insert(target.name.clone());
+                    lock(&incr.found)
+                        .reused
+                        .insert(target.name.clone(), reuse.new_stamp);
                 }
                 report.elapsed = started.elapsed();
                 return report;
