@@ -85,6 +85,55 @@ pub struct Tree {
     pub foreign: Vec<(String, &'static str)>,
 }
 
+/// Where a walk down a target's parent directories ended.
+enum Walked {
+    /// At the parent, a directory.
+    Dir(Dir),
+    /// At a component that does not exist: nothing below it to check.
+    Missing,
+    /// At a link or something that is not a directory.
+    Problem(disk::Error),
+}
+
+/// Walks from `root` down the `/`-separated `path` (empty: `root`),
+/// checking each component as [`OutDir::check_paths`] does.
+fn walk_checked(root: &Dir, path: &str) -> disk::Result<Walked> {
+    let mut dir = root.try_clone()?;
+    if path.is_empty() {
+        return Ok(Walked::Dir(dir));
+    }
+    for component in path.split('/') {
+        let component = OsStr::new(component);
+        match dir.kind(component)? {
+            None => return Ok(Walked::Missing),
+            Some(Kind::Dir) => match dir.child(component) {
+                Ok(Some(child)) => dir = child,
+                Ok(None) => return Ok(Walked::Missing),
+                Err(err) => return Ok(Walked::Problem(err)),
+            },
+            Some(Kind::Symlink) => {
+                return Ok(Walked::Problem(disk::Error::Symlink(
+                    dir.path_of(component),
+                )))
+            }
+            Some(_) => return Ok(Walked::Problem(disk::Error::NotDir(dir.path_of(component)))),
+        }
+    }
+    Ok(Walked::Dir(dir))
+}
+
+/// The problem with the last component `name` of a target's path in its
+/// parent `dir`, if any: a link, or something other than a directory, or
+/// a directory that cannot be opened.
+fn check_component(dir: &Dir, name: &OsStr) -> disk::Result<Option<disk::Error>> {
+    Ok(match dir.kind(name)? {
+        None => None,
+        Some(Kind::Dir) => dir.child(name).err(),
+        Some(Kind::Symlink) => Some(disk::Error::Symlink(dir.path_of(name))),
+        Some(_) => Some(disk::Error::NotDir(dir.path_of(name))),
+    })
+}
+
 /// Reads the tree under `dir`, following no link.
 pub fn read_tree(dir: &Dir) -> disk::Result<Tree> {
     let mut tree = Tree::default();
@@ -322,25 +371,28 @@ impl OutDir {
             return Ok(());
         };
         let mut problems = Vec::new();
+        // Targets come grouped by parent (`cluster/app`): a parent's walk
+        // is reused by the next target in it.
+        let mut last_parent: Option<(&str, Walked)> = None;
         for name in names {
-            let mut dir = root.try_clone().map_err(text)?;
-            for component in name.split('/') {
-                let component = OsStr::new(component);
-                let problem = match dir.kind(component).map_err(text)? {
-                    None => break,
-                    Some(Kind::Dir) => match dir.child(component) {
-                        Ok(Some(child)) => {
-                            dir = child;
-                            continue;
-                        }
-                        Ok(None) => break,
-                        Err(err) => err,
-                    },
-                    Some(Kind::Symlink) => disk::Error::Symlink(dir.path_of(component)),
-                    Some(_) => disk::Error::NotDir(dir.path_of(component)),
-                };
+            let (parent, base) = split_last(name);
+            let reuse = last_parent
+                .as_ref()
+                .is_some_and(|(walked, _)| *walked == parent);
+            if !reuse {
+                let walked = walk_checked(root, parent).map_err(text)?;
+                last_parent = Some((parent, walked));
+            }
+            let dir = match &last_parent {
+                Some((_, Walked::Dir(dir))) => dir,
+                Some((_, Walked::Missing)) | None => continue,
+                Some((_, Walked::Problem(problem))) => {
+                    problems.push(format!("target {name}: {problem}"));
+                    continue;
+                }
+            };
+            if let Some(problem) = check_component(dir, OsStr::new(base)).map_err(text)? {
                 problems.push(format!("target {name}: {problem}"));
-                break;
             }
         }
         if problems.is_empty() {
