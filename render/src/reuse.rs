@@ -289,22 +289,48 @@ impl Renderer {
         if entry.params != params {
             return None;
         }
-        let closure = record.closures.get(&entry.closure)?;
+        let key = (
+            Arc::as_ptr(program) as usize,
+            entry.closure.clone(),
+            target.entry.clone(),
+            policies.iter().map(|policy| policy.path.clone()).collect(),
+        );
+        if let Some(holds) = lock(&self.closures_checked).get(&key) {
+            return holds.then_some(entry);
+        }
+        let holds = self.closure_holds(
+            record.closures.get(&entry.closure)?,
+            target,
+            program,
+            policies,
+        );
+        lock(&self.closures_checked).insert(key, holds);
+        holds.then_some(entry)
+    }
+
+    /// Whether every import of `closure` resolves as recorded through
+    /// `program`, every file is `target`'s entry, a policy or an import's
+    /// result, and hashes as recorded.
+    fn closure_holds(
+        &self,
+        closure: &Closure,
+        target: &Target,
+        program: &Arc<Program>,
+        policies: &[Policy],
+    ) -> bool {
         for (from, path, resolved) in &closure.imports {
-            let found = program.resolve(from.as_deref().map(Path::new), path)?;
-            if found.to_str() != Some(resolved.as_str()) {
-                return None;
+            let found = program.resolve(from.as_deref().map(Path::new), path);
+            if found.as_deref().and_then(Path::to_str) != Some(resolved.as_str()) {
+                return false;
             }
         }
         if !closure.files_are_accounted_for(target, policies) {
-            return None;
+            return false;
         }
-        for (path, digest) in &closure.files {
-            if self.digest(program, Path::new(path)).as_ref() != Some(digest) {
-                return None;
-            }
-        }
-        Some(entry)
+        closure
+            .files
+            .iter()
+            .all(|(path, digest)| self.digest(program, Path::new(path)).as_ref() == Some(digest))
     }
 
     /// The targets of `batch` whose inputs differ from what `record` says

@@ -52,6 +52,9 @@ use self::dir::Mode;
 pub use self::report::{DirReport, Event, Status, Summary, TargetReport};
 pub(crate) use self::run::Sink;
 
+/// What [`Renderer::closures_checked`] is keyed by.
+pub(crate) type ClosureKey = (usize, String, PathBuf, Vec<PathBuf>);
+
 /// Renders plans and targets (see the module's documentation).
 ///
 /// A renderer keeps the files it parsed for as long as it lives; make a new
@@ -63,6 +66,13 @@ pub struct Renderer {
     /// The digest of each file a program read (by the program's address
     /// and the path): what the input record holds ([`crate::inputs`]).
     pub(crate) digests: Mutex<HashMap<usize, HashMap<PathBuf, Option<String>>>>,
+    /// Whether a recorded closure holds now for targets of a program with
+    /// an entry and policies (by the program's address, the closure's
+    /// identifier, the entry and the policies' files): every target of an
+    /// application on every cluster shares one, and the answer cannot
+    /// change while the renderer lives (its programs resolve and read each
+    /// file once).
+    pub(crate) closures_checked: Mutex<HashMap<ClosureKey, bool>>,
 }
 
 /// Targets to render, and how each is laid out.
@@ -201,6 +211,7 @@ impl Renderer {
             settings,
             programs: Mutex::default(),
             digests: Mutex::default(),
+            closures_checked: Mutex::default(),
         }
     }
 
