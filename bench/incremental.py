@@ -3,8 +3,7 @@
 
 Copies examples/edge-fleet into a temporary directory (with --clusters N,
 its inventory grown to N clusters: each of the 100 clusters repeated with
-a suffix and an address block of its own), renders it once, then times
-with hyperfine, in one run so the ratios share the machine's state:
+a suffix and an address block of its own), renders it once, then times:
 
   full            kcfg render --no-incremental   (every target evaluated,
                                                   and recorded)
@@ -16,24 +15,30 @@ with hyperfine, in one run so the ratios share the machine's state:
   library change  kcfg render after an edit of lib/k8s.libsonnet (every
                   application target)
   cache: ...      no change, app change with kcfg render --cache DIR
-  check ...       the same as kcfg render --check --cache DIR
+  check full      kcfg render --check (no cache: every target evaluated)
+  check ...       no change, app change with kcfg render --check --cache DIR
 
-With --before OTHER_KCFG, every run is also measured with that build, on a
-copy of its own, in the same hyperfine run (before/after tables).
+With --before OTHER_KCFG, every run is also made with that build, on a
+copy of its own (before/after tables from one run).
 
-Prints hyperfine's table (mean, and each command relative to the fastest)
-and the ratio of each command to `full`. Standard library only; needs
-hyperfine.
+Each round runs every command once, in turn (a busy spell of a shared
+machine falls on all of them alike), after one round of warm-up; the table
+gives each command's median wall time and CPU time (user + system) over
+--runs rounds, and their ratio to the same build's `full`. Standard
+library only.
 """
 
 import argparse
 import json
 import os
 import re
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE = os.path.join(ROOT, "examples", "edge-fleet")
@@ -86,7 +91,9 @@ def rows(kcfg, plan, cache, app):
         ("no change", "true", render + [plan]),
         ("app change", touch(app_file), render + [plan]),
         ("library change", touch(lib_file), render + [plan]),
-        ("cache: no change", "true", render + ["--cache", cache, plan]),
+        # The runs before it changed files: a render with the cache first.
+        ("cache: no change", " ".join(render + ["--cache", cache, plan]),
+         render + ["--cache", cache, plan]),
         ("cache: app change", touch(app_file), render + ["--cache", cache, plan]),
         ("check full", "true", render + ["--check", plan]),
         ("check no change", "true", render + ["--check", "--cache", cache, plan]),
@@ -121,30 +128,59 @@ def main():
         targets = json.load(file)["targets"]
     app = sum(1 for name in targets if name.endswith("/" + args.app))
     print("%d targets; %s: %d targets (%.1f%%)" % (len(targets), args.app, app, 100 * app / len(targets)))
-    command = ["hyperfine", "-N", "--runs", str(args.runs), "--warmup", "1",
-               "--export-json", os.path.join(work, "hyperfine.json")]
-    for label, name, prepare_run, argv in runs:
-        command += ["--prepare", prepare_run, "-n", "%s: %s" % (label, name), " ".join(argv)]
-    subprocess.run(command, check=True)
-    with open(os.path.join(work, "hyperfine.json")) as file:
-        results = {r["command"]: r for r in json.load(file)["results"]}
+    results = measure(runs, args.runs)
     labels = [label for label, _ in builds]
     names = []
     for _, name, _, _ in runs:
         if name not in names:
             names.append(name)
-    print("\n| run | " + " | ".join("%s: mean s (user+sys s) | %s: share of full" % (l, l) for l in labels) + " |")
-    print("|---|" + "---|---|" * len(labels))
+    print_table(results, labels, names)
+
+
+def measure(runs, rounds):
+    """Runs every command once per round, in turn (after its prepare
+    command, and one round of warm-up), so that a busy spell of a shared
+    machine falls on all of them alike; returns each one's median wall and
+    CPU time (user + system of the process)."""
+    times = {}
+    for round_index in range(rounds + 1):
+        for label, name, prepare_run, argv in runs:
+            subprocess.run(prepare_run, shell=True, check=True)
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started = time.perf_counter()
+            subprocess.run(argv, check=True)
+            wall = time.perf_counter() - started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            if round_index:
+                times.setdefault("%s: %s" % (label, name), []).append((wall, cpu))
+        print("round %d of %d done" % (round_index, rounds), file=sys.stderr)
+    return {
+        key: {"wall": statistics.median(w for w, _ in samples),
+              "cpu": statistics.median(c for _, c in samples)}
+        for key, samples in times.items()
+    }
+
+
+def print_table(results, labels, names):
+    """Median wall time and CPU time (user + system) of each run, and their
+    share of the same build's full render: on a shared machine the CPU
+    time is the steadier of the two."""
+    print("\n| run | " + " | ".join(
+        "%s: wall s | %s: CPU s | %s: share of full (wall / CPU)" % (l, l, l) for l in labels) + " |")
+    print("|---|" + "---|---|---|" * len(labels))
     for name in names:
         cells = []
         for label in labels:
             result = results.get("%s: %s" % (label, name))
-            full = results["%s: full" % label]["mean"]
+            full = results["%s: full" % label]
             if result is None:
-                cells += ["", ""]
+                cells += ["", "", ""]
                 continue
-            cells.append("%.3f (%.3f)" % (result["mean"], result["user"] + result["system"]))
-            cells.append("%.1f%%" % (100 * result["mean"] / full))
+            cells.append("%.3f" % result["wall"])
+            cells.append("%.3f" % result["cpu"])
+            cells.append("%.1f%% / %.1f%%" % (100 * result["wall"] / full["wall"],
+                                             100 * result["cpu"] / full["cpu"]))
         print("| %s | %s |" % (name, " | ".join(cells)))
 
 

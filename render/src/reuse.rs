@@ -90,7 +90,7 @@ pub(crate) fn next_record(
             held.params == inputs.params
                 && held.outputs == inputs.outputs
                 && held.objects == inputs.objects
-                && held.stamp.is_none()
+                && held.stamp == inputs.stamp
                 && base.closures.get(&held.closure) == Some(&closure)
         });
         if !same {
@@ -381,8 +381,8 @@ impl Renderer {
         Ok((reports, record))
     }
 
-    /// Records a target just written: its parameters, what it read, and
-    /// its files. A target whose reads cannot all be recorded (a path that
+    /// Records a target just written: its parameters, what it read, its
+    /// files and, when they were there already, its directory's `stamp`. A target whose reads cannot all be recorded (a path that
     /// is not UTF-8) is left out, so the next render evaluates it.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn record(
@@ -394,6 +394,7 @@ impl Renderer {
         policies: &[Policy],
         rendered: &Rendered,
         reads: &kcfg_lang::eval::Reads,
+        stamp: Option<String>,
     ) {
         let Some(closure) = Closure::from_reads(reads, |path| self.digest(program, path)) else {
             return;
@@ -409,7 +410,7 @@ impl Renderer {
             ),
             outputs: inputs::files_digest(&rendered.files),
             objects: rendered.objects.len(),
-            stamp: None,
+            stamp,
         };
         lock(&incr.found)
             .evaluated

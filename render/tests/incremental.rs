@@ -786,6 +786,13 @@ fn issue18_directory_stamps_only_from_a_cache_and_an_edit_always_shows() {
     assert_eq!(run(&plan, &cached, false).summary().reused, 3);
     assert!(cache_record().targets.values().all(|t| t.stamp.is_some()));
     assert_eq!(run(&plan, &cached, true).summary().reused, 3);
+    // Targets evaluated again whose files were already there keep a stamp.
+    append(&plan.join("lib/k.libsonnet"), "\n// a comment\n");
+    assert_eq!(run(&plan, &cached, false).summary().evaluated, 3);
+    assert!(cache_record().targets.values().all(|t| t.stamp.is_some()));
+    append(&plan.join("lib/k.libsonnet"), "\n// another\n");
+    assert_eq!(run(&plan, &cached, true).summary().evaluated, 3);
+    assert!(cache_record().targets.values().all(|t| t.stamp.is_some()));
 
     // An edit of the same size, at once: the stamp differs, the file is
     // read, and the target is rendered again.

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use crate::check;
 use crate::error::{Error, Failure};
-use crate::outdir::{OutDir, Written};
+use crate::outdir::{OutDir, TargetStamp, Written};
 use crate::output::Output;
 use crate::plan::Target;
 use crate::policy::Policy;
@@ -145,6 +145,18 @@ impl Renderer {
         let record = incremental.is_some_and(|incr| incr.record);
         let (result, reads) =
             target::render(target, output, program, &self.settings, policies, record);
+        // With a cache, the directory's stamp before it is compared with
+        // (or written over by) the files: recorded when they were already
+        // there and it is settled (see `outdir::stamp`).
+        let stamp = || {
+            let out_dir = out_dir.filter(|_| incremental.is_some_and(|i| i.record && i.stamps))?;
+            out_dir.stamp_target(&target.name).ok().flatten()
+        };
+        let settled = |stamp: Option<TargetStamp>| {
+            stamp
+                .filter(|stamp| stamp.settled)
+                .map(|stamp| stamp.digest)
+        };
         report.status = match result {
             Err(failure) => Status::Failed(failure),
             Ok(rendered) => {
@@ -156,22 +168,28 @@ impl Renderer {
                         if let (Some(incr), Some(reads)) = (incremental, &reads) {
                             if rendered.violations.is_empty() {
                                 self.record(
-                                    incr, target, output, program, policies, &rendered, reads,
+                                    incr, target, output, program, policies, &rendered, reads, None,
                                 );
                             }
                         }
                         Status::Rendered(Box::new(rendered))
                     }
                     _ if !rendered.violations.is_empty() => Status::Violations(rendered.violations),
-                    Sink::Check(out_dir) => match out_dir.read_target(&target.name) {
-                        Ok(on_disk) => {
+                    Sink::Check(out_dir) => match (stamp(), out_dir.read_target(&target.name)) {
+                        (stamp, Ok(on_disk)) => {
                             let shown = out_dir.target_path(&target.name).display().to_string();
                             match check::compare(&shown, on_disk.as_ref(), &rendered.files) {
                                 None => {
                                     if let (Some(incr), Some(reads)) = (incremental, &reads) {
                                         self.record(
-                                            incr, target, output, program, policies, &rendered,
+                                            incr,
+                                            target,
+                                            output,
+                                            program,
+                                            policies,
+                                            &rendered,
                                             reads,
+                                            settled(stamp),
                                         );
                                     }
                                     Status::Same
@@ -179,14 +197,20 @@ impl Renderer {
                                 Some(difference) => Status::Differs(Box::new(difference)),
                             }
                         }
-                        Err(err) => Status::Failed(Failure::Output(err)),
+                        (_, Err(err)) => Status::Failed(Failure::Output(err)),
                     },
                     Sink::Write(out_dir) => {
+                        let stamp = stamp();
                         match out_dir.write_target(&target.name, &rendered.files) {
                             Ok(written) => {
                                 if let (Some(incr), Some(reads)) = (incremental, &reads) {
+                                    let stamp = match written {
+                                        Written::Unchanged => settled(stamp),
+                                        _ => None,
+                                    };
                                     self.record(
                                         incr, target, output, program, policies, &rendered, reads,
+                                        stamp,
                                     );
                                 }
                                 Status::Written(written)
