@@ -37,6 +37,17 @@ pub const VERSION: &str = concat!(
     ")"
 );
 
+/// What identifies this build in `kcfg render`'s input records (issue 18):
+/// the version and the commit, not the date, so that two builds of one
+/// commit share records and builds of different code never do.
+pub const BUILD: &str = concat!(
+    "kcfg ",
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("KCFG_COMMIT"),
+    ")"
+);
+
 #[derive(Parser)]
 #[command(
     name = "kcfg",

@@ -79,7 +79,9 @@ impl Fixture {
         }
     }
 
-    /// Every file under `dir` (relative to the fixture), with its text.
+    /// Every file under `dir` (relative to the fixture), with its text;
+    /// not the input record, which names the build that wrote it (issue
+    /// 18: `render/tests/incremental.rs` tests it).
     fn tree(&self, dir: &str) -> BTreeMap<String, String> {
         fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
             let Ok(entries) = std::fs::read_dir(dir) else {
@@ -89,6 +91,8 @@ impl Fixture {
                 let path = entry.unwrap().path();
                 if path.is_dir() {
                     walk(root, &path, out);
+                } else if path.file_name().is_some_and(|name| name == ".kcfg-inputs") {
+                    continue;
                 } else {
                     let relative = path.strip_prefix(root).unwrap();
                     out.insert(
@@ -292,7 +296,7 @@ fn stale_files_and_targets_are_removed() {
     --- stderr
     removed rendered/edge-us-001/api: target edge-us-001/api is no longer in the plan
     removed rendered/edge-us-001/web: target edge-us-001/web is no longer in the plan
-    rendered 2 targets into rendered: 4 objects, 463 B in [TIME] (1 written, 1 unchanged, 2 stale targets removed)
+    rendered 2 targets into rendered: 4 objects, 463 B in [TIME] (1 written, 1 unchanged, 1 reused: inputs unchanged, 2 stale targets removed)
     ");
     assert!(!fixture.exists("rendered/edge-eu-001/web/service-web.yaml"));
     assert!(!fixture.exists("rendered/edge-us-001"));
@@ -321,7 +325,7 @@ fn a_failing_target_keeps_its_previous_files() {
     RUNTIME ERROR: web is broken in eu
     	apps/web/main.kcfg:1:50-77	function <top_level>
     	Top-level function	
-    rendered 4 targets into rendered: 5 objects, 497 B in [TIME] (1 written, 2 unchanged, 1 failed)
+    rendered 4 targets into rendered: 5 objects, 497 B in [TIME] (1 written, 2 unchanged, 1 failed, 2 reused: inputs unchanged)
     ");
     assert_eq!(fixture.tree("rendered/edge-eu-001/web"), old_web);
     assert_eq!(
@@ -367,7 +371,8 @@ fn fail_fast_stops_at_the_first_failure() {
     ");
     let run = fixture.run(&["render", "-j", "1"]);
     assert!(
-        run.stderr.contains("(1 written, 1 unchanged, 1 failed)"),
+        run.stderr
+            .contains("(1 written, 1 unchanged, 1 failed, 1 reused: inputs unchanged)"),
         "{}",
         run.stderr
     );
@@ -855,4 +860,83 @@ fn a_target_may_take_the_place_of_a_stale_one() {
         fixture.tree("rendered").keys().collect::<Vec<_>>(),
         [".kcfg-rendered", "a/configmap-c.yaml"]
     );
+}
+
+#[test]
+fn issue18_incremental_renders_shards_and_their_flags() {
+    let fixture = Fixture::new(&[
+        (
+            "render.kcfg",
+            "{ targets: [{ name: 't' + i, entry: 'main.kcfg', tlas: { i: i } } for i in ['1', '2']] }",
+        ),
+        (
+            "main.kcfg",
+            "function(i) { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' + i } }",
+        ),
+    ]);
+    let summary = |run: &Run| run.stderr.lines().last().unwrap_or("").to_string();
+    let run = fixture.run(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.text());
+    assert!(summary(&run).ends_with("(2 written)"), "{}", run.text());
+    let run = fixture.run(&["render"]);
+    assert!(
+        summary(&run).ends_with("(2 unchanged, 2 reused: inputs unchanged)"),
+        "{}",
+        run.text()
+    );
+    let run = fixture.run(&["render", "--no-incremental"]);
+    assert!(summary(&run).ends_with("(2 unchanged)"), "{}", run.text());
+    // A check trusts only a cache's record.
+    let run = fixture.run(&["render", "--check"]);
+    assert!(summary(&run).ends_with("(2 identical)"), "{}", run.text());
+    for reused in ["(2 identical)", "(2 identical, 2 reused: inputs unchanged)"] {
+        let run = fixture.run(&["render", "--check", "--cache", "cache"]);
+        assert_eq!(run.code, 0, "{}", run.text());
+        assert!(summary(&run).ends_with(reused), "{}", run.text());
+    }
+    // A record from another build is named and not used.
+    let record = fixture.read("rendered/.kcfg-inputs");
+    let other = regex::Regex::new(r#""build": "[^"]*""#)
+        .unwrap()
+        .replace(&record, r#""build": "kcfg 0.0.0 (commit 000000000000)""#);
+    fixture.write(&[("rendered/.kcfg-inputs", &other)]);
+    let run = fixture.run(&["render"]);
+    assert!(
+        run.stderr.contains(
+            "note: input record not used: rendered/.kcfg-inputs: written by another kcfg build \
+             (kcfg 0.0.0 (commit 000000000000); this is kcfg "
+        ),
+        "{}",
+        run.text()
+    );
+    assert!(summary(&run).ends_with("(2 unchanged)"), "{}", run.text());
+
+    for (flag, message) in [
+        (
+            "2/2",
+            "error: --shard 2/2: the index must be below the count: shards of 2 are 0/2 to 1/2 \
+             (indexes count from 0, as JOB_COMPLETION_INDEX does)",
+        ),
+        ("/3", "error: --shard /3: the index \"\" is not a number"),
+    ] {
+        let run = fixture.run(&["render", "--shard", flag]);
+        assert_eq!(run.code, 2, "{}", run.text());
+        assert!(run.stderr.starts_with(message), "{}", run.text());
+    }
+    let shards: usize = (0..2)
+        .map(|index| {
+            let run = fixture.run(&["render", "--check", "--shard", &format!("{index}/2")]);
+            assert_eq!(run.code, 0, "{}", run.text());
+            let line = summary(&run);
+            let count: usize = line
+                .strip_prefix("checked ")
+                .and_then(|rest| rest.split(' ').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("{line}"));
+            count
+        })
+        .sum();
+    assert_eq!(shards, 2);
+    let run = fixture.run(&["render", "--prune-shards", "--check"]);
+    assert_eq!(run.code, 2, "{}", run.text());
 }

@@ -548,7 +548,7 @@ fn issue13_check_reports_leftovers_and_a_render_removes_them() {
     removed rendered/.kcfg-rendered.4242.tmp: left by an interrupted kcfg render
     removed rendered/c1/.web.kcfg-new-4242-0: left by an interrupted kcfg render
     removed rendered/c2/.api.kcfg-old-4242-1: left by an interrupted kcfg render
-    rendered 12 targets into rendered: 12 objects, 1.1 kB in [TIME] (12 unchanged, 3 leftovers of an interrupted render removed)
+    rendered 12 targets into rendered: 12 objects, 1.1 kB in [TIME] (12 unchanged, 12 reused: inputs unchanged, 3 leftovers of an interrupted render removed)
     ");
     assert_eq!(leftovers(&sandbox.work()), Vec::<String>::new());
     assert_eq!(sandbox.run(&["render", "--check"]).code, 0);

@@ -392,6 +392,24 @@ impl Dir {
         }
     }
 
+    /// What `stat` says of the entry `name` (not followed), or of this
+    /// directory itself when `name` is `None`; `Ok(None)` if it is gone.
+    pub fn stat(&self, name: Option<&OsStr>) -> Result<Option<Meta>> {
+        let stat = match name {
+            Some(name) => rustix::fs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW),
+            None => rustix::fs::fstat(&self.fd),
+        };
+        match stat {
+            Ok(stat) => Ok(Some(Meta::of(&stat))),
+            Err(Errno::NOENT) => Ok(None),
+            Err(errno) => Err(io_error(
+                "inspect",
+                name.map_or_else(|| self.path.clone(), |name| self.path_of(name)),
+                errno,
+            )),
+        }
+    }
+
     /// Makes `to_name` in `to` a hard link to the file `name` here. A link
     /// at `name` would be linked as a link, not followed.
     pub fn hard_link(&self, name: &OsStr, to: &Dir, to_name: &OsStr) -> Result<()> {
@@ -481,6 +499,38 @@ impl Dir {
 pub fn file_identity(file: &File) -> io::Result<(u64, u64)> {
     let stat = rustix::fs::fstat(file.as_fd())?;
     Ok(identity_of(&stat))
+}
+
+/// What `stat` says of an entry that tells whether it changed: which file
+/// it is, its size, and when its content and its inode last changed (the
+/// latter cannot be set by a program).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Meta {
+    /// A directory (else a regular file, or something kcfg never writes).
+    pub kind: Kind,
+    /// Device and inode.
+    pub identity: (u64, u64),
+    /// Size in bytes.
+    pub size: u64,
+    /// Last modification, seconds and nanoseconds since the epoch.
+    pub modified: (i64, i64),
+    /// Last change of the inode, seconds and nanoseconds since the epoch.
+    pub changed: (i64, i64),
+}
+
+impl Meta {
+    // The fields' types differ between platforms, so the casts are needed
+    // somewhere.
+    #[allow(clippy::unnecessary_cast)]
+    fn of(stat: &rustix::fs::Stat) -> Meta {
+        Meta {
+            kind: Kind::of(FileType::from_raw_mode(stat.st_mode as _)),
+            identity: identity_of(stat),
+            size: stat.st_size as u64,
+            modified: (stat.st_mtime as i64, stat.st_mtime_nsec as i64),
+            changed: (stat.st_ctime as i64, stat.st_ctime_nsec as i64),
+        }
+    }
 }
 
 // The fields' types differ between platforms (`u64` here, `c_ulong` or

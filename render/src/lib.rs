@@ -83,6 +83,9 @@
 //! * [`outdir`] owns the output directory (the marker, the lock, atomic
 //!   replacement of a target) and [`disk`] never follows a symbolic link
 //!   below it; [`check`] compares instead of writing.
+//! * [`inputs`] records what each target's files depend on, so that a
+//!   render evaluates only the targets whose inputs changed; [`shard`]
+//!   splits a fleet between machines.
 //! * [`importer`] finds imports on disk (and the built-in [`libraries`]),
 //!   in the library directories the caller gives and those of a Tanka or
 //!   jsonnet-bundler [`project`] around each entry;
@@ -103,6 +106,7 @@ pub mod generators;
 pub mod group;
 pub mod hydrator;
 pub mod importer;
+pub mod inputs;
 pub mod json;
 pub mod libraries;
 pub mod objects;
@@ -112,7 +116,9 @@ pub mod plan;
 pub mod policy;
 pub mod project;
 pub mod renderer;
+mod reuse;
 pub mod settings;
+pub mod shard;
 pub mod signature;
 pub mod suggest;
 pub mod target;

@@ -360,7 +360,7 @@ fn read_plan<'a>(
                 continue;
             }
             let made = to_json(ctx, made).map_err(|err| PlanError::Eval(err, context()))?;
-            let mut spec = target_spec(&made)
+            let mut spec = target_spec(made)
                 .map_err(|err| PlanError::Invalid(format!("{}: {err}", context())))?;
             spec.params.get_or_insert(set);
             specs.push((spec, format!("the target made from parameter set {index}")));
@@ -373,7 +373,7 @@ fn read_plan<'a>(
             crate::json::type_name(&explicit)
         )));
     };
-    for (index, target) in explicit.iter().enumerate() {
+    for (index, target) in explicit.into_iter().enumerate() {
         let spec = target_spec(target)
             .map_err(|err| PlanError::Invalid(format!("targets[{index}]: {err}")))?;
         specs.push((spec, format!("targets[{index}]")));
@@ -408,13 +408,14 @@ fn read_plan<'a>(
     })
 }
 
-fn target_spec(data: &Json) -> Result<TargetSpec, String> {
+fn target_spec(data: Json) -> Result<TargetSpec, String> {
     if !data.is_object() {
         return Err(format!(
             "a target must be an object with name and entry, got {}",
-            crate::json::type_name(data)
+            crate::json::type_name(&data)
         ));
     }
+    // By value: the strings and the arguments' JSON move into the spec.
     TargetSpec::deserialize(data).map_err(|err| suggest::unknown_field(err.to_string()))
 }
 
@@ -433,23 +434,32 @@ fn make_target(dir: &Path, spec: TargetSpec) -> Target {
             })
             .collect()
     };
-    let info = serde_json::json!({
-        "name": spec.name,
-        "entry": spec.entry,
-        "tlas": spec.tlas,
-        "extVars": spec.ext_vars,
-        "namespace": spec.namespace,
-        "params": spec.params.clone().unwrap_or(Json::Object(Map::new())),
-    });
+    let tlas = values("tla", &spec.tlas);
+    let ext_vars = values("ext", &spec.ext_vars);
+    // The policies' view, made of the spec's own values (moved, not
+    // copied: they hold a whole inventory entry per target).
+    let mut info = Map::new();
+    info.insert("name".into(), Json::String(spec.name.clone()));
+    info.insert("entry".into(), Json::String(spec.entry.clone()));
+    info.insert("tlas".into(), Json::Object(spec.tlas));
+    info.insert("extVars".into(), Json::Object(spec.ext_vars));
+    info.insert(
+        "namespace".into(),
+        spec.namespace.clone().map_or(Json::Null, Json::String),
+    );
+    info.insert(
+        "params".into(),
+        spec.params.unwrap_or(Json::Object(Map::new())),
+    );
     Target {
         entry: under(dir, &spec.entry),
-        tlas: values("tla", &spec.tlas),
-        ext_vars: values("ext", &spec.ext_vars),
+        tlas,
+        ext_vars,
         jpath: spec.jpath.iter().map(|p| under(dir, p)).collect(),
         namespace: spec.namespace,
         output: spec.output,
         name: spec.name,
-        info,
+        info: Json::Object(info),
     }
 }
 

@@ -41,7 +41,16 @@ pub struct Settings {
     /// targets' together (`kcfg_lang::memory`). Its count comes from the
     /// program's allocator; without one it counts nothing.
     pub memory: Option<Arc<MemoryLimit>>,
+    /// What identifies the build that renders, in input records
+    /// ([`crate::inputs`]): a record written by another build is ignored,
+    /// because another build may write other bytes. The `kcfg` binary
+    /// passes its version and git commit; [`Settings::new`] gives
+    /// [`DEFAULT_BUILD`], this crate's version.
+    pub build: String,
 }
+
+/// The build identifier of [`Settings::new`]: `kcfg-render VERSION`.
+pub const DEFAULT_BUILD: &str = concat!("kcfg-render ", env!("CARGO_PKG_VERSION"));
 
 impl Settings {
     /// Settings with `imports`, no extra library directory, project roots
@@ -58,6 +67,7 @@ impl Settings {
             trace: Arc::new(|_| {}),
             interrupt: None,
             memory: None,
+            build: DEFAULT_BUILD.to_string(),
         }
     }
 
@@ -82,6 +92,7 @@ impl fmt::Debug for Settings {
             .field("jobs", &self.jobs)
             .field("interrupt", &self.interrupt.is_some())
             .field("memory", &self.memory.as_ref().map(|memory| memory.limit()))
+            .field("build", &self.build)
             .finish_non_exhaustive()
     }
 }

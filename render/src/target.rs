@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use kcfg_lang::eval::{Arena, Ctx, Value};
+use kcfg_lang::eval::{Arena, Ctx, Reads, Value};
 use kcfg_lang::manifest::{json, yaml};
 use kcfg_lang::program::Program;
 use kcfg_lang::sym::{NameScope, Sym};
@@ -51,14 +51,17 @@ impl Rendered {
     }
 }
 
-/// Renders a target with the program of its search path.
+/// Renders a target with the program of its search path; with `record`,
+/// also returns what its evaluation read (for the input record,
+/// [`crate::inputs`]).
 pub(crate) fn render(
     target: &Target,
     output: &Output,
     program: &Program,
     settings: &Settings,
     policies: &[Policy],
-) -> Result<Rendered, Failure> {
+    record: bool,
+) -> (Result<Rendered, Failure>, Option<Reads>) {
     let config = settings.eval_config(target.ext_vars.clone());
     // Field names the target computes are freed with it (see
     // `kcfg_lang::sym`), so a fleet's memory does not grow with the names of
@@ -69,7 +72,11 @@ pub(crate) fn render(
     let _names = unsafe { NameScope::enter() };
     let arena = Arena::new();
     let mut ctx = Ctx::new(&arena, program, &config);
+    if record {
+        ctx.record_reads();
+    }
     let result = evaluate(&mut ctx, target, output, policies);
+    let reads = ctx.take_reads();
     drop(ctx);
     let result = result.map_err(|err| match err {
         ObjectsError::Eval(err) => Failure::Eval(Box::new(EvalError {
@@ -79,7 +86,7 @@ pub(crate) fn render(
         ObjectsError::Shape(message) => Failure::Objects(message),
     });
     drop(arena);
-    result.map(|(mut rendered, documents)| {
+    let result = result.map(|(mut rendered, documents)| {
         if output.layout == Layout::Hydrator {
             let command = hydrator::command(settings.hydrator_command.as_deref(), &target.name);
             rendered.files.insert(
@@ -104,7 +111,8 @@ pub(crate) fn render(
                 .insert("manifest.yaml".into(), stream.into_bytes());
         }
         rendered
-    })
+    });
+    (result, reads)
 }
 
 /// The target rendered, and for a single-file YAML layout the documents of

@@ -146,6 +146,7 @@ fn issue15_render_in_memory_reports_each_target() {
             objects: 2,
             bytes: reports[0].bytes + reports[1].bytes,
             violations: 1,
+            evaluated: 3,
             ..Summary::default()
         }
     );

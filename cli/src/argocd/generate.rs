@@ -238,6 +238,7 @@ pub fn generate(
         trace: Arc::new(|line: &str| eprintln!("{line}")),
         interrupt: Some(interrupt),
         memory: Some(crate::memory::memory().clone()),
+        build: crate::BUILD.to_string(),
     });
     let failed = |err: kcfg_render::Error| report::render_error(&err, &options.errors);
     match &prepared.entry {

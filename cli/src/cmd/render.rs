@@ -19,6 +19,7 @@ use kcfg_lang::span::SourceName;
 use kcfg_render::importer::{split_path_list, FileSystem, Warnings};
 use kcfg_render::output::{Format, Layout, OutputOptions};
 use kcfg_render::project::ProjectSearch;
+use kcfg_render::shard::Shard;
 use kcfg_render::{Destination, Event, Renderer, Selection, Settings};
 
 use self::progress::Progress;
@@ -91,6 +92,30 @@ process; the lock file is removed when the render ends. Temporary
 directories left by a killed render (.NAME.kcfg-new-*, .NAME.kcfg-old-*)
 are removed by the next render.
 
+Incremental. A render records in OUT/.kcfg-inputs what each target's
+files depend on: its parameters from the plan, the SHA-256 of every file
+its evaluation read (entry, imports of every kind, policies), every import
+as resolved (a file that appears earlier in the search order counts), its
+files' digest and the kcfg build. The next render evaluates only the
+targets whose inputs changed, or whose directory is not what the record
+says; the others are already what a full render writes. A record from
+another build, unparsable or inconsistent is ignored (the summary says so)
+and its targets are evaluated. --no-incremental evaluates everything.
+--check proves the output current, so it never takes the word of a record
+that came with the output (whoever edits the output can edit the record):
+it is incremental only with --cache DIR, a directory of records kcfg alone
+writes (kcfg render --cache DIR keeps its record there too; a CI cache).
+
+Shards. --shard I/N renders only the targets whose name hashes to bucket I
+of N (indexes from 0, as a Kubernetes Indexed Job's JOB_COMPLETION_INDEX:
+--shard ${JOB_COMPLETION_INDEX}/N), so N machines split a fleet; with
+--check it checks that slice. A sharded render removes no stale target and
+lists what it wrote in OUT/.kcfg-rendered-shard-I-of-N, not in the marker,
+so shards rendered on different machines can be copied together;
+--prune-shards, once all are done, removes the targets that left the plan
+and folds the shards' markers into the marker (an unsharded render does
+too).
+
 --check renders in memory, writes nothing, and compares with OUT: exit 0
 when identical, 1 otherwise, listing per target the files added, removed
 and changed, with unified diffs, and entries kcfg never writes (links,
@@ -106,6 +131,7 @@ Examples:
   kcfg render --check                       CI: exit 1 and show diffs if rendered/ is stale
   kcfg render --only 'edge-eu-*/*'          Only targets whose name matches the glob
   kcfg render --single-file --format json   One manifest.json (a v1 List) per target
+  kcfg render --check --shard 0/4           CI matrix: the first quarter of the targets
   kcfg render --file-name '{namespace}/{kind}-{name}.yaml'
   kcfg render bench/fleet --tla-code clusters=100 --out /tmp/fleet
                                             Top-level arguments of the plan itself
@@ -232,6 +258,22 @@ pub struct RenderArgs {
     #[arg(long, value_enum, value_name = "FORMAT", help = report::ERROR_FORMAT_HELP)]
     error_format: Option<ErrorFormat>,
 
+    /// Only shard I of N (0 <= I < N, as JOB_COMPLETION_INDEX counts): the targets whose name hashes to I; removes no stale target
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+
+    /// Evaluate every target, not only those whose inputs changed since the input record (which is still written)
+    #[arg(long)]
+    no_incremental: bool,
+
+    /// Keep the input record in DIR, not in OUT/.kcfg-inputs; --check reuses only a record kept here
+    #[arg(long, value_name = "DIR")]
+    cache: Option<PathBuf>,
+
+    /// Once every shard finished: remove the targets that left the plan and fold the shards' markers into the main one (renders nothing)
+    #[arg(long, conflicts_with_all = ["shard", "check"])]
+    prune_shards: bool,
+
     /// What standard output gets: text (with --check, the differences), or json (a report of the render, schema in the README)
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Text)]
     output: ReportFormat,
@@ -322,6 +364,14 @@ struct Render {
     max_prune_ratio: f64,
     /// `--allow-mass-delete`.
     allow_mass_delete: bool,
+    /// `--shard`.
+    shard: Option<Shard>,
+    /// `--prune-shards`.
+    prune_shards: bool,
+    /// Not `--no-incremental`.
+    incremental: bool,
+    /// `--cache`.
+    cache: Option<PathBuf>,
 }
 
 impl RenderArgs {
@@ -446,6 +496,11 @@ impl RenderArgs {
             }
         }
         let [ext_vars, tlas] = vars;
+        let shard = self
+            .shard
+            .as_deref()
+            .map(|text| Shard::parse(text).map_err(|err| format!("--shard {text}: {err}")))
+            .transpose()?;
         let hydrator_command = self.reproducing_command();
         Ok(Render {
             hydrator_command,
@@ -474,6 +529,10 @@ impl RenderArgs {
             max_stack: self.max_stack,
             max_prune_ratio: self.max_prune_ratio,
             allow_mass_delete: self.allow_mass_delete,
+            shard,
+            prune_shards: self.prune_shards,
+            incremental: !self.no_incremental,
+            cache: self.cache,
         })
     }
 }
@@ -502,6 +561,7 @@ impl Render {
             trace: Arc::new(move |line: &str| trace_progress.println(line)),
             interrupt: None,
             memory: Some(crate::memory::memory().clone()),
+            build: crate::BUILD.to_string(),
         });
         let fail = |err: &kcfg_render::Error| {
             if self.json {
@@ -530,6 +590,9 @@ impl Render {
             max_prune_ratio: self.max_prune_ratio,
             allow_mass_delete: self.allow_mass_delete,
             lock_timeout: LOCK_TIMEOUT,
+            shard: self.shard,
+            incremental: self.incremental,
+            cache: self.cache.clone(),
         };
         let on_event = |event: Event<'_>| match event {
             Event::WaitingForLock { lock, holder } => {
@@ -547,6 +610,8 @@ impl Render {
         };
         let result = if self.check {
             renderer.check(&plan, &destination, &on_event)
+        } else if self.prune_shards {
+            renderer.prune_shards(&plan, &destination, &on_event)
         } else {
             renderer.write(&plan, &destination, &on_event)
         };

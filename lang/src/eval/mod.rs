@@ -23,6 +23,7 @@ mod limits;
 mod native;
 pub mod object;
 pub mod ops;
+mod reads;
 pub mod string;
 pub mod value;
 mod walk;
@@ -38,6 +39,7 @@ pub use self::error::Site;
 pub use self::error::{Error, Result};
 pub(crate) use self::error::{FrameName, StackEntry};
 pub use self::interrupt::Interrupt;
+pub use self::reads::{Reads, ResolvedImport};
 pub use self::value::{Array, Env, Function, FunctionData, Lazy, Object, Str, Thunk, Value};
 pub use self::walk::Origin;
 pub use crate::memory::MemoryLimit;
@@ -184,6 +186,11 @@ pub struct Ctx<'a> {
     ext_cache: FxHashMap<&'a str, Lazy<'a>>,
     /// Calls of [`Ctx::poll_limits`] so far.
     polls: Cell<usize>,
+    /// The files read, when the caller asked ([`Ctx::record_reads`]).
+    reads: Option<Box<reads::ReadLog>>,
+    /// The imports (where written, path) already in `reads`: `importstr`
+    /// and `importbin` are not cached and may run once per call.
+    reads_seen: rustc_hash::FxHashSet<(FileId, &'a str)>,
     /// Bumped on every `std.trace`-style side channel; keeps `Ctx` `!Sync`.
     _not_sync: Cell<()>,
 }
@@ -218,8 +225,22 @@ impl<'a> Ctx<'a> {
             file_values: FxHashMap::default(),
             ext_cache: FxHashMap::default(),
             polls: Cell::new(0),
+            reads: None,
+            reads_seen: rustc_hash::FxHashSet::default(),
             _not_sync: Cell::new(()),
         }
+    }
+
+    /// Records every import resolved and every file loaded from now on,
+    /// for [`Ctx::take_reads`] (see `reads.rs`).
+    pub fn record_reads(&mut self) {
+        self.reads.get_or_insert_with(Box::default);
+    }
+
+    /// What the evaluation read since [`Ctx::record_reads`], once each in
+    /// first-seen order (`None` if it was not called); recording stops.
+    pub fn take_reads(&mut self) -> Option<Reads> {
+        self.reads.take().map(|log| log.into_reads())
     }
 
     /// The program being evaluated.
@@ -567,6 +588,9 @@ impl<'a> Ctx<'a> {
 
     /// Loads, analyzes and evaluates the file at `path`.
     pub fn eval_file(&mut self, path: &Path) -> Result<Value<'a>> {
+        if let Some(log) = &mut self.reads {
+            log.file(path);
+        }
         let file = self.program.load(path).map_err(|err| {
             Error::from(Diagnostic::runtime_error(
                 "kcfg::import::read",
@@ -610,6 +634,11 @@ impl<'a> Ctx<'a> {
                 ),
             ));
         };
+        if let Some(log) = &mut self.reads {
+            if self.reads_seen.insert((span.file, path)) {
+                log.import(dir.as_deref(), path, &resolved);
+            }
+        }
         let file = self.program.load(&resolved).map_err(|err| {
             self.error_code(
                 "kcfg::import::read",

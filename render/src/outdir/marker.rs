@@ -6,9 +6,62 @@ use std::path::Path;
 
 use super::SHOWN_LINES;
 use crate::output::target_name_problem;
+use crate::shard::Shard;
 
 /// The marker file in an output directory.
 pub const MARKER: &str = ".kcfg-rendered";
+
+/// The input record of incremental renders in an output directory
+/// ([`crate::inputs`]).
+pub const INPUTS: &str = ".kcfg-inputs";
+
+/// A file kcfg keeps in the root of an output directory, besides targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RootFile {
+    /// The marker.
+    Marker,
+    /// The marker of a shard: the targets it wrote.
+    ShardMarker(Shard),
+    /// The input record.
+    Inputs,
+    /// The input record of a shard.
+    ShardInputs(Shard),
+}
+
+impl RootFile {
+    /// Its name in the output directory.
+    pub fn name(&self) -> String {
+        match self {
+            RootFile::Marker => MARKER.to_string(),
+            RootFile::ShardMarker(shard) => format!("{MARKER}-{}", shard.file_suffix()),
+            RootFile::Inputs => INPUTS.to_string(),
+            RootFile::ShardInputs(shard) => format!("{INPUTS}-{}", shard.file_suffix()),
+        }
+    }
+
+    /// The file a name in the output's root is, if it is one of kcfg's.
+    pub fn from_name(name: &str) -> Option<RootFile> {
+        for (base, plain, sharded) in [
+            (
+                MARKER,
+                RootFile::Marker,
+                RootFile::ShardMarker as fn(Shard) -> RootFile,
+            ),
+            (INPUTS, RootFile::Inputs, RootFile::ShardInputs),
+        ] {
+            if let Some(rest) = name.strip_prefix(base) {
+                if rest.is_empty() {
+                    return Some(plain);
+                }
+                return rest
+                    .strip_prefix('-')
+                    .and_then(Shard::from_file_suffix)
+                    .map(sharded);
+            }
+        }
+        None
+    }
+}
 
 /// The lock file in an output directory.
 pub const LOCK: &str = ".kcfg-lock";
@@ -19,14 +72,15 @@ pub(super) const MARKER_HEADER: &str =
 
 /// Whether `name` is one of kcfg's temporary names: `.NAME.kcfg-new-PID-N`
 /// or `.NAME.kcfg-old-PID-N` for a target directory `NAME` (a plain
-/// component), or, in the output's root, `.kcfg-rendered.PID.tmp`.
+/// component), or, in the output's root, `FILE.PID.tmp` for one of kcfg's
+/// [`RootFile`]s (`.kcfg-rendered.PID.tmp`).
 pub fn is_temp_name(name: &str, in_root: bool) -> bool {
     if in_root {
-        if let Some(pid) = name
-            .strip_prefix(".kcfg-rendered.")
-            .and_then(|rest| rest.strip_suffix(".tmp"))
+        if let Some((file, pid)) = name
+            .strip_suffix(".tmp")
+            .and_then(|rest| rest.rsplit_once('.'))
         {
-            if is_number(pid) {
+            if is_number(pid) && RootFile::from_name(file).is_some() {
                 return true;
             }
         }

@@ -42,21 +42,24 @@
 //! killed with the lock leaves the file behind: the next render takes it
 //! over and removes it, and `--check` reports it.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::disk::{self, Dir, Kind};
 use super::output::Files;
+use crate::shard::Shard;
 
 mod lock;
 mod marker;
+mod stamp;
 #[cfg(test)]
 mod tests;
 
 use self::marker::{bad_marker, parse_marker, MARKER_HEADER};
-pub use self::marker::{is_temp_name, LOCK, MARKER};
+pub use self::marker::{is_temp_name, RootFile, INPUTS, LOCK, MARKER};
+pub use self::stamp::{TargetStamp, SETTLE};
 
 /// The largest marker kcfg reads (a fleet of a million targets fits).
 const MARKER_LIMIT: u64 = 64 << 20;
@@ -80,6 +83,55 @@ pub struct Tree {
     /// Entries kcfg never writes (links, FIFOs, empty directories, names
     /// that are not UTF-8), with what they are.
     pub foreign: Vec<(String, &'static str)>,
+}
+
+/// Where a walk down a target's parent directories ended.
+enum Walked {
+    /// At the parent, a directory.
+    Dir(Dir),
+    /// At a component that does not exist: nothing below it to check.
+    Missing,
+    /// At a link or something that is not a directory.
+    Problem(disk::Error),
+}
+
+/// Walks from `root` down the `/`-separated `path` (empty: `root`),
+/// checking each component as [`OutDir::check_paths`] does.
+fn walk_checked(root: &Dir, path: &str) -> disk::Result<Walked> {
+    let mut dir = root.try_clone()?;
+    if path.is_empty() {
+        return Ok(Walked::Dir(dir));
+    }
+    for component in path.split('/') {
+        let component = OsStr::new(component);
+        match dir.kind(component)? {
+            None => return Ok(Walked::Missing),
+            Some(Kind::Dir) => match dir.child(component) {
+                Ok(Some(child)) => dir = child,
+                Ok(None) => return Ok(Walked::Missing),
+                Err(err) => return Ok(Walked::Problem(err)),
+            },
+            Some(Kind::Symlink) => {
+                return Ok(Walked::Problem(disk::Error::Symlink(
+                    dir.path_of(component),
+                )))
+            }
+            Some(_) => return Ok(Walked::Problem(disk::Error::NotDir(dir.path_of(component)))),
+        }
+    }
+    Ok(Walked::Dir(dir))
+}
+
+/// The problem with the last component `name` of a target's path in its
+/// parent `dir`, if any: a link, or something other than a directory, or
+/// a directory that cannot be opened.
+fn check_component(dir: &Dir, name: &OsStr) -> disk::Result<Option<disk::Error>> {
+    Ok(match dir.kind(name)? {
+        None => None,
+        Some(Kind::Dir) => dir.child(name).err(),
+        Some(Kind::Symlink) => Some(disk::Error::Symlink(dir.path_of(name))),
+        Some(_) => Some(disk::Error::NotDir(dir.path_of(name))),
+    })
 }
 
 /// Reads the tree under `dir`, following no link.
@@ -161,8 +213,11 @@ pub struct OutDir {
     follow: bool,
     /// The open directory; `None` while it does not exist.
     dir: Option<Dir>,
-    /// The targets listed in its marker (none if it has no marker yet).
+    /// The targets listed in its marker and in the markers of shards
+    /// (none if it has no marker yet).
     pub listed: BTreeSet<String>,
+    /// The targets each shard's marker lists.
+    pub shard_listed: BTreeMap<Shard, BTreeSet<String>>,
 }
 
 /// Turns a disk error into the renderer's error text.
@@ -191,25 +246,39 @@ impl OutDir {
             follow,
             dir,
             listed: BTreeSet::new(),
+            shard_listed: BTreeMap::new(),
         };
         out.reload()?;
         Ok(out)
     }
 
-    /// Reads and checks the marker again.
+    /// Reads and checks the marker, and the markers of shards, again.
     fn reload(&mut self) -> Result<(), String> {
+        self.shard_listed = BTreeMap::new();
         let Some(dir) = &self.dir else {
             self.listed = BTreeSet::new();
             return Ok(());
         };
+        let entries = dir.entries().map_err(text)?;
         let marker = OsStr::new(MARKER);
-        let shown = dir.path_of(MARKER);
+        // A shard's marker makes the directory kcfg's as the main marker
+        // does: shards rendered on several machines and copied together
+        // have no main marker until `--prune-shards` (or an unsharded
+        // render) writes it.
+        let shard_marker = entries.iter().any(|(name, _)| {
+            name.to_str()
+                .and_then(RootFile::from_name)
+                .is_some_and(|file| matches!(file, RootFile::ShardMarker(_)))
+        });
         self.listed = match dir.kind(marker).map_err(text)? {
+            None if shard_marker => BTreeSet::new(),
             None => {
-                let foreign =
-                    dir.entries().map_err(text)?.into_iter().any(|(name, _)| {
-                        name != LOCK && !is_temp_name(&name.to_string_lossy(), true)
-                    });
+                let foreign = entries.iter().any(|(name, _)| {
+                    let name = name.to_string_lossy();
+                    name != LOCK
+                        && !is_temp_name(&name, true)
+                        && RootFile::from_name(&name).is_none()
+                });
                 if foreign {
                     return Err(format!(
                         "{} is not empty and was not written by kcfg render (it has no {MARKER}); \
@@ -219,35 +288,57 @@ impl OutDir {
                 }
                 BTreeSet::new()
             }
-            Some(Kind::File) => {
-                let bytes = dir
-                    .read_file(marker, MARKER_LIMIT)
-                    .map_err(|err| format!("{err}; nothing was deleted or written"))?;
-                let listed = parse_marker(&shown, &bytes)?;
-                let mut bad = Vec::new();
-                for (line, name) in &listed {
-                    if let Some(link) = self.link_on_path(name)? {
-                        bad.push(format!(
-                            "  {}:{line}: {name:?}: its path passes through the symbolic link {}",
-                            shown.display(),
-                            link.display()
-                        ));
-                    }
-                }
-                if !bad.is_empty() {
-                    return Err(bad_marker(&shown, bad));
-                }
-                listed.into_values().collect()
-            }
+            Some(Kind::File) => self.read_marker(MARKER)?,
             Some(kind) => {
                 return Err(format!(
                     "{} is {}, not kcfg's marker file; nothing was deleted or written",
-                    shown.display(),
+                    dir.path_of(MARKER).display(),
                     kind.describe()
                 ))
             }
         };
+        for (name, kind) in entries {
+            let Some(name) = name.to_str() else { continue };
+            let Some(RootFile::ShardMarker(shard)) = RootFile::from_name(name) else {
+                continue;
+            };
+            if kind != Kind::File {
+                return Err(format!(
+                    "{} is {}, not a shard's marker file; nothing was deleted or written",
+                    self.root.join(name).display(),
+                    kind.describe()
+                ));
+            }
+            let listed = self.read_marker(name)?;
+            self.listed.extend(listed.iter().cloned());
+            self.shard_listed.insert(shard, listed);
+        }
         Ok(())
+    }
+
+    /// Reads and checks the marker (or a shard's marker) `name`: every line
+    /// a target name whose path passes no link.
+    fn read_marker(&self, name: &str) -> Result<BTreeSet<String>, String> {
+        let dir = self.dir()?;
+        let shown = dir.path_of(name);
+        let bytes = dir
+            .read_file(OsStr::new(name), MARKER_LIMIT)
+            .map_err(|err| format!("{err}; nothing was deleted or written"))?;
+        let listed = parse_marker(&shown, &bytes)?;
+        let mut bad = Vec::new();
+        for (line, target) in &listed {
+            if let Some(link) = self.link_on_path(target)? {
+                bad.push(format!(
+                    "  {}:{line}: {target:?}: its path passes through the symbolic link {}",
+                    shown.display(),
+                    link.display()
+                ));
+            }
+        }
+        if !bad.is_empty() {
+            return Err(bad_marker(&shown, bad));
+        }
+        Ok(listed.into_values().collect())
     }
 
     /// The first symbolic link on the path of target `name` (the target's
@@ -280,25 +371,28 @@ impl OutDir {
             return Ok(());
         };
         let mut problems = Vec::new();
+        // Targets come grouped by parent (`cluster/app`): a parent's walk
+        // is reused by the next target in it.
+        let mut last_parent: Option<(&str, Walked)> = None;
         for name in names {
-            let mut dir = root.try_clone().map_err(text)?;
-            for component in name.split('/') {
-                let component = OsStr::new(component);
-                let problem = match dir.kind(component).map_err(text)? {
-                    None => break,
-                    Some(Kind::Dir) => match dir.child(component) {
-                        Ok(Some(child)) => {
-                            dir = child;
-                            continue;
-                        }
-                        Ok(None) => break,
-                        Err(err) => err,
-                    },
-                    Some(Kind::Symlink) => disk::Error::Symlink(dir.path_of(component)),
-                    Some(_) => disk::Error::NotDir(dir.path_of(component)),
-                };
+            let (parent, base) = split_last(name);
+            let reuse = last_parent
+                .as_ref()
+                .is_some_and(|(walked, _)| *walked == parent);
+            if !reuse {
+                let walked = walk_checked(root, parent).map_err(text)?;
+                last_parent = Some((parent, walked));
+            }
+            let dir = match &last_parent {
+                Some((_, Walked::Dir(dir))) => dir,
+                Some((_, Walked::Missing)) | None => continue,
+                Some((_, Walked::Problem(problem))) => {
+                    problems.push(format!("target {name}: {problem}"));
+                    continue;
+                }
+            };
+            if let Some(problem) = check_component(dir, OsStr::new(base)).map_err(text)? {
                 problems.push(format!("target {name}: {problem}"));
-                break;
             }
         }
         if problems.is_empty() {
@@ -400,25 +494,81 @@ impl OutDir {
 
     /// Rewrites the marker with `targets` (unless it already says that).
     pub fn write_marker(&self, targets: &BTreeSet<String>) -> Result<(), String> {
-        let dir = self.dir()?;
-        let mut content = String::from(MARKER_HEADER);
-        for name in targets {
-            content.push_str(name);
-            content.push('\n');
+        self.write_root_file(&RootFile::Marker, marker_text(targets).as_bytes())
+    }
+
+    /// Rewrites the marker of `shard` with `targets`.
+    pub fn write_shard_marker(
+        &self,
+        shard: Shard,
+        targets: &BTreeSet<String>,
+    ) -> Result<(), String> {
+        self.write_root_file(
+            &RootFile::ShardMarker(shard),
+            marker_text(targets).as_bytes(),
+        )
+    }
+
+    /// Removes the markers and input records of every shard (call it
+    /// holding the lock, once the main marker lists their targets).
+    pub fn remove_shard_files(&self) -> Result<(), String> {
+        let Some(dir) = &self.dir else {
+            return Ok(());
+        };
+        for (name, _) in dir.entries().map_err(text)? {
+            let shard_file = name
+                .to_str()
+                .and_then(RootFile::from_name)
+                .is_some_and(|file| {
+                    matches!(file, RootFile::ShardMarker(_) | RootFile::ShardInputs(_))
+                });
+            if shard_file {
+                dir.remove_tree(&name).map_err(text)?;
+            }
         }
-        let marker = OsStr::new(MARKER);
-        if dir.kind(marker).map_err(text)? == Some(Kind::File)
+        Ok(())
+    }
+
+    /// The content of one of kcfg's files in the output's root, if it is
+    /// there and a regular file of at most `limit` bytes (else an error).
+    pub fn read_root_file(&self, file: &RootFile, limit: u64) -> Result<Option<Vec<u8>>, String> {
+        let Some(dir) = &self.dir else {
+            return Ok(None);
+        };
+        let name = file.name();
+        match dir.kind(OsStr::new(&name)).map_err(text)? {
+            None => Ok(None),
+            Some(Kind::File) => dir
+                .read_file(OsStr::new(&name), limit)
+                .map(Some)
+                .map_err(text),
+            Some(kind) => Err(format!(
+                "{} is {}, not a file kcfg wrote",
+                dir.path_of(&name).display(),
+                kind.describe()
+            )),
+        }
+    }
+
+    /// Replaces one of kcfg's files in the output's root with `content`
+    /// (unless it already holds it): written to `FILE.PID.tmp`, then
+    /// renamed over it. Call it holding the lock.
+    pub fn write_root_file(&self, file: &RootFile, content: &[u8]) -> Result<(), String> {
+        let dir = self.dir()?;
+        let name = file.name();
+        let target = OsStr::new(&name);
+        if dir.kind(target).map_err(text)? == Some(Kind::File)
             && dir
-                .read_file(marker, MARKER_LIMIT)
-                .is_ok_and(|old| old == content.as_bytes())
+                .read_file(target, MARKER_LIMIT)
+                .is_ok_and(|old| old == content)
         {
             return Ok(());
         }
-        let temp = OsString::from(format!("{MARKER}.{}.tmp", std::process::id()));
+        let temp = OsString::from(format!("{name}.{}.tmp", std::process::id()));
         dir.remove_tree(&temp).map_err(text)?;
         let result = dir
-            .write_new_file(&temp, content.as_bytes())
-            .and_then(|()| dir.rename(&temp, dir, marker));
+            .write_new_file(&temp, content)
+            .and_then(|()| dir.rename(&temp, dir, target));
         if result.is_err() {
             let _ = dir.remove_tree(&temp);
         }
@@ -519,6 +669,16 @@ impl OutDir {
         }
         Ok(())
     }
+}
+
+/// The marker's text listing `targets`.
+fn marker_text(targets: &BTreeSet<String>) -> String {
+    let mut content = String::from(MARKER_HEADER);
+    for name in targets {
+        content.push_str(name);
+        content.push('\n');
+    }
+    content
 }
 
 /// Writes `files` into the new directory `fresh`. A file whose content is

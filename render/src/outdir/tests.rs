@@ -388,3 +388,37 @@ fn ownership() {
     let err = OutDir::open(&odd, false).unwrap_err();
     assert!(err.contains("symbolic link"), "{err}");
 }
+
+#[test]
+fn issue18_root_files_and_their_temp_names() {
+    use crate::shard::Shard;
+    let shard = Shard { index: 1, count: 3 };
+    for file in [
+        RootFile::Marker,
+        RootFile::ShardMarker(shard),
+        RootFile::Inputs,
+        RootFile::ShardInputs(shard),
+    ] {
+        let name = file.name();
+        assert_eq!(RootFile::from_name(&name), Some(file), "{name}");
+        assert!(is_temp_name(&format!("{name}.42.tmp"), true), "{name}");
+        assert!(!is_temp_name(&format!("{name}.42.tmp"), false), "{name}");
+    }
+    assert_eq!(
+        RootFile::ShardMarker(shard).name(),
+        ".kcfg-rendered-shard-1-of-3"
+    );
+    assert_eq!(
+        RootFile::ShardInputs(shard).name(),
+        ".kcfg-inputs-shard-1-of-3"
+    );
+    for name in [
+        ".kcfg-rendered-shard-3-of-3",
+        ".kcfg-renderedx",
+        ".kcfg-inputs-",
+        ".kcfg-inputs-shard-1-of-3/x",
+    ] {
+        assert_eq!(RootFile::from_name(name), None, "{name}");
+    }
+    assert!(!is_temp_name(".kcfg-other.42.tmp", true));
+}

@@ -58,6 +58,12 @@ pub fn report(dir: &DirReport, elapsed: Duration) -> Json {
             "objects": summary.objects,
             "bytes": summary.bytes,
             "violations": summary.violations,
+            "evaluated": summary.evaluated,
+            "reused": summary.reused,
+        },
+        "incremental": {
+            "enabled": dir.incremental,
+            "records_ignored": dir.records_ignored,
         },
         "targets": dir.targets.iter().map(target).collect::<Vec<_>>(),
         "stale": dir.stale,
@@ -83,6 +89,7 @@ pub fn stopped(err: &Error, elapsed: Duration) -> Json {
         "check": null,
         "root": null,
         "summary": null,
+        "incremental": null,
         "targets": [],
         "stale": [],
         "leftovers": [],
@@ -122,6 +129,7 @@ fn target(target: &TargetReport) -> Json {
         "bytes": target.bytes,
         "files": target.files,
         "elapsed_ms": millis(target.elapsed),
+        "evaluated": target.evaluated,
         "diagnostics": diagnostics,
         "differences": differences,
     })

@@ -117,6 +117,12 @@ pub fn finish(report: &DirReport, style: Style, elapsed: Duration) -> ExitCode {
             0
         };
     if !style.quiet && text_on_stderr {
+        for ignored in &report.records_ignored {
+            let _ = writeln!(
+                stderr,
+                "note: input record not used: {ignored}; its targets were evaluated"
+            );
+        }
         let verb = if report.check { "checked" } else { "rendered" };
         let mut parts = Vec::new();
         for (count, what) in [
@@ -136,6 +142,9 @@ pub fn finish(report: &DirReport, style: Style, elapsed: Duration) -> ExitCode {
                 };
                 parts.push(format!("{count} {what}"));
             }
+        }
+        if summary.reused > 0 {
+            parts.push(format!("{} reused: inputs unchanged", summary.reused));
         }
         let stale = report.stale.len();
         if stale > 0 {

@@ -1,0 +1,124 @@
+//! The files an evaluation read, for programs that cache what it produced
+//! (`kcfg render`'s incremental render, issue 18): an evaluation's result
+//! depends on its code, its arguments and these files, nothing else (the
+//! language reads no clock, environment or network), so a caller that
+//! records them can prove a later evaluation would give the same result.
+//!
+//! Recording is off unless the caller asks ([`super::Ctx::record_reads`]);
+//! then every import resolved (where it was written, the path as written,
+//! the file found) and every file loaded is kept once, in first-seen order.
+//! Imports are resolved once per program and files read once
+//! ([`crate::program::Program`]), so this is the only place that knows what
+//! one evaluation among many used.
+
+use std::path::{Path, PathBuf};
+
+use rustc_hash::FxHashSet;
+
+/// One import as an evaluation resolved it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResolvedImport {
+    /// The directory of the importing file (`None` for a snippet such as
+    /// an `--ext-code` value).
+    pub from: Option<PathBuf>,
+    /// The path as written after `import`, `importstr` or `importbin`.
+    pub path: String,
+    /// The file it resolved to.
+    pub resolved: PathBuf,
+}
+
+/// What an evaluation read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reads {
+    /// Every import resolved, once each.
+    pub imports: Vec<ResolvedImport>,
+    /// Every file loaded (evaluated files and imports of every kind), once
+    /// each.
+    pub files: Vec<PathBuf>,
+}
+
+/// The log behind [`Reads`], deduplicating as it goes.
+#[derive(Debug, Default)]
+pub(crate) struct ReadLog {
+    reads: Reads,
+    seen_imports: FxHashSet<(Option<PathBuf>, String)>,
+    seen_files: FxHashSet<PathBuf>,
+}
+
+impl ReadLog {
+    pub(crate) fn import(&mut self, from: Option<&Path>, path: &str, resolved: &Path) {
+        let key = (from.map(Path::to_path_buf), path.to_string());
+        if self.seen_imports.insert(key) {
+            self.reads.imports.push(ResolvedImport {
+                from: from.map(Path::to_path_buf),
+                path: path.to_string(),
+                resolved: resolved.to_path_buf(),
+            });
+        }
+        self.file(resolved);
+    }
+
+    pub(crate) fn file(&mut self, path: &Path) {
+        if !self.seen_files.contains(path) {
+            self.seen_files.insert(path.to_path_buf());
+            self.reads.files.push(path.to_path_buf());
+        }
+    }
+
+    pub(crate) fn into_reads(self) -> Reads {
+        self.reads
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::eval::{Arena, Ctx, EvalConfig};
+    use crate::program::{MapImporter, Program, Std};
+
+    #[test]
+    fn issue18_an_evaluation_lists_what_it_read_once() {
+        let importer = MapImporter::new()
+            .with("app/main.kcfg", "local lib = import '../lib/a.libsonnet'; [lib, lib, importstr 'data.txt', importstr 'data.txt', (import '../lib/a.libsonnet').x]")
+            .with("lib/a.libsonnet", "{ x: importbin 'b.bin' }")
+            .with("lib/b.bin", "zz")
+            .with("app/data.txt", "text")
+            .with("app/unused.txt", "never read");
+        let program = Program::new(Arc::new(importer), Std::default());
+        let config = EvalConfig::default();
+        let arena = Arena::new();
+        let mut ctx = Ctx::new(&arena, &program, &config);
+        assert_eq!(ctx.take_reads(), None);
+        ctx.record_reads();
+        let value = ctx.eval_file(Path::new("app/main.kcfg")).unwrap();
+        crate::manifest::json::to_pretty(&mut ctx, value).unwrap();
+        let reads = ctx.take_reads().unwrap();
+        let import = |from: &str, path: &str, resolved: &str| ResolvedImport {
+            from: Some(PathBuf::from(from)),
+            path: path.into(),
+            resolved: PathBuf::from(resolved),
+        };
+        assert_eq!(
+            reads.imports,
+            [
+                import("app", "../lib/a.libsonnet", "lib/a.libsonnet"),
+                // Manifesting `lib` (the first element) reads its field.
+                import("lib", "b.bin", "lib/b.bin"),
+                import("app", "data.txt", "app/data.txt"),
+            ]
+        );
+        let files: Vec<&str> = reads.files.iter().map(|p| p.to_str().unwrap()).collect();
+        assert_eq!(
+            files,
+            [
+                "app/main.kcfg",
+                "lib/a.libsonnet",
+                "lib/b.bin",
+                "app/data.txt"
+            ]
+        );
+        assert_eq!(ctx.take_reads(), None);
+    }
+}

@@ -1,0 +1,556 @@
+//! The input record of incremental renders (issue 18, item 1).
+//!
+//! A target's files depend on nothing but its parameters (entry, top-level
+//! arguments, external variables, library directories, namespace, layout,
+//! what the policies see, the policies, the stack limit), the files its
+//! evaluation read (the entry, every `import`, `importstr` and `importbin`,
+//! the policies) and the kcfg build that evaluated it: the language reads
+//! no clock, environment or network. So a render records, per target, a
+//! digest of its parameters, the files it read with the SHA-256 of each,
+//! every import as resolved (where it was written, the path as written,
+//! the file found), a digest of the files it wrote, and the build. A later
+//! render re-evaluates a target only when one of these differs:
+//!
+//! * the parameters' digest (the plan is evaluated anew every time, so an
+//!   inventory or plan change shows here);
+//! * an import resolves differently now: the importer's search is run
+//!   again, so a file that appeared earlier in the search order (next to
+//!   the importing file, or in a `-J` directory searched first) changes the
+//!   answer, and so does one that disappeared;
+//! * a file's content hashes differently (SHA-256 of the bytes the render
+//!   reads, which are the bytes a re-evaluation would use: the program
+//!   reads each file once);
+//! * the target's directory is not exactly the files recorded (an edited,
+//!   added or removed output file, or an entry kcfg never writes).
+//!
+//! Otherwise the directory is already what a full render would write, and
+//! it is left alone (`--check`: identical). Knowing the directory's files
+//! takes reading and hashing them, except with a `--cache` record: kcfg
+//! records there a stamp of the directory (`stat` of every entry, see
+//! [`crate::outdir::TargetStamp`]) once it has read the files and found
+//! them to be the recorded ones, and the same stamp later stands for the
+//! same files. Stamps are machine-local and never kept in (and dropped
+//! when read from) the output directory's record. The digest of the parameters
+//! uses their `Debug` form, which the build identifier pins. The memory
+//! limit and time budgets are not recorded: they decide whether an
+//! evaluation finishes, never what it writes (a target that fails keeps
+//! its previous files, and is not recorded).
+//!
+//! **Where.** `OUT/.kcfg-inputs` beside the marker, so a committed
+//! `rendered/` carries it; a shard writes `OUT/.kcfg-inputs-shard-I-of-N`
+//! (see [`crate::shard`]), folded into the main record by an unsharded
+//! render. Written atomically under the output's lock, after the marker.
+//! With `--cache DIR` ([`crate::Destination::cache`]) the record lives in
+//! `DIR/kcfg-inputs-<digest of the output's absolute path>.json` instead,
+//! and the output directory's is neither read nor written.
+//!
+//! **Whose word.** A record is a claim: "these inputs gave these files".
+//! Checking the claim takes an evaluation, so whoever can write the record
+//! can make kcfg skip one: a pull request that edits an output file and
+//! the record's digest of it, consistently, would pass a check that
+//! believed the record. So `--check`, whose job is to prove the committed
+//! output current, never reuses a target on the word of the record in the
+//! output directory; it reuses only from `--cache DIR`, which kcfg alone
+//! writes (a CI cache restored from the main branch, a developer's
+//! `~/.cache`), and a check with a cache records there what it found
+//! identical. `kcfg render` (a write) reuses from the output directory's
+//! record: in a checkout, the record is as trusted as the plan code kcfg
+//! runs from it, and a forged one can at worst leave an edited output in
+//! place, which the next check (which does not believe it) reports.
+//!
+//! **Never trusted blindly.** A record is read whole or not at all:
+//! another format, version or build, bad JSON, an unknown field, a digest
+//! that is not 64 hex digits, a target name kcfg could not have written, a
+//! target that names a missing closure, or a closure whose identifier is
+//! not its digest, and the record is ignored (every target is evaluated,
+//! and the reason is reported). Nothing in it is ever written, deleted or
+//! followed: it only decides whether a target is evaluated, and a target
+//! is reused only when every file the record names hashes as recorded now,
+//! every import resolves to the recorded file now, and the directory holds
+//! exactly the recorded files. Files are read only through the renderer's
+//! importer and only when the plan names them (entry, policies) or an
+//! import resolves to them, so a record cannot make kcfg read anything a
+//! plan could not.
+//!
+//! **For a fleet diff.** `Renderer::render_recorded` renders into memory
+//! and returns the record of what it rendered; `Renderer::changed_targets`
+//! lists the targets of a batch whose inputs differ from a record (through
+//! the renderer's importer, which may read another revision), so a diff
+//! between two revisions evaluates at the second only those, the others'
+//! files being the first's. [`Record::changed`] compares two records.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use kcfg_lang::eval::{ExtValue, Reads, ResolvedImport};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::disk::{self, Dir};
+use crate::output::{target_name_problem, Files, Layout, Output};
+use crate::plan::Target;
+use crate::policy::Policy;
+use crate::shard::Shard;
+
+/// The record's `format` field.
+pub const FORMAT: &str = "kcfg-inputs";
+
+/// The record's version: another version is ignored, never read.
+pub const VERSION: u32 = 1;
+
+/// The largest record kcfg reads.
+pub const RECORD_LIMIT: u64 = 256 << 20;
+
+/// An input record: what each recorded target's files depend on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Record {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// Always [`VERSION`].
+    pub version: u32,
+    /// The kcfg build that wrote it ([`crate::Settings::build`]).
+    pub build: String,
+    /// The sets of files and imports targets read, by their digest.
+    pub closures: BTreeMap<String, Closure>,
+    /// The recorded targets, by name.
+    pub targets: BTreeMap<String, TargetInputs>,
+}
+
+/// The files and imports of one or more targets' evaluations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Closure {
+    /// Every file read: path → SHA-256 (hex) of its content.
+    pub files: BTreeMap<String, String>,
+    /// Every import resolved: `[directory of the importing file (null for
+    /// a snippet), path as written, file found]`, sorted.
+    pub imports: Vec<(Option<String>, String, String)>,
+}
+
+/// What one target's files depend on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetInputs {
+    /// The digest of its [`Closure`].
+    pub closure: String,
+    /// The digest of its parameters ([`params_digest`]).
+    pub params: String,
+    /// The digest of its files ([`files_digest`]).
+    pub outputs: String,
+    /// How many objects it has.
+    pub objects: usize,
+    /// (Only in a `--cache` record.) The stamp of its directory
+    /// ([`crate::outdir::TargetStamp`]) when its files were last read and
+    /// found to be `outputs`: the same stamp now means the same files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stamp: Option<String>,
+}
+
+impl Record {
+    /// An empty record written by `build`.
+    pub fn new(build: &str) -> Record {
+        Record {
+            format: FORMAT.into(),
+            version: VERSION,
+            build: build.into(),
+            closures: BTreeMap::new(),
+            targets: BTreeMap::new(),
+        }
+    }
+
+    /// Reads a record written by `build`, checking everything that can be
+    /// checked without the files (see the module's header); the error says
+    /// why the record cannot be used.
+    pub fn parse(bytes: &[u8], build: &str) -> Result<Record, String> {
+        if let Ok(record) = serde_json::from_slice::<Record>(bytes) {
+            if record.format == FORMAT && record.version == VERSION && record.build == build {
+                record.validate()?;
+                return Ok(record);
+            }
+        }
+        // Say why: the header first (another version's fields may differ).
+        #[derive(Deserialize)]
+        struct Header {
+            format: Option<serde_json::Value>,
+            version: Option<serde_json::Value>,
+            build: Option<serde_json::Value>,
+        }
+        let header: Header =
+            serde_json::from_slice(bytes).map_err(|err| format!("not a record: {err}"))?;
+        if header.format.as_ref().and_then(|f| f.as_str()) != Some(FORMAT) {
+            return Err(format!("not a record: its format is not {FORMAT:?}"));
+        }
+        if header.version.as_ref().and_then(|v| v.as_u64()) != Some(u64::from(VERSION)) {
+            return Err(format!(
+                "written in another version of the format ({}; this kcfg reads {VERSION})",
+                header.version.unwrap_or(serde_json::Value::Null)
+            ));
+        }
+        match header.build.as_ref().and_then(|b| b.as_str()) {
+            Some(written) if written == build => {}
+            Some(written) => {
+                return Err(format!(
+                    "written by another kcfg build ({written}; this is {build})"
+                ))
+            }
+            None => return Err("not a record: it names no build".into()),
+        }
+        let record: Record =
+            serde_json::from_slice(bytes).map_err(|err| format!("not a record: {err}"))?;
+        record.validate()?;
+        Ok(record)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        for (id, closure) in &self.closures {
+            if closure.digest() != *id {
+                return Err(format!("closure {id} is not what its digest says"));
+            }
+            for (path, digest) in &closure.files {
+                check_digest(digest).map_err(|err| format!("file {path:?}: {err}"))?;
+            }
+        }
+        for (name, target) in &self.targets {
+            if let Some(why) = target_name_problem(name) {
+                return Err(format!("target {name:?}: {why}"));
+            }
+            for digest in [&target.params, &target.outputs, &target.closure]
+                .into_iter()
+                .chain(&target.stamp)
+            {
+                check_digest(digest).map_err(|err| format!("target {name:?}: {err}"))?;
+            }
+            if !self.closures.contains_key(&target.closure) {
+                return Err(format!(
+                    "target {name:?} names the closure {}, which the record lacks",
+                    target.closure
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The record as its file holds it: pretty JSON, one field per line,
+    /// keys sorted, so a committed record diffs by target.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec_pretty(self).expect("a record is always JSON");
+        bytes.push(b'\n');
+        bytes
+    }
+
+    /// Records `name` with its inputs and closure. An entry taken from a
+    /// record (whose `closure` names a closure this record holds) keeps its
+    /// identifier; otherwise the closure's digest is computed.
+    pub fn insert(&mut self, name: String, mut inputs: TargetInputs, closure: Closure) {
+        let known = self
+            .closures
+            .get(&inputs.closure)
+            .is_some_and(|held| *held == closure);
+        if !known {
+            // Many targets read the same files: an equal closure is found
+            // faster than a digest is computed.
+            let held = self
+                .closures
+                .iter()
+                .find(|(_, held)| **held == closure)
+                .map(|(id, _)| id.clone());
+            inputs.closure = match held {
+                Some(id) => id,
+                None => {
+                    let id = closure.digest();
+                    self.closures.insert(id.clone(), closure);
+                    id
+                }
+            };
+        }
+        self.targets.insert(name, inputs);
+    }
+
+    /// Drops the directory stamps: a record that is not a `--cache` one
+    /// may hold stamps only if someone forged them. Whether it held any.
+    pub fn forget_stamps(&mut self) -> bool {
+        let mut held = false;
+        for target in self.targets.values_mut() {
+            held |= target.stamp.take().is_some();
+        }
+        held
+    }
+
+    /// Keeps the targets `keep` says to keep, and the closures they use.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        self.targets.retain(|name, _| keep(name));
+        let used: BTreeSet<&String> = self.targets.values().map(|t| &t.closure).collect();
+        self.closures.retain(|id, _| used.contains(id));
+    }
+
+    /// Adds the targets of `other` (written by the same build), replacing
+    /// those of the same name. Closures are merged by identifier, which is
+    /// their digest in both records (`Record::parse` checks it), so
+    /// nothing is copied or compared.
+    pub fn absorb(&mut self, other: Record) {
+        if self.targets.is_empty() && self.closures.is_empty() {
+            *self = Record {
+                build: std::mem::take(&mut self.build),
+                ..other
+            };
+            return;
+        }
+        let replaced = other
+            .targets
+            .keys()
+            .any(|name| self.targets.contains_key(name));
+        for (id, closure) in other.closures {
+            self.closures.entry(id).or_insert(closure);
+        }
+        self.targets.extend(other.targets);
+        if replaced {
+            // Closures only the replaced entries used go.
+            self.retain(|_| true);
+        }
+    }
+
+    /// The targets recorded in only one of the records, or in both with
+    /// different inputs (parameters, or a file or import of their
+    /// closures): what a fleet diff between two revisions must evaluate.
+    pub fn changed(&self, other: &Record) -> BTreeSet<String> {
+        let mut names: BTreeSet<String> = BTreeSet::new();
+        for name in self.targets.keys().chain(other.targets.keys()) {
+            let same = match (self.targets.get(name), other.targets.get(name)) {
+                (Some(a), Some(b)) => {
+                    a.params == b.params
+                        && self.closures.get(&a.closure) == other.closures.get(&b.closure)
+                }
+                _ => false,
+            };
+            if !same {
+                names.insert(name.clone());
+            }
+        }
+        names
+    }
+}
+
+impl Closure {
+    /// What an evaluation read, with `hash` giving each file's digest
+    /// (`None` when a path is not UTF-8 or a file's digest is unknown: the
+    /// target is then not recorded).
+    pub fn from_reads(
+        reads: &Reads,
+        mut hash: impl FnMut(&Path) -> Option<String>,
+    ) -> Option<Closure> {
+        let mut files = BTreeMap::new();
+        for path in &reads.files {
+            files.insert(path.to_str()?.to_string(), hash(path)?);
+        }
+        let mut imports = Vec::with_capacity(reads.imports.len());
+        for ResolvedImport {
+            from,
+            path,
+            resolved,
+        } in &reads.imports
+        {
+            let from = match from {
+                Some(dir) => Some(dir.to_str()?.to_string()),
+                None => None,
+            };
+            imports.push((from, path.clone(), resolved.to_str()?.to_string()));
+        }
+        imports.sort();
+        Some(Closure { files, imports })
+    }
+
+    /// Its digest: the SHA-256 of its JSON form.
+    pub fn digest(&self) -> String {
+        hex(&Sha256::digest(
+            serde_json::to_vec(self).expect("a closure is always JSON"),
+        ))
+    }
+
+    /// Whether every file is one the target may read without the record's
+    /// word: its entry, a policy, or what one of the closure's imports
+    /// resolves to.
+    pub fn files_are_accounted_for(&self, target: &Target, policies: &[Policy]) -> bool {
+        let named: BTreeSet<&str> = std::iter::once(target.entry.to_str())
+            .chain(policies.iter().map(|policy| policy.path.to_str()))
+            .flatten()
+            .chain(
+                self.imports
+                    .iter()
+                    .map(|(_, _, resolved)| resolved.as_str()),
+            )
+            .collect();
+        self.files.keys().all(|path| named.contains(path.as_str()))
+    }
+}
+
+/// The file of `--cache DIR` that holds the record of the output directory
+/// `root` (made absolute, without touching the disk): one file per output
+/// directory and shard, named by the digest of its path.
+pub fn cache_file(dir: &Path, root: &Path, shard: Option<Shard>) -> PathBuf {
+    let absolute = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+    let key = hex(&Sha256::digest(absolute.as_os_str().as_encoded_bytes()));
+    let mut name = format!("kcfg-inputs-{}", &key[..32]);
+    if let Some(shard) = shard {
+        name.push('-');
+        name.push_str(&shard.file_suffix());
+    }
+    name.push_str(".json");
+    dir.join(name)
+}
+
+/// Reads a record of `--cache DIR` (`None` when there is none yet). The
+/// directory is the user's (a link to it is followed); the record in it is
+/// read only if it is a regular file, never through a symbolic link.
+pub fn read_cache(path: &Path) -> Result<Option<Vec<u8>>, String> {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return Ok(None);
+    };
+    let dir = match Dir::open(dir, true) {
+        Ok(Some(dir)) => dir,
+        Ok(None) => return Ok(None),
+        Err(err) => return Err(format!("cannot read it: {err}")),
+    };
+    match dir.read_file(name, RECORD_LIMIT) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(disk::Error::Io { err, .. }) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(disk::Error::Symlink(_) | disk::Error::NotFile(_)) => {
+            Err("not a regular file (kcfg never reads a record through a symbolic link)".into())
+        }
+        Err(err) => Err(format!("cannot read it: {err}")),
+    }
+}
+
+/// Writes a record of `--cache DIR`: into a new temporary file beside it
+/// (created, never opened through a link planted there), then renamed
+/// over it, so a reader sees the old record or the new one and a link at
+/// the record's name is replaced, not written through.
+pub fn write_cache(path: &Path, record: &Record) -> Result<(), String> {
+    let (Some(dir_path), Some(name)) = (path.parent(), path.file_name()) else {
+        return Err(format!("cannot write {}: not a file name", path.display()));
+    };
+    std::fs::create_dir_all(dir_path)
+        .map_err(|err| format!("cannot create {}: {err}", dir_path.display()))?;
+    let dir = match Dir::open(dir_path, true) {
+        Ok(Some(dir)) => dir,
+        Ok(None) => return Err(format!("cannot open {}: it is gone", dir_path.display())),
+        Err(err) => return Err(err.to_string()),
+    };
+    let mut temp = name.to_os_string();
+    temp.push(format!(".{}.tmp", std::process::id()));
+    // A temporary file of a killed run with this process id: only that
+    // name is removed (a link is removed as a link).
+    let _ = dir.remove_file(&temp);
+    dir.write_new_file(&temp, &record.to_bytes())
+        .and_then(|()| dir.rename(&temp, &dir, name))
+        .map_err(|err| {
+            let _ = dir.remove_file(&temp);
+            err.to_string()
+        })
+}
+
+/// The SHA-256 of `bytes`, in hex.
+pub fn file_digest(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// The digest of a target's files: each path and content, length-prefixed,
+/// in path order.
+pub fn files_digest(files: &Files) -> String {
+    let mut hasher = Sha256::new();
+    for (path, content) in files {
+        hasher.update((path.len() as u64).to_be_bytes());
+        hasher.update(path.as_bytes());
+        hasher.update((content.len() as u64).to_be_bytes());
+        hasher.update(content);
+    }
+    hex(&hasher.finalize())
+}
+
+/// The digest of everything about a target, other than the files it reads,
+/// that its files depend on: its name (the hydrator layout writes it), entry,
+/// top-level arguments, external variables, own library directories,
+/// namespace, resolved output options, what policies see of it (as JSON),
+/// the policies, the stack limit and, in the hydrator layout, the
+/// reproducing command its `hydrator.metadata` and `README.md` show. Each
+/// part is length-prefixed; the small ones use their `Debug` form, which
+/// the build identifier pins.
+pub fn params_digest(
+    target: &Target,
+    output: &Output,
+    policies: &[Policy],
+    max_stack: usize,
+    hydrator_command: Option<&str>,
+) -> String {
+    let hydrator_command = hydrator_command.filter(|_| output.layout == Layout::Hydrator);
+    let mut hasher = Sha256::new();
+    let mut part = |bytes: &[u8]| {
+        hasher.update((bytes.len() as u64).to_be_bytes());
+        hasher.update(bytes);
+    };
+    let small = format!(
+        "{:?}",
+        (
+            &target.name,
+            &target.entry,
+            &target.jpath,
+            &target.namespace,
+            output,
+            policies,
+            max_stack,
+            hydrator_command,
+        )
+    );
+    part(small.as_bytes());
+    // Top-level arguments and external variables hold a whole cluster's
+    // inventory entry as code: their bytes are hashed as they are, not
+    // through `Debug`, which escapes them one character at a time.
+    for vars in [&target.tlas, &target.ext_vars] {
+        part(&(vars.len() as u64).to_be_bytes());
+        for (name, value) in vars {
+            part(name.as_bytes());
+            match value {
+                ExtValue::Str(text) => {
+                    part(b"str");
+                    part(text.as_bytes());
+                }
+                ExtValue::Code { name, text } => {
+                    part(format!("code {name:?}").as_bytes());
+                    part(text.as_bytes());
+                }
+            }
+        }
+    }
+    // The policies' view of the target holds the generator's parameters:
+    // JSON is much faster to write than `Debug`, and as exact.
+    part(&serde_json::to_vec(&target.info).expect("JSON values are always JSON"));
+    hex(&hasher.finalize())
+}
+
+fn check_digest(digest: &str) -> Result<(), String> {
+    if digest.len() == 64
+        && digest
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "{digest:?} is not a SHA-256 digest (64 lower-case hex digits)"
+        ))
+    }
+}
+
+/// `bytes` in lower-case hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        text.push(DIGITS[usize::from(byte >> 4)] as char);
+        text.push(DIGITS[usize::from(byte & 15)] as char);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,309 @@
+//! Unit tests of the input record.
+
+use super::*;
+
+const BUILD: &str = "kcfg test";
+
+fn closure(files: &[(&str, &str)]) -> Closure {
+    Closure {
+        files: files
+            .iter()
+            .map(|(path, content)| (path.to_string(), file_digest(content.as_bytes())))
+            .collect(),
+        imports: vec![(
+            Some("app".into()),
+            "lib.libsonnet".into(),
+            "lib/lib.libsonnet".into(),
+        )],
+    }
+}
+
+fn inputs(params: &str) -> TargetInputs {
+    TargetInputs {
+        closure: String::new(),
+        params: file_digest(params.as_bytes()),
+        outputs: file_digest(b"out"),
+        objects: 2,
+        stamp: None,
+    }
+}
+
+fn sample() -> Record {
+    let mut record = Record::new(BUILD);
+    let shared = closure(&[("app/main.kcfg", "main"), ("lib/lib.libsonnet", "lib")]);
+    record.insert("edge-1/web".into(), inputs("1"), shared.clone());
+    record.insert("edge-2/web".into(), inputs("2"), shared);
+    record.insert(
+        "edge-1/db".into(),
+        inputs("3"),
+        closure(&[("db/main.kcfg", "db")]),
+    );
+    record
+}
+
+/// `sample()` as JSON, changed by `edit`.
+fn edited(edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    let mut json: serde_json::Value = serde_json::from_slice(&sample().to_bytes()).unwrap();
+    edit(&mut json);
+    serde_json::to_vec(&json).unwrap()
+}
+
+#[test]
+fn issue18_a_record_reads_back_and_shares_closures() {
+    let record = sample();
+    assert_eq!(record.closures.len(), 2);
+    assert_eq!(Record::parse(&record.to_bytes(), BUILD), Ok(record.clone()));
+    let mut fewer = record.clone();
+    fewer.retain(|name| name != "edge-1/db");
+    assert_eq!(fewer.targets.len(), 2);
+    assert_eq!(fewer.closures.len(), 1, "an unused closure goes");
+    let mut merged = Record::new(BUILD);
+    merged.absorb(fewer);
+    merged.absorb(record.clone());
+    assert_eq!(merged, record);
+}
+
+#[test]
+fn issue18_records_that_cannot_be_used() {
+    let first_target =
+        |json: &mut serde_json::Value| -> serde_json::Map<String, serde_json::Value> {
+            let targets = json["targets"].as_object_mut().unwrap();
+            let (name, entry) = targets
+                .iter()
+                .next()
+                .map(|(n, e)| (n.clone(), e.clone()))
+                .unwrap();
+            targets.remove(&name);
+            entry.as_object().unwrap().clone()
+        };
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("not JSON", b"{".to_vec(), "not a record"),
+        (
+            "a marker",
+            b"# Written by kcfg\nweb\n".to_vec(),
+            "not a record",
+        ),
+        (
+            "another format",
+            edited(|json| json["format"] = "kcfg-other".into()),
+            "its format is not",
+        ),
+        (
+            "another version",
+            edited(|json| json["version"] = 2.into()),
+            "another version of the format (2; this kcfg reads 1)",
+        ),
+        (
+            "another build",
+            edited(|json| json["build"] = "kcfg 0.0.1".into()),
+            "written by another kcfg build (kcfg 0.0.1; this is kcfg test)",
+        ),
+        (
+            "an unknown field",
+            edited(|json| json["trust_me"] = true.into()),
+            "unknown field `trust_me`",
+        ),
+        (
+            "a target outside the output",
+            edited(|json| {
+                let entry = first_target(json);
+                json["targets"]["../sacrificial"] = entry.into();
+            }),
+            "target \"../sacrificial\"",
+        ),
+        (
+            "an absolute target",
+            edited(|json| {
+                let entry = first_target(json);
+                json["targets"]["/etc"] = entry.into();
+            }),
+            "target \"/etc\"",
+        ),
+        (
+            "a hidden target",
+            edited(|json| {
+                let entry = first_target(json);
+                json["targets"][".git/hooks"] = entry.into();
+            }),
+            "target \".git/hooks\"",
+        ),
+        (
+            "a short digest",
+            edited(|json| json["targets"]["edge-1/web"]["outputs"] = "abc".into()),
+            "is not a SHA-256 digest",
+        ),
+        (
+            "an upper-case digest",
+            edited(|json| {
+                let digest = json["targets"]["edge-1/web"]["params"]
+                    .as_str()
+                    .unwrap()
+                    .to_uppercase();
+                json["targets"]["edge-1/web"]["params"] = digest.into();
+            }),
+            "is not a SHA-256 digest",
+        ),
+        (
+            "a missing closure",
+            edited(|json| json["targets"]["edge-1/web"]["closure"] = "0".repeat(64).into()),
+            "which the record lacks",
+        ),
+        (
+            "a closure that is not its digest",
+            edited(|json| {
+                let closures = json["closures"].as_object_mut().unwrap();
+                for closure in closures.values_mut() {
+                    closure["files"]["app/main.kcfg"] = file_digest(b"forged").into();
+                }
+            }),
+            "is not what its digest says",
+        ),
+        (
+            "a negative object count",
+            edited(|json| json["targets"]["edge-1/web"]["objects"] = (-1).into()),
+            "not a record",
+        ),
+    ];
+    for (what, bytes, wanted) in cases {
+        let err = Record::parse(&bytes, BUILD).expect_err(what);
+        assert!(err.contains(wanted), "{what}: {err}");
+    }
+}
+
+#[test]
+fn issue18_changed_targets_between_records() {
+    let before = sample();
+    let mut after = sample();
+    // edge-2/web reads another version of the library; edge-1/db's
+    // parameters change; edge-3/web is new; edge-1/web is the same.
+    after.insert(
+        "edge-2/web".into(),
+        inputs("2"),
+        closure(&[("app/main.kcfg", "main"), ("lib/lib.libsonnet", "lib v2")]),
+    );
+    after.insert(
+        "edge-1/db".into(),
+        inputs("3b"),
+        closure(&[("db/main.kcfg", "db")]),
+    );
+    after.insert(
+        "edge-3/web".into(),
+        inputs("4"),
+        closure(&[("app/main.kcfg", "main")]),
+    );
+    let changed: Vec<String> = before.changed(&after).into_iter().collect();
+    assert_eq!(changed, ["edge-1/db", "edge-2/web", "edge-3/web"]);
+    assert!(before.changed(&sample()).is_empty());
+}
+
+#[test]
+fn issue18_files_must_be_named_by_the_plan_or_an_import() {
+    use crate::output::OutputOptions;
+    let target = Target {
+        name: "edge-1/web".into(),
+        entry: "app/main.kcfg".into(),
+        tlas: Vec::new(),
+        ext_vars: Vec::new(),
+        jpath: Vec::new(),
+        namespace: None,
+        output: OutputOptions::default(),
+        info: serde_json::Value::Null,
+    };
+    let policies = [Policy::new("policies/p.kcfg".into())];
+    let ok = closure(&[
+        ("app/main.kcfg", ""),
+        ("lib/lib.libsonnet", ""),
+        ("policies/p.kcfg", ""),
+    ]);
+    assert!(ok.files_are_accounted_for(&target, &policies));
+    let hostile = closure(&[("app/main.kcfg", ""), ("/etc/shadow", "")]);
+    assert!(!hostile.files_are_accounted_for(&target, &policies));
+}
+
+#[test]
+fn issue18_the_hydrator_command_is_a_parameter_of_the_hydrator_layout() {
+    use crate::output::{FileName, Format};
+    let target = Target {
+        name: "edge-1/web".into(),
+        entry: "app/main.kcfg".into(),
+        tlas: Vec::new(),
+        ext_vars: Vec::new(),
+        jpath: Vec::new(),
+        namespace: None,
+        output: Default::default(),
+        info: serde_json::Value::Null,
+    };
+    let output = |layout| Output {
+        format: Format::Yaml,
+        layout,
+        file_name: FileName::default_for(Format::Yaml),
+    };
+    let digest = |layout, command| params_digest(&target, &output(layout), &[], 500, command);
+    // hydrator.metadata and README.md show the command.
+    assert_ne!(
+        digest(Layout::Hydrator, Some("kcfg render --layout hydrator")),
+        digest(
+            Layout::Hydrator,
+            Some("kcfg render --layout hydrator -J lib")
+        ),
+    );
+    // Other layouts do not write it.
+    assert_eq!(
+        digest(Layout::Files, Some("kcfg render")),
+        digest(Layout::Files, Some("kcfg render -J lib")),
+    );
+}
+
+#[test]
+fn issue18_digests_separate_paths_from_contents() {
+    let one: Files = [("ab".to_string(), b"c".to_vec())].into();
+    let two: Files = [("a".to_string(), b"bc".to_vec())].into();
+    assert_ne!(files_digest(&one), files_digest(&two));
+    // SHA-256 of "abc", as published in FIPS 180-2.
+    assert_eq!(
+        file_digest(b"abc"),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+}
+
+#[test]
+fn issue18_cache_records_are_never_read_or_written_through_a_link() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sacrificial = tmp.path().join("sacrificial");
+    std::fs::write(&sacrificial, "keep").unwrap();
+    let cache = tmp.path().join("cache");
+    let path = cache_file(&cache, Path::new("/work/rendered"), None);
+    assert_eq!(read_cache(&path), Ok(None), "no cache directory yet");
+    std::fs::create_dir(&cache).unwrap();
+    // A link at the record's name, and at this process's temporary name.
+    std::os::unix::fs::symlink(&sacrificial, &path).unwrap();
+    let mut temp = path.clone().into_os_string();
+    temp.push(format!(".{}.tmp", std::process::id()));
+    std::os::unix::fs::symlink(&sacrificial, &temp).unwrap();
+    let err = read_cache(&path).unwrap_err();
+    assert!(err.contains("symbolic link"), "{err}");
+    write_cache(&path, &sample()).unwrap();
+    assert_eq!(std::fs::read_to_string(&sacrificial).unwrap(), "keep");
+    assert!(!std::fs::symlink_metadata(&path).unwrap().is_symlink());
+    assert!(
+        std::fs::symlink_metadata(&temp).is_err(),
+        "the temporary name is gone"
+    );
+    let bytes = read_cache(&path).unwrap().unwrap();
+    assert_eq!(Record::parse(&bytes, BUILD), Ok(sample()));
+}
+
+#[test]
+fn issue18_cache_files_are_per_output_and_shard() {
+    let dir = Path::new("/cache");
+    let a = cache_file(dir, Path::new("/work/a/rendered"), None);
+    let b = cache_file(dir, Path::new("/work/b/rendered"), None);
+    let shard = cache_file(
+        dir,
+        Path::new("/work/a/rendered"),
+        Some(Shard { index: 1, count: 2 }),
+    );
+    assert_ne!(a, b);
+    assert!(a.starts_with(dir) && a.to_str().unwrap().ends_with(".json"));
+    assert!(shard.to_str().unwrap().ends_with("-shard-1-of-2.json"));
+}

@@ -1,0 +1,166 @@
+//! Stamps of target directories: what `stat` says of every entry of a
+//! target, so that an incremental render with `--cache DIR` (issue 18) can
+//! tell that a directory has not changed since its files were read and
+//! found to be the recorded ones, without reading them again.
+//!
+//! A stamp is the SHA-256 of each entry's path, kind, device and inode,
+//! size, modification time and inode change time, directories included
+//! (adding, removing or renaming an entry changes its directory's times;
+//! kcfg's atomic replacement of a target makes a new directory). The inode
+//! change time cannot be set by a program, so an edit always changes the
+//! stamp, with one exception that the caller rules out: an edit in the same
+//! tick of the file system's clock as the stamp's reading. A stamp is
+//! therefore only *settled*, fit to be recorded, when every entry last
+//! changed well before the walk began ([`SETTLE`]), as git treats "racily
+//! clean" index entries; and it is taken *before* the files are read and
+//! checked, so an edit between the two shows in the next stamp.
+//!
+//! Stamps are machine-local (inodes, times): they are kept only in a
+//! `--cache` record, never in the record of the output directory, whose
+//! stamps would change on every checkout and could be written by anyone
+//! who can write the output.
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::time::{Duration, SystemTime};
+
+use sha2::{Digest, Sha256};
+
+use super::{text, OutDir};
+use crate::disk::{self, Dir, Kind, Meta};
+
+/// How long before a stamp's walk every entry must have last changed for
+/// the stamp to be recorded: more than the coarsest timestamp granularity
+/// of common file systems (2 s on FAT) and the lag of the kernel's coarse
+/// clock behind the wall clock.
+pub const SETTLE: Duration = Duration::from_secs(3);
+
+/// The stamp of a target's directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetStamp {
+    /// The SHA-256 (hex) of every entry's path and metadata.
+    pub digest: String,
+    /// Its regular files: path relative to the directory → size.
+    pub files: BTreeMap<String, u64>,
+    /// Whether every entry last changed at least [`SETTLE`] before the walk
+    /// began: only a settled stamp may be recorded.
+    pub settled: bool,
+}
+
+impl OutDir {
+    /// The stamp of the target `name`'s directory, or `None` when there is
+    /// none or it holds an entry kcfg never writes (links, FIFOs, empty
+    /// directories, names that are not UTF-8), which only reading the tree
+    /// reports.
+    pub fn stamp_target(&self, name: &str) -> Result<Option<TargetStamp>, String> {
+        let Some(root) = &self.dir else {
+            return Ok(None);
+        };
+        let since_epoch = |time: SystemTime| {
+            let since = time
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap_or_default();
+            (since.as_secs() as i64, i64::from(since.subsec_nanos()))
+        };
+        let settled_before = since_epoch(
+            SystemTime::now()
+                .checked_sub(SETTLE)
+                .unwrap_or(SystemTime::UNIX_EPOCH),
+        );
+        let dir = match root.walk(name, false) {
+            Ok(Some(dir)) => dir,
+            Ok(None) => return Ok(None),
+            Err(err) => return Err(text(err)),
+        };
+        let mut walk = Walk {
+            hasher: Sha256::new(),
+            files: BTreeMap::new(),
+            settled: true,
+            settled_before,
+        };
+        if !walk.visit(&dir, "", 0).map_err(text)? {
+            return Ok(None);
+        }
+        Ok(Some(TargetStamp {
+            digest: crate::inputs::hex(&walk.hasher.finalize()),
+            files: walk.files,
+            settled: walk.settled,
+        }))
+    }
+}
+
+struct Walk {
+    hasher: Sha256,
+    files: BTreeMap<String, u64>,
+    settled: bool,
+    settled_before: (i64, i64),
+}
+
+impl Walk {
+    fn add(&mut self, path: &str, meta: &Meta) {
+        self.hasher.update((path.len() as u64).to_be_bytes());
+        self.hasher.update(path.as_bytes());
+        let kind: u8 = match meta.kind {
+            Kind::Dir => 1,
+            Kind::File => 2,
+            Kind::Symlink => 3,
+            Kind::Other => 4,
+        };
+        self.hasher.update([kind]);
+        for number in [meta.identity.0, meta.identity.1, meta.size] {
+            self.hasher.update(number.to_be_bytes());
+        }
+        for (secs, nanos) in [meta.modified, meta.changed] {
+            self.hasher.update(secs.to_be_bytes());
+            self.hasher.update(nanos.to_be_bytes());
+        }
+        if meta.modified >= self.settled_before || meta.changed >= self.settled_before {
+            self.settled = false;
+        }
+    }
+
+    /// Adds `dir` and what it holds; `false` when it holds something kcfg
+    /// never writes, or changed while being walked.
+    fn visit(&mut self, dir: &Dir, prefix: &str, depth: usize) -> disk::Result<bool> {
+        let Some(meta) = dir.stat(None)? else {
+            return Ok(false);
+        };
+        self.add(prefix, &meta);
+        let entries = dir.entries()?;
+        if entries.is_empty() && !prefix.is_empty() {
+            return Ok(false);
+        }
+        for (name, kind) in entries {
+            let Some(shown) = name.to_str() else {
+                return Ok(false);
+            };
+            let relative = if prefix.is_empty() {
+                shown.to_string()
+            } else {
+                format!("{prefix}/{shown}")
+            };
+            match kind {
+                Kind::Dir if depth + 1 < disk::MAX_DEPTH => {
+                    let Some(child) = dir.child(&name)? else {
+                        return Ok(false);
+                    };
+                    if !self.visit(&child, &relative, depth + 1)? {
+                        return Ok(false);
+                    }
+                }
+                Kind::File => {
+                    let Some(meta) = dir.stat(Some(OsStr::new(shown)))? else {
+                        return Ok(false);
+                    };
+                    if meta.kind != Kind::File {
+                        return Ok(false);
+                    }
+                    self.add(&relative, &meta);
+                    self.files.insert(relative, meta.size);
+                }
+                _ => return Ok(false),
+            }
+        }
+        Ok(true)
+    }
+}

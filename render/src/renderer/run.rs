@@ -1,0 +1,227 @@
+//! The worker stage of a render: the batch's targets on a pool of threads
+//! with the evaluator's stack ([`crate::threads`]), each evaluated in its
+//! own arena ([`crate::target`]), or reused from the input record
+//! ([`crate::reuse`]), then kept in memory, written or compared.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use std::sync::Arc;
+
+use kcfg_lang::program::Program;
+use rayon::prelude::*;
+
+use crate::check;
+use crate::error::{Error, Failure};
+use crate::outdir::{OutDir, TargetStamp, Written};
+use crate::output::Output;
+use crate::plan::Target;
+use crate::policy::Policy;
+use crate::reuse::{lock, Incremental};
+use crate::target;
+use crate::threads;
+
+use super::{Batch, Event, Renderer, Status, TargetReport};
+
+/// What a rendered target is done with.
+#[derive(Clone, Copy)]
+pub(crate) enum Sink<'s> {
+    Memory,
+    Write(&'s OutDir),
+    Check(&'s OutDir),
+}
+impl Renderer {
+    /// Renders the batch's targets, on a pool of worker threads when there
+    /// is more than one target and more than one job, else on this thread.
+    pub(crate) fn run(
+        &self,
+        batch: &Batch<'_>,
+        sink: Sink<'_>,
+        incremental: Option<&Incremental<'_>>,
+        progress: &(dyn Fn(Event<'_>) + Sync),
+    ) -> Result<Vec<TargetReport>, Error> {
+        let programs = self.programs_of(&batch.targets)?;
+        let count = batch.targets.len();
+        progress(Event::Started { targets: count });
+        let stop = AtomicBool::new(false);
+        let one = |((target, output), program): ((&&Target, &Output), &Arc<Program>)| {
+            let report = if stop.load(Ordering::Relaxed) {
+                TargetReport {
+                    name: target.name.clone(),
+                    status: Status::Skipped,
+                    objects: 0,
+                    files: Vec::new(),
+                    bytes: 0,
+                    elapsed: Duration::ZERO,
+                    evaluated: false,
+                }
+            } else {
+                let report =
+                    self.render_one(target, output, program, batch.policies, sink, incremental);
+                if batch.fail_fast && report.status.is_failure() {
+                    stop.store(true, Ordering::Relaxed);
+                }
+                report
+            };
+            progress(Event::TargetDone(&report));
+            report
+        };
+        let reports = if count > 1 && self.settings.jobs > 1 {
+            let pool = threads::pool(self.settings.jobs.min(count)).map_err(Error::Threads)?;
+            pool.install(|| {
+                batch
+                    .targets
+                    .par_iter()
+                    .zip(batch.outputs.par_iter())
+                    .zip(programs.par_iter())
+                    .map(one)
+                    .collect()
+            })
+        } else {
+            batch
+                .targets
+                .iter()
+                .zip(&batch.outputs)
+                .zip(&programs)
+                .map(one)
+                .collect()
+        };
+        Ok(reports)
+    }
+
+    fn render_one(
+        &self,
+        target: &Target,
+        output: &Output,
+        program: &Arc<Program>,
+        policies: &[Policy],
+        sink: Sink<'_>,
+        incremental: Option<&Incremental<'_>>,
+    ) -> TargetReport {
+        let started = Instant::now();
+        let mut report = TargetReport {
+            name: target.name.clone(),
+            status: Status::Skipped,
+            objects: 0,
+            files: Vec::new(),
+            bytes: 0,
+            elapsed: Duration::ZERO,
+            evaluated: true,
+        };
+        let out_dir = match sink {
+            Sink::Memory => None,
+            Sink::Write(out_dir) | Sink::Check(out_dir) => Some(out_dir),
+        };
+        // An incremental render: the directory already holds what a full
+        // render would write.
+        let reuse = incremental.and_then(|incr| Some((incr, incr.reuse?, out_dir?)));
+        if let Some((incr, record, out_dir)) = reuse {
+            if let Some(reuse) = self.reusable(
+                record,
+                target,
+                output,
+                program,
+                policies,
+                out_dir,
+                incr.stamps,
+            ) {
+                report.evaluated = false;
+                report.objects = reuse.entry.objects;
+                report.bytes = reuse.bytes;
+                report.files = reuse.files;
+                report.status = match sink {
+                    Sink::Check(_) => Status::Same,
+                    _ => Status::Written(Written::Unchanged),
+                };
+                if incr.record {
+                    lock(&incr.found)
+                        .reused
+                        .insert(target.name.clone(), reuse.new_stamp);
+                }
+                report.elapsed = started.elapsed();
+                return report;
+            }
+        }
+        let record = incremental.is_some_and(|incr| incr.record);
+        let (result, reads) =
+            target::render(target, output, program, &self.settings, policies, record);
+        // With a cache, the directory's stamp before it is compared with
+        // (or written over by) the files: recorded when they were already
+        // there and it is settled (see `outdir::stamp`).
+        let stamp = || {
+            let out_dir = out_dir.filter(|_| incremental.is_some_and(|i| i.record && i.stamps))?;
+            out_dir.stamp_target(&target.name).ok().flatten()
+        };
+        let settled = |stamp: Option<TargetStamp>| {
+            stamp
+                .filter(|stamp| stamp.settled)
+                .map(|stamp| stamp.digest)
+        };
+        report.status = match result {
+            Err(failure) => Status::Failed(failure),
+            Ok(rendered) => {
+                report.objects = rendered.objects.len();
+                report.files = rendered.files.keys().cloned().collect();
+                report.bytes = rendered.bytes();
+                match sink {
+                    Sink::Memory => {
+                        if let (Some(incr), Some(reads)) = (incremental, &reads) {
+                            if rendered.violations.is_empty() {
+                                self.record(
+                                    incr, target, output, program, policies, &rendered, reads, None,
+                                );
+                            }
+                        }
+                        Status::Rendered(Box::new(rendered))
+                    }
+                    _ if !rendered.violations.is_empty() => Status::Violations(rendered.violations),
+                    Sink::Check(out_dir) => match (stamp(), out_dir.read_target(&target.name)) {
+                        (stamp, Ok(on_disk)) => {
+                            let shown = out_dir.target_path(&target.name).display().to_string();
+                            match check::compare(&shown, on_disk.as_ref(), &rendered.files) {
+                                None => {
+                                    if let (Some(incr), Some(reads)) = (incremental, &reads) {
+                                        self.record(
+                                            incr,
+                                            target,
+                                            output,
+                                            program,
+                                            policies,
+                                            &rendered,
+                                            reads,
+                                            settled(stamp),
+                                        );
+                                    }
+                                    Status::Same
+                                }
+                                Some(difference) => Status::Differs(Box::new(difference)),
+                            }
+                        }
+                        (_, Err(err)) => Status::Failed(Failure::Output(err)),
+                    },
+                    Sink::Write(out_dir) => {
+                        let stamp = stamp();
+                        match out_dir.write_target(&target.name, &rendered.files) {
+                            Ok(written) => {
+                                if let (Some(incr), Some(reads)) = (incremental, &reads) {
+                                    let stamp = match written {
+                                        Written::Unchanged => settled(stamp),
+                                        _ => None,
+                                    };
+                                    self.record(
+                                        incr, target, output, program, policies, &rendered, reads,
+                                        stamp,
+                                    );
+                                }
+                                Status::Written(written)
+                            }
+                            Err(err) => Status::Failed(Failure::Output(err)),
+                        }
+                    }
+                }
+            }
+        };
+        report.elapsed = started.elapsed();
+        report
+    }
+}

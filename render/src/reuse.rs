@@ -1,0 +1,425 @@
+//! The renderer's side of incremental renders (issue 18): reading the
+//! input records of an output directory or a cache, deciding whether a
+//! target may be reused, and recording the targets rendered. The record's
+//! format and trust rules are [`crate::inputs`]'s.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use kcfg_lang::program::Program;
+
+use crate::error::Error;
+use crate::inputs::{self, Closure, Record, TargetInputs, RECORD_LIMIT};
+use crate::outdir::{OutDir, RootFile};
+use crate::output::Output;
+use crate::plan::Target;
+use crate::policy::Policy;
+use crate::renderer::{Batch, Event, Renderer, Sink, TargetReport};
+use crate::shard::Shard;
+use crate::target::Rendered;
+
+/// An incremental render's state, shared by the workers.
+pub(crate) struct Incremental<'r> {
+    /// The record whose targets may be reused (`None`: evaluate all).
+    pub(crate) reuse: Option<&'r Record>,
+    /// Whether the targets written (or, in a check, found identical) are
+    /// recorded.
+    pub(crate) record: bool,
+    /// Whether `reuse` is a `--cache` record, whose directory stamps are
+    /// kcfg's own and may stand for reading the files
+    /// ([`crate::outdir::TargetStamp`]).
+    pub(crate) stamps: bool,
+    /// The targets recorded by this run: evaluated ones with what they
+    /// read, and reused ones, whose entry in `reuse` stands.
+    pub(crate) found: Mutex<Found>,
+}
+
+/// What a run recorded.
+#[derive(Debug, Default)]
+pub(crate) struct Found {
+    /// Targets evaluated, with their inputs and closure.
+    pub(crate) evaluated: Vec<(String, TargetInputs, Closure)>,
+    /// Targets reused: their entry in the record they were reused from is
+    /// still right, with a new stamp of their directory to record if any.
+    pub(crate) reused: BTreeMap<String, Option<String>>,
+}
+
+impl Incremental<'_> {
+    /// The targets this run recorded.
+    pub(crate) fn into_found(self) -> Found {
+        self.found
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The record a run leaves: `base`'s targets that are `listed` and were
+/// either not in the batch (`rendered`) or reused, and the targets it
+/// evaluated and recorded; and whether that differs from `base`.
+pub(crate) fn next_record(
+    mut base: Record,
+    found: Found,
+    listed: &BTreeSet<String>,
+    rendered: &[&str],
+) -> (Record, bool) {
+    let in_batch: BTreeSet<&str> = rendered.iter().copied().collect();
+    let evaluated: BTreeSet<&str> = found
+        .evaluated
+        .iter()
+        .map(|(name, ..)| name.as_str())
+        .collect();
+    let before = base.targets.len();
+    // A target of the batch that was neither reused nor recorded (it
+    // failed, broke a policy, or differs) loses its entry.
+    base.targets.retain(|name, _| {
+        listed.contains(name)
+            && (!in_batch.contains(name.as_str())
+                || found.reused.contains_key(name)
+                || evaluated.contains(name.as_str()))
+    });
+    let mut changed = base.targets.len() != before;
+    for (name, stamp) in found.reused {
+        if let (Some(stamp), Some(held)) = (stamp, base.targets.get_mut(&name)) {
+            held.stamp = Some(stamp);
+            changed = true;
+        }
+    }
+    for (name, inputs, closure) in found.evaluated {
+        let same = base.targets.get(&name).is_some_and(|held| {
+            held.params == inputs.params
+                && held.outputs == inputs.outputs
+                && held.objects == inputs.objects
+                && held.stamp == inputs.stamp
+                && base.closures.get(&held.closure) == Some(&closure)
+        });
+        if !same {
+            changed = true;
+            base.insert(name, inputs, closure);
+        }
+    }
+    base.retain(|_| true);
+    (base, changed)
+}
+
+/// The input records a run read, merged, and where they came from.
+pub(crate) struct Records {
+    /// Every usable record, merged.
+    pub(crate) merged: Record,
+    /// The records found but not used, each `PATH: why`.
+    pub(crate) ignored: Vec<String>,
+    /// Whether `merged` is exactly the content of the one record file this
+    /// run writes (then an unchanged record need not be written again).
+    pub(crate) only_own: bool,
+}
+
+/// A target that need not be evaluated.
+pub(crate) struct Reuse<'r> {
+    /// Its entry in the record.
+    pub(crate) entry: &'r TargetInputs,
+    /// Its files, relative to its directory.
+    pub(crate) files: Vec<String>,
+    /// Their size.
+    pub(crate) bytes: usize,
+    /// A stamp of its directory to record, when it has none or another.
+    pub(crate) new_stamp: Option<String>,
+}
+
+impl Renderer {
+    /// The input records of `out_dir`, merged: the main one, then each
+    /// shard's (this run's shard last). A record that cannot be used is
+    /// left out, with why. Which record a target comes from does not
+    /// matter for correctness: a target is reused only when its files
+    /// and directory are as its entry says.
+    pub(crate) fn read_records(
+        &self,
+        out_dir: &OutDir,
+        cache: Option<&Path>,
+        shard: Option<Shard>,
+    ) -> Records {
+        let build = &self.settings.build;
+        let mut records = Records {
+            merged: Record::new(build),
+            ignored: Vec::new(),
+            only_own: false,
+        };
+        // Whether each file read was the one this run writes.
+        let mut read_own = Vec::new();
+        if let Some(dir) = cache {
+            // The cache holds this machine's records: the main one and
+            // this run's shard's.
+            let mut files = vec![(
+                inputs::cache_file(dir, &out_dir.root, None),
+                shard.is_none(),
+            )];
+            if shard.is_some() {
+                files.push((inputs::cache_file(dir, &out_dir.root, shard), true));
+            }
+            for (file, own) in files {
+                let read = inputs::read_cache(&file)
+                    .and_then(|bytes| bytes.map(|b| Record::parse(&b, build)).transpose());
+                match read {
+                    Ok(Some(record)) => {
+                        records.merged.absorb(record);
+                        read_own.push(own);
+                    }
+                    Ok(None) => {}
+                    Err(why) => records.ignored.push(format!("{}: {why}", file.display())),
+                }
+            }
+        } else {
+            let mut files = vec![RootFile::Inputs];
+            let mut shards: Vec<Shard> = out_dir.shard_listed.keys().copied().collect();
+            if let Some(own) = shard {
+                shards.retain(|other| *other != own);
+                shards.push(own);
+            }
+            files.extend(shards.into_iter().map(RootFile::ShardInputs));
+            let own_file = match shard {
+                Some(shard) => RootFile::ShardInputs(shard),
+                None => RootFile::Inputs,
+            };
+            for file in files {
+                let shown = out_dir.root.join(file.name());
+                let read = out_dir
+                    .read_root_file(&file, RECORD_LIMIT)
+                    .and_then(|bytes| bytes.map(|b| Record::parse(&b, build)).transpose());
+                match read {
+                    Ok(Some(mut record)) => {
+                        // A record that held stamps is written again
+                        // without them.
+                        let forged = record.forget_stamps();
+                        records.merged.absorb(record);
+                        read_own.push(file == own_file && !forged);
+                    }
+                    Ok(None) => {}
+                    Err(why) => records.ignored.push(format!("{}: {why}", shown.display())),
+                }
+            }
+        }
+        records.only_own = records.ignored.is_empty() && read_own == [true];
+        records
+    }
+
+    /// The digest of `path` as `program` read it (once per program).
+    pub(crate) fn digest(&self, program: &Arc<Program>, path: &Path) -> Option<String> {
+        let key = Arc::as_ptr(program) as usize;
+        if let Some(found) = lock(&self.digests).get(&key).and_then(|of| of.get(path)) {
+            return found.clone();
+        }
+        let digest = program
+            .load(path)
+            .ok()
+            .map(|file| inputs::file_digest(&file.bytes));
+        lock(&self.digests)
+            .entry(key)
+            .or_default()
+            .insert(path.to_path_buf(), digest.clone());
+        digest
+    }
+
+    /// Whether `target` may be reused: its entry in the record matches its
+    /// parameters now, every import resolves as recorded, every file hashes
+    /// as recorded and its directory holds exactly the recorded files:
+    /// either its stamp is the recorded one (`stamps`: only for a `--cache`
+    /// record) or its files are read and hash as recorded.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn reusable<'r>(
+        &self,
+        record: &'r Record,
+        target: &Target,
+        output: &Output,
+        program: &Arc<Program>,
+        policies: &[Policy],
+        out_dir: &OutDir,
+        stamps: bool,
+    ) -> Option<Reuse<'r>> {
+        let entry = self.same_inputs(record, target, output, program, policies)?;
+        // The stamp is taken before the files are read, so an edit made
+        // while they are read shows in the next one.
+        let stamp = match stamps {
+            true => out_dir.stamp_target(&target.name).ok().flatten(),
+            false => None,
+        };
+        if let (Some(now), Some(recorded)) = (&stamp, &entry.stamp) {
+            if now.digest == *recorded {
+                return Some(Reuse {
+                    entry,
+                    bytes: now.files.values().map(|size| *size as usize).sum(),
+                    files: now.files.keys().cloned().collect(),
+                    new_stamp: None,
+                });
+            }
+        }
+        let tree = out_dir.read_target(&target.name).ok()??;
+        if !tree.foreign.is_empty() || inputs::files_digest(&tree.files) != entry.outputs {
+            return None;
+        }
+        let new_stamp = stamp
+            .filter(|stamp| stamp.settled && Some(&stamp.digest) != entry.stamp.as_ref())
+            .map(|stamp| stamp.digest);
+        Some(Reuse {
+            entry,
+            bytes: tree.files.values().map(Vec::len).sum(),
+            files: tree.files.into_keys().collect(),
+            new_stamp,
+        })
+    }
+
+    /// The record's entry for `target`, when its inputs are the same now:
+    /// the same parameters, every import resolving to the same file through
+    /// `program`, every file the entry, a policy or an import's result, and
+    /// hashing the same.
+    fn same_inputs<'r>(
+        &self,
+        record: &'r Record,
+        target: &Target,
+        output: &Output,
+        program: &Arc<Program>,
+        policies: &[Policy],
+    ) -> Option<&'r TargetInputs> {
+        let entry = record.targets.get(&target.name)?;
+        let params = inputs::params_digest(
+            target,
+            output,
+            policies,
+            self.settings.max_stack,
+            self.settings.hydrator_command.as_deref(),
+        );
+        if entry.params != params {
+            return None;
+        }
+        let key = (
+            Arc::as_ptr(program) as usize,
+            entry.closure.clone(),
+            target.entry.clone(),
+            policies.iter().map(|policy| policy.path.clone()).collect(),
+        );
+        if let Some(holds) = lock(&self.closures_checked).get(&key) {
+            return holds.then_some(entry);
+        }
+        let holds = self.closure_holds(
+            record.closures.get(&entry.closure)?,
+            target,
+            program,
+            policies,
+        );
+        lock(&self.closures_checked).insert(key, holds);
+        holds.then_some(entry)
+    }
+
+    /// Whether every import of `closure` resolves as recorded through
+    /// `program`, every file is `target`'s entry, a policy or an import's
+    /// result, and hashes as recorded.
+    fn closure_holds(
+        &self,
+        closure: &Closure,
+        target: &Target,
+        program: &Arc<Program>,
+        policies: &[Policy],
+    ) -> bool {
+        for (from, path, resolved) in &closure.imports {
+            let found = program.resolve(from.as_deref().map(Path::new), path);
+            if found.as_deref().and_then(Path::to_str) != Some(resolved.as_str()) {
+                return false;
+            }
+        }
+        if !closure.files_are_accounted_for(target, policies) {
+            return false;
+        }
+        closure
+            .files
+            .iter()
+            .all(|(path, digest)| self.digest(program, Path::new(path)).as_ref() == Some(digest))
+    }
+
+    /// The targets of `batch` whose inputs differ from what `record` says
+    /// (or that it does not hold), in the batch's order: what must be
+    /// evaluated to know their files now, the rest being the record's
+    /// (`outputs`). For a fleet diff between revisions, with a record made
+    /// at the first ([`Renderer::render_recorded`]) and a renderer whose
+    /// importer reads the second. The record's build must be this
+    /// renderer's (`Record::parse` checks it when reading one).
+    pub fn changed_targets<'b>(
+        &self,
+        batch: &Batch<'b>,
+        record: &Record,
+    ) -> Result<Vec<&'b Target>, Error> {
+        let mut changed = Vec::new();
+        let programs = self.programs_of(&batch.targets)?;
+        for ((target, output), program) in batch.targets.iter().zip(&batch.outputs).zip(&programs) {
+            let same = record.build == self.settings.build
+                && self
+                    .same_inputs(record, target, output, program, batch.policies)
+                    .is_some();
+            if !same {
+                changed.push(*target);
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Renders a batch in memory, as [`Renderer::render`], and records the
+    /// targets that rendered without a policy violation: their inputs,
+    /// and the digest of the files in their report.
+    pub fn render_recorded(
+        &self,
+        batch: &Batch<'_>,
+        progress: &(dyn Fn(Event<'_>) + Sync),
+    ) -> Result<(Vec<TargetReport>, Record), Error> {
+        let incremental = Incremental {
+            reuse: None,
+            record: true,
+            stamps: false,
+            found: Mutex::default(),
+        };
+        let reports = self.run(batch, Sink::Memory, Some(&incremental), progress)?;
+        let mut record = Record::new(&self.settings.build);
+        for (name, inputs, closure) in incremental.into_found().evaluated {
+            record.insert(name, inputs, closure);
+        }
+        Ok((reports, record))
+    }
+
+    /// Records a target just written: its parameters, what it read, its
+    /// files and, when they were there already, its directory's `stamp`. A target whose reads cannot all be recorded (a path that
+    /// is not UTF-8) is left out, so the next render evaluates it.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn record(
+        &self,
+        incr: &Incremental<'_>,
+        target: &Target,
+        output: &Output,
+        program: &Arc<Program>,
+        policies: &[Policy],
+        rendered: &Rendered,
+        reads: &kcfg_lang::eval::Reads,
+        stamp: Option<String>,
+    ) {
+        let Some(closure) = Closure::from_reads(reads, |path| self.digest(program, path)) else {
+            return;
+        };
+        let inputs = TargetInputs {
+            closure: String::new(),
+            params: inputs::params_digest(
+                target,
+                output,
+                policies,
+                self.settings.max_stack,
+                self.settings.hydrator_command.as_deref(),
+            ),
+            outputs: inputs::files_digest(&rendered.files),
+            objects: rendered.objects.len(),
+            stamp,
+        };
+        lock(&incr.found)
+            .evaluated
+            .push((target.name.clone(), inputs, closure));
+    }
+}
+
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
