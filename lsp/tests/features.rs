@@ -267,7 +267,7 @@ fn fixtures_dir() -> PathBuf {
 
 #[test]
 fn issue17_fixtures() {
-    insta::glob!("fixtures/*.kcfg", |path| {
+    insta::glob!("fixtures/*.fixture", |path| {
         let text = std::fs::read_to_string(path).unwrap();
         let fixture = load(&text);
         insta::assert_snapshot!(fixture.run());
