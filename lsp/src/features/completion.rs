@@ -59,15 +59,22 @@ pub fn completion(world: &World, file: &Arc<FileAnalysis>, at: Position) -> Vec<
         let start = position::position(file, (offset - partial.len()) as u32, encoding);
         return import_paths(world, file, partial, Range::new(start, at));
     }
-    let word_start = before
-        .rfind(|c: char| !is_ident_char(c))
-        .map_or(0, |i| i + 1);
+    let word_start = trailing_start(before, is_ident_char);
     let mut resolver = Resolver::new(world);
     if before[..word_start].ends_with('.') {
         let dot = line_start + word_start - 1;
         return members(&mut resolver, file, dot as u32, &before[..word_start - 1]);
     }
     scope_items(file, offset as u32)
+}
+
+/// Where the run of characters `keep` accepts at the end of `text` starts
+/// (a byte offset, on a character boundary).
+fn trailing_start(text: &str, keep: impl Fn(char) -> bool) -> usize {
+    text.char_indices()
+        .rev()
+        .find(|&(_, c)| !keep(c))
+        .map_or(0, |(index, c)| index + c.len_utf8())
 }
 
 fn is_ident_char(c: char) -> bool {
@@ -196,9 +203,7 @@ fn name_chain(text: &str) -> Vec<String> {
     let mut chain = Vec::new();
     let mut rest = text;
     loop {
-        let start = rest
-            .rfind(|c: char| !is_ident_char(c) && c != '$')
-            .map_or(0, |i| i + 1);
+        let start = trailing_start(rest, |c| is_ident_char(c) || c == '$');
         let name = &rest[start..];
         if name.is_empty() {
             break;
