@@ -191,6 +191,46 @@ fn issue17_protocol_round_trip() {
     );
     assert!(range_formatting["result"].is_array(), "{range_formatting}");
 
+    // The library changes on disk: after the watched-file event, only the
+    // document's own layer defines `port`.
+    std::fs::write(&lib, "{\n  host: 'a',\n}\n").unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": uri(&lib), "type": 2 }] }),
+    );
+    let definition = client.request(
+        "textDocument/definition",
+        json!({ "textDocument": doc, "position": position(1, 8) }),
+    );
+    assert_eq!(
+        definition["result"].as_array().unwrap().len(),
+        1,
+        "{definition}"
+    );
+
+    // Settings change: a `jpath` directory makes `import 'deep.libsonnet'`
+    // resolvable.
+    std::fs::create_dir(root.join("more")).unwrap();
+    std::fs::write(root.join("more/deep.libsonnet"), "{ deep: 1 }\n").unwrap();
+    client.notify(
+        "workspace/didChangeConfiguration",
+        json!({ "settings": { "kcfg": { "jpath": ["more"], "debounceMs": 20 } } }),
+    );
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": main_uri, "version": 3 },
+            "contentChanges": [{ "text": "(import 'deep.libsonnet').deep\n" }],
+        }),
+    );
+    let definition = client.request(
+        "textDocument/definition",
+        json!({ "textDocument": doc, "position": position(0, 27) }),
+    );
+    let found = definition["result"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{definition}");
+    assert_eq!(found[0]["uri"], uri(&root.join("more/deep.libsonnet")));
+
     client.notify("textDocument/didClose", json!({ "textDocument": doc }));
     let cleared = client.wait_notification("textDocument/publishDiagnostics", |p| {
         p["uri"] == main_uri
@@ -209,4 +249,8 @@ fn issue17_protocol_round_trip() {
     let kept = std::fs::read_to_string(sacrificial.path().join("keep.kcfg")).unwrap();
     assert_eq!(kept, "{ keep: true }\n");
     assert_eq!(std::fs::read_to_string(&main).unwrap(), text);
+    assert_eq!(
+        std::fs::read_to_string(&lib).unwrap(),
+        "{\n  host: 'a',\n}\n"
+    );
 }

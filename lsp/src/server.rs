@@ -157,6 +157,14 @@ impl LanguageServer for Server {
         {
             let mut world = self.write();
             world.encoding = Some(encoding);
+            world.snippets = params
+                .capabilities
+                .text_document
+                .as_ref()
+                .and_then(|text| text.completion.as_ref())
+                .and_then(|completion| completion.completion_item.as_ref())
+                .and_then(|item| item.snippet_support)
+                .unwrap_or(false);
             let mut roots: Vec<PathBuf> = params
                 .workspace_folders
                 .iter()
@@ -235,6 +243,25 @@ impl LanguageServer for Server {
                 format!("file watching not registered: {err}"),
             )
             .await;
+        }
+        // Settings the client keeps under `kcfg` (`workspace/configuration`);
+        // an empty answer keeps those of `initializationOptions`.
+        let item = ConfigurationItem {
+            scope_uri: None,
+            section: Some("kcfg".to_string()),
+        };
+        match self.client.configuration(vec![item]).await {
+            Ok(values) => {
+                if let Some(value) = values.into_iter().next() {
+                    if value.as_object().is_some_and(|section| !section.is_empty()) {
+                        self.apply_settings(&value);
+                    }
+                }
+            }
+            Err(err) => {
+                let message = format!("no workspace configuration: {err}");
+                self.log(LogLevel::Debug, message).await;
+            }
         }
         self.log(LogLevel::Info, "kcfg language server ready".to_string())
             .await;
@@ -327,7 +354,13 @@ impl LanguageServer for Server {
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        self.apply_settings(&params.settings);
+        if params
+            .settings
+            .as_object()
+            .is_some_and(|settings| !settings.is_empty())
+        {
+            self.apply_settings(&params.settings);
+        }
     }
 
     async fn goto_definition(

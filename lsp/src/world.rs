@@ -75,6 +75,8 @@ pub struct World {
     pub library_path: Vec<PathBuf>,
     /// How positions count characters.
     pub encoding: Option<Encoding>,
+    /// Whether the client inserts completion snippets (`${1:arg}`).
+    pub snippets: bool,
 }
 
 impl World {

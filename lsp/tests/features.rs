@@ -43,6 +43,7 @@ fn load(text: &str) -> Fixture {
     }
     let mut world = World::default();
     world.roots = vec![dir.path().to_path_buf()];
+    world.snippets = true;
     let mut cursor = None;
     for (name, body) in files {
         let path = dir.path().join(&name);

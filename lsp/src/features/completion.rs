@@ -6,10 +6,11 @@
 //!   libraries;
 //! - after `.`: the fields of what is before it, through merges, imports
 //!   and function calls ([`crate::shape`]); `std.` lists the standard
-//!   library as snippets with a placeholder per parameter. The expression
-//!   before the dot is taken from the recovered tree, or when recovery made
-//!   nothing of it, read back from the text as a chain of names (`app.` on
-//!   a line that does not parse yet);
+//!   library (as snippets with a placeholder per parameter when the client
+//!   takes snippets). The expression before the dot is taken from the
+//!   recovered tree, or when recovery made nothing of it, read back from
+//!   the text as a chain of names (`app.` on a line that does not parse
+//!   yet);
 //! - anywhere else: the locals and parameters in scope, `std`, `self`,
 //!   `super` and `$` inside objects, and the keywords.
 
@@ -162,12 +163,13 @@ fn members(
 ) -> Vec<CompletionItem> {
     let chain = name_chain(before_dot);
     if chain.first().map(String::as_str) == Some("std") && chain.len() == 1 {
+        let snippets = resolver.world().snippets;
         let path = walk::path_at(&file.tree.expr, dot);
         let shadowed = walk::scope(&path)
             .iter()
             .any(|binding| binding.ident().name.as_str() == "std");
         if !shadowed {
-            return std_items();
+            return std_items(snippets);
         }
     }
     let layers = match tree_target(resolver, file, dot) {
@@ -292,7 +294,9 @@ fn field_items(layers: &[Layer]) -> Vec<CompletionItem> {
     items
 }
 
-fn std_items() -> Vec<CompletionItem> {
+/// The functions of `std`; with `snippets`, each inserts its call with a
+/// placeholder per required parameter.
+fn std_items(snippets: bool) -> Vec<CompletionItem> {
     crate::std_docs::builtins()
         .iter()
         .filter(|row| !row.name.starts_with('$'))
@@ -302,8 +306,8 @@ fn std_items() -> Vec<CompletionItem> {
             detail: Some(crate::std_docs::signature(row)),
             documentation: crate::std_docs::doc(row.name)
                 .map(|doc| tower_lsp_server::ls_types::Documentation::String(doc.to_string())),
-            insert_text: Some(crate::std_docs::snippet(row)),
-            insert_text_format: Some(InsertTextFormat::SNIPPET),
+            insert_text: snippets.then(|| crate::std_docs::snippet(row)),
+            insert_text_format: snippets.then_some(InsertTextFormat::SNIPPET),
             ..CompletionItem::default()
         })
         .collect()
