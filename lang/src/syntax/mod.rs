@@ -201,10 +201,14 @@ fn to_diagnostic(file: &SourceFile, err: SyntaxError) -> Diagnostic {
 /// let file = sources.add(SourceName::Virtual("f.kcfg".into()), "{ a: app., b: [1 2 }");
 /// let (tree, errors) = kcfg_lang::syntax::parse_recovering(&file);
 /// assert!(matches!(tree.expr.kind, kcfg_lang::ast::ExprKind::Object { .. }));
-/// assert_eq!(errors.len(), 2);
+/// let lines: Vec<String> = errors.iter().map(|e| e.first_line(&sources)).collect();
 /// assert_eq!(
-///     errors[0].first_line(&sources),
-///     "STATIC ERROR: f.kcfg:1:10: expected token IDENTIFIER but got \",\""
+///     lines,
+///     [
+///         "STATIC ERROR: f.kcfg:1:10: expected token IDENTIFIER but got \",\"",
+///         "STATIC ERROR: f.kcfg:1:18: expected a comma before next array element.",
+///         "STATIC ERROR: f.kcfg:1:20: expected a comma before next array element.",
+///     ]
 /// );
 /// ```
 pub fn parse_recovering(file: &SourceFile) -> (SourceTree, Vec<Diagnostic>) {
