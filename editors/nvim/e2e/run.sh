@@ -25,7 +25,7 @@ mkdir "$work/sibling"
 echo '{ keep: true }' > "$work/sibling/keep.kcfg"
 export KCFG="$kcfg" PROJECT="$work/project"
 status=0
-timeout 180 nvim --headless -u NONE -i NONE -n -c "luafile $here/e2e.lua" || status=$?
+timeout 180 nvim --headless -u NONE -i NONE -n -c "luafile $here/e2e.lua" </dev/null || status=$?
 if [ "$(cat "$work/sibling/keep.kcfg")" != '{ keep: true }' ]; then
   echo "FAIL: the sibling directory changed" >&2
   status=1
