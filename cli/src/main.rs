@@ -90,6 +90,8 @@ enum Command {
     /// Run as an Argo CD config-management plugin: generate, parameters, discover, init
     #[command(long_about = cmd::argocd::LONG_ABOUT, after_help = cmd::argocd::AFTER_HELP)]
     Argocd(cmd::argocd::ArgocdArgs),
+    /// Run the language server for editors (LSP over standard input and output)
+    Lsp(cmd::lsp::LspArgs),
     /// Print shell completions for kcfg (bash, zsh, fish, elvish, powershell)
     Completions(cmd::docs::CompletionsArgs),
     /// Write kcfg's man pages (kcfg.1, kcfg-eval.1, ...) into a directory
@@ -132,6 +134,7 @@ fn main() -> ExitCode {
         Command::Apply(args) => args.run(),
         Command::Diff(args) => args.run(),
         Command::Hydrate(args) => args.run(),
+        Command::Lsp(args) => args.run(),
         Command::Completions(args) => args.run(Cli::command()),
         Command::Manpages(args) => args.run(Cli::command()),
         Command::Version => {

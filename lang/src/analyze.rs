@@ -26,6 +26,57 @@ const INDEX_THRESHOLD: usize = 12;
 /// Lowers a parsed file. Returns the analyzed code, or every static error
 /// found, in source order of discovery.
 pub fn analyze(tree: &ast::SourceTree, source: &SourceFile) -> Result<ir::Code, Vec<Diagnostic>> {
+    let (code, errors, _) = run(tree, source, false);
+    if errors.is_empty() {
+        Ok(code)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Where a variable use leads: the use, its name, and the identifier that
+/// binds it (`None` for `std` and for unknown variables).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resolution {
+    /// The variable as written.
+    pub use_span: Span,
+    /// Its name.
+    pub name: Sym,
+    /// The name of the `local`, parameter or `for` variable it refers to.
+    pub def: Option<Span>,
+}
+
+/// Everything the analysis of a file finds, errors or not (for tools; the
+/// evaluator calls [`analyze`]).
+#[derive(Debug)]
+pub struct Analysis {
+    /// The lowered code. With errors, it is complete but wrong where they
+    /// are (unknown variables are `null`) and must not be evaluated.
+    pub code: ir::Code,
+    /// Every static error, in order of discovery.
+    pub errors: Vec<Diagnostic>,
+    /// Every variable use and its definition, in source order of the uses'
+    /// discovery (the use→definition table of the language server).
+    pub uses: Vec<Resolution>,
+}
+
+/// Analyzes a file as [`analyze`] does, but returns the results even when
+/// there are errors, with the table of variable uses; works on trees of
+/// [`crate::syntax::parse_recovering`] too.
+pub fn analyze_all(tree: &ast::SourceTree, source: &SourceFile) -> Analysis {
+    let (code, errors, uses) = run(tree, source, true);
+    Analysis {
+        code,
+        errors,
+        uses: uses.unwrap_or_default(),
+    }
+}
+
+fn run(
+    tree: &ast::SourceTree,
+    source: &SourceFile,
+    record_uses: bool,
+) -> (ir::Code, Vec<Diagnostic>, Option<Vec<Resolution>>) {
     let file = source.id;
     let mut analyzer = Analyzer {
         frames: Vec::new(),
@@ -36,26 +87,26 @@ pub fn analyze(tree: &ast::SourceTree, source: &SourceFile) -> Result<ir::Code, 
         stack_exhausted: false,
         memory: crate::stack::MemoryPoll::default(),
         this_file: source.name.to_string().into(),
+        uses: record_uses.then(Vec::new),
     };
     analyzer.frames.push(0);
     let root = analyzer.expr(&tree.expr);
     let frame_size = analyzer.frames.pop().unwrap_or(0);
-    if analyzer.errors.is_empty() {
-        Ok(ir::Code {
-            file,
-            root,
-            frame_size,
-        })
-    } else {
-        Err(analyzer.errors)
-    }
+    let code = ir::Code {
+        file,
+        root,
+        frame_size,
+    };
+    (code, analyzer.errors, analyzer.uses)
 }
 
-/// A name in scope: the frame (index into `Analyzer::frames`) and slot.
+/// A name in scope: the frame (index into `Analyzer::frames`) and slot, and
+/// the identifier that bound it.
 struct ScopeEntry {
     name: Sym,
     frame: u32,
     slot: u32,
+    def: Span,
 }
 
 struct Analyzer {
@@ -74,6 +125,8 @@ struct Analyzer {
     memory: crate::stack::MemoryPoll,
     /// The value of `std.thisFile`.
     this_file: Box<str>,
+    /// The use→definition table, when asked for ([`analyze_all`]).
+    uses: Option<Vec<Resolution>>,
 }
 
 impl Analyzer {
@@ -83,13 +136,35 @@ impl Analyzer {
     }
 
     /// Adds a slot to the innermost frame and binds `name` to it.
-    fn bind(&mut self, name: Sym) -> u32 {
+    fn bind(&mut self, ident: &ast::Ident) -> u32 {
         let frame = self.frames.len() as u32 - 1;
         let slots = self.frames.last_mut().expect("a frame is always open");
         let slot = *slots;
         *slots += 1;
-        self.scope.push(ScopeEntry { name, frame, slot });
+        self.scope.push(ScopeEntry {
+            name: ident.name,
+            frame,
+            slot,
+            def: ident.span,
+        });
         slot
+    }
+
+    /// Records a use of `ident` for [`analyze_all`].
+    fn record_use(&mut self, ident: &ast::Ident) {
+        if let Some(uses) = &mut self.uses {
+            let def = self
+                .scope
+                .iter()
+                .rev()
+                .find(|entry| entry.name == ident.name)
+                .map(|entry| entry.def);
+            uses.push(Resolution {
+                use_span: ident.span,
+                name: ident.name,
+                def,
+            });
+        }
     }
 
     /// Runs `f` in a new frame and returns its result and the frame's size.
@@ -207,6 +282,9 @@ impl Analyzer {
         let span = expr.span;
         let kind = match &expr.kind {
             A::Null => I::Null,
+            // The recovering parse's placeholder: its error is already
+            // reported, and the code is never evaluated.
+            A::Missing => I::Null,
             A::True => I::True,
             A::False => I::False,
             A::Num(n) if n.is_finite() => I::Num(*n),
@@ -237,14 +315,17 @@ impl Analyzer {
                 }
                 I::Dollar
             }
-            A::Var(ident) => match self.lookup(ident.name) {
-                Some(var) => I::Var(var),
-                None if ident.name.as_str() == "std" => I::Std,
-                None => {
-                    self.unknown_variable(ident);
-                    I::Null
+            A::Var(ident) => {
+                self.record_use(ident);
+                match self.lookup(ident.name) {
+                    Some(var) => I::Var(var),
+                    None if ident.name.as_str() == "std" => I::Std,
+                    None => {
+                        self.unknown_variable(ident);
+                        I::Null
+                    }
                 }
-            },
+            }
             A::Parens(inner) => return self.expr(inner),
             A::Array { elems, .. }
                 if elems.len() >= 4 && elems.iter().all(|e| number_constant(e).is_some()) =>
@@ -411,7 +492,7 @@ impl Analyzer {
     /// = …; …` there, and one of an object's `local f(x, x) = …` at the
     /// function's body.
     fn bindings(&mut self, binds: &[&ast::Bind], local_span: Option<Span>) -> Box<[ir::Binding]> {
-        let slots: Vec<u32> = binds.iter().map(|bind| self.bind(bind.name.name)).collect();
+        let slots: Vec<u32> = binds.iter().map(|bind| self.bind(&bind.name)).collect();
         binds
             .iter()
             .zip(slots)
@@ -466,7 +547,7 @@ impl Analyzer {
         }
         let ((params, body), frame_size) = self.in_frame(|this| {
             for param in params {
-                this.bind(param.name.name);
+                this.bind(&param.name);
             }
             let body = this.expr(body);
             let params: Box<[ir::Param]> = params
@@ -507,7 +588,7 @@ impl Analyzer {
             Some((ast::CompSpec::For { var, iter, span }, rest)) => {
                 let iter = self.expr(iter);
                 let ((mut clauses, result), frame_size) = self.in_frame(|this| {
-                    this.bind(var.name);
+                    this.bind(var);
                     this.clauses(rest, inner)
                 });
                 clauses.insert(

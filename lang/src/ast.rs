@@ -102,6 +102,7 @@ impl ExprKind {
                 | ExprKind::Var(_)
                 | ExprKind::SuperField { .. }
                 | ExprKind::Import { .. }
+                | ExprKind::Missing
         )
     }
 }
@@ -291,6 +292,11 @@ pub enum ExprKind {
     },
     /// `( expr )`
     Parens(Box<Expr>),
+    /// Where an expression should be but none is written: made only by the
+    /// recovering parse ([`crate::syntax::parse_recovering`]) after a syntax
+    /// error, with an empty span at the token where the expression was
+    /// expected. A tree that holds one never reaches the evaluator.
+    Missing,
 }
 
 /// How a string literal was written.

@@ -19,6 +19,7 @@ pub mod diag;
 pub mod eval;
 pub mod fmt;
 pub mod ir;
+pub mod lines;
 pub mod manifest;
 pub mod memory;
 pub mod program;

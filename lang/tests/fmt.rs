@@ -153,6 +153,7 @@ fn print(expr: &Expr, out: &mut String) {
     match &expr.kind {
         ExprKind::Parens(inner) => print(inner, out),
         ExprKind::Null => out.push_str("null"),
+        ExprKind::Missing => out.push_str("<missing>"),
         ExprKind::True => out.push_str("true"),
         ExprKind::False => out.push_str("false"),
         ExprKind::SelfValue => out.push_str("self"),

@@ -6,7 +6,8 @@
 //! kcfg-apply; they share the target and cluster flags in
 //! [`apply::ClusterArgs`]. `argocd` is the Argo CD config-management
 //! plugin (the work is in [`crate::argocd`]). `completions` and `manpages`
-//! describe the command line ([`docs`]). Every command's `--color` is
+//! describe the command line ([`docs`]). `lsp` serves the language server
+//! (`kcfg_lsp`). Every command's `--color` is
 //! `crate::color`'s, and `kcfg render --check` and `kcfg fmt --check`
 //! print their diffs with [`unified`].
 
@@ -17,6 +18,7 @@ pub mod docs;
 pub mod eval;
 pub mod fmt;
 pub mod hydrate;
+pub mod lsp;
 pub mod render;
 pub mod unified;
 

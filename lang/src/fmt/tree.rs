@@ -427,6 +427,12 @@ impl<'a> Builder<'a> {
     fn expr_at(&mut self, expr: &ast::Expr) -> Node {
         match &expr.kind {
             ExprKind::Null => self.leaf(Kind::Null),
+            // Only a recovering parse makes one, and the formatter formats
+            // only trees that parsed; it has no token, so takes no fodder.
+            ExprKind::Missing => Node {
+                open: Fodder::new(),
+                kind: Kind::Null,
+            },
             ExprKind::True => self.leaf(Kind::True),
             ExprKind::False => self.leaf(Kind::False),
             ExprKind::SelfValue => self.leaf(Kind::SelfValue),

@@ -274,6 +274,13 @@ impl<'s> Lexer<'s> {
 
     /// The next token. At the end of the input this returns an end-of-file
     /// token, again and again.
+    /// Lexes no more: every later token is the end of the file. The
+    /// recovering parse calls this after a lexing error, since the text
+    /// after a bad token cannot be split reliably.
+    pub(crate) fn stop(&mut self) {
+        self.pos = self.src.len();
+    }
+
     pub(crate) fn next_token(&mut self) -> Result<Token, LexError> {
         loop {
             while is_horizontal_ws(self.at(self.pos)) || self.at(self.pos) == b'\n' {

@@ -137,21 +137,7 @@ fn parse_with(file: &SourceFile, record_tokens: bool) -> Result<SourceTree, Diag
             "file too large to parse (4 GiB or more)",
         ));
     }
-    let to_diagnostic = |err: SyntaxError| {
-        let span = point_or_range(file, &err);
-        let mut diagnostic = Diagnostic::static_error(err.code, span, err.message);
-        if let Some(hint) = err.hint {
-            let at = Span::new(file.id, hint.start as usize, hint.end as usize);
-            diagnostic.labels.push(Label {
-                span: at,
-                message: hint.label,
-            });
-            diagnostic
-                .notes
-                .push(hint.note.replace("{at}", &format_location(file, at)));
-        }
-        diagnostic
-    };
+    let to_diagnostic = |err: SyntaxError| to_diagnostic(file, err);
     let parsed = match parser::parse(text, file.id, record_tokens) {
         Ok(parsed) => parsed,
         Err(parser::Failure::Syntax(err)) => return Err(to_diagnostic(err)),
@@ -176,6 +162,127 @@ fn parse_with(file: &SourceFile, record_tokens: bool) -> Result<SourceTree, Diag
         comments: parsed.comments,
         tokens: parsed.tokens,
     })
+}
+
+/// A syntax error of `file` as a diagnostic, with its hint as a label and a
+/// note.
+fn to_diagnostic(file: &SourceFile, err: SyntaxError) -> Diagnostic {
+    let span = point_or_range(file, &err);
+    let mut diagnostic = Diagnostic::static_error(err.code, span, err.message);
+    if let Some(hint) = err.hint {
+        let at = Span::new(file.id, hint.start as usize, hint.end as usize);
+        diagnostic.labels.push(Label {
+            span: at,
+            message: hint.label,
+        });
+        diagnostic
+            .notes
+            .push(hint.note.replace("{at}", &format_location(file, at)));
+    }
+    diagnostic
+}
+
+/// Parses any file into a tree, with every syntax error met on the way,
+/// for tools that work on text being typed (the language server; issue 17).
+///
+/// After an error the parser goes on: a missing expression becomes
+/// [`crate::ast::ExprKind::Missing`], a missing closing bracket, comma or
+/// `;` is taken as written, a stray token is skipped. The first error is
+/// the one [`parse`] reports, except that [`parse`] lets a lexing error
+/// later in the file win as the reference does; after a lexing error the
+/// rest of the file is read as its end. Strings with bad escapes are all
+/// reported. The tree of a file with errors is for reading (navigation,
+/// completion), never for evaluation or formatting.
+///
+/// ```
+/// use kcfg_lang::span::{SourceMap, SourceName};
+///
+/// let sources = SourceMap::new();
+/// let file = sources.add(SourceName::Virtual("f.kcfg".into()), "{ a: app., b: [1 2 }");
+/// let (tree, errors) = kcfg_lang::syntax::parse_recovering(&file);
+/// assert!(matches!(tree.expr.kind, kcfg_lang::ast::ExprKind::Object { .. }));
+/// let lines: Vec<String> = errors.iter().map(|e| e.first_line(&sources)).collect();
+/// assert_eq!(
+///     lines,
+///     [
+///         "STATIC ERROR: f.kcfg:1:10: expected token IDENTIFIER but got \",\"",
+///         "STATIC ERROR: f.kcfg:1:18: expected a comma before next array element.",
+///         "STATIC ERROR: f.kcfg:1:20: expected a comma before next array element.",
+///     ]
+/// );
+/// ```
+pub fn parse_recovering(file: &SourceFile) -> (SourceTree, Vec<Diagnostic>) {
+    let failed = |errors: Vec<Diagnostic>| {
+        let tree = SourceTree {
+            expr: crate::ast::Expr {
+                kind: crate::ast::ExprKind::Missing,
+                span: Span::new(file.id, 0, 0),
+            },
+            comments: Vec::new(),
+            tokens: Vec::new(),
+        };
+        (tree, errors)
+    };
+    if u32::try_from(file.text.len()).is_err() {
+        let span = Span::new(file.id, 0, 0);
+        return failed(vec![Diagnostic::static_error(
+            codes::TOO_LARGE,
+            span,
+            "file too large to parse (4 GiB or more)",
+        )]);
+    }
+    match parser::parse_recovering(&file.text, file.id) {
+        Ok(recovered) => {
+            let mut errors: Vec<Diagnostic> = recovered
+                .errors
+                .into_iter()
+                .map(|err| to_diagnostic(file, err))
+                .collect();
+            let parsed = recovered.parsed;
+            let bad: Vec<(Span, String)> = parsed
+                .bad_strings
+                .into_iter()
+                .map(|bad| (bad.span, bad.message))
+                .collect();
+            if errors.is_empty() && !bad.is_empty() {
+                // The error the strict parse reports first (which may be
+                // a `$` outside an object, found on the same walk).
+                let strings = bad
+                    .iter()
+                    .map(|(span, message)| parser::BadString {
+                        span: *span,
+                        message: message.clone(),
+                    })
+                    .collect();
+                if let Some(err) = order::first_error(&parsed.expr, strings) {
+                    errors.push(to_diagnostic(file, err));
+                }
+            }
+            for (span, message) in bad {
+                if errors.iter().all(|error| error.span != Some(span)) {
+                    errors.push(Diagnostic::static_error(
+                        order::codes::INVALID_ESCAPE,
+                        span,
+                        message,
+                    ));
+                }
+            }
+            let tree = SourceTree {
+                expr: parsed.expr,
+                comments: parsed.comments,
+                tokens: parsed.tokens,
+            };
+            (tree, errors)
+        }
+        Err((failure, before)) => {
+            let mut errors: Vec<Diagnostic> = before
+                .into_iter()
+                .map(|err| to_diagnostic(file, err))
+                .collect();
+            errors.push(to_diagnostic(file, failure.into_syntax_error()));
+            failed(errors)
+        }
+    }
 }
 
 /// The span of an error. A lexing error is at one position, which the

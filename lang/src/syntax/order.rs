@@ -135,6 +135,7 @@ impl Walk {
     fn expr_inner(&mut self, expr: &Expr, level: u32) -> Found {
         match &expr.kind {
             ExprKind::Null
+            | ExprKind::Missing
             | ExprKind::True
             | ExprKind::False
             | ExprKind::SelfValue

@@ -36,6 +36,19 @@
 //! Lexing errors win over syntax errors, because the reference lexes the
 //! whole file first: on a syntax error the rest of the file is lexed, and a
 //! lexing error found there is reported instead.
+//!
+//! **Recovery** (issue 17). The language server needs a tree of a file that
+//! does not parse yet. With `recover`, each place that would return an
+//! error records it ([`Parser::fail`]) and goes on: a missing expression
+//! becomes [`ExprKind::Missing`] (an empty span at the token where it was
+//! expected), a missing closing bracket, comma, `;`, `=` or `:` is taken as
+//! written (the unexpected token is left for the construct around, which
+//! may close on it), a token that can start nothing is skipped, and after a
+//! lexing error the rest of the file is an end of file. Until the first
+//! error both modes take the same steps, so the first error recorded is the
+//! one the strict mode returns, except that the strict mode lets a later
+//! lexing error win. All of this happens on the error paths: the strict
+//! mode (the evaluator's and the CLI's) runs the code it ran before.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -105,11 +118,31 @@ impl From<SyntaxError> for Failure {
 
 type Parse<T> = Result<T, Failure>;
 
-/// Parses `src` as the reference would; with `record_tokens`, keeps every
-/// token in [`Parsed::tokens`].
-pub(crate) fn parse(src: &str, file: FileId, record_tokens: bool) -> Result<Parsed, Failure> {
+impl Failure {
+    /// The failure as a syntax error (a lexing error is at one offset).
+    pub(crate) fn into_syntax_error(self) -> SyntaxError {
+        match self {
+            Failure::Syntax(err) => err,
+            Failure::Lex(err) => SyntaxError {
+                start: err.offset,
+                end: err.offset,
+                code: err.code,
+                message: err.message,
+                hint: None,
+            },
+        }
+    }
+}
+
+/// A tree of any file, and the errors met on the way (see "Recovery" above).
+pub(crate) struct Recovered {
+    pub(crate) parsed: Parsed,
+    pub(crate) errors: Vec<SyntaxError>,
+}
+
+fn new_parser(src: &str, file: FileId, record_tokens: bool, recover: bool) -> Parser<'_> {
     let lexer = Lexer::new(src, file);
-    let mut parser = Parser {
+    Parser {
         src: lexer.source(),
         lexer,
         file,
@@ -118,7 +151,38 @@ pub(crate) fn parse(src: &str, file: FileId, record_tokens: bool) -> Result<Pars
         tokens: Vec::new(),
         record_tokens,
         memory: crate::stack::MemoryPoll::default(),
+        recover,
+        errors: Vec::new(),
+    }
+}
+
+/// Parses `src` in recovering mode, keeping every token. Fails only on
+/// what stops any parse (the depth limit, the native stack, memory), with
+/// the errors recorded before.
+pub(crate) fn parse_recovering(
+    src: &str,
+    file: FileId,
+) -> Result<Recovered, (Failure, Vec<SyntaxError>)> {
+    let mut parser = new_parser(src, file, true, true);
+    let expr = match parser.file() {
+        Ok(expr) => expr,
+        Err(failure) => return Err((failure, parser.errors)),
     };
+    Ok(Recovered {
+        parsed: Parsed {
+            expr,
+            tokens: parser.tokens,
+            comments: parser.lexer.take_comments(),
+            bad_strings: parser.bad_strings,
+        },
+        errors: parser.errors,
+    })
+}
+
+/// Parses `src` as the reference would; with `record_tokens`, keeps every
+/// token in [`Parsed::tokens`].
+pub(crate) fn parse(src: &str, file: FileId, record_tokens: bool) -> Result<Parsed, Failure> {
+    let mut parser = new_parser(src, file, record_tokens, false);
     match parser.file() {
         Ok(expr) => Ok(Parsed {
             expr,
@@ -157,6 +221,46 @@ struct Parser<'s> {
     /// Whether to keep `tokens` (not for the evaluator, which needs no layout).
     record_tokens: bool,
     memory: crate::stack::MemoryPoll,
+    /// Whether errors are recorded in `errors` and parsing goes on.
+    recover: bool,
+    errors: Vec<SyntaxError>,
+}
+
+/// Whether a token can begin an expression (or an object member), so that
+/// recovery may take a missing comma before it rather than close the list.
+fn starts_expression(token: Token, text: &str) -> bool {
+    match token.kind {
+        TokenKind::BraceR
+        | TokenKind::BracketR
+        | TokenKind::ParenR
+        | TokenKind::Comma
+        | TokenKind::Semicolon
+        | TokenKind::Dot
+        | TokenKind::Then
+        | TokenKind::Else
+        | TokenKind::In
+        | TokenKind::For
+        | TokenKind::Tailstrict
+        | TokenKind::EndOfFile => false,
+        TokenKind::Operator => unary_op(text).is_some(),
+        _ => true,
+    }
+}
+
+/// Whether a token ends or separates something, so that recovery leaves it
+/// for the construct around rather than skipping it.
+fn is_closing(kind: TokenKind) -> bool {
+    matches!(
+        kind,
+        TokenKind::BraceR
+            | TokenKind::BracketR
+            | TokenKind::ParenR
+            | TokenKind::Comma
+            | TokenKind::Semicolon
+            | TokenKind::Then
+            | TokenKind::Else
+            | TokenKind::EndOfFile
+    )
 }
 
 /// A binary operator's token as an operator, if it is one.
@@ -245,7 +349,10 @@ impl<'s> Parser<'s> {
         if let Some(token) = self.ahead[0] {
             return Ok(token);
         }
-        let token = self.lexer.next_token()?;
+        let token = match self.lexer.next_token() {
+            Ok(token) => token,
+            Err(err) => self.lex_failed(err)?,
+        };
         self.ahead[0] = Some(token);
         Ok(token)
     }
@@ -255,11 +362,87 @@ impl<'s> Parser<'s> {
         if let Some(token) = self.ahead[1] {
             return Ok(token);
         }
-        let token = self.lexer.next_token()?;
+        let token = match self.lexer.next_token() {
+            Ok(token) => token,
+            Err(err) => self.lex_failed(err)?,
+        };
         self.ahead[1] = Some(token);
         Ok(token)
     }
 
+    /// A lexing error: fatal, or when recovering, recorded, and the rest of
+    /// the file is an end of file at the error.
+    #[cold]
+    fn lex_failed(&mut self, err: LexError) -> Parse<Token> {
+        let offset = err.offset;
+        self.fail(Failure::Lex(err))?;
+        self.lexer.stop();
+        Ok(Token {
+            kind: TokenKind::EndOfFile,
+            start: offset,
+            end: offset,
+        })
+    }
+
+    /// Returns `failure`, or when recovering, records it (once per offset)
+    /// so that the caller goes on.
+    #[cold]
+    fn fail(&mut self, failure: Failure) -> Parse<()> {
+        if !self.recover {
+            return Err(failure);
+        }
+        let err = failure.into_syntax_error();
+        if self
+            .errors
+            .last()
+            .is_none_or(|last| last.start != err.start)
+        {
+            self.errors.push(err);
+        }
+        Ok(())
+    }
+
+    /// A rule's verdict, as [`Parser::fail`] treats errors.
+    #[inline(always)]
+    fn rule(&mut self, verdict: Result<(), SyntaxError>) -> Parse<()> {
+        match verdict {
+            Ok(()) => Ok(()),
+            Err(err) => self.fail(Failure::Syntax(err)),
+        }
+    }
+
+    /// Puts back the token just popped (recovery leaves it for the
+    /// construct around).
+    #[cold]
+    fn unpop(&mut self, token: Token) {
+        self.ahead = [Some(token), self.ahead[0]];
+        if self.record_tokens {
+            self.tokens.pop();
+        }
+    }
+
+    /// The expression recovery puts where one is missing, at `token`.
+    fn missing(&self, token: Token) -> Expr {
+        Expr {
+            kind: ExprKind::Missing,
+            span: self.span(token.start, token.start),
+        }
+    }
+
+    /// A token of `kind` that recovery takes as written, empty, before `at`.
+    fn assumed(kind: TokenKind, at: Token) -> Token {
+        Token {
+            kind,
+            start: at.start,
+            end: at.start,
+        }
+    }
+
+    // `pop` and `enter` run for every token and every level: the recovery
+    // code of issue 17 made the functions that call them larger, and the
+    // compiler stopped inlining them (2% more instructions in parsing
+    // kube-prometheus), so they are inlined by hand.
+    #[inline(always)]
     fn pop(&mut self) -> Parse<Token> {
         let token = self.peek()?;
         self.ahead = [self.ahead[1], None];
@@ -308,40 +491,58 @@ impl<'s> Parser<'s> {
     fn expect(&mut self, kind: TokenKind) -> Parse<Token> {
         let token = self.pop()?;
         if token.kind != kind {
-            let got = self.lexer.describe(token);
-            return Err(error(
-                token,
-                codes::UNEXPECTED_TOKEN,
-                format!("expected token {kind} but got {got}"),
-            ));
+            return self.expected(kind, token);
         }
         Ok(token)
+    }
+
+    /// `expect` met `token` instead of `kind`: an error, or when recovering,
+    /// an empty `kind` before `token`, which is put back.
+    #[cold]
+    fn expected(&mut self, kind: TokenKind, token: Token) -> Parse<Token> {
+        let got = self.lexer.describe(token);
+        self.fail(error(
+            token,
+            codes::UNEXPECTED_TOKEN,
+            format!("expected token {kind} but got {got}"),
+        ))?;
+        self.unpop(token);
+        Ok(Self::assumed(kind, token))
     }
 
     fn expect_op(&mut self, op: &str) -> Parse<Token> {
         let token = self.expect(TokenKind::Operator)?;
         let data = self.data(token);
         if data != op {
-            return Err(error(
+            self.fail(error(
                 token,
                 codes::UNEXPECTED_TOKEN,
                 format!("expected operator {op} but got {data}"),
-            ));
+            ))?;
+            // An empty token was assumed, or the wrong operator is read as
+            // the right one.
         }
         Ok(token)
     }
 
     /// Every parsing function starts here, with the depth it was called at.
+    #[inline(always)]
     fn enter(&mut self, depth: u32) -> Parse<()> {
         if depth >= MAX_PARSER_DEPTH {
-            let token = self.peek()?;
-            return Err(error(
-                token,
-                codes::DEPTH_LIMIT,
-                "Exceeded maximum parse depth limit.",
-            ));
+            return self.too_deep();
         }
         Ok(())
+    }
+
+    /// The reference's error at the depth limit.
+    #[cold]
+    fn too_deep(&mut self) -> Parse<()> {
+        let token = self.peek()?;
+        Err(error(
+            token,
+            codes::DEPTH_LIMIT,
+            "Exceeded maximum parse depth limit.",
+        ))
     }
 
     fn file(&mut self) -> Parse<Expr> {
@@ -349,11 +550,13 @@ impl<'s> Parser<'s> {
         let token = self.peek()?;
         if token.kind != TokenKind::EndOfFile {
             let got = self.lexer.describe(token);
-            return Err(error(
+            self.fail(error(
                 token,
                 codes::UNEXPECTED_TOKEN,
                 format!("did not expect: {got}"),
-            ));
+            ))?;
+            // Recovering: the rest is skipped.
+            while self.pop()?.kind != TokenKind::EndOfFile {}
         }
         Ok(expr)
     }
@@ -448,15 +651,18 @@ impl<'s> Parser<'s> {
             TokenKind::Function => {
                 self.pop()?;
                 let paren = self.pop()?;
-                if paren.kind != TokenKind::ParenL {
+                let params = if paren.kind != TokenKind::ParenL {
                     let got = self.lexer.describe(paren);
-                    return Err(error(
+                    self.fail(error(
                         paren,
                         codes::UNEXPECTED_TOKEN,
                         format!("expected ( but got {got}"),
-                    ));
-                }
-                let params = self.params("function parameter", depth)?;
+                    ))?;
+                    self.unpop(paren);
+                    Vec::new()
+                } else {
+                    self.params("function parameter", depth)?
+                };
                 let body = self.expr(depth + 1)?;
                 let last = body.span;
                 let kind = ExprKind::Function {
@@ -468,19 +674,22 @@ impl<'s> Parser<'s> {
             TokenKind::Import | TokenKind::Importstr | TokenKind::Importbin => {
                 self.pop()?;
                 let mut path = self.expr(depth + 1)?;
-                rules::import_path(node(&path))?;
+                let verdict = rules::import_path(node(&path));
+                self.rule(verdict)?;
                 let kind = match begin.kind {
                     TokenKind::Import => ImportKind::Code,
                     TokenKind::Importstr => ImportKind::Str,
                     _ => ImportKind::Bin,
                 };
                 let path_span = path.span;
-                let ExprKind::Str { value, .. } = &mut path.kind else {
-                    unreachable!("import_path accepts only string literals")
+                // Not a string only when recovering: the path is then empty.
+                let path = match &mut path.kind {
+                    ExprKind::Str { value, .. } => std::mem::take(value),
+                    _ => String::new(),
                 };
                 let kind = ExprKind::Import {
                     kind,
-                    path: std::mem::take(value),
+                    path,
                     path_span,
                 };
                 (kind, path_span)
@@ -495,6 +704,17 @@ impl<'s> Parser<'s> {
                     match delim.kind {
                         TokenKind::Semicolon => break,
                         TokenKind::Comma => {}
+                        _ if self.recover => {
+                            let got = self.lexer.describe(delim);
+                            self.fail(error(
+                                delim,
+                                codes::UNEXPECTED_TOKEN,
+                                format!("expected , or ; but got {got}"),
+                            ))?;
+                            // Taken as `;`: what follows is the body.
+                            self.unpop(delim);
+                            break;
+                        }
                         _ => {
                             let got = self.lexer.describe(delim);
                             let mut err = error(
@@ -582,20 +802,27 @@ impl<'s> Parser<'s> {
             | TokenKind::ParenR
             | TokenKind::Semicolon
             | TokenKind::Tailstrict
-            | TokenKind::Then => Err(unexpected(token, "parsing terminal")),
-            TokenKind::EndOfFile => Err(error(
-                token,
-                codes::UNEXPECTED_EOF,
-                "unexpected end of file.",
-            )),
+            | TokenKind::Then => {
+                self.fail(unexpected(token, "parsing terminal"))?;
+                Ok(self.recovered_terminal(token))
+            }
+            TokenKind::EndOfFile => {
+                self.fail(error(
+                    token,
+                    codes::UNEXPECTED_EOF,
+                    "unexpected end of file.",
+                ))?;
+                Ok(self.recovered_terminal(token))
+            }
             TokenKind::Operator => {
                 let text = self.text(token);
                 let Some(op) = unary_op(text) else {
-                    return Err(error(
+                    self.fail(error(
                         token,
                         codes::UNKNOWN_OPERATOR,
                         format!("not a unary operator: {text}"),
-                    ));
+                    ))?;
+                    return Ok(self.recovered_terminal(token));
                 };
                 let operand = self.parse(UNARY_PRECEDENCE, depth + 1)?;
                 let span = operand.span;
@@ -653,17 +880,40 @@ impl<'s> Parser<'s> {
                         }
                     }
                     _ => {
-                        return Err(error(
+                        self.fail(error(
                             token,
                             codes::UNEXPECTED_TOKEN,
                             "expected . or [ after super.",
-                        ))
+                        ))?;
+                        // Recovering: `super.` with an empty name.
+                        self.unpop(next);
+                        ExprKind::SuperField {
+                            name: self.ident(Self::assumed(TokenKind::Identifier, next)),
+                        }
                     }
                 };
                 // The reference's location for `super.f` is `super` alone.
                 leaf(self, kind)
             }
         }
+    }
+
+    /// Recovering from `token`, which cannot start an expression: a missing
+    /// expression there. A closing token is left for the construct around;
+    /// any other is skipped.
+    #[cold]
+    fn recovered_terminal(&mut self, token: Token) -> Expr {
+        if is_closing(token.kind) {
+            self.unpop(token);
+        }
+        self.missing(token)
+    }
+
+    /// Recovering from a missing comma before `next` in a list: whether to
+    /// go on as if it were there (`next` can start an element), or to close
+    /// the list at `next`.
+    fn comma_assumed(&mut self, next: Token) -> bool {
+        starts_expression(next, self.text(next))
     }
 
     /// After `[`: an array or an array comprehension.
@@ -707,11 +957,20 @@ impl<'s> Parser<'s> {
                 return Ok(self.spanning(kind, open, self.token_span(next)));
             }
             if !got_comma {
-                return Err(error(
+                self.fail(error(
                     next,
                     codes::EXPECTED_COMMA,
                     "expected a comma before next array element.",
-                ));
+                ))?;
+                if !self.comma_assumed(next) {
+                    // Recovering: the array closes here, `]` missing.
+                    let kind = ExprKind::Array {
+                        elems,
+                        trailing_comma: false,
+                    };
+                    let end = self.span(next.start, next.start);
+                    return Ok(self.spanning(kind, open, end));
+                }
             }
             elems.push(self.expr(depth + 1)?);
             got_comma = false;
@@ -740,11 +999,13 @@ impl<'s> Parser<'s> {
                     match binary_op(op) {
                         Some(op) => (reference_precedence(op), Some(op)),
                         None => {
-                            return Err(error(
+                            self.fail(error(
                                 peeked,
                                 codes::UNKNOWN_OPERATOR,
                                 format!("not a binary operator: {op}"),
-                            ));
+                            ))?;
+                            // Recovering: the expression ends here.
+                            return Ok(lhs);
                         }
                     }
                 }
@@ -797,10 +1058,11 @@ impl<'s> Parser<'s> {
             }
             TokenKind::ParenL => {
                 let (args, trailing_comma, close) = self.args("function argument", depth)?;
-                rules::arguments_in_order(
+                let verdict = rules::arguments_in_order(
                     args.iter()
                         .map(|(name, value)| (name.is_some(), node(value))),
-                )?;
+                );
+                self.rule(verdict)?;
                 let tailstrict = self.peek()?.kind == TokenKind::Tailstrict;
                 if tailstrict {
                     // Not part of the call's span in the reference.
@@ -839,7 +1101,10 @@ impl<'s> Parser<'s> {
     fn index(&mut self, target: Box<Expr>, depth: u32) -> Parse<(ExprKind, Span)> {
         if self.peek()?.kind == TokenKind::BracketR {
             let close = self.pop()?;
-            return Err(unexpected(close, "parsing index"));
+            self.fail(unexpected(close, "parsing index"))?;
+            // Recovering: `target[]` indexes by a missing expression.
+            let index = Box::new(self.missing(close));
+            return Ok((ExprKind::Index { target, index }, self.token_span(close)));
         }
         let first = self.peek()?;
         let first_data = self.data(first);
@@ -885,7 +1150,8 @@ impl<'s> Parser<'s> {
     fn slice_colon(&mut self) -> Parse<()> {
         let delim = self.pop()?;
         if self.data(delim) != ":" {
-            return Err(unexpected(delim, "parsing slice"));
+            self.fail(unexpected(delim, "parsing slice"))?;
+            self.unpop(delim);
         }
         Ok(())
     }
@@ -903,11 +1169,15 @@ impl<'s> Parser<'s> {
                 return Ok((args, got_comma, close));
             }
             if !args.is_empty() && !got_comma {
-                return Err(error(
+                self.fail(error(
                     next,
                     codes::EXPECTED_COMMA,
                     format!("expected a comma before next {element_kind}."),
-                ));
+                ))?;
+                if !self.comma_assumed(next) {
+                    // Recovering: the list closes here, `)` missing.
+                    return Ok((args, false, Self::assumed(TokenKind::ParenR, next)));
+                }
             }
             let mut name = None;
             if next.kind == TokenKind::Identifier {
@@ -924,7 +1194,13 @@ impl<'s> Parser<'s> {
                 self.pop()?;
                 got_comma = true;
             }
+            let nothing_read = matches!(value.kind, ExprKind::Missing) && !got_comma;
             args.push((name, value));
+            if nothing_read && self.peek()?.kind != TokenKind::ParenR {
+                // Recovering, at a token that closes something else.
+                let next = self.peek()?;
+                return Ok((args, false, Self::assumed(TokenKind::ParenR, next)));
+            }
         }
     }
 
@@ -933,7 +1209,8 @@ impl<'s> Parser<'s> {
         let (args, _, _) = self.args(element_kind, depth)?;
         let mut params = Vec::with_capacity(args.len());
         for (name, value) in args {
-            rules::parameter(name.is_some(), node(&value))?;
+            let verdict = rules::parameter(name.is_some(), node(&value));
+            self.rule(verdict)?;
             params.push(match (name, &value.kind) {
                 (Some(name), _) => Param {
                     name,
@@ -943,7 +1220,8 @@ impl<'s> Parser<'s> {
                     name: *name,
                     default: None,
                 },
-                (None, _) => unreachable!("rules::parameter accepts only variables"),
+                // Only when recovering: the parameter is dropped.
+                (None, _) => continue,
             });
         }
         Ok(params)
@@ -953,7 +1231,8 @@ impl<'s> Parser<'s> {
     /// expression or an object; the name must not be in `bound`.
     fn bind_body(&mut self, bound: &HashSet<Cow<'s, str>>, depth: u32) -> Parse<Bind> {
         let name_token = self.expect(TokenKind::Identifier)?;
-        rules::local_not_bound(bound, self.text(name_token), name_token)?;
+        let verdict = rules::local_not_bound(bound, self.text(name_token), name_token);
+        self.rule(verdict)?;
         let params = if self.peek()?.kind == TokenKind::ParenL {
             self.pop()?;
             Some(self.params("function parameter", depth)?)
@@ -1004,7 +1283,8 @@ impl<'s> Parser<'s> {
                     return Ok(self.spanning(kind, open, self.token_span(next)));
                 }
                 TokenKind::For => {
-                    rules::object_comprehension(&shapes, next)?;
+                    let verdict = rules::object_comprehension(&shapes, next);
+                    self.rule(verdict)?;
                     let (specs, close) =
                         self.comprehension_specs(next, TokenKind::BraceR, depth + 1)?;
                     let kind = ExprKind::ObjectComp {
@@ -1017,11 +1297,14 @@ impl<'s> Parser<'s> {
                 _ => {}
             }
             if !got_comma && !members.is_empty() {
-                return Err(error(
+                self.fail(error(
                     next,
                     codes::EXPECTED_COMMA,
                     "expected a comma before next field.",
-                ));
+                ))?;
+                if next.kind == TokenKind::EndOfFile {
+                    return Ok(self.unclosed_object(open, next, members, got_comma));
+                }
             }
             let (member, shape) = match next.kind {
                 TokenKind::BracketL
@@ -1047,7 +1330,19 @@ impl<'s> Parser<'s> {
                     let assert = self.assert_clause(next, depth)?;
                     (Member::Assert(assert), MemberShape::Assert)
                 }
-                _ => return Err(unexpected(next, "parsing field definition")),
+                _ => {
+                    self.fail(unexpected(next, "parsing field definition"))?;
+                    // Recovering: the token is skipped, or at the end of the
+                    // file, the object closes.
+                    if next.kind == TokenKind::EndOfFile {
+                        return Ok(self.unclosed_object(open, next, members, got_comma));
+                    }
+                    if next.kind != TokenKind::Comma {
+                        got_comma = !members.is_empty();
+                    }
+                    next = self.pop()?;
+                    continue;
+                }
             };
             members.push(member);
             shapes.push(shape);
@@ -1058,6 +1353,24 @@ impl<'s> Parser<'s> {
                 got_comma = true;
             }
         }
+    }
+
+    /// Recovering at the end of the file inside an object: the object,
+    /// closed there.
+    #[cold]
+    fn unclosed_object(
+        &mut self,
+        open: Token,
+        eof: Token,
+        members: Vec<Member>,
+        trailing_comma: bool,
+    ) -> Expr {
+        self.unpop(eof);
+        let kind = ExprKind::Object {
+            members,
+            trailing_comma,
+        };
+        self.spanning(kind, open, self.span(eof.start, eof.start))
     }
 
     /// A field, from its name (`first`, already consumed) to its value.
@@ -1083,11 +1396,20 @@ impl<'s> Parser<'s> {
             None
         };
         let op = self.expect(TokenKind::Operator)?;
-        let (plus, visibility) = rules::field_operator(self.text(op), first)?;
+        let (plus, visibility) = match rules::field_operator(self.text(op), first) {
+            Ok(shape) => shape,
+            Err(err) => {
+                self.fail(Failure::Syntax(err))?;
+                // Recovering: a missing or wrong operator is read as `:`.
+                (false, crate::ast::Visibility::Inherit)
+            }
+        };
         let data = self.data(first);
-        rules::no_super_sugar_in_method(params.is_some(), plus, first, &data)?;
+        let verdict = rules::no_super_sugar_in_method(params.is_some(), plus, first, &data);
+        self.rule(verdict)?;
         if computed.is_none() {
-            rules::field_not_duplicate(literal_fields, data, first)?;
+            let verdict = rules::field_not_duplicate(literal_fields, data, first);
+            self.rule(verdict)?;
         }
         let name = match computed {
             Some(name) => FieldName::Computed(name),
@@ -1146,11 +1468,14 @@ impl<'s> Parser<'s> {
             }
             if maybe_if.kind != TokenKind::For {
                 let got = self.lexer.describe(maybe_if);
-                return Err(error(
+                self.fail(error(
                     maybe_if,
                     codes::UNEXPECTED_TOKEN,
                     format!("expected for, if or {end} after for clause, got: {got}"),
-                ));
+                ))?;
+                // Recovering: the comprehension closes here.
+                self.unpop(maybe_if);
+                return Ok((specs, Self::assumed(end, maybe_if)));
             }
             for_token = maybe_if;
         }

@@ -82,6 +82,7 @@ impl Printer<'_> {
         let span = expr.span;
         match &expr.kind {
             ExprKind::Null => self.line("null", span),
+            ExprKind::Missing => self.line("missing", span),
             ExprKind::True => self.line("true", span),
             ExprKind::False => self.line("false", span),
             ExprKind::SelfValue => self.line("self", span),
