@@ -100,9 +100,11 @@
 #![deny(clippy::disallowed_methods, clippy::disallowed_types)]
 
 pub mod check;
+pub mod diff;
 pub mod disk;
 pub mod error;
 pub mod generators;
+pub mod git;
 pub mod group;
 pub mod hydrator;
 pub mod importer;

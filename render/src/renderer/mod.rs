@@ -63,6 +63,8 @@ pub struct Renderer {
     /// The digest of each file a program read (by the program's address
     /// and the path): what the input record holds ([`crate::inputs`]).
     pub(crate) digests: Mutex<HashMap<usize, HashMap<PathBuf, Option<String>>>>,
+    /// What the plan and project search look at (the importer's tree).
+    tree: Arc<dyn crate::importer::Tree>,
 }
 
 /// Targets to render, and how each is laid out.
@@ -198,6 +200,7 @@ impl Renderer {
     /// A renderer with these settings.
     pub fn new(settings: Settings) -> Renderer {
         Renderer {
+            tree: settings.imports.tree(),
             settings,
             programs: Mutex::default(),
             digests: Mutex::default(),
@@ -223,7 +226,7 @@ impl Renderer {
             .importer(&self.search_path(dir, &[]))
             .map_err(Error::Imports)?;
         let config = self.settings.eval_config(ext_vars.to_vec());
-        plan::load(dir, tlas, importer, &config)
+        plan::load(dir, tlas, importer, &*self.tree, &config)
     }
 
     /// Renders a batch in memory, in parallel. The reports come back in the
@@ -281,7 +284,7 @@ impl Renderer {
     /// `extra`: the project's ([`crate::project`]) lowest, then the
     /// renderer's, then `extra`.
     fn search_path(&self, base: &Path, extra: &[PathBuf]) -> Vec<PathBuf> {
-        let mut search = Project::find(base, &self.settings.project)
+        let mut search = Project::find_in(base, &self.settings.project, &*self.tree)
             .map(|project| project.jpath())
             .unwrap_or_default();
         search.extend(self.settings.jpath.iter().cloned());
