@@ -125,6 +125,7 @@ fn issue16_manpages_one_per_command() {
             "kcfg-completions.1",
             "kcfg-diff.1",
             "kcfg-eval.1",
+            "kcfg-fleet-diff.1",
             "kcfg-fmt.1",
             "kcfg-hydrate.1",
             "kcfg-manpages.1",
@@ -136,7 +137,7 @@ fn issue16_manpages_one_per_command() {
     );
     // The written paths, one per line.
     let listed: Vec<String> = stdout(&out).lines().map(String::from).collect();
-    assert_eq!(listed.len(), 15);
+    assert_eq!(listed.len(), 16);
     assert!(listed.iter().all(|l| Path::new(l).starts_with(&man)));
     let page = |name: &str| std::fs::read_to_string(man.join(name)).unwrap();
     for name in names.iter().filter(|n| n.starts_with("kcfg")) {
