@@ -50,7 +50,9 @@ def main():
     shutil.copytree(EXAMPLE, plan, ignore=shutil.ignore_patterns("rendered"))
     if args.clusters:
         grow_inventory(plan, args.clusters)
-    subprocess.run([kcfg, "render", "-q", plan], check=True)
+    # Rendered as the diff spells the plan (`ef`, from the repository's
+    # root): records name files as the render spells them.
+    subprocess.run([kcfg, "render", "-q", "ef"], check=True, cwd=repo)
     git(repo, "init", "-q")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "base")

@@ -48,6 +48,9 @@ pub fn report(fleet: &FleetDiff, header: &Header, max_size: usize) -> String {
             "<details><summary>{sign} {verb}: {}</summary>\n\n",
             html(&group.targets.to_string())
         );
+        if let Some(names) = super::unlisted(&group.targets) {
+            let _ = writeln!(section, "Targets: {}\n", code(&names));
+        }
         change_items(&mut section, group.change);
         section.push_str("\n</details>\n\n");
         // Once one group is cut, so are the smaller ones after it.

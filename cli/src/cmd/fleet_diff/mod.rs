@@ -61,6 +61,9 @@ written by kcfg render with this build) and the one in --cache DIR say
 which files each target read; a target whose recorded parameters and files
 are the same at both sides renders the same and is not evaluated. The work
 tree's record is not used: the change under review could have edited it.
+Records name files as kcfg render spelled them: render and diff from the
+same directory with the plan spelled alike (kcfg render examples/edge-fleet,
+kcfg fleet-diff --plan examples/edge-fleet).
 
 Formats: text (coloured with --color, paged through $PAGER or `less -FRX` on
 a terminal when longer than the screen), markdown (a pull-request comment:
@@ -372,11 +375,41 @@ pub fn shown(value: &Option<serde_json::Value>, max: usize) -> String {
     }
 }
 
+/// Every name of a group that its one-line form (`TargetSet`'s `Display`)
+/// cuts short: no glob names it and it has more than six targets.
+pub fn unlisted(targets: &kcfg_render::group::TargetSet) -> Option<String> {
+    (targets.pattern.is_none() && !targets.all && targets.names.len() > 6)
+        .then(|| targets.names.join(", "))
+}
+
 /// The plural of `word` for `n`.
 pub fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("{n} {word}")
     } else {
         format!("{n} {word}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kcfg_render::group::TargetSet;
+
+    #[test]
+    fn issue18_long_groups_without_a_glob_list_every_target() {
+        let names: Vec<String> = (1..=7).map(|n| format!("c{n}/web")).collect();
+        let set = |names: &[String], pattern: Option<&str>, all: bool| TargetSet {
+            names: names.to_vec(),
+            pattern: pattern.map(String::from),
+            all,
+        };
+        assert_eq!(
+            super::unlisted(&set(&names, None, false)),
+            Some(names.join(", "))
+        );
+        // Named by a glob, all of them, or few enough to be listed.
+        assert_eq!(super::unlisted(&set(&names, Some("c*/web"), false)), None);
+        assert_eq!(super::unlisted(&set(&names, None, true)), None);
+        assert_eq!(super::unlisted(&set(&names[..6], None, false)), None);
     }
 }

@@ -46,6 +46,9 @@ pub fn report(fleet: &FleetDiff, header: &Header, paint: Painter) -> String {
             paint_kind(paint, group.change.change, sign),
             paint.bold(&format!("{verb}: {}", group.targets))
         );
+        if let Some(names) = super::unlisted(&group.targets) {
+            let _ = writeln!(out, "  {}", paint.dim(&format!("targets: {names}")));
+        }
         change_lines(&mut out, paint, group.change);
     }
     out
