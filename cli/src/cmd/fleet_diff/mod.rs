@@ -241,8 +241,8 @@ impl FleetDiffArgs {
                 self.plan.join(kcfg_render::PLAN_FILE).display()
             ));
         }
-        let record = if self.no_incremental {
-            None
+        let (record, ignored) = if self.no_incremental {
+            (None, Vec::new())
         } else {
             self.trusted_record(&base, base_plan.as_ref().or(head_plan.as_ref()))
         };
@@ -268,6 +268,20 @@ impl FleetDiffArgs {
                 return ExitCode::from(1);
             }
         };
+        let common = fleet.base_targets + fleet.head_targets - fleet.every.len();
+        if common > 0 && fleet.proven == 0 && !self.no_incremental {
+            // Say why every target was evaluated: a diff that could have
+            // taken seconds took a full render of both sides.
+            let why = if ignored.is_empty() {
+                "the input record proved no target unchanged (was the plan rendered with its path spelled otherwise, or from another directory?)".to_string()
+            } else {
+                format!("no input record to use ({})", ignored.join("; "))
+            };
+            let _ = writeln!(
+                std::io::stderr(),
+                "note: every target was evaluated at both sides: {why}"
+            );
+        }
         let header = Header {
             base: (base.spelled().to_string(), base.commit().to_string()),
             head: head.as_ref().map(|revision| {
@@ -323,30 +337,47 @@ impl FleetDiffArgs {
     /// The records a diff may believe: the one committed at the base, which
     /// the change under review cannot edit, and `--cache`'s, which only
     /// kcfg writes. One that cannot be read or is another build's is left
-    /// out (every target it would have covered is evaluated).
-    fn trusted_record(&self, base: &Revision, plan: Option<&Plan>) -> Option<Record> {
+    /// out (every target it would have covered is evaluated), and why is
+    /// returned beside.
+    fn trusted_record(
+        &self,
+        base: &Revision,
+        plan: Option<&Plan>,
+    ) -> (Option<Record>, Vec<String>) {
         use kcfg_render::importer::Tree as _;
-        let plan = plan?;
+        let Some(plan) = plan else {
+            return (None, Vec::new());
+        };
         let output = plan.default_output_dir();
         let mut merged = Record::new(crate::BUILD);
-        let committed = base
-            .read(&output.join(".kcfg-inputs"))
-            .ok()
-            .filter(|bytes| bytes.len() as u64 <= RECORD_LIMIT)
-            .and_then(|bytes| Record::parse(&bytes, crate::BUILD).ok());
-        if let Some(record) = committed {
-            merged.absorb(record);
+        let mut ignored = Vec::new();
+        let committed = output.join(".kcfg-inputs");
+        let shown = format!("{} at {}", committed.display(), base.spelled());
+        match base.read(&committed) {
+            Ok(bytes) if bytes.len() as u64 > RECORD_LIMIT => {
+                ignored.push(format!("{shown}: larger than {RECORD_LIMIT} bytes"))
+            }
+            Ok(bytes) => match Record::parse(&bytes, crate::BUILD) {
+                Ok(record) => merged.absorb(record),
+                Err(why) => ignored.push(format!("{shown}: {why}")),
+            },
+            Err(_) => ignored.push(format!("{shown}: not there")),
         }
         if let Some(dir) = &self.cache {
-            let cached = inputs::read_cache(&inputs::cache_file(dir, &output, None))
-                .ok()
-                .flatten()
-                .and_then(|bytes| Record::parse(&bytes, crate::BUILD).ok());
-            if let Some(record) = cached {
-                merged.absorb(record);
+            let file = inputs::cache_file(dir, &output, None);
+            let cached = inputs::read_cache(&file)
+                .and_then(|bytes| bytes.map(|b| Record::parse(&b, crate::BUILD)).transpose());
+            match cached {
+                Ok(Some(record)) => merged.absorb(record),
+                Ok(None) => ignored.push(format!("{}: not there", file.display())),
+                Err(why) => ignored.push(format!("{}: {why}", file.display())),
             }
         }
-        (!merged.targets.is_empty()).then_some(merged)
+        let record = (!merged.targets.is_empty()).then_some(merged);
+        if record.is_some() {
+            ignored.clear();
+        }
+        (record, ignored)
     }
 }
 
