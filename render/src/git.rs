@@ -133,8 +133,11 @@ impl Revision {
         revision: &str,
     ) -> Result<Revision, GitError> {
         let dir = cwd.join(dir);
+        // The plan's directory may exist only at the revision: ask git from
+        // the nearest directory that exists.
+        let existing = dir.ancestors().find(|d| d.is_dir()).unwrap_or(cwd);
         let top =
-            run(program, &dir, &["rev-parse", "--show-toplevel"]).map_err(|err| match err {
+            run(program, existing, &["rev-parse", "--show-toplevel"]).map_err(|err| match err {
                 GitError::Failed { message, .. } if message.contains("not a git repository") => {
                     GitError::NotARepository { dir: dir.clone() }
                 }
@@ -479,6 +482,9 @@ mod tests {
         git(&repo, &["commit", "-q", "-m", "one"]);
         std::fs::write(repo.join("plan/apps/web/main.kcfg"), "2").unwrap();
         std::fs::create_dir_all(repo.join("plan/apps/db")).unwrap();
+        // A directory gone from the work tree is still read at the revision.
+        let gone = Revision::open("git", Path::new("plan/apps/gone"), &repo, "HEAD").unwrap();
+        assert_eq!(gone.top(), repo);
         let revision = Revision::open("git", Path::new("plan"), &repo, "HEAD").unwrap();
         let plan = Path::new("plan");
         assert_eq!(
