@@ -85,6 +85,8 @@ enum Command {
     Apply(cmd::apply::ApplyArgs),
     /// Show what `kcfg apply` would change, without changing anything
     Diff(cmd::diff::DiffArgs),
+    /// What a change does to every target of a plan: the fleet diff between two git revisions
+    FleetDiff(cmd::fleet_diff::FleetDiffArgs),
     /// Commit each cluster's rendered manifests to its own git branch (Argo CD source hydrator layout)
     Hydrate(cmd::hydrate::HydrateArgs),
     /// Run as an Argo CD config-management plugin: generate, parameters, discover, init
@@ -130,6 +132,7 @@ fn main() -> ExitCode {
         Command::Eval { args } => return cmd::eval::run(&args, cmd::eval::Personality::Kcfg),
         Command::Fmt { args } => return cmd::fmt::run(&args, cmd::fmt::Personality::Kcfg),
         Command::Render(args) => return args.run(),
+        Command::FleetDiff(args) => return args.run(),
         Command::Argocd(args) => return args.run(),
         Command::Apply(args) => args.run(),
         Command::Diff(args) => args.run(),

@@ -125,6 +125,7 @@ fn issue16_manpages_one_per_command() {
             "kcfg-completions.1",
             "kcfg-diff.1",
             "kcfg-eval.1",
+            "kcfg-fleet-diff.1",
             "kcfg-fmt.1",
             "kcfg-hydrate.1",
             "kcfg-lsp.1",

@@ -11,8 +11,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use crate::importer::{PlanFiles, Tree};
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
-use kcfg_lang::program::Importer;
 use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 
@@ -114,7 +114,7 @@ impl Generator {
     pub fn expand_noting(
         &self,
         plan_dir: &Path,
-        files: &dyn Importer,
+        files: &PlanFiles<'_>,
         at: &str,
         empty: &mut Vec<String>,
     ) -> Result<Vec<Params>, String> {
@@ -139,7 +139,7 @@ impl Generator {
                 glob,
                 entry,
                 exclude,
-            } => directories(plan_dir, glob, entry, exclude)?,
+            } => directories(plan_dir, files.tree, glob, entry, exclude)?,
             Generator::Matrix { generators } => matrix(plan_dir, files, generators, at, empty)?,
             Generator::Merge {
                 base,
@@ -181,13 +181,14 @@ fn describe(data: &Json) -> String {
 
 fn clusters(
     plan_dir: &Path,
-    files: &dyn Importer,
+    files: &PlanFiles<'_>,
     file: &str,
     selector: &Map<String, Json>,
     as_name: &str,
 ) -> Result<Vec<Params>, String> {
     let path = plan_dir.join(file);
     let text = files
+        .importer
         .read(&path)
         .and_then(|bytes| {
             String::from_utf8(bytes)
@@ -273,6 +274,7 @@ fn glob(pattern: &str) -> Result<Glob, String> {
 
 fn directories(
     plan_dir: &Path,
+    tree: &dyn Tree,
     pattern: &str,
     entry: &str,
     exclude: &[String],
@@ -292,8 +294,11 @@ fn directories(
         pattern.trim_end_matches('/').split('/').count()
     };
     let mut found = Vec::new();
-    walk(plan_dir, "", 0, max_depth, &mut |relative, dir| {
-        if matcher.is_match(relative) && !excluded.is_match(relative) && dir.join(entry).is_file() {
+    walk(tree, plan_dir, "", 0, max_depth, &mut |relative, dir| {
+        if matcher.is_match(relative)
+            && !excluded.is_match(relative)
+            && tree.is_file(&dir.join(entry))
+        {
             found.push(relative.to_string());
         }
     })
@@ -316,6 +321,7 @@ fn directories(
 /// entering hidden directories or kcfg output directories), with their
 /// paths relative to the starting point, `/`-separated.
 fn walk(
+    tree: &dyn Tree,
     dir: &Path,
     relative: &str,
     depth: usize,
@@ -325,22 +331,16 @@ fn walk(
     if depth >= max_depth {
         return Ok(());
     }
-    let entries =
-        std::fs::read_dir(dir).map_err(|err| format!("cannot list {}: {err}", dir.display()))?;
-    let mut children = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|err| format!("cannot list {}: {err}", dir.display()))?;
-        let is_dir = entry.file_type().is_ok_and(|kind| kind.is_dir());
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        if is_dir && !name.starts_with('.') {
-            children.push(name.to_string());
-        }
-    }
+    let mut children: Vec<String> = tree
+        .subdirectories(dir)
+        .map_err(|err| format!("cannot list {}: {err}", dir.display()))?
+        .into_iter()
+        .filter(|name| !name.starts_with('.'))
+        .collect();
     children.sort();
     for name in children {
         let path = dir.join(&name);
-        if path.join(MARKER).exists() {
+        if tree.exists(&path.join(MARKER)) {
             continue;
         }
         let child = if relative.is_empty() {
@@ -349,7 +349,7 @@ fn walk(
             format!("{relative}/{name}")
         };
         visit(&child, &path);
-        walk(&path, &child, depth + 1, max_depth, visit)?;
+        walk(tree, &path, &child, depth + 1, max_depth, visit)?;
     }
     Ok(())
 }
@@ -358,7 +358,7 @@ fn walk(
 
 fn matrix(
     plan_dir: &Path,
-    files: &dyn Importer,
+    files: &PlanFiles<'_>,
     generators: &[Generator],
     at: &str,
     empty: &mut Vec<String>,
@@ -400,7 +400,7 @@ fn matrix(
 
 fn merge(
     plan_dir: &Path,
-    files: &dyn Importer,
+    files: &PlanFiles<'_>,
     base: &Generator,
     others: &[Generator],
     merge_keys: &[String],
@@ -461,7 +461,8 @@ mod tests {
     fn expand(dir: &Path, generator: Json) -> Result<Json, String> {
         let generator = Generator::from_json(&generator)?;
         let importer = crate::importer::FsImporter::new(&[], &[]);
-        let sets = generator.expand_noting(dir, &importer, "generators[0]", &mut Vec::new())?;
+        let files = PlanFiles::on_disk(&importer);
+        let sets = generator.expand_noting(dir, &files, "generators[0]", &mut Vec::new())?;
         Ok(Json::Array(sets.into_iter().map(Json::Object).collect()))
     }
 
@@ -731,7 +732,12 @@ mod tests {
             let importer = crate::importer::FsImporter::new(&[], &[]);
             let mut empty = Vec::new();
             generator
-                .expand_noting(dir.path(), &importer, "generators[0]", &mut empty)
+                .expand_noting(
+                    dir.path(),
+                    &PlanFiles::on_disk(&importer),
+                    "generators[0]",
+                    &mut empty,
+                )
                 .unwrap();
             empty
         };

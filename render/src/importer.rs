@@ -22,6 +22,14 @@
 //! target's own directories in front of it); [`Imports`] makes them.
 //! [`FileSystem`] makes [`FsImporter`]s; the Argo CD plugin makes importers
 //! confined to a repository.
+//!
+//! Everything a render looks at besides imports (whether the plan exists,
+//! the directories a `directories` generator lists, the output markers it
+//! skips, a project's root marker) goes through a [`Tree`]: [`Disk`] is the
+//! file system, and a fleet diff reads a git revision through
+//! [`crate::git::Revision`] without checking it out (issue 18). An
+//! [`FsImporter`] reads through its tree too, so one search order serves
+//! both.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -100,13 +108,88 @@ impl fmt::Debug for Warnings {
     }
 }
 
-/// Finds imports on disk.
-#[derive(Debug, Clone, Default)]
+/// The files a render sees: the file system ([`Disk`]) or a git revision
+/// ([`crate::git::Revision`]). Paths are as the render spells them
+/// (relative to the working directory, or absolute).
+pub trait Tree: Send + Sync + fmt::Debug {
+    /// Whether `path` is a regular file (after links, as
+    /// [`Path::is_file`]).
+    fn is_file(&self, path: &Path) -> bool;
+    /// Whether anything is at `path`.
+    fn exists(&self, path: &Path) -> bool;
+    /// The names of the directories directly in `dir` (any order).
+    fn subdirectories(&self, dir: &Path) -> std::io::Result<Vec<String>>;
+    /// The bytes of the file at `path`.
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>>;
+}
+
+/// The file system.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Disk;
+
+impl Tree for Disk {
+    fn is_file(&self, path: &Path) -> bool {
+        path.is_file()
+    }
+
+    fn exists(&self, path: &Path) -> bool {
+        path.exists()
+    }
+
+    fn subdirectories(&self, dir: &Path) -> std::io::Result<Vec<String>> {
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            // Not following links: a linked directory is not listed.
+            if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                if let Some(name) = entry.file_name().to_str() {
+                    names.push(name.to_string());
+                }
+            }
+        }
+        Ok(names)
+    }
+
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+}
+
+/// What a plan's generators read: inventories through the plan's
+/// importer (so the Argo CD plugin's confinement covers them), directory
+/// listings from the tree.
+pub struct PlanFiles<'a> {
+    /// The plan's importer.
+    pub importer: &'a dyn Importer,
+    /// The files the plan's directory holds.
+    pub tree: &'a dyn Tree,
+}
+
+impl<'a> PlanFiles<'a> {
+    /// `importer`, and directories listed on disk.
+    pub fn on_disk(importer: &'a dyn Importer) -> PlanFiles<'a> {
+        PlanFiles {
+            importer,
+            tree: &Disk,
+        }
+    }
+}
+
+/// Finds imports on disk, or in another [`Tree`].
+#[derive(Debug, Clone)]
 pub struct FsImporter {
     /// Library directories, in search order.
     search: Vec<PathBuf>,
     /// Where a file hiding a built-in library is reported.
     warnings: Warnings,
+    /// Where files are looked for and read.
+    tree: Arc<dyn Tree>,
+}
+
+impl Default for FsImporter {
+    fn default() -> FsImporter {
+        FsImporter::new(&[], &[])
+    }
 }
 
 impl FsImporter {
@@ -119,7 +202,14 @@ impl FsImporter {
         FsImporter {
             search,
             warnings: Warnings::default(),
+            tree: Arc::new(Disk),
         }
+    }
+
+    /// The same importer, finding and reading files in `tree`.
+    pub fn with_tree(mut self, tree: Arc<dyn Tree>) -> FsImporter {
+        self.tree = tree;
+        self
     }
 
     /// The same importer, reporting files that hide a built-in library to
@@ -148,19 +238,19 @@ impl Importer for FsImporter {
     fn resolve(&self, from: Option<&Path>, path: &str) -> Option<PathBuf> {
         let wanted = Path::new(path);
         if wanted.is_absolute() {
-            return wanted.is_file().then(|| wanted.to_path_buf());
+            return self.tree.is_file(wanted).then(|| wanted.to_path_buf());
         }
         let local = match from {
             Some(dir) => dir.join(wanted),
             None => wanted.to_path_buf(),
         };
-        let on_disk = if local.is_file() {
+        let on_disk = if self.tree.is_file(&local) {
             Some(local)
         } else {
             self.search
                 .iter()
                 .map(|dir| dir.join(wanted))
-                .find(|candidate| candidate.is_file())
+                .find(|candidate| self.tree.is_file(candidate))
         };
         self.warnings.builtin_after_disk(path, on_disk)
     }
@@ -169,7 +259,7 @@ impl Importer for FsImporter {
         if let Some(library) = libraries::by_path(path) {
             return Ok(library.text.as_bytes().to_vec());
         }
-        std::fs::read(path)
+        self.tree.read(path)
     }
 }
 
@@ -186,6 +276,13 @@ pub trait Imports: Send + Sync {
     /// command-line order (the right-most wins). The error says why such an
     /// importer cannot be made (a directory outside a confined tree).
     fn importer(&self, jpath: &[PathBuf]) -> Result<Arc<dyn Importer>, String>;
+
+    /// The files the plan and project search look at besides imports
+    /// (whether the plan exists, directories listed by generators, project
+    /// markers): the file system unless said otherwise.
+    fn tree(&self) -> Arc<dyn Tree> {
+        Arc::new(Disk)
+    }
 }
 
 /// Files on disk, found in `kcfg eval`'s search order ([`FsImporter`]).
@@ -203,6 +300,32 @@ impl Imports for FileSystem {
         Ok(Arc::new(
             FsImporter::new(jpath, &self.library_path).with_warnings(self.warnings.clone()),
         ))
+    }
+}
+
+/// Files in a [`Tree`] (a git revision), found in `kcfg eval`'s search
+/// order as [`FileSystem`] finds them on disk.
+#[derive(Debug, Clone)]
+pub struct TreeImports {
+    /// Where files are found and read; also the plan's [`Imports::tree`].
+    pub tree: Arc<dyn Tree>,
+    /// As [`FileSystem::library_path`].
+    pub library_path: Vec<PathBuf>,
+    /// As [`FileSystem::warnings`].
+    pub warnings: Warnings,
+}
+
+impl Imports for TreeImports {
+    fn importer(&self, jpath: &[PathBuf]) -> Result<Arc<dyn Importer>, String> {
+        Ok(Arc::new(
+            FsImporter::new(jpath, &self.library_path)
+                .with_warnings(self.warnings.clone())
+                .with_tree(self.tree.clone()),
+        ))
+    }
+
+    fn tree(&self) -> Arc<dyn Tree> {
+        self.tree.clone()
     }
 }
 

@@ -90,6 +90,9 @@
 //!   in the library directories the caller gives and those of a Tanka or
 //!   jsonnet-bundler [`project`] around each entry;
 //!   [`signature`] reads an entry's top-level arguments without running it.
+//! * [`diff`] compares the plan at two sides (two git revisions, or one
+//!   and the work tree: [`git`]), evaluating only the targets whose inputs
+//!   differ.
 //! * [`group`] puts identical failures and policy violations of several
 //!   targets together, named by the shortest glob that selects them;
 //!   [`suggest`] finds near names for typos.
@@ -100,9 +103,11 @@
 #![deny(clippy::disallowed_methods, clippy::disallowed_types)]
 
 pub mod check;
+pub mod diff;
 pub mod disk;
 pub mod error;
 pub mod generators;
+pub mod git;
 pub mod group;
 pub mod hydrator;
 pub mod importer;

@@ -23,6 +23,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::error::{Error, EvalError};
 use crate::generators::Generator;
+use crate::importer::{PlanFiles, Tree};
 use crate::json::{from_json, to_code, to_json};
 use crate::output::{check_nesting, check_target_name, OutputOptions};
 use crate::policy::Policy;
@@ -248,10 +249,11 @@ pub(crate) fn load(
     dir: &Path,
     tlas: &[(String, ExtValue)],
     importer: Arc<dyn Importer>,
+    tree: &dyn Tree,
     config: &EvalConfig,
 ) -> Result<Plan, Error> {
     let path = under(dir, PLAN_FILE);
-    if !path.is_file() {
+    if !tree.is_file(&path) {
         return Err(Error::NoPlan { path });
     }
     let mut program = Program::new(importer.clone(), kcfg_stdlib::std());
@@ -260,7 +262,11 @@ pub(crate) fn load(
     }
     let arena = Arena::new();
     let mut ctx = Ctx::new(&arena, &program, config);
-    let result = read_plan(&mut ctx, dir, tlas, &path, &*importer);
+    let files = PlanFiles {
+        importer: &*importer,
+        tree,
+    };
+    let result = read_plan(&mut ctx, dir, tlas, &path, &files);
     drop(ctx);
     result.map_err(|err| match err {
         PlanError::Eval(err, context) => Error::PlanEval {
@@ -290,7 +296,7 @@ fn read_plan<'a>(
     dir: &Path,
     tlas: &[(String, ExtValue)],
     path: &Path,
-    files: &dyn Importer,
+    files: &PlanFiles<'_>,
 ) -> Result<Plan, PlanError> {
     let value = ctx
         .eval_file(path)

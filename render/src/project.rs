@@ -40,6 +40,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::importer::{Disk, Tree};
+
 /// The files that mark a project's root, in the order they are looked for.
 pub const ROOT_MARKERS: &[&str] = &["tkrc.yaml", "jsonnetfile.json"];
 
@@ -77,6 +79,13 @@ impl Project {
     /// otherwise it is absolute. Either way messages show paths the user
     /// can open.
     pub fn find(base: &Path, search: &ProjectSearch) -> Option<Project> {
+        Project::find_in(base, search, &Disk)
+    }
+
+    /// [`Project::find`], with the root markers looked for in `tree` (a
+    /// git revision, for a fleet diff); the directories themselves are the
+    /// file system's.
+    pub fn find_in(base: &Path, search: &ProjectSearch, tree: &dyn Tree) -> Option<Project> {
         let ceiling = match search {
             ProjectSearch::Off => return None,
             ProjectSearch::Anywhere => None,
@@ -92,7 +101,7 @@ impl Project {
             start
                 .ancestors()
                 .take_while(|dir| ceiling.as_ref().is_none_or(|top| dir.starts_with(top)))
-                .position(|dir| dir.join(marker).is_file())
+                .position(|dir| tree.is_file(&dir.join(marker)))
         });
         let levels = match (found, &ceiling) {
             (Some(levels), _) => levels,

@@ -16,6 +16,7 @@ pub mod argocd;
 pub mod diff;
 pub mod docs;
 pub mod eval;
+pub mod fleet_diff;
 pub mod fmt;
 pub mod hydrate;
 pub mod lsp;

@@ -73,6 +73,8 @@ pub struct Renderer {
     /// change while the renderer lives (its programs resolve and read each
     /// file once).
     pub(crate) closures_checked: Mutex<HashMap<ClosureKey, bool>>,
+    /// What the plan and project search look at (the importer's tree).
+    tree: Arc<dyn crate::importer::Tree>,
 }
 
 /// Targets to render, and how each is laid out.
@@ -208,6 +210,7 @@ impl Renderer {
     /// A renderer with these settings.
     pub fn new(settings: Settings) -> Renderer {
         Renderer {
+            tree: settings.imports.tree(),
             settings,
             programs: Mutex::default(),
             digests: Mutex::default(),
@@ -234,7 +237,7 @@ impl Renderer {
             .importer(&self.search_path(dir, &[]))
             .map_err(Error::Imports)?;
         let config = self.settings.eval_config(ext_vars.to_vec());
-        plan::load(dir, tlas, importer, &config)
+        plan::load(dir, tlas, importer, &*self.tree, &config)
     }
 
     /// Renders a batch in memory, in parallel. The reports come back in the
@@ -292,7 +295,7 @@ impl Renderer {
     /// `extra`: the project's ([`crate::project`]) lowest, then the
     /// renderer's, then `extra`.
     fn search_path(&self, base: &Path, extra: &[PathBuf]) -> Vec<PathBuf> {
-        let mut search = Project::find(base, &self.settings.project)
+        let mut search = Project::find_in(base, &self.settings.project, &*self.tree)
             .map(|project| project.jpath())
             .unwrap_or_default();
         search.extend(self.settings.jpath.iter().cloned());

@@ -1,0 +1,498 @@
+//! `kcfg fleet-diff` end to end (issue 18, item 2): a small fleet (six
+//! clusters in two regions, two applications) committed to a temporary
+//! git repository, changed commit by commit (one cluster, one region,
+//! every cluster, an application added and one removed), and diffed
+//! through the binary, with Markdown, JSON and text snapshots (`cargo insta
+//! review` to update; commit names show as `[COMMIT]`). Every incremental
+//! diff is held to the full one (`--no-incremental`, every target rendered
+//! at both sides), and every run leaves the work tree, the repository's
+//! status and a sacrificial sibling directory as they were. The edge-fleet
+//! example's own history is diffed too.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const KCFG: &str = env!("CARGO_BIN_EXE_kcfg");
+
+/// A repository in a temporary directory, beside a sacrificial sibling.
+struct Repo {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    sibling: PathBuf,
+}
+
+const SIBLING_FILE: &str = "must stay";
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Repo {
+    fn new() -> Repo {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().canonicalize().unwrap();
+        let root = base.join("repo");
+        let sibling = base.join("sibling");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::create_dir_all(&sibling).unwrap();
+        std::fs::write(sibling.join("keep"), SIBLING_FILE).unwrap();
+        let repo = Repo {
+            _dir: dir,
+            root,
+            sibling,
+        };
+        repo.git(&["init", "-q"]);
+        repo
+    }
+
+    fn git(&self, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .current_dir(&self.root)
+            .args([
+                "-c",
+                "user.name=kcfg",
+                "-c",
+                "user.email=kcfg@example.com",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn write(&self, files: &[(&str, &str)]) {
+        for (path, text) in files {
+            let path = self.root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+    }
+
+    fn remove(&self, path: &str) {
+        std::fs::remove_dir_all(self.root.join(path)).unwrap();
+    }
+
+    /// Renders the plan (so the commit carries this build's input record)
+    /// and commits everything.
+    fn commit(&self, message: &str) -> String {
+        let rendered = Command::new(KCFG)
+            .current_dir(&self.root)
+            .args(["render", "-q", "fleet"])
+            .output()
+            .unwrap();
+        assert!(
+            rendered.status.success(),
+            "{}",
+            String::from_utf8_lossy(&rendered.stderr)
+        );
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", message]);
+        self.git(&["rev-parse", "HEAD"]).trim().to_string()
+    }
+
+    fn kcfg(&self, args: &[&str]) -> Run {
+        self.kcfg_in(&self.root, args)
+    }
+
+    fn kcfg_in(&self, dir: &Path, args: &[&str]) -> Run {
+        let status_before = self.git(&["status", "--porcelain", "--ignored"]);
+        let out = Command::new(KCFG)
+            .current_dir(dir)
+            .arg("fleet-diff")
+            .args(args)
+            .env_remove("PAGER")
+            .output()
+            .unwrap();
+        // Nothing in the work tree, the index or beside the repository
+        // changed.
+        assert_eq!(
+            self.git(&["status", "--porcelain", "--ignored"]),
+            status_before
+        );
+        assert_eq!(
+            std::fs::read_to_string(self.sibling.join("keep")).unwrap(),
+            SIBLING_FILE
+        );
+        assert_eq!(std::fs::read_dir(&self.sibling).unwrap().count(), 1);
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: redact(&String::from_utf8(out.stdout).unwrap()),
+            stderr: redact(&String::from_utf8(out.stderr).unwrap()),
+        }
+    }
+
+    /// The diff in `format`, after checking that it equals the diff of
+    /// full renders at both sides, and that it exits `code`.
+    fn diff(&self, revisions: &[&str], format: &str, code: i32) -> String {
+        let mut args = vec!["--plan", "fleet", "--format", format, "--color", "never"];
+        args.extend(revisions);
+        let incremental = self.kcfg(&args);
+        assert_eq!(incremental.code, code, "{}", incremental.stderr);
+        let mut full_args = args.clone();
+        full_args.insert(0, "--no-incremental");
+        let full = self.kcfg(&full_args);
+        assert_eq!(full.code, code, "{}", full.stderr);
+        let json_args: Vec<&str> = args
+            .iter()
+            .map(|arg| if *arg == format { "json" } else { arg })
+            .collect();
+        let mut full_json_args = json_args.clone();
+        full_json_args.insert(0, "--no-incremental");
+        let changes = |args: &[&str]| {
+            let run = self.kcfg(args);
+            let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+            (report["targets"].clone(), report["summary"].clone())
+        };
+        let (incremental_targets, summary) = changes(&json_args);
+        let (full_targets, full_summary) = changes(&full_json_args);
+        assert_eq!(incremental_targets, full_targets, "incremental != full");
+        // Every target in both plans was evaluated by the full diff, and
+        // the incremental one proved the same number unchanged or
+        // evaluated them.
+        assert_eq!(full_summary["proven"], 0);
+        assert_eq!(summary["unchanged"], full_summary["unchanged"]);
+        assert_eq!(incremental.stderr, "");
+        incremental.stdout
+    }
+}
+
+/// Commit names (40 and 12 hex digits) as `[COMMIT]`.
+fn redact(text: &str) -> String {
+    let re = regex::Regex::new(r"\b[0-9a-f]{40}\b|\b[0-9a-f]{12}\b").unwrap();
+    re.replace_all(text, "[COMMIT]").into_owned()
+}
+
+const PLAN: &str = r#"local kcfg = import 'kcfg/render.libsonnet';
+
+kcfg.plan {
+  generators: [
+    kcfg.matrix([
+      kcfg.clusters('inventory/clusters.yaml'),
+      kcfg.directories('apps/*', entry='main.kcfg'),
+    ]),
+  ],
+  template(params):: {
+    name: params.cluster.name + '/' + params.name,
+    entry: params.path + '/' + params.entry,
+    tlas: { cluster: params.cluster },
+    namespace: params.name,
+  },
+}
+"#;
+
+const CLUSTERS: &str = "\
+- {name: eu-1, region: eu, size: small}
+- {name: eu-2, region: eu, size: large}
+- {name: eu-3, region: eu, size: small}
+- {name: us-1, region: us, size: small}
+- {name: us-2, region: us, size: small}
+- {name: us-3, region: us, size: large}
+";
+
+const LIB: &str = r#"{
+  image:: 'nginx:1.25',
+  deployment(name, cluster, replicas):: [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: name, labels: { app: name, 'example.com/region': cluster.region } },
+      spec: {
+        replicas: replicas,
+        template: { spec: { containers: [{ name: name, image: $.image }] } },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: name },
+      spec: { ports: [{ name: 'http', port: 80 }] },
+    },
+  ],
+}
+"#;
+
+const WEB: &str = r#"local lib = import '../../lib/app.libsonnet';
+
+function(cluster)
+  lib.deployment('web', cluster, replicas=if cluster.size == 'large' then 3 else 1)
+"#;
+
+const DB: &str = r#"function(cluster) {
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'db' },
+  data: { region: cluster.region },
+}
+"#;
+
+/// The fleet at its first commit.
+fn fleet() -> (Repo, String) {
+    let repo = Repo::new();
+    repo.write(&[
+        ("fleet/render.kcfg", PLAN),
+        ("fleet/inventory/clusters.yaml", CLUSTERS),
+        ("fleet/lib/app.libsonnet", LIB),
+        ("fleet/apps/web/main.kcfg", WEB),
+        ("fleet/apps/db/main.kcfg", DB),
+    ]);
+    let first = repo.commit("a fleet of six clusters");
+    (repo, first)
+}
+
+#[test]
+fn issue18_one_cluster_changes() {
+    let (repo, _) = fleet();
+    repo.write(&[(
+        "fleet/inventory/clusters.yaml",
+        &CLUSTERS.replace(
+            "eu-3, region: eu, size: small",
+            "eu-3, region: eu, size: large",
+        ),
+    )]);
+    // The work tree against HEAD (the default base).
+    let markdown = repo.diff(&[], "markdown", 2);
+    insta::assert_snapshot!(markdown);
+    repo.commit("eu-3 is large");
+    let json = repo.diff(&["HEAD~1", "HEAD"], "json", 2);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    insta::assert_snapshot!(serde_json::to_string_pretty(&json).unwrap());
+}
+
+#[test]
+fn issue18_one_region_changes() {
+    let (repo, _) = fleet();
+    repo.write(&[(
+        "fleet/apps/db/main.kcfg",
+        &DB.replace(
+            "data: { region: cluster.region },",
+            "data: { region: cluster.region, [if cluster.region == 'eu' then 'gdpr']: 'true' },",
+        ),
+    )]);
+    repo.commit("db: eu clusters say gdpr");
+    insta::assert_snapshot!(repo.diff(&["HEAD~1", "HEAD"], "markdown", 2));
+    insta::assert_snapshot!(repo.diff(&["HEAD~1", "HEAD"], "text", 2));
+}
+
+#[test]
+fn issue18_every_cluster_changes() {
+    let (repo, _) = fleet();
+    repo.write(&[(
+        "fleet/lib/app.libsonnet",
+        &LIB.replace("nginx:1.25", "nginx:1.27"),
+    )]);
+    repo.commit("web: nginx 1.27");
+    let json = repo.diff(&["HEAD~1", "HEAD"], "json", 2);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    // One group: the same change on every cluster, named by a glob.
+    assert_eq!(json["groups"].as_array().unwrap().len(), 1);
+    assert_eq!(json["groups"][0]["pattern"], "*/web");
+    insta::assert_snapshot!(serde_json::to_string_pretty(&json).unwrap());
+    insta::assert_snapshot!(repo.diff(&["HEAD~1", "HEAD"], "markdown", 2));
+}
+
+#[test]
+fn issue18_an_application_added_and_one_removed() {
+    let (repo, _) = fleet();
+    repo.remove("fleet/apps/db");
+    repo.write(&[(
+        "fleet/apps/cache/main.kcfg",
+        "function(cluster) { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cache' }, data: { size: cluster.size } }\n",
+    )]);
+    repo.commit("cache replaces db");
+    let json = repo.diff(&["HEAD~1", "HEAD"], "json", 2);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["summary"]["added"], 6);
+    assert_eq!(json["summary"]["removed"], 6);
+    insta::assert_snapshot!(serde_json::to_string_pretty(&json).unwrap());
+    insta::assert_snapshot!(repo.diff(&["HEAD~1", "HEAD"], "markdown", 2));
+}
+
+#[test]
+fn issue18_nothing_changes_exit_0_and_the_record_proves_it() {
+    let (repo, _) = fleet();
+    repo.write(&[("fleet/README.md", "not read by the plan\n")]);
+    repo.commit("a README");
+    insta::assert_snapshot!(repo.diff(&["HEAD~1", "HEAD"], "text", 0), @r"
+    Fleet diff of fleet: HEAD~1 ([COMMIT]) -> HEAD ([COMMIT])
+    12 targets -> 12: 0 added, 0 removed, 0 changed, 12 unchanged (12 proven by the input record; evaluated 0 at the base, 0 at the head)
+    No target changes.
+    ");
+    // The plan spelled otherwise than when it was rendered: the record
+    // names no file the diff reads, everything is evaluated, and a note
+    // says so.
+    let run = repo.kcfg_in(
+        &repo.root.join("fleet"),
+        &["--format", "json", "HEAD~1", "HEAD"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!(run.stderr, @"note: every target was evaluated at both sides: the input record proved no target unchanged (was the plan rendered with its path spelled otherwise, or from another directory?)");
+    // An application's change: only its targets are evaluated.
+    repo.write(&[("fleet/apps/db/main.kcfg", &DB.replace("'db'", "'database'"))]);
+    let run = repo.kcfg(&["--plan", "fleet", "--format", "json"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["summary"]["proven"], 6);
+    assert_eq!(json["summary"]["evaluated"]["base"], 6);
+    assert_eq!(json["summary"]["evaluated"]["head"], 6);
+    assert_eq!(json["summary"]["changed"], 6);
+}
+
+#[test]
+fn issue18_plan_absent_at_the_base_adds_every_target() {
+    let repo = Repo::new();
+    repo.write(&[("README.md", "before the fleet\n")]);
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "empty"]);
+    repo.write(&[
+        ("fleet/render.kcfg", PLAN),
+        ("fleet/inventory/clusters.yaml", CLUSTERS),
+        ("fleet/lib/app.libsonnet", LIB),
+        ("fleet/apps/web/main.kcfg", WEB),
+        ("fleet/apps/db/main.kcfg", DB),
+    ]);
+    repo.commit("the fleet");
+    insta::assert_snapshot!(repo.diff(&["HEAD~1", "HEAD"], "markdown", 2));
+    // And the other way round: every target removed.
+    let json = repo.diff(&["HEAD", "HEAD~1"], "json", 2);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["summary"]["removed"], 12);
+    assert_eq!(json["head"]["plan"], false);
+}
+
+#[test]
+fn issue18_errors_name_what_is_wrong() {
+    let (repo, _) = fleet();
+    let run = repo.kcfg(&["--plan", "fleet", "no-such-branch"]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!(run.stderr, @r#"error: unknown revision "no-such-branch": it names no commit of this repository"#);
+
+    let outside = tempfile::tempdir().unwrap();
+    let run = repo.kcfg_in(outside.path(), &["HEAD"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.starts_with("error: ") && run.stderr.contains("is not inside a git work tree"),
+        "{}",
+        run.stderr
+    );
+
+    // No git on PATH.
+    let out = Command::new(KCFG)
+        .current_dir(&repo.root)
+        .args(["fleet-diff", "--plan", "fleet"])
+        .env("PATH", outside.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.starts_with("error: cannot run \"git\": ") && stderr.contains("install git"),
+        "{stderr}"
+    );
+
+    // A target that fails at the head: exit 1, the error names it.
+    repo.write(&[(
+        "fleet/apps/db/main.kcfg",
+        "function(cluster) error 'broken'\n",
+    )]);
+    let run = repo.kcfg(&["--plan", "fleet", "--format", "json"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("error: eu-1/db at the head (work tree):"),
+        "{}",
+        run.stderr
+    );
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["status"], "failed");
+    assert_eq!(json["failures"].as_array().unwrap().len(), 6);
+}
+
+#[test]
+fn issue18_markdown_is_capped_with_a_summary_of_what_was_cut() {
+    let (repo, _) = fleet();
+    repo.write(&[(
+        "fleet/apps/db/main.kcfg",
+        &DB.replace(
+            "region: cluster.region",
+            "region: cluster.region + '-' + cluster.name",
+        ),
+    )]);
+    let full = repo.kcfg(&["--plan", "fleet", "--format", "markdown"]);
+    assert_eq!(full.code, 2);
+    let capped = repo.kcfg(&[
+        "--plan",
+        "fleet",
+        "--format",
+        "markdown",
+        "--max-size",
+        "700",
+    ]);
+    assert_eq!(capped.code, 2);
+    assert!(capped.stdout.len() <= 700, "{}", capped.stdout.len());
+    assert!(capped.stdout.len() < full.stdout.len());
+    insta::assert_snapshot!(capped.stdout);
+}
+
+/// The edge-fleet example's own history: the commit that added the plan
+/// adds every target; a commit that only reformatted kcfg files changes
+/// none. Needs the repository's history (not a shallow clone).
+#[test]
+fn issue18_edge_fleet_history() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let has = |commit: &str| {
+        Command::new("git")
+            .current_dir(root)
+            .args(["cat-file", "-e", &format!("{commit}^{{commit}}")])
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    if !has("55008fe") || !has("6f73ee0") {
+        eprintln!("issue18_edge_fleet_history: the history is not here (a shallow clone?)");
+        return;
+    }
+    let run = |args: &[&str]| {
+        let out = Command::new(KCFG)
+            .current_dir(root)
+            .args([
+                "fleet-diff",
+                "--plan",
+                "examples/edge-fleet",
+                "--color",
+                "never",
+            ])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            redact(&String::from_utf8(out.stdout).unwrap()),
+        )
+    };
+    // `kcfg fmt` over the example changed no target.
+    let (code, text) = run(&["e0eec88", "6f73ee0"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("683 targets -> 683: 0 added, 0 removed, 0 changed, 683 unchanged"),
+        "{text}"
+    );
+    // The plan's first commit adds the fleet.
+    let (code, markdown) = run(&[
+        "--format",
+        "markdown",
+        "--max-size",
+        "6000",
+        "55008fe~1",
+        "55008fe",
+    ]);
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(markdown);
+}
