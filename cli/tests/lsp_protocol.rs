@@ -40,7 +40,9 @@ fn issue17_protocol_round_trip() {
             "processId": null,
             "rootUri": uri(&root),
             "capabilities": { "general": { "positionEncodings": ["utf-16"] } },
-            "initializationOptions": { "kcfg": { "debounceMs": 20 } },
+            "initializationOptions": {
+                "kcfg": { "debounceMs": 20, "extVars": { "cluster": "edge-1" } }
+            },
         }),
     );
     let capabilities = &init["result"]["capabilities"];
@@ -208,13 +210,58 @@ fn issue17_protocol_round_trip() {
         "{definition}"
     );
 
+    // External variables from `initializationOptions`: completed inside
+    // `std.extVar('` and shown on hover.
+    let ext = root.join("ext.kcfg");
+    let ext_text = "{ a: std.extVar('cluster'), b: std.extVar('') }\n";
+    std::fs::write(&ext, ext_text).unwrap();
+    let ext_uri = uri(&ext);
+    let ext_doc = json!({ "uri": ext_uri });
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": ext_uri, "languageId": "jsonnet", "version": 1, "text": ext_text } }),
+    );
+    client.wait_notification("textDocument/publishDiagnostics", |p| p["uri"] == ext_uri);
+    let completion = client.request(
+        "textDocument/completion",
+        json!({ "textDocument": ext_doc, "position": position(0, 43) }),
+    );
+    let labels: Vec<&str> = completion["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["cluster"], "{completion}");
+    let hover_ext = |client: &mut Client| {
+        let hover = client.request(
+            "textDocument/hover",
+            json!({ "textDocument": ext_doc, "position": position(0, 20) }),
+        );
+        hover["result"]["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let value = hover_ext(&mut client);
+    assert!(value.contains("\"edge-1\""), "{value}");
+
     // Settings change: a `jpath` directory makes `import 'deep.libsonnet'`
-    // resolvable.
+    // resolvable, and `cluster` becomes code.
     std::fs::create_dir(root.join("more")).unwrap();
     std::fs::write(root.join("more/deep.libsonnet"), "{ deep: 1 }\n").unwrap();
     client.notify(
         "workspace/didChangeConfiguration",
-        json!({ "settings": { "kcfg": { "jpath": ["more"], "debounceMs": 20 } } }),
+        json!({ "settings": { "kcfg": {
+            "jpath": ["more"],
+            "debounceMs": 20,
+            "extCode": { "cluster": "{ name: 'edge-2' }" },
+        } } }),
+    );
+    let value = hover_ext(&mut client);
+    assert!(
+        value.contains("set to code") && value.contains("{ name: 'edge-2' }"),
+        "{value}"
     );
     client.notify(
         "textDocument/didChange",

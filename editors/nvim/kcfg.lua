@@ -5,6 +5,11 @@
 -- .kcfg files are kcfg; Jsonnet files keep their own filetype, served too.
 vim.filetype.add({ extension = { kcfg = 'kcfg' } })
 
+-- The server's settings (editors/README.md). External variables and top-level
+-- arguments as `kcfg eval` takes them, e.g. extVars = { env = 'prod' },
+-- extCode = { replicas = '3' }, tlas = { cluster = 'edge-1' }, tlaCode = {}.
+local settings = { kcfg = { jpath = {}, extVars = {}, extCode = {}, tlas = {}, tlaCode = {} } }
+
 -- With nvim-lspconfig installed: register the server once, then set it up.
 local ok, configs = pcall(require, 'lspconfig.configs')
 if ok then
@@ -16,7 +21,7 @@ if ok then
         filetypes = { 'kcfg', 'jsonnet', 'libsonnet' },
         root_dir = util.root_pattern('render.kcfg', 'jsonnetfile.json', 'tkrc.yaml', '.git'),
         single_file_support = true,
-        init_options = { kcfg = { jpath = {} } },
+        init_options = settings,
       },
     }
   end
@@ -43,7 +48,7 @@ vim.api.nvim_create_autocmd('FileType', {
       name = 'kcfg',
       cmd = { 'kcfg', 'lsp' },
       root_dir = root,
-      init_options = { kcfg = { jpath = {} } },
+      init_options = settings,
     })
     if id then
       vim.lsp.buf_attach_client(args.buf, id)

@@ -46,9 +46,9 @@ pub enum Target {
         /// The path as written (with quotes).
         at: Span,
     },
-    /// A function of the standard library (`std.name`).
+    /// A function or field of the standard library (`std.name`).
     Std {
-        /// The function's name.
+        /// The function's or field's name.
         name: String,
         /// The name at the position.
         at: Span,

@@ -17,7 +17,7 @@
 //! then `JSONNET_PATH`; a `kcfg/…` path with no file on disk is a built-in
 //! library (`kcfg_render::libraries`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -39,6 +39,80 @@ pub struct Settings {
     pub jpath: Vec<PathBuf>,
     /// Milliseconds to wait after a change before diagnosing (default 150).
     pub debounce_ms: Option<u64>,
+    /// External variables bound to strings, as `--ext-str name=value`.
+    #[serde(deserialize_with = "string_map")]
+    pub ext_vars: BTreeMap<String, String>,
+    /// External variables bound to code, as `--ext-code name=code`.
+    #[serde(deserialize_with = "string_map")]
+    pub ext_code: BTreeMap<String, String>,
+    /// Top-level arguments bound to strings, as `--tla-str name=value`.
+    #[serde(deserialize_with = "string_map")]
+    pub tlas: BTreeMap<String, String>,
+    /// Top-level arguments bound to code, as `--tla-code name=code`.
+    #[serde(deserialize_with = "string_map")]
+    pub tla_code: BTreeMap<String, String>,
+}
+
+/// A map of names to strings, where an empty list also means "none":
+/// Neovim's Lua sends an empty table, `{}`, as `[]`.
+fn string_map<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<String, String>, D::Error> {
+    use serde::de::Error;
+    match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::Array(items) if items.is_empty() => Ok(BTreeMap::new()),
+        value => serde_json::from_value(value).map_err(D::Error::custom),
+    }
+}
+
+/// How an external variable or top-level argument is set in [`Settings`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum External<'a> {
+    /// A string (`extVars`, `tlas`).
+    Str(&'a str),
+    /// Code, evaluated as an expression (`extCode`, `tlaCode`).
+    Code(&'a str),
+}
+
+impl Settings {
+    /// The settings of the external variable `name`: its string and its
+    /// code, either or both (a name set both ways is shown both ways).
+    pub fn ext_var(&self, name: &str) -> Vec<External<'_>> {
+        External::both(&self.ext_vars, &self.ext_code, name)
+    }
+
+    /// The settings of the top-level argument `name`, as [`Settings::ext_var`].
+    pub fn tla(&self, name: &str) -> Vec<External<'_>> {
+        External::both(&self.tlas, &self.tla_code, name)
+    }
+
+    /// Every external variable's name with its settings, sorted by name.
+    pub fn ext_var_names(&self) -> Vec<(&str, Vec<External<'_>>)> {
+        let mut names: Vec<&str> = self
+            .ext_vars
+            .keys()
+            .chain(self.ext_code.keys())
+            .map(String::as_str)
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+            .into_iter()
+            .map(|name| (name, self.ext_var(name)))
+            .collect()
+    }
+}
+
+impl<'a> External<'a> {
+    fn both(
+        strings: &'a BTreeMap<String, String>,
+        code: &'a BTreeMap<String, String>,
+        name: &str,
+    ) -> Vec<External<'a>> {
+        let string = strings.get(name).map(|value| External::Str(value));
+        let code = code.get(name).map(|value| External::Code(value));
+        string.into_iter().chain(code).collect()
+    }
 }
 
 /// An open document.
@@ -227,4 +301,36 @@ pub fn is_source(path: &Path) -> bool {
         path.extension().and_then(|ext| ext.to_str()),
         Some("kcfg" | "jsonnet" | "libsonnet")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(json: &str) -> Result<Settings, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    #[test]
+    fn issue17_external_settings() {
+        let read = settings(
+            r#"{"extVars": {"env": "prod"}, "extCode": {"env": "1", "n": "2"},
+                "tlas": {"c": "x"}, "tlaCode": []}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            read.ext_var("env"),
+            [External::Str("prod"), External::Code("1")]
+        );
+        assert_eq!(read.ext_var("c"), []);
+        assert_eq!(read.tla("c"), [External::Str("x")]);
+        let names: Vec<&str> = read.ext_var_names().iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, ["env", "n"]);
+        // Neovim's empty Lua table arrives as `[]`: no variables, no error.
+        assert_eq!(settings(r#"{"extVars": []}"#).unwrap(), Settings::default());
+        let wrong = settings(r#"{"extCode": {"n": 2}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(wrong.contains("expected a string"), "{wrong}");
+    }
 }

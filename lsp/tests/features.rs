@@ -11,7 +11,7 @@ use kcfg_lsp::analysis::FileAnalysis;
 use kcfg_lsp::features;
 use kcfg_lsp::world::World;
 use tower_lsp_server::ls_types::{
-    CompletionTextEdit, DocumentSymbol, Location, Position, Range, TextEdit, Uri,
+    CompletionTextEdit, DocumentSymbol, Documentation, Location, Position, Range, TextEdit, Uri,
 };
 
 /// A fixture laid out in a temporary directory, its cursor file open.
@@ -33,8 +33,12 @@ fn load(text: &str) -> Fixture {
         .expect("a `# request: NAME` line first");
     let (request, argument) = request_line.split_once(' ').unwrap_or((request_line, ""));
     let mut files: Vec<(String, String)> = Vec::new();
+    let mut settings = None;
     for line in lines {
-        if let Some(name) = line.strip_prefix("//- ") {
+        if let Some(json) = line.strip_prefix("# settings: ") {
+            let value: serde_json::Value = serde_json::from_str(json).expect("settings are JSON");
+            settings = Some(serde_json::from_value(value).expect("settings match `Settings`"));
+        } else if let Some(name) = line.strip_prefix("//- ") {
             files.push((name.trim().to_string(), String::new()));
         } else if let Some((_, body)) = files.last_mut() {
             body.push_str(line);
@@ -44,6 +48,7 @@ fn load(text: &str) -> Fixture {
     let mut world = World::default();
     world.roots = vec![dir.path().to_path_buf()];
     world.snippets = true;
+    world.settings = settings.unwrap_or_default();
     let mut cursor = None;
     for (name, body) in files {
         let path = dir.path().join(&name);
@@ -171,6 +176,12 @@ impl Fixture {
                 let filter = self.argument.as_str();
                 items.retain(|item| filter.is_empty() || item.label.starts_with(filter));
                 for item in items {
+                    let documentation = match &item.documentation {
+                        Some(Documentation::MarkupContent(markup)) if self.argument.is_empty() => {
+                            format!("\n  {}", markup.value.replace('\n', "\n  "))
+                        }
+                        _ => String::new(),
+                    };
                     let insert = match (&item.text_edit, &item.insert_text) {
                         (Some(CompletionTextEdit::Edit(edit)), _) => {
                             format!(" edit {} {:?}", Self::show_range(edit.range), edit.new_text)
@@ -180,7 +191,7 @@ impl Fixture {
                     };
                     let _ = writeln!(
                         out,
-                        "{} {:?} {}{insert}",
+                        "{} {:?} {}{insert}{documentation}",
                         item.label,
                         item.kind.unwrap(),
                         item.detail.unwrap_or_default()

@@ -1,9 +1,11 @@
 //! `textDocument/completion`.
 //!
-//! Four contexts, tried in order:
+//! Five contexts, tried in order:
 //! - inside an import's string: the files and directories the import
 //!   search path has for what is typed so far, and the built-in `kcfg/`
 //!   libraries;
+//! - inside the string of `std.extVar('…`: the external variables the
+//!   settings configure ([`super::external`]);
 //! - after `.`: the fields of what is before it, through merges, imports
 //!   and function calls ([`crate::shape`]); `std.` lists the standard
 //!   library (as snippets with a placeholder per parameter when the client
@@ -59,6 +61,10 @@ pub fn completion(world: &World, file: &Arc<FileAnalysis>, at: Position) -> Vec<
     if let Some(partial) = import_string(before) {
         let start = position::position(file, (offset - partial.len()) as u32, encoding);
         return import_paths(world, file, partial, Range::new(start, at));
+    }
+    if let Some(typed) = super::external::completion_context(before) {
+        let start = position::position(file, (offset - typed.len()) as u32, encoding);
+        return super::external::completion_items(world, Range::new(start, at));
     }
     let word_start = trailing_start(before, is_ident_char);
     let mut resolver = Resolver::new(world);

@@ -1,7 +1,9 @@
 //! `textDocument/hover`: what the name under the cursor is.
 //!
 //! For `std.name`, the function's signature (from the builtin table) and
-//! its documentation ([`crate::std_docs`]). For user code, the comment
+//! its documentation ([`crate::std_docs`]); for `std.extVar('name')` and
+//! the parameters of a top-level function, also what the settings bind
+//! them to ([`super::external`]). For user code, the comment
 //! written right above the definition (its doc comment) and its shape: a
 //! function's parameters, an object's fields (through its merges), or the
 //! value's first line.
@@ -9,6 +11,8 @@
 use std::sync::Arc;
 
 use kcfg_lang::ast::{Expr, ExprKind, Param};
+use kcfg_lang::lines::Encoding;
+use kcfg_lang::span::Span;
 use tower_lsp_server::ls_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position};
 
 use crate::analysis::FileAnalysis;
@@ -22,6 +26,16 @@ use crate::world::World;
 pub fn hover(world: &World, file: &Arc<FileAnalysis>, at: Position) -> Option<Hover> {
     let encoding = world.encoding();
     let offset = position::offset(file, at, encoding);
+    if let Some((ext_var, at)) = super::external::ext_var_hover(world, file, offset) {
+        // On `extVar` itself, the function's description comes first.
+        let mut text = String::new();
+        if file.slice(at) == "extVar" {
+            text.push_str(&crate::std_docs::markdown("extVar")?);
+            text.push_str("\n\n");
+        }
+        text.push_str(&ext_var);
+        return Some(markdown(file, text, at, encoding));
+    }
     let mut resolver = Resolver::new(world);
     let target = lookup::target_at(&mut resolver, file, offset)?;
     let (text, span) = match target {
@@ -57,6 +71,10 @@ pub fn hover(world: &World, file: &Arc<FileAnalysis>, at: Position) -> Option<Ho
                         .map(|d| format!(" = {}", summary(file, d)))
                         .unwrap_or_default();
                     code(&mut text, &format!("(parameter) {name}{default}"));
+                    if let Some(note) = super::external::tla_note(world, file, param) {
+                        text.push_str("\n\n");
+                        text.push_str(&note);
+                    }
                 }
                 Binding::ForVar(_) => code(&mut text, &format!("(for) {name}")),
             }
@@ -100,13 +118,18 @@ pub fn hover(world: &World, file: &Arc<FileAnalysis>, at: Position) -> Option<Ho
         }
         Target::ComputedField { .. } => return None,
     };
-    Some(Hover {
+    Some(markdown(file, text, span, encoding))
+}
+
+/// A Markdown hover over `span`.
+fn markdown(file: &FileAnalysis, text: String, span: Span, encoding: Encoding) -> Hover {
+    Hover {
         contents: HoverContents::Markup(MarkupContent {
             kind: MarkupKind::Markdown,
             value: text,
         }),
         range: Some(position::range(file, span, encoding)),
-    })
+    }
 }
 
 fn code(text: &mut String, line: &str) {

@@ -5,6 +5,7 @@
 pub mod completion;
 pub mod definition;
 pub mod diagnostics;
+pub mod external;
 pub mod folding;
 pub mod formatting;
 pub mod hover;
