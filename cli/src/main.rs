@@ -127,7 +127,17 @@ fn main() -> ExitCode {
     if cmd::eval::is_implicit(&argv[1..], Command::has_subcommand) {
         return cmd::eval::run(&argv[1..], cmd::eval::Personality::Kcfg);
     }
-    let cli = Cli::parse();
+    // clap's usage errors exit 2; kcfg keeps 2 for the modes that report
+    // differences (`--check`, `--dry-run`, `diff`), so a typo in a CI job's
+    // flags never reads as "the manifests are stale". Bad flags exit 1, as
+    // kubectl, helm and jsonnet do; help and version print and exit 0.
+    let cli = match Cli::try_parse_from(&argv) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() { 1 } else { 0 });
+        }
+    };
     let result = match cli.command {
         Command::Eval { args } => return cmd::eval::run(&args, cmd::eval::Personality::Kcfg),
         Command::Fmt { args } => return cmd::fmt::run(&args, cmd::fmt::Personality::Kcfg),

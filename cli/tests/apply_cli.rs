@@ -508,7 +508,7 @@ fn issue16_quiet_and_color() {
     assert!(stdout(&with(&[], &[("CLICOLOR_FORCE", "1")])).contains(escape));
     assert!(!stdout(&with(&[], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")])).contains(escape));
     let bad = with(&["--color", "sometimes"], &[]);
-    assert_eq!(bad.status.code(), Some(2));
+    assert_eq!(bad.status.code(), Some(1));
     assert!(
         stderr(&bad).contains("possible values: auto, always, never"),
         "{}",

@@ -414,7 +414,7 @@ fn issue16_rich_without_colour_and_the_defaults() {
         "ERROR: invalid --error-format value: fancy (expected rich, plain or json)\n"
     );
     let bad = fixture.run(&["render", "--error-format", "fancy"]);
-    assert_eq!(bad.code, 2);
+    assert_eq!(bad.code, 1);
 }
 
 /// `--help` says which format is the default.

@@ -249,5 +249,5 @@ kcfg.plan {
         .current_dir(dir.path())
         .output()
         .expect("kcfg runs");
-    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(output.status.code(), Some(1));
 }

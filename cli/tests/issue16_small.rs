@@ -233,7 +233,7 @@ fn issue16_hydrator_and_json_together_are_a_usage_error() {
         dir.path(),
         &["render", "--layout", "hydrator", "--format", "json"],
     );
-    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
     assert_eq!(
         stderr(&run),
         "error: --layout hydrator writes YAML (manifest.yaml, as Argo CD's source hydrator does); it cannot be combined with --format json\n"
@@ -241,7 +241,7 @@ fn issue16_hydrator_and_json_together_are_a_usage_error() {
     assert!(!dir.path().join("rendered").exists());
     // The help says so.
     let help = stdout(&kcfg_in(dir.path(), &["render", "--help"]));
-    assert!(help.contains("2 for bad flags"), "{help}");
+    assert!(help.contains("or a flag is wrong."), "{help}");
 }
 
 #[test]
@@ -361,4 +361,33 @@ fn issue16_argocd_stats_count_one_object() {
         "{}",
         stderr(&run)
     );
+}
+
+#[test]
+fn bad_flags_exit_1_and_help_exits_0() {
+    // 2 means "differences" for --check, --dry-run and diff; a typo in a
+    // CI job's flags must not read as stale manifests.
+    let dir = Dir::new(&[("render.kcfg", "{ targets: [] }\n")]);
+    for args in [
+        &["render", "--check", "--no-such-flag"][..],
+        &["apply", "--no-such-flag"],
+        &["diff", "--no-such-flag"],
+        &["fleet-diff", "--no-such-flag"],
+        &["hydrate", "--no-such-flag"],
+        &["no-such-command"],
+        &["render", "--shard", "x/y"],
+    ] {
+        let run = kcfg_in(dir.path(), args);
+        assert_eq!(run.status.code(), Some(1), "{args:?}: {}", stderr(&run));
+        assert!(
+            stderr(&run).starts_with("error: "),
+            "{args:?}: {}",
+            stderr(&run)
+        );
+    }
+    for args in [&["--help"][..], &["render", "--help"], &["--version"]] {
+        let run = kcfg_in(dir.path(), args);
+        assert_eq!(run.status.code(), Some(0), "{args:?}: {}", stderr(&run));
+        assert!(!run.stdout.is_empty(), "{args:?}");
+    }
 }

@@ -634,15 +634,15 @@ fn formats_and_layouts() {
 fn the_hydrator_layout_is_yaml_only() {
     let fixture = fleet();
     let run = fixture.run(&["render", "--layout", "hydrator", "--format", "json"]);
-    // Issue 16: two flags that cannot go together are a usage error, exit 2
-    // as the help says ("2 for bad flags") and as clap's own usage errors.
+    // Issue 16: two flags that cannot go together are a usage error, exit 1
+    // as the help says and as clap's own usage errors (main.rs maps clap's 2).
     insta::assert_snapshot!(run.text(), @"
-    exit: 2
+    exit: 1
     --- stderr
     error: --layout hydrator writes YAML (manifest.yaml, as Argo CD's source hydrator does); it cannot be combined with --format json
     ");
     let run = fixture.run(&["render", "--layout", "hydrator", "--single-file"]);
-    assert_eq!(run.code, 2, "{}", run.text());
+    assert_eq!(run.code, 1, "{}", run.text());
 }
 
 #[test]
@@ -920,7 +920,7 @@ fn issue18_incremental_renders_shards_and_their_flags() {
         ("/3", "error: --shard /3: the index \"\" is not a number"),
     ] {
         let run = fixture.run(&["render", "--shard", flag]);
-        assert_eq!(run.code, 2, "{}", run.text());
+        assert_eq!(run.code, 1, "{}", run.text());
         assert!(run.stderr.starts_with(message), "{}", run.text());
     }
     let shards: usize = (0..2)
@@ -938,5 +938,5 @@ fn issue18_incremental_renders_shards_and_their_flags() {
         .sum();
     assert_eq!(shards, 2);
     let run = fixture.run(&["render", "--prune-shards", "--check"]);
-    assert_eq!(run.code, 2, "{}", run.text());
+    assert_eq!(run.code, 1, "{}", run.text());
 }

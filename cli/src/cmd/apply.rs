@@ -205,7 +205,7 @@ goes to standard output. --quiet prints only errors and a one-line summary.
 Exit status: 0 success, whether or not something changed (as kubectl apply and
 helm upgrade); 1 an error (any cluster failed or was unreachable). With
 --dry-run or --exit-code: 2 when something changed (or would), 0 when nothing
-did. Bad flags exit 2 too.";
+did. Bad flags exit 1.";
 
 impl ClusterArgs {
     fn groups(&self) -> Result<GroupMap, CmdError> {

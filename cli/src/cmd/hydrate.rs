@@ -77,8 +77,8 @@ Output: one line per branch, `<branch>: committed <sha>` or `<branch>: unchanged
 with --quiet only errors and one line of totals.
 
 Exit status: 0 success, whether or not a branch got a commit (as `kcfg apply`);
-1 an error. With --exit-code: 2 when a branch got a commit, 0 when none did.
-Bad flags exit 2 too.";
+1 an error, bad flags included.
+With --exit-code: 2 when a branch got a commit, 0 when none did.";
 
 impl HydrateArgs {
     /// Runs the command: exit 0 whether or not something was committed,

@@ -145,8 +145,8 @@ prints one JSON object per diagnostic and line, and nothing else, on
 standard error. The README documents both JSON schemas.
 
 Exit status: 0 on success; 1 if a target failed, a policy was violated, the
-output directory is not kcfg's to change (see Safety), or (with --check) it
-differs or holds leftovers; 2 for bad flags.";
+output directory is not kcfg's to change (see Safety), (with --check) it
+differs or holds leftovers, or a flag is wrong.";
 
 /// `kcfg render` flags.
 #[derive(Debug, Args)]
@@ -388,7 +388,7 @@ impl RenderArgs {
             },
             Err(message) => {
                 eprintln!("error: {message}");
-                ExitCode::from(2)
+                ExitCode::from(1)
             }
         }
     }
@@ -454,7 +454,7 @@ impl RenderArgs {
 
     fn validate(self) -> Result<Render, String> {
         if self.layout == Some(Layout::Hydrator) && self.format == Some(Format::Json) {
-            // A usage error like clap's own: the help's "2 for bad flags".
+            // A usage error, as clap's own: the help's "1 ... bad flags".
             return Err(
                 "--layout hydrator writes YAML (manifest.yaml, as Argo CD's source hydrator does); \
                  it cannot be combined with --format json"
