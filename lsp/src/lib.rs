@@ -33,6 +33,7 @@
 pub mod analysis;
 pub mod features;
 pub mod lookup;
+pub mod plans;
 pub mod position;
 pub mod server;
 pub mod shape;

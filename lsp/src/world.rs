@@ -12,7 +12,8 @@
 //! Imports are resolved as `kcfg render` and `kcfg eval` resolve them
 //! (issue 17, "workspace model"): next to the importing file, then the
 //! settings' `jpath` directories (like `-J`, the right-most first), then
-//! the Tanka / jsonnet-bundler project's directories found from the
+//! the literal `jpath` directories of the render plan above the file
+//! (`plans`), then the Tanka / jsonnet-bundler project's directories found from the
 //! importing file (`kcfg_render::project`: the base, `lib/`, `vendor/`),
 //! then `JSONNET_PATH`; a `kcfg/…` path with no file on disk is a built-in
 //! library (`kcfg_render::libraries`).
@@ -239,6 +240,13 @@ impl World {
             .rev()
             .map(|dir| root.join(dir))
             .collect();
+        // The render plan's library directories, as `kcfg render` gives
+        // them to the plan's targets (`plans`).
+        if let Some(plan) = dir.and_then(crate::plans::plan_for) {
+            if let Some(plan) = self.file(&plan) {
+                search.extend(crate::plans::library_dirs(&plan));
+            }
+        }
         if let Some(project) = dir.and_then(|dir| Project::find(dir, &ProjectSearch::Anywhere)) {
             search.extend(project.search_path());
         }
