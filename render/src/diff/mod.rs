@@ -349,30 +349,8 @@ pub fn fleet_diff(
             .collect();
     }
 
-    let base_files = match &base_batch {
-        Some(all) => {
-            let wanted = all
-                .targets
-                .iter()
-                .enumerate()
-                .filter(|(_, target)| !proven.contains(target.name.as_str()))
-                .map(|(index, _)| index);
-            render_files(base.renderer, &pick(all, wanted), Which::Base)?
-        }
-        None => Rendered::default(),
-    };
-    let head_files = match &head_batch {
-        Some(all) => {
-            let wanted = all
-                .targets
-                .iter()
-                .enumerate()
-                .filter(|(_, target)| !proven.contains(target.name.as_str()))
-                .map(|(index, _)| index);
-            render_files(head.renderer, &pick(all, wanted), Which::Head)?
-        }
-        None => Rendered::default(),
-    };
+    let base_files = render_unproven(base.renderer, base_batch.as_ref(), &proven, Which::Base)?;
+    let head_files = render_unproven(head.renderer, head_batch.as_ref(), &proven, Which::Head)?;
 
     let mut every: Vec<String> = base_names
         .keys()
@@ -474,6 +452,26 @@ struct Rendered {
     files: HashMap<String, Files>,
     failures: Vec<SideFailure>,
     evaluated: usize,
+}
+
+/// Renders the targets of one side's plan (none when the side has no plan)
+/// that the input record did not prove unchanged.
+fn render_unproven(
+    renderer: &Renderer,
+    all: Option<&Batch<'_>>,
+    proven: &HashSet<&str>,
+    side: Which,
+) -> Result<Rendered, Error> {
+    let Some(all) = all else {
+        return Ok(Rendered::default());
+    };
+    let wanted = all
+        .targets
+        .iter()
+        .enumerate()
+        .filter(|(_, target)| !proven.contains(target.name.as_str()))
+        .map(|(index, _)| index);
+    render_files(renderer, &pick(all, wanted), side)
 }
 
 fn render_files(renderer: &Renderer, batch: &Batch<'_>, side: Which) -> Result<Rendered, Error> {
