@@ -118,6 +118,7 @@ pub mod objects;
 pub mod outdir;
 pub mod output;
 pub mod plan;
+mod plan_cache;
 pub mod policy;
 pub mod project;
 pub mod renderer;

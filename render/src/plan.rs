@@ -18,7 +18,7 @@ use kcfg_lang::eval::{Arena, Ctx, EvalConfig, ExtValue, Lazy, Object, Site, Valu
 use kcfg_lang::program::{Importer, Program};
 use kcfg_lang::span::SourceName;
 use kcfg_lang::sym::Sym;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 
 use crate::error::{Error, EvalError};
@@ -222,7 +222,7 @@ fn glob(pattern: &str) -> Result<globset::Glob, String> {
 }
 
 /// A target as the plan writes it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct TargetSpec {
     name: String,
@@ -252,6 +252,20 @@ pub(crate) fn load(
     tree: &dyn Tree,
     config: &EvalConfig,
 ) -> Result<Plan, Error> {
+    let data = evaluate(dir, tlas, importer, tree, config)?;
+    build(dir, data)
+}
+
+/// Evaluates the plan in `dir`: what it says, before its targets are
+/// checked and made ([`build`]). This is what the plan cache keeps
+/// ([`crate::plan_cache`]).
+pub(crate) fn evaluate(
+    dir: &Path,
+    tlas: &[(String, ExtValue)],
+    importer: Arc<dyn Importer>,
+    tree: &dyn Tree,
+    config: &EvalConfig,
+) -> Result<PlanData, Error> {
     let path = under(dir, PLAN_FILE);
     if !tree.is_file(&path) {
         return Err(Error::NoPlan { path });
@@ -268,7 +282,49 @@ pub(crate) fn load(
     };
     let result = read_plan(&mut ctx, dir, tlas, &path, &files);
     drop(ctx);
-    result.map_err(|err| match err {
+    result.map_err(|err| plan_error(err, path, &program))
+}
+
+/// The plan whose evaluation said `data`: its targets checked (names,
+/// nesting) and made.
+pub(crate) fn build(dir: &Path, data: PlanData) -> Result<Plan, Error> {
+    let PlanData {
+        specs,
+        policies,
+        output,
+        empty_generators,
+    } = data;
+    let invalid = |message| Error::PlanInvalid {
+        path: under(dir, PLAN_FILE),
+        message,
+    };
+    let mut targets = Vec::with_capacity(specs.len());
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for (spec, origin) in specs {
+        check_target_name(&spec.name).map_err(|err| invalid(format!("{origin}: {err}")))?;
+        if let Some(first) = seen.insert(spec.name.clone(), origin.clone()) {
+            return Err(invalid(format!(
+                "two targets are named {:?}: {first} and {origin}",
+                spec.name
+            )));
+        }
+        targets.push(make_target(dir, spec));
+    }
+    check_nesting(targets.iter().map(|t| t.name.as_str())).map_err(invalid)?;
+    Ok(Plan {
+        dir: dir.to_path_buf(),
+        targets,
+        policies: policies
+            .iter()
+            .map(|file| Policy::new(under(dir, file)))
+            .collect(),
+        output,
+        empty_generators,
+    })
+}
+
+fn plan_error(err: PlanError, path: PathBuf, program: &Program) -> Error {
+    match err {
         PlanError::Eval(err, context) => Error::PlanEval {
             path,
             context,
@@ -278,7 +334,19 @@ pub(crate) fn load(
             }),
         },
         PlanError::Invalid(message) => Error::PlanInvalid { path, message },
-    })
+    }
+}
+
+/// What a plan's evaluation says: its targets as written (each with where
+/// it came from, for messages), its policies and output options, and the
+/// generators that made nothing.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PlanData {
+    specs: Vec<(TargetSpec, String)>,
+    policies: Vec<String>,
+    output: OutputOptions,
+    empty_generators: Vec<String>,
 }
 
 enum PlanError {
@@ -297,7 +365,7 @@ fn read_plan<'a>(
     tlas: &[(String, ExtValue)],
     path: &Path,
     files: &PlanFiles<'_>,
-) -> Result<Plan, PlanError> {
+) -> Result<PlanData, PlanError> {
     let value = ctx
         .eval_file(path)
         .and_then(|value| ctx.apply_tlas(value, tlas))
@@ -388,27 +456,9 @@ fn read_plan<'a>(
     let policies: Vec<String> = deserialize_field(ctx, plan, "policies")?.unwrap_or_default();
     let output: OutputOptions = deserialize_field(ctx, plan, "output")?.unwrap_or_default();
 
-    let mut targets = Vec::with_capacity(specs.len());
-    let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    for (spec, origin) in specs {
-        check_target_name(&spec.name)
-            .map_err(|err| PlanError::Invalid(format!("{origin}: {err}")))?;
-        if let Some(first) = seen.insert(spec.name.clone(), origin.clone()) {
-            return Err(PlanError::Invalid(format!(
-                "two targets are named {:?}: {first} and {origin}",
-                spec.name
-            )));
-        }
-        targets.push(make_target(dir, spec));
-    }
-    check_nesting(targets.iter().map(|t| t.name.as_str())).map_err(PlanError::Invalid)?;
-    Ok(Plan {
-        dir: dir.to_path_buf(),
-        targets,
-        policies: policies
-            .iter()
-            .map(|file| Policy::new(under(dir, file)))
-            .collect(),
+    Ok(PlanData {
+        specs,
+        policies,
         output,
         empty_generators,
     })

@@ -105,6 +105,9 @@ and its targets are evaluated. --no-incremental evaluates everything.
 that came with the output (whoever edits the output can edit the record):
 it is incremental only with --cache DIR, a directory of records kcfg alone
 writes (kcfg render --cache DIR keeps its record there too; a CI cache).
+With --cache, the plan's own evaluation is kept there as well, with every
+file, import and directory listing it looked at: the next run uses it when
+each of them is the same, and evaluates render.kcfg again otherwise.
 
 Shards. --shard I/N renders only the targets whose name hashes to bucket I
 of N (indexes from 0, as a Kubernetes Indexed Job's JOB_COMPLETION_INDEX:
@@ -266,7 +269,7 @@ pub struct RenderArgs {
     #[arg(long)]
     no_incremental: bool,
 
-    /// Keep the input record in DIR, not in OUT/.kcfg-inputs; --check reuses only a record kept here
+    /// Keep the input record (and the plan's evaluation) in DIR, not in OUT/.kcfg-inputs; --check reuses only a record kept here
     #[arg(long, value_name = "DIR")]
     cache: Option<PathBuf>,
 
@@ -571,7 +574,14 @@ impl Render {
             let _ = std::io::stderr().write_all(text.as_bytes());
             ExitCode::from(1)
         };
-        let plan = match renderer.load_plan(&self.plan_dir, &self.ext_vars, &self.tlas) {
+        // --no-incremental evaluates everything, the plan included.
+        let plan = match self.cache.as_ref().filter(|_| self.incremental) {
+            Some(cache) => {
+                renderer.load_plan_cached(&self.plan_dir, &self.ext_vars, &self.tlas, cache)
+            }
+            None => renderer.load_plan(&self.plan_dir, &self.ext_vars, &self.tlas),
+        };
+        let plan = match plan {
             Ok(plan) => plan,
             Err(err) => return fail(&err),
         };

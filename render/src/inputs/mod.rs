@@ -426,6 +426,11 @@ pub fn read_cache(path: &Path) -> Result<Option<Vec<u8>>, String> {
 /// over it, so a reader sees the old record or the new one and a link at
 /// the record's name is replaced, not written through.
 pub fn write_cache(path: &Path, record: &Record) -> Result<(), String> {
+    write_cache_bytes(path, &record.to_bytes())
+}
+
+/// Writes `bytes` to `path` in a cache directory, as [`write_cache`] does.
+pub(crate) fn write_cache_bytes(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let (Some(dir_path), Some(name)) = (path.parent(), path.file_name()) else {
         return Err(format!("cannot write {}: not a file name", path.display()));
     };
@@ -441,7 +446,7 @@ pub fn write_cache(path: &Path, record: &Record) -> Result<(), String> {
     // A temporary file of a killed run with this process id: only that
     // name is removed (a link is removed as a link).
     let _ = dir.remove_file(&temp);
-    dir.write_new_file(&temp, &record.to_bytes())
+    dir.write_new_file(&temp, bytes)
         .and_then(|()| dir.rename(&temp, &dir, name))
         .map_err(|err| {
             let _ = dir.remove_file(&temp);

@@ -240,6 +240,37 @@ impl Renderer {
         plan::load(dir, tlas, importer, &*self.tree, &config)
     }
 
+    /// Loads the plan as [`Renderer::load_plan`] does, keeping its
+    /// evaluation in the cache directory `cache` (`kcfg render --cache`):
+    /// the kept result is used when every file, import and directory the
+    /// evaluation asked about gives the same answer now, and the plan is
+    /// evaluated (and kept) otherwise. Writes only `cache/kcfg-plan-*.json`.
+    pub fn load_plan_cached(
+        &self,
+        dir: &Path,
+        ext_vars: &[(String, ExtValue)],
+        tlas: &[(String, ExtValue)],
+        cache: &Path,
+    ) -> Result<Plan, Error> {
+        let search = self.search_path(dir, &[]);
+        let importer = self
+            .settings
+            .imports
+            .importer(&search)
+            .map_err(Error::Imports)?;
+        let config = self.settings.eval_config(ext_vars.to_vec());
+        crate::plan_cache::load(
+            dir,
+            tlas,
+            importer,
+            &*self.tree,
+            &config,
+            &self.settings.build,
+            &search,
+            cache,
+        )
+    }
+
     /// Renders a batch in memory, in parallel. The reports come back in the
     /// batch's order, each [`Status::Rendered`], [`Status::Failed`] or
     /// [`Status::Skipped`].
