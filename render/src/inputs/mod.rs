@@ -478,8 +478,10 @@ pub fn files_digest(files: &Files) -> String {
 /// namespace, resolved output options, what policies see of it (as JSON),
 /// the policies, the stack limit and, in the hydrator layout, the
 /// reproducing command its `hydrator.metadata` and `README.md` show. Each
-/// part is length-prefixed; the small ones use their `Debug` form, which
-/// the build identifier pins.
+/// part is length-prefixed (paths by their bytes, the output options by
+/// their `Debug` form, which the build identifier pins), and the policies'
+/// view comes last, as JSON written straight into the hash: it is checked
+/// for every target of every render.
 pub fn params_digest(
     target: &Target,
     output: &Output,
@@ -493,25 +495,32 @@ pub fn params_digest(
         hasher.update((bytes.len() as u64).to_be_bytes());
         hasher.update(bytes);
     };
-    let small = format!(
-        "{:?}",
-        (
-            &target.name,
-            &target.entry,
-            &target.jpath,
-            &target.namespace,
-            output,
-            policies,
-            max_stack,
-            hydrator_command,
-        )
-    );
-    part(small.as_bytes());
+    let count = |n: usize| (n as u64).to_be_bytes();
+    let optional = |text: Option<&str>| -> Vec<u8> {
+        match text {
+            Some(text) => [b"+", text.as_bytes()].concat(),
+            None => b"-".to_vec(),
+        }
+    };
+    part(target.name.as_bytes());
+    part(target.entry.as_os_str().as_encoded_bytes());
+    part(&count(target.jpath.len()));
+    for dir in &target.jpath {
+        part(dir.as_os_str().as_encoded_bytes());
+    }
+    part(&optional(target.namespace.as_deref()));
+    part(format!("{output:?}").as_bytes());
+    part(&count(policies.len()));
+    for policy in policies {
+        part(policy.path.as_os_str().as_encoded_bytes());
+        part(policy.default_rule.as_bytes());
+    }
+    part(&count(max_stack));
+    part(&optional(hydrator_command));
     // Top-level arguments and external variables hold a whole cluster's
-    // inventory entry as code: their bytes are hashed as they are, not
-    // through `Debug`, which escapes them one character at a time.
+    // inventory entry as code: their bytes are hashed as they are.
     for vars in [&target.tlas, &target.ext_vars] {
-        part(&(vars.len() as u64).to_be_bytes());
+        part(&count(vars.len()));
         for (name, value) in vars {
             part(name.as_bytes());
             match value {
@@ -526,10 +535,23 @@ pub fn params_digest(
             }
         }
     }
-    // The policies' view of the target holds the generator's parameters:
-    // JSON is much faster to write than `Debug`, and as exact.
-    part(&serde_json::to_vec(&target.info).expect("JSON values are always JSON"));
+    serde_json::to_writer(HashWriter(&mut hasher), &target.info)
+        .expect("JSON values are always JSON");
     hex(&hasher.finalize())
+}
+
+/// Writes into a hash.
+struct HashWriter<'h>(&'h mut Sha256);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn check_digest(digest: &str) -> Result<(), String> {

@@ -122,6 +122,37 @@ fn walk_checked(root: &Dir, path: &str) -> disk::Result<Walked> {
     Ok(Walked::Dir(dir))
 }
 
+/// Where the walk down a target's parent directories ended.
+enum ParentWalk {
+    /// At the parent, a directory.
+    Dir(Dir),
+    /// At a symbolic link: the first on the path.
+    Link(PathBuf),
+    /// At something missing or not a directory: nothing further to check.
+    Stops,
+}
+
+/// Walks from `root` down the `/`-separated `path` (empty: `root`),
+/// stopping at the first link or at what is missing or not a directory.
+fn walk_parent(root: &Dir, path: &str) -> disk::Result<ParentWalk> {
+    let mut dir = root.try_clone()?;
+    if path.is_empty() {
+        return Ok(ParentWalk::Dir(dir));
+    }
+    for component in path.split('/') {
+        let component = OsStr::new(component);
+        match dir.kind(component)? {
+            Some(Kind::Symlink) => return Ok(ParentWalk::Link(dir.path_of(component))),
+            Some(Kind::Dir) => match dir.child(component)? {
+                Some(child) => dir = child,
+                None => return Ok(ParentWalk::Stops),
+            },
+            _ => return Ok(ParentWalk::Stops),
+        }
+    }
+    Ok(ParentWalk::Dir(dir))
+}
+
 /// The problem with the last component `name` of a target's path in its
 /// parent `dir`, if any: a link, or something other than a directory, or
 /// a directory that cannot be opened.
@@ -218,6 +249,11 @@ pub struct OutDir {
     pub listed: BTreeSet<String>,
     /// The targets each shard's marker lists.
     pub shard_listed: BTreeMap<Shard, BTreeSet<String>>,
+    /// Each marker file read and checked, with its bytes: read again (once
+    /// the lock is held) with the same bytes, its targets' paths are not
+    /// walked again; every path a render writes or deletes is checked
+    /// under the lock anyway ([`OutDir::check_paths`]).
+    checked: BTreeMap<String, (Vec<u8>, BTreeSet<String>)>,
 }
 
 /// Turns a disk error into the renderer's error text.
@@ -247,6 +283,7 @@ impl OutDir {
             dir,
             listed: BTreeSet::new(),
             shard_listed: BTreeMap::new(),
+            checked: BTreeMap::new(),
         };
         out.reload()?;
         Ok(out)
@@ -318,16 +355,24 @@ impl OutDir {
 
     /// Reads and checks the marker (or a shard's marker) `name`: every line
     /// a target name whose path passes no link.
-    fn read_marker(&self, name: &str) -> Result<BTreeSet<String>, String> {
+    fn read_marker(&mut self, name: &str) -> Result<BTreeSet<String>, String> {
         let dir = self.dir()?;
         let shown = dir.path_of(name);
         let bytes = dir
             .read_file(OsStr::new(name), MARKER_LIMIT)
             .map_err(|err| format!("{err}; nothing was deleted or written"))?;
+        if let Some((seen, listed)) = self.checked.get(name) {
+            if *seen == bytes {
+                return Ok(listed.clone());
+            }
+        }
         let listed = parse_marker(&shown, &bytes)?;
         let mut bad = Vec::new();
+        // A marker lists targets sorted, so siblings follow each other and
+        // share their parent's walk.
+        let mut parent = None;
         for (line, target) in &listed {
-            if let Some(link) = self.link_on_path(target)? {
+            if let Some(link) = self.link_on_path(target, &mut parent)? {
                 bad.push(format!(
                     "  {}:{line}: {target:?}: its path passes through the symbolic link {}",
                     shown.display(),
@@ -338,29 +383,46 @@ impl OutDir {
         if !bad.is_empty() {
             return Err(bad_marker(&shown, bad));
         }
-        Ok(listed.into_values().collect())
+        let listed: BTreeSet<String> = listed.into_values().collect();
+        self.checked
+            .insert(name.to_string(), (bytes, listed.clone()));
+        Ok(listed)
     }
 
     /// The first symbolic link on the path of target `name` (the target's
-    /// directory included), if there is one.
-    fn link_on_path(&self, name: &str) -> Result<Option<PathBuf>, String> {
+    /// directory included), if there is one. `parent` keeps the walk of
+    /// the last target's parent directory, which the next target reuses
+    /// when it has the same parent.
+    fn link_on_path(
+        &self,
+        name: &str,
+        parent: &mut Option<(String, ParentWalk)>,
+    ) -> Result<Option<PathBuf>, String> {
         let Some(root) = &self.dir else {
             return Ok(None);
         };
-        let mut dir = root.try_clone().map_err(text)?;
-        for component in name.split('/') {
-            let component = OsStr::new(component);
-            match dir.kind(component).map_err(text)? {
-                Some(Kind::Symlink) => return Ok(Some(dir.path_of(component))),
-                Some(Kind::Dir) => match dir.child(component).map_err(text)? {
-                    Some(child) => dir = child,
-                    None => return Ok(None),
-                },
-                // Missing, or a file where the path cannot go on.
-                _ => return Ok(None),
-            }
+        let (parent_path, base) = split_last(name);
+        if parent
+            .as_ref()
+            .is_none_or(|(walked, _)| walked != parent_path)
+        {
+            let walk = walk_parent(root, parent_path).map_err(text)?;
+            *parent = Some((parent_path.to_string(), walk));
         }
-        Ok(None)
+        let Some((_, walk)) = parent else {
+            return Ok(None);
+        };
+        Ok(match walk {
+            ParentWalk::Link(link) => Some(link.clone()),
+            ParentWalk::Stops => None,
+            ParentWalk::Dir(dir) => {
+                let base = OsStr::new(base);
+                match dir.kind(base).map_err(text)? {
+                    Some(Kind::Symlink) => Some(dir.path_of(base)),
+                    _ => None,
+                }
+            }
+        })
     }
 
     /// Checks that the targets `names` can be written or read without
