@@ -248,19 +248,22 @@ impl Dir {
     /// one, one component at a time; `None` if a component is missing.
     /// With `create`, missing components are made.
     pub fn walk(&self, relative: &str, create: bool) -> Result<Option<Dir>> {
-        let mut dir = self.try_clone()?;
+        // `relative` has at least one component, so the walk starts from
+        // `self` without a copy of its descriptor (one per target walked).
+        let mut dir: Option<Dir> = None;
         for component in relative.split('/') {
             let name = OsStr::new(component);
-            dir = if create {
-                dir.create_child(name)?
+            let parent = dir.as_ref().unwrap_or(self);
+            dir = Some(if create {
+                parent.create_child(name)?
             } else {
-                match dir.child(name)? {
+                match parent.child(name)? {
                     Some(child) => child,
                     None => return Ok(None),
                 }
-            };
+            });
         }
-        Ok(Some(dir))
+        Ok(dir)
     }
 
     /// The names in this directory with their kinds, sorted by name.
