@@ -84,9 +84,15 @@ impl Repo {
     /// Renders the plan (so the commit carries this build's input record)
     /// and commits everything.
     fn commit(&self, message: &str) -> String {
+        self.commit_with(message, &[])
+    }
+
+    /// [`Repo::commit`], rendering with `render_args` (the plan's inputs).
+    fn commit_with(&self, message: &str, render_args: &[&str]) -> String {
         let rendered = Command::new(KCFG)
             .current_dir(&self.root)
             .args(["render", "-q", "fleet"])
+            .args(render_args)
             .output()
             .unwrap();
         assert!(
@@ -133,7 +139,13 @@ impl Repo {
     /// The diff in `format`, after checking that it equals the diff of
     /// full renders at both sides, and that it exits `code`.
     fn diff(&self, revisions: &[&str], format: &str, code: i32) -> String {
+        self.diff_with(&[], revisions, format, code)
+    }
+
+    /// [`Repo::diff`] with more flags (the plan's inputs, `--only`).
+    fn diff_with(&self, flags: &[&str], revisions: &[&str], format: &str, code: i32) -> String {
         let mut args = vec!["--plan", "fleet", "--format", format, "--color", "never"];
+        args.extend(flags);
         args.extend(revisions);
         let incremental = self.kcfg(&args);
         assert_eq!(incremental.code, code, "{}", incremental.stderr);
@@ -495,4 +507,214 @@ fn issue18_edge_fleet_history() {
     ]);
     assert_eq!(code, 2);
     insta::assert_snapshot!(markdown);
+}
+
+// ----- the plan's inputs and --only (issue 18 follow-up) ---------------------------
+
+/// A plan whose targets depend on an external variable (the clusters of a
+/// region, or `all`) and a top-level argument (whether `db` is deployed).
+const INPUT_PLAN: &str = r#"local kcfg = import 'kcfg/render.libsonnet';
+local clusters = import 'inventory/clusters.libsonnet';
+
+function(withDb=true)
+  local region = std.extVar('region');
+  kcfg.plan {
+    targets: [
+      {
+        name: cluster.name + '/' + app,
+        entry: 'apps/' + app + '/main.kcfg',
+        tlas: { cluster: cluster },
+        namespace: app,
+      }
+      for cluster in clusters
+      if region == 'all' || cluster.region == region
+      for app in ['web'] + (if withDb then ['db'] else [])
+    ],
+  }
+"#;
+
+const INPUT_CLUSTERS: &str = "[
+  { name: 'eu-1', region: 'eu', size: 'small' },
+  { name: 'eu-2', region: 'eu', size: 'large' },
+  { name: 'us-1', region: 'us', size: 'small' },
+]
+";
+
+/// The fleet of [`INPUT_PLAN`], committed, then a commit that changes
+/// `eu-2/web` (eu-2 becomes small) and `us-1/db` (us clusters say ccpa).
+fn input_fleet() -> Repo {
+    let repo = Repo::new();
+    repo.write(&[
+        ("fleet/render.kcfg", INPUT_PLAN),
+        ("fleet/inventory/clusters.libsonnet", INPUT_CLUSTERS),
+        ("fleet/lib/app.libsonnet", LIB),
+        ("fleet/apps/web/main.kcfg", WEB),
+        ("fleet/apps/db/main.kcfg", DB),
+    ]);
+    repo.commit_with("a fleet of three clusters", &["-V", "region=all"]);
+    repo.write(&[
+        (
+            "fleet/inventory/clusters.libsonnet",
+            &INPUT_CLUSTERS.replace("'eu-2', region: 'eu', size: 'large'", "'eu-2', region: 'eu', size: 'small'"),
+        ),
+        (
+            "fleet/apps/db/main.kcfg",
+            &DB.replace(
+                "data: { region: cluster.region },",
+                "data: { region: cluster.region, [if cluster.region == 'us' then 'ccpa']: 'true' },",
+            ),
+        ),
+    ]);
+    repo.commit_with("eu-2 is small; us clusters say ccpa", &["-V", "region=all"]);
+    repo
+}
+
+/// The JSON report of `flags`, held to the full diff by [`Repo::diff_with`].
+fn input_json(repo: &Repo, flags: &[&str]) -> serde_json::Value {
+    let json = repo.diff_with(flags, &["HEAD~1", "HEAD"], "json", 2);
+    serde_json::from_str(&json).unwrap()
+}
+
+fn target_names(json: &serde_json::Value) -> Vec<&str> {
+    json["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|target| target["target"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn issue18_plan_inputs_decide_the_targets_of_both_sides() {
+    let repo = input_fleet();
+    // The fleet the commits were rendered with.
+    let all = input_json(&repo, &["-V", "region=all"]);
+    assert_eq!(all["summary"]["base_targets"], 6);
+    assert_eq!(target_names(&all), ["eu-2/web", "us-1/db"]);
+    assert_eq!(all["selection"], serde_json::Value::Null);
+    // The external variable and the top-level argument reach the plan at
+    // both sides: Europe without db.
+    let eu = input_json(&repo, &["-V", "region=eu", "--tla-code", "withDb=false"]);
+    assert_eq!(eu["summary"]["base_targets"], 2);
+    assert_eq!(eu["summary"]["head_targets"], 2);
+    assert_eq!(target_names(&eu), ["eu-2/web"]);
+    // The variable read from a file (outside the repository), once, for
+    // both sides; an argument as a string is not code.
+    let inputs = tempfile::tempdir().unwrap();
+    let region = inputs.path().join("region.txt");
+    std::fs::write(&region, "us").unwrap();
+    let flag = format!("region={}", region.display());
+    let us = input_json(&repo, &["--ext-str-file", &flag]);
+    assert_eq!(us["summary"]["base_targets"], 2);
+    assert_eq!(target_names(&us), ["us-1/db"]);
+    assert_eq!(std::fs::read_to_string(&region).unwrap(), "us");
+
+    // Without the variable the plan fails at the base, as kcfg render's
+    // does, and says which variable.
+    let run = repo.kcfg(&["--plan", "fleet", "--color", "never", "HEAD~1", "HEAD"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("RUNTIME ERROR: undefined external variable: region"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn issue18_only_restricts_the_report_at_both_sides() {
+    let repo = input_fleet();
+    let flags = ["-V", "region=all", "--only", "eu-*/*", "--only", "*/db"];
+    let json = input_json(&repo, &flags);
+    assert_eq!(target_names(&json), ["eu-2/web", "us-1/db"]);
+    assert_eq!(json["selection"], serde_json::json!(["eu-*/*", "*/db"]));
+    // eu-1/db, eu-1/web, eu-2/db, eu-2/web and us-1/db; us-1/web is
+    // neither evaluated nor counted.
+    assert_eq!(json["summary"]["base_targets"], 5);
+    assert_eq!(json["summary"]["unchanged"], 3);
+    let evaluated = &json["summary"]["evaluated"];
+    assert_eq!(
+        evaluated["base"].as_u64().unwrap() + json["summary"]["proven"].as_u64().unwrap(),
+        5
+    );
+    let only_eu = ["-V", "region=all", "--only", "eu-*/*"];
+    insta::assert_snapshot!(repo.diff_with(&only_eu, &["HEAD~1", "HEAD"], "text", 2), @r"
+    Fleet diff of fleet: HEAD~1 ([COMMIT]) -> HEAD ([COMMIT])
+    Selection: only the targets --only 'eu-*/*' selects are compared and counted.
+    4 targets -> 4: 0 added, 0 removed, 1 changed, 3 unchanged (1 proven by the input record; evaluated 3 at the base, 3 at the head)
+
+    application    added  removed  changed
+    web                0        0        1
+
+    cluster    added  removed  changed
+    eu-2           0        0        1
+
+    ~ changed: eu-2/web
+        ~ Deployment web
+            spec.replicas: 3 -> 1
+    ");
+    let markdown = repo.diff_with(&only_eu, &["HEAD~1", "HEAD"], "markdown", 2);
+    assert!(
+        markdown.contains(
+            "> Selection: only the targets --only 'eu-*/*' selects are compared and counted."
+        ),
+        "{markdown}"
+    );
+}
+
+#[test]
+fn issue18_only_matching_nothing_and_bad_inputs_exit_1() {
+    let repo = input_fleet();
+    let run = repo.kcfg(&[
+        "--plan",
+        "fleet",
+        "-V",
+        "region=all",
+        "--only",
+        "eu-1",
+        "HEAD~1",
+        "HEAD",
+    ]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!(run.stderr, @"error: no target of the plan matches --only (6 targets in the plan); did you mean --only 'eu-1/*'?");
+    assert_eq!(run.stdout, "");
+
+    let run = repo.kcfg(&[
+        "--plan",
+        "fleet",
+        "-V",
+        "region=all",
+        "--tla-code",
+        "withDb=tru",
+        "HEAD~1",
+        "HEAD",
+    ]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!(run.stderr, @r"
+    error: fleet/render.kcfg: evaluating the plan's `targets` failed
+    STATIC ERROR: <tla:withDb>:1:1-4: Unknown variable: tru
+    ");
+
+    let run = repo.kcfg(&["--plan", "fleet", "--tla-code", "=true"]);
+    assert_eq!(run.code, 1);
+    insta::assert_snapshot!(run.stderr, @r#"error: missing variable name in "=true""#);
+}
+
+#[test]
+fn issue18_only_selecting_the_targets_of_one_side_is_no_error() {
+    let (repo, _) = fleet();
+    repo.remove("fleet/apps/db");
+    repo.write(&[(
+        "fleet/apps/cache/main.kcfg",
+        "function(cluster) { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cache' }, data: { size: cluster.size } }\n",
+    )]);
+    repo.commit("cache replaces db");
+    // `*/cache` selects nothing at the base and six targets at the head.
+    let json = repo.diff_with(&["--only", "*/cache"], &["HEAD~1", "HEAD"], "json", 2);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["summary"]["base_targets"], 0);
+    assert_eq!(json["summary"]["head_targets"], 6);
+    assert_eq!(json["summary"]["added"], 6);
+    assert_eq!(json["summary"]["removed"], 0);
+    assert_eq!(json["groups"][0]["pattern"], "*/cache");
 }

@@ -714,6 +714,87 @@ fn issue18_changed_targets_for_a_fleet_diff() {
 }
 
 #[test]
+fn issue18_fleet_diff_compares_only_the_selection() {
+    use kcfg_render::diff::{fleet_diff, Options, Side};
+    let tmp = tempfile::tempdir().unwrap();
+    // Two sides as two directories: every target changes, and the head
+    // adds cluster `c` with `c/cache`.
+    let side = |name: &str, value: &str, clusters: &str| {
+        let dir = tmp.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("render.kcfg"),
+            format!(
+                "{{ targets: [
+                   {{ name: c + '/' + app, entry: 'app.kcfg', tlas: {{ app: app }} }}
+                   for c in {clusters} for app in ['web', 'db']
+                 ] + (if std.length({clusters}) > 2 then [{{ name: 'c/cache', entry: 'app.kcfg', tlas: {{ app: 'cache' }} }}] else []) }}"
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("app.kcfg"),
+            format!("function(app) {{ apiVersion: 'v1', kind: 'ConfigMap', metadata: {{ name: app }}, data: {{ v: '{value}' }} }}"),
+        )
+        .unwrap();
+        dir
+    };
+    let base_dir = side("base", "1", "['a', 'b']");
+    let head_dir = side("head", "2", "['a', 'b', 'c']");
+    let renderer = || Renderer::new(Settings::new(kcfg_render::importer::FileSystem::default()));
+    let (base_renderer, head_renderer) = (renderer(), renderer());
+    let base_plan = base_renderer.load_plan(&base_dir, &[], &[]).unwrap();
+    let head_plan = head_renderer.load_plan(&head_dir, &[], &[]).unwrap();
+    let diff = |globs: &[&str]| {
+        let options = Options {
+            selection: Selection::globs(globs).unwrap(),
+            ..Options::default()
+        };
+        fleet_diff(
+            Side {
+                renderer: &base_renderer,
+                plan: Some(&base_plan),
+            },
+            Side {
+                renderer: &head_renderer,
+                plan: Some(&head_plan),
+            },
+            &options,
+        )
+    };
+    let names = |fleet: &kcfg_render::diff::FleetDiff| -> Vec<String> {
+        fleet.changes.iter().map(|c| c.target.clone()).collect()
+    };
+    let all = diff(&[]).unwrap();
+    assert_eq!(
+        names(&all),
+        ["a/db", "a/web", "b/db", "b/web", "c/cache", "c/db", "c/web"]
+    );
+    // Unselected targets are neither evaluated nor counted.
+    let db = diff(&["*/db"]).unwrap();
+    assert_eq!(names(&db), ["a/db", "b/db", "c/db"]);
+    assert_eq!((db.base_targets, db.head_targets), (2, 3));
+    assert_eq!((db.evaluated_base, db.evaluated_head), (2, 3));
+    assert_eq!(db.every, ["a/db", "b/db", "c/db"]);
+    // A glob that selects targets at one side only is no error.
+    let cache = diff(&["c/*"]).unwrap();
+    assert_eq!(names(&cache), ["c/cache", "c/db", "c/web"]);
+    assert_eq!((cache.base_targets, cache.head_targets), (0, 3));
+    // One that selects none at either side is, with a suggestion from
+    // the names of both sides.
+    match diff(&["c"]) {
+        Err(kcfg_render::Error::NothingSelected {
+            in_plan,
+            suggestions,
+        }) => {
+            assert_eq!(in_plan, 7);
+            assert_eq!(suggestions, ["c/*"]);
+        }
+        other => panic!("{:?}", other.map(|fleet| fleet.changes.len())),
+    }
+}
+
+#[test]
 fn issue18_a_render_that_changes_nothing_writes_nothing() {
     use std::os::unix::fs::MetadataExt;
     let (tmp, plan, out) = small_fleet();

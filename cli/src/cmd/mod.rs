@@ -7,7 +7,9 @@
 //! [`apply::ClusterArgs`]. `argocd` is the Argo CD config-management
 //! plugin (the work is in [`crate::argocd`]). `completions` and `manpages`
 //! describe the command line ([`docs`]). `lsp` serves the language server
-//! (`kcfg_lsp`). Every command's `--color` is
+//! (`kcfg_lsp`). `render` and `fleet-diff` take the plan's external
+//! variables and top-level arguments through [`plan_input`]. Every
+//! command's `--color` is
 //! `crate::color`'s, and `kcfg render --check` and `kcfg fmt --check`
 //! print their diffs with [`unified`].
 
@@ -20,6 +22,7 @@ pub mod fleet_diff;
 pub mod fmt;
 pub mod hydrate;
 pub mod lsp;
+pub mod plan_input;
 pub mod render;
 pub mod unified;
 

@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use kcfg_lang::eval::ExtValue;
-use kcfg_lang::span::SourceName;
 use kcfg_render::importer::{split_path_list, FileSystem, Warnings};
 use kcfg_render::output::{Format, Layout, OutputOptions};
 use kcfg_render::project::ProjectSearch;
@@ -23,6 +22,7 @@ use kcfg_render::shard::Shard;
 use kcfg_render::{Destination, Event, Renderer, Selection, Settings};
 
 use self::progress::Progress;
+use super::plan_input::PlanInputArgs;
 use crate::color::{ColorWhen, Painter};
 use crate::report::{self, ErrorFormat, Errors};
 
@@ -202,37 +202,8 @@ pub struct RenderArgs {
     #[arg(short = 'J', long = "jpath", value_name = "DIR")]
     jpath: Vec<PathBuf>,
 
-    /// External variable of the plan, as a string (NAME=VALUE, or NAME to read the environment)
-    #[arg(short = 'V', long = "ext-str", value_name = "NAME[=VALUE]")]
-    ext_str: Vec<String>,
-
-    /// External variable of the plan, as code
-    #[arg(long = "ext-code", value_name = "NAME[=CODE]")]
-    ext_code: Vec<String>,
-
-    /// External variable of the plan, a string read from a file
-    #[arg(long = "ext-str-file", value_name = "NAME=FILE")]
-    ext_str_file: Vec<String>,
-
-    /// External variable of the plan, code read from a file
-    #[arg(long = "ext-code-file", value_name = "NAME=FILE")]
-    ext_code_file: Vec<String>,
-
-    /// Top-level argument of the plan, as a string
-    #[arg(short = 'A', long = "tla-str", value_name = "NAME[=VALUE]")]
-    tla_str: Vec<String>,
-
-    /// Top-level argument of the plan, as code
-    #[arg(long = "tla-code", value_name = "NAME[=CODE]")]
-    tla_code: Vec<String>,
-
-    /// Top-level argument of the plan, a string read from a file
-    #[arg(long = "tla-str-file", value_name = "NAME=FILE")]
-    tla_str_file: Vec<String>,
-
-    /// Top-level argument of the plan, code read from a file
-    #[arg(long = "tla-code-file", value_name = "NAME=FILE")]
-    tla_code_file: Vec<String>,
+    #[command(flatten)]
+    plan_input: PlanInputArgs,
 
     /// Maximum stack frames of an evaluation
     #[arg(short = 's', long, default_value_t = 500, value_name = "N")]
@@ -428,26 +399,7 @@ impl RenderArgs {
         for dir in &self.jpath {
             words.extend(["-J".into(), from_plan(dir).display().to_string()]);
         }
-        for (flag, values, file) in [
-            ("--ext-str", &self.ext_str, false),
-            ("--ext-code", &self.ext_code, false),
-            ("--ext-str-file", &self.ext_str_file, true),
-            ("--ext-code-file", &self.ext_code_file, true),
-            ("--tla-str", &self.tla_str, false),
-            ("--tla-code", &self.tla_code, false),
-            ("--tla-str-file", &self.tla_str_file, true),
-            ("--tla-code-file", &self.tla_code_file, true),
-        ] {
-            for value in values {
-                let value = match value.split_once('=') {
-                    Some((name, path)) if file => {
-                        format!("{name}={}", from_plan(Path::new(path)).display())
-                    }
-                    _ => value.clone(),
-                };
-                words.extend([flag.to_string(), value]);
-            }
-        }
+        words.extend(self.plan_input.words(from_plan));
         let quoted: Vec<String> = words
             .iter()
             .map(|word| kcfg_render::hydrator::shell_word(word))
@@ -479,26 +431,7 @@ impl RenderArgs {
         if !(0.0..=1.0).contains(&self.max_prune_ratio) {
             return Err("--max-prune-ratio must be between 0 and 1".into());
         }
-        let mut vars: [Vec<(String, ExtValue)>; 2] = [Vec::new(), Vec::new()];
-        for (flags, kind, code, file) in [
-            (&self.ext_str, "ext", false, false),
-            (&self.ext_code, "ext", true, false),
-            (&self.ext_str_file, "ext", false, true),
-            (&self.ext_code_file, "ext", true, true),
-            (&self.tla_str, "tla", false, false),
-            (&self.tla_code, "tla", true, false),
-            (&self.tla_str_file, "tla", false, true),
-            (&self.tla_code_file, "tla", true, true),
-        ] {
-            let into = &mut vars[usize::from(kind == "tla")];
-            for flag in flags {
-                let (name, value) = variable(flag, kind, code, file)?;
-                // A variable given twice takes its last value.
-                into.retain(|(existing, _)| *existing != name);
-                into.push((name, value));
-            }
-        }
-        let [ext_vars, tlas] = vars;
+        let (ext_vars, tlas) = self.plan_input.resolve()?;
         let shard = self
             .shard
             .as_deref()
@@ -653,34 +586,4 @@ impl Render {
 fn stderr_is_terminal() -> bool {
     use std::io::IsTerminal;
     std::io::stderr().is_terminal()
-}
-
-/// Reads `NAME=VALUE`, `NAME` (from the environment) or `NAME=FILE`.
-fn variable(flag: &str, kind: &str, code: bool, file: bool) -> Result<(String, ExtValue), String> {
-    let (name, text, source) = match flag.split_once('=') {
-        Some((name, rest)) if file => {
-            let text = std::fs::read_to_string(rest)
-                .map_err(|err| format!("--{kind}-*-file {name}: cannot read {rest}: {err}"))?;
-            (name, text, SourceName::Path(PathBuf::from(rest)))
-        }
-        Some((name, value)) => (
-            name,
-            value.to_string(),
-            SourceName::Virtual(format!("<{kind}:{name}>")),
-        ),
-        None if file => return Err(format!("expected NAME=FILE, got {flag:?}")),
-        None => match std::env::var(flag) {
-            Ok(value) => (flag, value, SourceName::Virtual(format!("<{kind}:{flag}>"))),
-            Err(_) => return Err(format!("environment variable {flag} is not set")),
-        },
-    };
-    if name.is_empty() {
-        return Err(format!("missing variable name in {flag:?}"));
-    }
-    let value = if code {
-        ExtValue::Code { name: source, text }
-    } else {
-        ExtValue::Str(text)
-    };
-    Ok((name.to_string(), value))
 }

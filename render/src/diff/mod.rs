@@ -316,6 +316,12 @@ pub struct Options<'r> {
     /// An input record the caller trusts (see the module's header); `None`
     /// evaluates every target of both plans.
     pub record: Option<&'r Record>,
+    /// The targets looked at (`--only`), at both sides: a target it does
+    /// not select is neither evaluated nor reported, and the counts of
+    /// [`FleetDiff`] are of selected targets. A selection that selects no
+    /// target at either side is [`Error::NothingSelected`], with
+    /// suggestions among the names of both sides.
+    pub selection: Selection,
 }
 
 /// The fleet diff from `base` to `head` (see the module's header).
@@ -324,8 +330,13 @@ pub fn fleet_diff(
     head: Side<'_>,
     options: &Options<'_>,
 ) -> Result<FleetDiff, Error> {
-    let base_batch = batch(base.plan, &options.overrides)?;
-    let head_batch = batch(head.plan, &options.overrides)?;
+    let base_batch = batch(base.plan, &options.selection, &options.overrides)?;
+    let head_batch = batch(head.plan, &options.selection, &options.overrides)?;
+    nothing_selected(
+        &options.selection,
+        [base.plan, head.plan],
+        [&base_batch, &head_batch],
+    )?;
     let base_names: HashMap<&str, usize> = names(&base_batch);
     let head_names: HashMap<&str, usize> = names(&head_batch);
     let common: Vec<&str> = base_batch
@@ -397,12 +408,51 @@ pub fn fleet_diff(
     })
 }
 
+/// The targets of a side's plan that `selection` selects. Selecting none
+/// at one side is no error here (an application added at the head is at
+/// the base nowhere): [`nothing_selected`] looks at both sides.
 fn batch<'p>(
     plan: Option<&'p Plan>,
+    selection: &Selection,
     overrides: &OutputOptions,
 ) -> Result<Option<Batch<'p>>, Error> {
-    plan.map(|plan| Batch::from_plan(plan, &Selection::all(), overrides))
-        .transpose()
+    plan.map(|plan| match Batch::from_plan(plan, selection, overrides) {
+        Err(Error::NothingSelected { .. }) => Ok(Batch {
+            targets: Vec::new(),
+            outputs: Vec::new(),
+            policies: &plan.policies,
+            fail_fast: false,
+        }),
+        other => other,
+    })
+    .transpose()
+}
+
+/// [`Error::NothingSelected`] when a selection was given and selects no
+/// target at either side, suggesting globs close to the names of both.
+fn nothing_selected(
+    selection: &Selection,
+    plans: [Option<&Plan>; 2],
+    batches: [&Option<Batch<'_>>; 2],
+) -> Result<(), Error> {
+    let selected = batches
+        .iter()
+        .flat_map(|batch| batch.iter())
+        .any(|batch| !batch.targets.is_empty());
+    if selection.is_all() || selected {
+        return Ok(());
+    }
+    let mut names: Vec<&str> = plans
+        .iter()
+        .flatten()
+        .flat_map(|plan| plan.targets.iter().map(|target| target.name.as_str()))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    Err(Error::NothingSelected {
+        in_plan: names.len(),
+        suggestions: selection.suggestions(&names),
+    })
 }
 
 fn names<'b>(batch: &Option<Batch<'b>>) -> HashMap<&'b str, usize> {

@@ -51,6 +51,9 @@ pub fn report(fleet: &FleetDiff, header: &Header) -> String {
     let report = json!({
         "version": VERSION,
         "plan": header.plan,
+        // Added in version 1 (a new field, no change of meaning): the
+        // `--only` globs, or null when every target is compared.
+        "selection": (!header.only.is_empty()).then_some(&header.only),
         "base": side(Some(&header.base), header.plan_at.0),
         "head": side(header.head.as_ref(), header.plan_at.1),
         "status": if !fleet.failures.is_empty() {

@@ -2,7 +2,10 @@
 //! a plan (issue 18, item 2). The diff itself is `kcfg_render::diff`'s;
 //! this command opens the revisions (`kcfg_render::git`), loads the plan
 //! at each side, and prints the result as text (`text.rs`, paged by
-//! `pager.rs`), Markdown (`markdown.rs`) or JSON (`json.rs`).
+//! `pager.rs`), Markdown (`markdown.rs`) or JSON (`json.rs`). The plan's
+//! inputs (`--ext-*`, `--tla-*`, [`super::plan_input`]) and `--only` are
+//! `kcfg render`'s, and the same values apply to both sides, so that a
+//! reviewer diffs the fleet CI renders.
 //!
 //! Why a command of its own rather than `kcfg render --diff-base REV`: a
 //! fleet diff writes nothing, so none of `kcfg render`'s output-directory
@@ -29,8 +32,9 @@ use kcfg_render::git::Revision;
 use kcfg_render::importer::{split_path_list, FileSystem, Imports, TreeImports, Warnings};
 use kcfg_render::inputs::{self, Record, RECORD_LIMIT};
 use kcfg_render::project::ProjectSearch;
-use kcfg_render::{Error, Plan, Renderer, Settings};
+use kcfg_render::{Error, Plan, Renderer, Selection, Settings};
 
+use super::plan_input::PlanInputArgs;
 use crate::color::ColorWhen;
 use crate::report::{self, Errors};
 
@@ -40,6 +44,8 @@ Examples:
   kcfg fleet-diff origin/main              ... since origin/main
   kcfg fleet-diff main feature             From revision main to revision feature
   kcfg fleet-diff --plan examples/edge-fleet --format markdown origin/main > comment.md
+  kcfg fleet-diff main --tla-code policyDemo=false --only 'edge-eu-*/*'
+                                           The fleet CI renders, Europe's edge only
 
 BASE (default HEAD) and HEAD are git revisions, read from git's object store
 with the git program: nothing is checked out, and neither the work tree nor
@@ -47,6 +53,17 @@ the repository is written. Without HEAD the other side is the work tree.
 The plan is PLAN/render.kcfg at each side (with -J and JSONNET_PATH as for
 kcfg render); a plan missing at BASE makes every target added, at HEAD
 removed.
+
+The plan's inputs are kcfg render's flags, with the same syntax: -V/--ext-str,
+--ext-code, --ext-str-file, --ext-code-file (external variables) and
+-A/--tla-str, --tla-code, --tla-str-file, --tla-code-file (top-level
+arguments). They apply to both sides; a *-file flag's file is read once
+from the file system, not from a revision. Give the ones CI renders with,
+or the diff is not of the fleet CI deploys. --only GLOB (repeatable, `*`
+does not match `/`) compares only the targets it selects at either side:
+the others are neither evaluated nor reported, and the report says a
+selection was applied. A glob that selects no target at either side is an
+error that suggests a close one.
 
 The report has three levels: a table of targets added, removed and changed
 per application and per cluster (a target `CLUSTER/APP` is named after its
@@ -95,9 +112,16 @@ pub struct FleetDiffArgs {
     #[arg(long, value_name = "DIR", default_value = ".")]
     plan: PathBuf,
 
+    /// Only the targets whose name matches GLOB, at both sides (repeatable)
+    #[arg(long, value_name = "GLOB")]
+    only: Vec<String>,
+
     /// Library directory, searched after the importing file's (the right-most first)
     #[arg(short = 'J', long = "jpath", value_name = "DIR")]
     jpath: Vec<PathBuf>,
+
+    #[command(flatten)]
+    plan_input: PlanInputArgs,
 
     /// How to print the diff
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = DiffFormat::Text)]
@@ -149,6 +173,8 @@ pub struct Header {
     pub plan: String,
     /// Whether the plan exists at each side.
     pub plan_at: (bool, bool),
+    /// The `--only` globs (none: every target).
+    pub only: Vec<String>,
 }
 
 impl Header {
@@ -185,6 +211,22 @@ impl FleetDiffArgs {
         if self.jobs == Some(0) {
             return fail("--jobs must be at least 1".into());
         }
+        // The same selection, variables and arguments for both sides; a
+        // `*-file` flag's file is read once, here, from the file system
+        // (it is a command-line input, not a file of either revision).
+        let selection = match Selection::globs(&self.only) {
+            Ok(selection) => selection,
+            Err(err) => {
+                return fail(match err.pattern {
+                    Some(pattern) => format!("--only {pattern:?}: {}", err.message),
+                    None => format!("--only: {}", err.message),
+                })
+            }
+        };
+        let (ext_vars, tlas) = match self.plan_input.resolve() {
+            Ok(vars) => vars,
+            Err(message) => return fail(message),
+        };
         let cwd = match std::env::current_dir() {
             Ok(cwd) => cwd,
             Err(err) => return fail(format!("cannot read the working directory: {err}")),
@@ -223,7 +265,7 @@ impl FleetDiffArgs {
                 warnings,
             }),
         };
-        let load = |renderer: &Renderer| match renderer.load_plan(&self.plan, &[], &[]) {
+        let load = |renderer: &Renderer| match renderer.load_plan(&self.plan, &ext_vars, &tlas) {
             Ok(plan) => Ok(Some(plan)),
             Err(Error::NoPlan { .. }) => Ok(None),
             Err(err) => Err(err),
@@ -248,6 +290,7 @@ impl FleetDiffArgs {
         };
         let options = diff::Options {
             record: record.as_ref(),
+            selection,
             ..diff::Options::default()
         };
         let result = diff::fleet_diff(
@@ -292,6 +335,7 @@ impl FleetDiffArgs {
             }),
             plan: self.plan.display().to_string(),
             plan_at: (base_plan.is_some(), head_plan.is_some()),
+            only: self.only.clone(),
         };
         let out = match self.format {
             DiffFormat::Text => text::report(&fleet, &header, self.color.stdout()),

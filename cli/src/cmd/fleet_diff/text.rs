@@ -54,9 +54,21 @@ pub fn report(fleet: &FleetDiff, header: &Header, paint: Painter) -> String {
     out
 }
 
-/// What the header says when the plan is missing at a side.
+/// What the header says when `--only` selected targets, and when the plan
+/// is missing at a side.
 pub fn plan_notes(header: &Header) -> Vec<String> {
     let mut notes = Vec::new();
+    if !header.only.is_empty() {
+        let flags: Vec<String> = header
+            .only
+            .iter()
+            .map(|glob| format!("--only {}", kcfg_render::hydrator::shell_word(glob)))
+            .collect();
+        notes.push(format!(
+            "Selection: only the targets {} selects are compared and counted.",
+            flags.join(" ")
+        ));
+    }
     if !header.plan_at.0 {
         notes.push(format!(
             "No plan at {}: every target is added.",
