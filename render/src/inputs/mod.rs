@@ -535,22 +535,54 @@ pub fn params_digest(
             }
         }
     }
-    serde_json::to_writer(HashWriter(&mut hasher), &target.info)
-        .expect("JSON values are always JSON");
+    hash_json(&mut hasher, &target.info);
     hex(&hasher.finalize())
 }
 
-/// Writes into a hash.
-struct HashWriter<'h>(&'h mut Sha256);
-
-impl std::io::Write for HashWriter<'_> {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.update(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+/// Feeds `value` into `hasher` as a tree: a tag per node, lengths before
+/// strings, arrays and objects, object fields in their order, numbers by
+/// their exact value. Two values feed the same bytes only if they are
+/// equal, as their JSON text would, without writing the text.
+fn hash_json(hasher: &mut Sha256, value: &serde_json::Value) {
+    use serde_json::Value as Json;
+    let len = |n: usize| (n as u64).to_be_bytes();
+    match value {
+        Json::Null => hasher.update(b"n"),
+        Json::Bool(false) => hasher.update(b"f"),
+        Json::Bool(true) => hasher.update(b"t"),
+        Json::Number(number) => {
+            if let Some(n) = number.as_u64() {
+                hasher.update(b"u");
+                hasher.update(n.to_be_bytes());
+            } else if let Some(n) = number.as_i64() {
+                hasher.update(b"i");
+                hasher.update(n.to_be_bytes());
+            } else {
+                hasher.update(b"d");
+                hasher.update(number.as_f64().unwrap_or(f64::NAN).to_bits().to_be_bytes());
+            }
+        }
+        Json::String(text) => {
+            hasher.update(b"s");
+            hasher.update(len(text.len()));
+            hasher.update(text.as_bytes());
+        }
+        Json::Array(items) => {
+            hasher.update(b"a");
+            hasher.update(len(items.len()));
+            for item in items {
+                hash_json(hasher, item);
+            }
+        }
+        Json::Object(fields) => {
+            hasher.update(b"o");
+            hasher.update(len(fields.len()));
+            for (name, field) in fields {
+                hasher.update(len(name.len()));
+                hasher.update(name.as_bytes());
+                hash_json(hasher, field);
+            }
+        }
     }
 }
 

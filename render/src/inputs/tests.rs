@@ -307,3 +307,53 @@ fn issue18_cache_files_are_per_output_and_shard() {
     assert!(a.starts_with(dir) && a.to_str().unwrap().ends_with(".json"));
     assert!(shard.to_str().unwrap().ends_with("-shard-1-of-2.json"));
 }
+
+#[test]
+fn issue18_what_policies_see_is_hashed_as_exactly_as_its_json() {
+    use crate::output::{FileName, Format};
+    let output = Output {
+        format: Format::Yaml,
+        layout: Layout::Files,
+        file_name: FileName::default_for(Format::Yaml),
+    };
+    let digest = |info: &str| {
+        let target = Target {
+            name: "edge-1/web".into(),
+            entry: "app/main.kcfg".into(),
+            tlas: Vec::new(),
+            ext_vars: Vec::new(),
+            jpath: Vec::new(),
+            namespace: None,
+            output: Default::default(),
+            info: serde_json::from_str(info).unwrap(),
+        };
+        params_digest(&target, &output, &[], 500, None)
+    };
+    // Values whose JSON differs, however slightly, have digests that
+    // differ; the same JSON has the same digest.
+    let values = [
+        r#"{"a":"bc"}"#,
+        r#"{"ab":"c"}"#,
+        r#"{"a":"b","c":1}"#,
+        r#"{"c":1,"a":"b"}"#,
+        r#"["a","b"]"#,
+        r#"["ab"]"#,
+        r#"[["a"],"b"]"#,
+        "1",
+        "1.0",
+        "-1",
+        "-0.0",
+        "0.0",
+        "1e300",
+        r#""1""#,
+        "true",
+        "false",
+        "null",
+        "{}",
+        "[]",
+        r#""""#,
+    ];
+    let digests: BTreeSet<String> = values.iter().map(|value| digest(value)).collect();
+    assert_eq!(digests.len(), values.len());
+    assert_eq!(digest(r#"{"a":[1,2.5]}"#), digest(r#"{ "a" : [1, 2.5] }"#));
+}
