@@ -391,10 +391,18 @@ fn issue18_incremental_renders_equal_full_renders() {
 
     let cache = tmp.path().join("cache");
     // Writes keep their record in the output directory; checks trust only
-    // a cache's.
+    // a cache's, and load the plan through it, as `kcfg render --check
+    // --cache` does: after every edit, the kept plan must be the plan.
     let render = |check: bool| {
         let renderer = Renderer::new(Settings::new(kcfg_render::importer::FileSystem::default()));
         let loaded = renderer.load_plan(&plan, &[], &[]).unwrap();
+        let loaded = if check {
+            let kept = renderer.load_plan_cached(&plan, &[], &[], &cache).unwrap();
+            assert_eq!(format!("{kept:?}"), format!("{loaded:?}"), "the kept plan");
+            kept
+        } else {
+            loaded
+        };
         let mut destination = Destination::new(&out);
         if check {
             destination.cache = Some(cache.clone());
