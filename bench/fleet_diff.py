@@ -36,7 +36,7 @@ def git(repo, *args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kcfg", default=os.path.join(ROOT, "target", "release", "kcfg"))
+    parser.add_argument("--kcfg", default=os.path.join(ROOT, "target", "dist", "kcfg"))
     parser.add_argument("--clusters", type=int, default=1000, help="grow the inventory to N clusters (0: keep 100)")
     parser.add_argument("--app", default="content-cache", help="the application edited")
     parser.add_argument("--runs", type=int, default=10)

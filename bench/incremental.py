@@ -103,7 +103,7 @@ def rows(kcfg, plan, cache, app):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kcfg", default=os.path.join(ROOT, "target", "release", "kcfg"))
+    parser.add_argument("--kcfg", default=os.path.join(ROOT, "target", "dist", "kcfg"))
     parser.add_argument("--before", help="another kcfg build, measured beside --kcfg in the same run")
     parser.add_argument("--base", help="a kcfg build without incremental renders")
     parser.add_argument("--clusters", type=int, help="grow the inventory to N clusters")

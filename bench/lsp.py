@@ -19,7 +19,7 @@ diagnostics arrive. Memory: the server's resident set (VmRSS) and its peak
 Goals (issue 17): completion, hover and definition under 20 ms at the
 median and 50 ms at p99; re-diagnose under 30 ms; under 150 MB.
 
-Usage: bench/lsp.py [--kcfg target/release/kcfg] [--cases ../shared/bench/cases]
+Usage: bench/lsp.py [--kcfg target/dist/kcfg] [--cases ../shared/bench/cases]
 Standard library only.
 """
 
@@ -200,7 +200,7 @@ def big_file(cases, work):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kcfg", default=os.path.join(ROOT, "target", "release", "kcfg"))
+    parser.add_argument("--kcfg", default=os.path.join(ROOT, "target", "dist", "kcfg"))
     parser.add_argument("--cases", default=os.path.join(ROOT, "..", "shared", "bench", "cases"))
     parser.add_argument("--requests", type=int, default=300, help="of each kind per scenario")
     parser.add_argument("--edits", type=int, default=100)
