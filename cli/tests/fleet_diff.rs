@@ -356,6 +356,14 @@ fn issue18_nothing_changes_exit_0_and_the_record_proves_it() {
     assert_eq!(json["summary"]["evaluated"]["base"], 6);
     assert_eq!(json["summary"]["evaluated"]["head"], 6);
     assert_eq!(json["summary"]["changed"], 6);
+    // Every application's change: the record proves nothing, because
+    // every target's inputs changed, not because it does not fit; no note.
+    repo.write(&[("fleet/apps/web/main.kcfg", &format!("{WEB}// edited\n"))]);
+    let run = repo.kcfg(&["--plan", "fleet", "--format", "json"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["summary"]["proven"], 0);
+    assert_eq!(run.stderr, "");
 }
 
 #[test]

@@ -312,7 +312,26 @@ impl FleetDiffArgs {
             }
         };
         let common = fleet.base_targets + fleet.head_targets - fleet.every.len();
-        if common > 0 && fleet.proven == 0 && !self.no_incremental {
+        // A record that holds the base's targets as this run spells their
+        // entries proved nothing because every input changed (a library
+        // every target reads, or a selection of changed targets only):
+        // nothing to explain then.
+        let spelled_alike = record.as_ref().is_some_and(|record| {
+            base_plan
+                .iter()
+                .flat_map(|plan| &plan.targets)
+                .any(|target| {
+                    let entry = target.entry.to_str();
+                    record
+                        .targets
+                        .get(&target.name)
+                        .and_then(|held| record.closures.get(&held.closure))
+                        .is_some_and(|closure| {
+                            entry.is_some_and(|entry| closure.files.contains_key(entry))
+                        })
+                })
+        });
+        if common > 0 && fleet.proven == 0 && !self.no_incremental && !spelled_alike {
             // Say why every target was evaluated: a diff that could have
             // taken seconds took a full render of both sides.
             let why = if ignored.is_empty() {
