@@ -73,16 +73,19 @@ impl Renderer {
             None => stale_targets(selection, listed, &in_plan),
         };
         let mut stale = stale_of(&out_dir.listed);
-        // Every path this run may write or delete is checked before anything
-        // changes.
-        out_dir
-            .check_paths(
-                written_names
-                    .iter()
-                    .copied()
-                    .chain(stale.iter().map(String::as_str)),
-            )
-            .map_err(Error::OutDir)?;
+        // Every path this run may read, write or delete is checked before
+        // anything changes: a check's here, a write's once it holds the
+        // lock (below), when no other render can change them any more.
+        if check {
+            out_dir
+                .check_paths(
+                    written_names
+                        .iter()
+                        .copied()
+                        .chain(stale.iter().map(String::as_str)),
+                )
+                .map_err(Error::OutDir)?;
+        }
         let lock_path = root.join(outdir::LOCK);
         let mut waiting = |holder: Option<u32>| {
             progress(Event::WaitingForLock {
