@@ -122,37 +122,6 @@ fn walk_checked(root: &Dir, path: &str) -> disk::Result<Walked> {
     Ok(Walked::Dir(dir))
 }
 
-/// Where the walk down a target's parent directories ended.
-enum ParentWalk {
-    /// At the parent, a directory.
-    Dir(Dir),
-    /// At a symbolic link: the first on the path.
-    Link(PathBuf),
-    /// At something missing or not a directory: nothing further to check.
-    Stops,
-}
-
-/// Walks from `root` down the `/`-separated `path` (empty: `root`),
-/// stopping at the first link or at what is missing or not a directory.
-fn walk_parent(root: &Dir, path: &str) -> disk::Result<ParentWalk> {
-    let mut dir = root.try_clone()?;
-    if path.is_empty() {
-        return Ok(ParentWalk::Dir(dir));
-    }
-    for component in path.split('/') {
-        let component = OsStr::new(component);
-        match dir.kind(component)? {
-            Some(Kind::Symlink) => return Ok(ParentWalk::Link(dir.path_of(component))),
-            Some(Kind::Dir) => match dir.child(component)? {
-                Some(child) => dir = child,
-                None => return Ok(ParentWalk::Stops),
-            },
-            _ => return Ok(ParentWalk::Stops),
-        }
-    }
-    Ok(ParentWalk::Dir(dir))
-}
-
 /// The problem with the last component `name` of a target's path in its
 /// parent `dir`, if any: a link, or something other than a directory, or
 /// a directory that cannot be opened.
@@ -249,11 +218,11 @@ pub struct OutDir {
     pub listed: BTreeSet<String>,
     /// The targets each shard's marker lists.
     pub shard_listed: BTreeMap<Shard, BTreeSet<String>>,
-    /// Each marker file read and checked, with its bytes: read again (once
+    /// The bytes of each marker file read and checked: read again (once
     /// the lock is held) with the same bytes, its targets' paths are not
     /// walked again; every path a render writes or deletes is checked
     /// under the lock anyway ([`OutDir::check_paths`]).
-    checked: BTreeMap<String, (Vec<u8>, BTreeSet<String>)>,
+    checked: BTreeMap<String, Vec<u8>>,
 }
 
 /// Turns a disk error into the renderer's error text.
@@ -361,12 +330,10 @@ impl OutDir {
         let bytes = dir
             .read_file(OsStr::new(name), MARKER_LIMIT)
             .map_err(|err| format!("{err}; nothing was deleted or written"))?;
-        if let Some((seen, listed)) = self.checked.get(name) {
-            if *seen == bytes {
-                return Ok(listed.clone());
-            }
-        }
         let listed = parse_marker(&shown, &bytes)?;
+        if self.checked.get(name) == Some(&bytes) {
+            return Ok(listed.into_values().collect());
+        }
         let mut bad = Vec::new();
         // A marker lists targets sorted, so siblings follow each other and
         // share their parent's walk.
@@ -383,20 +350,18 @@ impl OutDir {
         if !bad.is_empty() {
             return Err(bad_marker(&shown, bad));
         }
-        let listed: BTreeSet<String> = listed.into_values().collect();
-        self.checked
-            .insert(name.to_string(), (bytes, listed.clone()));
-        Ok(listed)
+        self.checked.insert(name.to_string(), bytes);
+        Ok(listed.into_values().collect())
     }
 
     /// The first symbolic link on the path of target `name` (the target's
     /// directory included), if there is one. `parent` keeps the walk of
     /// the last target's parent directory, which the next target reuses
     /// when it has the same parent.
-    fn link_on_path(
+    fn link_on_path<'n>(
         &self,
-        name: &str,
-        parent: &mut Option<(String, ParentWalk)>,
+        name: &'n str,
+        parent: &mut Option<(&'n str, Walked)>,
     ) -> Result<Option<PathBuf>, String> {
         let Some(root) = &self.dir else {
             return Ok(None);
@@ -404,18 +369,19 @@ impl OutDir {
         let (parent_path, base) = split_last(name);
         if parent
             .as_ref()
-            .is_none_or(|(walked, _)| walked != parent_path)
+            .is_none_or(|(walked, _)| *walked != parent_path)
         {
-            let walk = walk_parent(root, parent_path).map_err(text)?;
-            *parent = Some((parent_path.to_string(), walk));
+            *parent = Some((parent_path, walk_checked(root, parent_path).map_err(text)?));
         }
-        let Some((_, walk)) = parent else {
+        let Some((_, walked)) = parent else {
             return Ok(None);
         };
-        Ok(match walk {
-            ParentWalk::Link(link) => Some(link.clone()),
-            ParentWalk::Stops => None,
-            ParentWalk::Dir(dir) => {
+        Ok(match walked {
+            Walked::Problem(disk::Error::Symlink(link)) => Some(link.clone()),
+            // Missing, or a file where the path cannot go on.
+            Walked::Missing | Walked::Problem(disk::Error::NotDir(_)) => None,
+            Walked::Problem(err) => return Err(err.to_string()),
+            Walked::Dir(dir) => {
                 let base = OsStr::new(base);
                 match dir.kind(base).map_err(text)? {
                     Some(Kind::Symlink) => Some(dir.path_of(base)),

@@ -2,7 +2,7 @@
 //! answer holds, and is the plan an evaluation gives.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::importer::FileSystem;
 use crate::{Renderer, Settings};
@@ -46,6 +46,17 @@ fn renderer(plan_dir: &Path) -> Renderer {
     Renderer::new(settings)
 }
 
+/// A temporary directory holding the plan of [`fleet`] in `plan/`, the
+/// cache directory it uses (`cache/`, not made yet) and its renderer.
+fn setup() -> (tempfile::TempDir, PathBuf, PathBuf, Renderer) {
+    let dir = tempfile::tempdir().unwrap();
+    let plan_dir = dir.path().join("plan");
+    fleet(&plan_dir);
+    let cache = dir.path().join("cache");
+    let renderer = renderer(&plan_dir);
+    (dir, plan_dir, cache, renderer)
+}
+
 fn names(renderer: &Renderer, dir: &Path, cache: &Path) -> Vec<String> {
     let plan = renderer.load_plan_cached(dir, &[], &[], cache).unwrap();
     plan.targets.into_iter().map(|t| t.name).collect()
@@ -76,11 +87,7 @@ fn mark(cache: &Path) {
 
 #[test]
 fn issue18_a_kept_plan_is_the_evaluated_plan() {
-    let dir = tempfile::tempdir().unwrap();
-    let plan_dir = dir.path().join("plan");
-    fleet(&plan_dir);
-    let cache = dir.path().join("cache");
-    let renderer = renderer(&plan_dir);
+    let (_dir, plan_dir, cache, renderer) = setup();
     let evaluated = renderer.load_plan(&plan_dir, &[], &[]).unwrap();
     let first = renderer
         .load_plan_cached(&plan_dir, &[], &[], &cache)
@@ -95,11 +102,7 @@ fn issue18_a_kept_plan_is_the_evaluated_plan() {
 
 #[test]
 fn issue18_a_kept_plan_is_used_only_while_every_answer_holds() {
-    let dir = tempfile::tempdir().unwrap();
-    let plan_dir = dir.path().join("plan");
-    fleet(&plan_dir);
-    let cache = dir.path().join("cache");
-    let renderer = renderer(&plan_dir);
+    let (_dir, plan_dir, cache, renderer) = setup();
     names(&renderer, &plan_dir, &cache);
     mark(&cache);
     assert!(
@@ -181,11 +184,7 @@ fn issue18_a_kept_plan_is_used_only_while_every_answer_holds() {
 
 #[test]
 fn issue18_arguments_and_builds_have_entries_of_their_own() {
-    let dir = tempfile::tempdir().unwrap();
-    let plan_dir = dir.path().join("plan");
-    fleet(&plan_dir);
-    let cache = dir.path().join("cache");
-    let renderer = renderer(&plan_dir);
+    let (_dir, plan_dir, cache, renderer) = setup();
     names(&renderer, &plan_dir, &cache);
     mark(&cache);
     let tla = [(
@@ -207,17 +206,13 @@ fn issue18_arguments_and_builds_have_entries_of_their_own() {
 
 #[test]
 fn issue18_a_plan_that_traces_or_fails_is_not_kept() {
-    let dir = tempfile::tempdir().unwrap();
-    let plan_dir = dir.path().join("plan");
-    fleet(&plan_dir);
+    let (_dir, plan_dir, cache, renderer) = setup();
     let text = fs::read_to_string(plan_dir.join("render.kcfg")).unwrap();
     fs::write(
         plan_dir.join("render.kcfg"),
         text.replace("+ suffix,", "+ std.trace('made', suffix),"),
     )
     .unwrap();
-    let cache = dir.path().join("cache");
-    let renderer = renderer(&plan_dir);
     names(&renderer, &plan_dir, &cache);
     assert!(!cache.exists() || fs::read_dir(&cache).unwrap().next().is_none());
 
@@ -230,11 +225,7 @@ fn issue18_a_plan_that_traces_or_fails_is_not_kept() {
 
 #[test]
 fn issue18_a_broken_entry_is_evaluated_over() {
-    let dir = tempfile::tempdir().unwrap();
-    let plan_dir = dir.path().join("plan");
-    fleet(&plan_dir);
-    let cache = dir.path().join("cache");
-    let renderer = renderer(&plan_dir);
+    let (_dir, plan_dir, cache, renderer) = setup();
     let expected = names(&renderer, &plan_dir, &cache);
     let file = entry(&cache);
     let text = fs::read_to_string(&file).unwrap();
@@ -253,11 +244,7 @@ fn issue18_a_broken_entry_is_evaluated_over() {
 #[cfg(unix)]
 #[test]
 fn issue18_a_link_at_the_entry_is_neither_read_nor_written_through() {
-    let dir = tempfile::tempdir().unwrap();
-    let plan_dir = dir.path().join("plan");
-    fleet(&plan_dir);
-    let cache = dir.path().join("cache");
-    let renderer = renderer(&plan_dir);
+    let (dir, plan_dir, cache, renderer) = setup();
     let expected = names(&renderer, &plan_dir, &cache);
     let file = entry(&cache);
     // A sacrificial sibling holding a marked entry, linked at the entry's

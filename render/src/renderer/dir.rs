@@ -74,9 +74,9 @@ impl Renderer {
         };
         let mut stale = stale_of(&out_dir.listed);
         // Every path this run may read, write or delete is checked before
-        // anything changes: a check's here, a write's once it holds the
-        // lock (below), when no other render can change them any more.
-        if check {
+        // anything changes: a check's first, a write's once it holds the
+        // lock, when no other render can change them any more.
+        let check_paths = |out_dir: &OutDir, stale: &[String]| {
             out_dir
                 .check_paths(
                     written_names
@@ -84,8 +84,19 @@ impl Renderer {
                         .copied()
                         .chain(stale.iter().map(String::as_str)),
                 )
-                .map_err(Error::OutDir)?;
-        }
+                .map_err(Error::OutDir)
+        };
+        let leftovers_of = |out_dir: &OutDir| {
+            out_dir
+                .leftovers(
+                    out_dir
+                        .listed
+                        .iter()
+                        .map(String::as_str)
+                        .chain(in_plan.iter().copied()),
+                )
+                .map_err(Error::OutDir)
+        };
         let lock_path = root.join(outdir::LOCK);
         let mut waiting = |holder: Option<u32>| {
             progress(Event::WaitingForLock {
@@ -96,6 +107,7 @@ impl Renderer {
         let mut leftovers = Vec::new();
         let mut lock = None;
         if check {
+            check_paths(&out_dir, &stale)?;
             // A check writes nothing, not even the lock: it waits for a
             // render that holds it, and reports one that left it behind.
             leftovers.extend(
@@ -103,17 +115,7 @@ impl Renderer {
                     .wait_for_render(&mut waiting, destination.lock_timeout)
                     .map_err(Error::OutDir)?,
             );
-            leftovers.extend(
-                out_dir
-                    .leftovers(
-                        out_dir
-                            .listed
-                            .iter()
-                            .map(String::as_str)
-                            .chain(in_plan.iter().copied()),
-                    )
-                    .map_err(Error::OutDir)?,
-            );
+            leftovers.extend(leftovers_of(&out_dir)?);
         } else {
             mass_delete_guard(destination, plan, &out_dir, &stale)?;
             lock = Some(
@@ -124,24 +126,9 @@ impl Renderer {
             // Another render may have changed the marker while this one
             // waited.
             stale = stale_of(&out_dir.listed);
-            out_dir
-                .check_paths(
-                    written_names
-                        .iter()
-                        .copied()
-                        .chain(stale.iter().map(String::as_str)),
-                )
-                .map_err(Error::OutDir)?;
+            check_paths(&out_dir, &stale)?;
             mass_delete_guard(destination, plan, &out_dir, &stale)?;
-            leftovers = out_dir
-                .leftovers(
-                    out_dir
-                        .listed
-                        .iter()
-                        .map(String::as_str)
-                        .chain(in_plan.iter().copied()),
-                )
-                .map_err(Error::OutDir)?;
+            leftovers = leftovers_of(&out_dir)?;
             out_dir
                 .remove_leftovers(&leftovers)
                 .map_err(Error::OutDir)?;

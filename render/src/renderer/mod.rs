@@ -231,13 +231,7 @@ impl Renderer {
         ext_vars: &[(String, ExtValue)],
         tlas: &[(String, ExtValue)],
     ) -> Result<Plan, Error> {
-        let importer = self
-            .settings
-            .imports
-            .importer(&self.search_path(dir, &[]))
-            .map_err(Error::Imports)?;
-        let config = self.settings.eval_config(ext_vars.to_vec());
-        plan::load(dir, tlas, importer, &*self.tree, &config)
+        self.load_plan_in(dir, ext_vars, tlas, None)
     }
 
     /// Loads the plan as [`Renderer::load_plan`] does, keeping its
@@ -252,6 +246,18 @@ impl Renderer {
         tlas: &[(String, ExtValue)],
         cache: &Path,
     ) -> Result<Plan, Error> {
+        self.load_plan_in(dir, ext_vars, tlas, Some(cache))
+    }
+
+    /// Evaluates the plan, through the plan cache in `cache` if one is
+    /// given ([`crate::plan_cache`]).
+    fn load_plan_in(
+        &self,
+        dir: &Path,
+        ext_vars: &[(String, ExtValue)],
+        tlas: &[(String, ExtValue)],
+        cache: Option<&Path>,
+    ) -> Result<Plan, Error> {
         let search = self.search_path(dir, &[]);
         let importer = self
             .settings
@@ -259,16 +265,19 @@ impl Renderer {
             .importer(&search)
             .map_err(Error::Imports)?;
         let config = self.settings.eval_config(ext_vars.to_vec());
-        crate::plan_cache::load(
-            dir,
-            tlas,
-            importer,
-            &*self.tree,
-            &config,
-            &self.settings.build,
-            &search,
-            cache,
-        )
+        match cache {
+            None => plan::load(dir, tlas, importer, &*self.tree, &config),
+            Some(cache) => crate::plan_cache::load(
+                dir,
+                tlas,
+                importer,
+                &*self.tree,
+                &config,
+                &self.settings.build,
+                &search,
+                cache,
+            ),
+        }
     }
 
     /// Renders a batch in memory, in parallel. The reports come back in the
