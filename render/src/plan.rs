@@ -18,6 +18,7 @@ use kcfg_lang::eval::{Arena, Ctx, EvalConfig, ExtValue, Lazy, Object, Site, Valu
 use kcfg_lang::program::{Importer, Program};
 use kcfg_lang::span::SourceName;
 use kcfg_lang::sym::Sym;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 
@@ -298,18 +299,31 @@ pub(crate) fn build(dir: &Path, data: PlanData) -> Result<Plan, Error> {
         path: under(dir, PLAN_FILE),
         message,
     };
-    let mut targets = Vec::with_capacity(specs.len());
-    let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    for (spec, origin) in specs {
-        check_target_name(&spec.name).map_err(|err| invalid(format!("{origin}: {err}")))?;
-        if let Some(first) = seen.insert(spec.name.clone(), origin.clone()) {
+    // Made on every core (a thousand clusters make thousands of targets,
+    // each with its inventory entry as code); checked in plan order, so
+    // the first problem reported is the first in the plan.
+    let made: Vec<(Result<Target, String>, String)> = specs
+        .into_par_iter()
+        .map(|(spec, origin)| {
+            let target = check_target_name(&spec.name).map(|()| make_target(dir, spec));
+            (target, origin)
+        })
+        .collect();
+    let mut targets = Vec::with_capacity(made.len());
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    for (target, origin) in &made {
+        let target = target
+            .as_ref()
+            .map_err(|err| invalid(format!("{origin}: {err}")))?;
+        if let Some(first) = seen.insert(&target.name, origin) {
             return Err(invalid(format!(
                 "two targets are named {:?}: {first} and {origin}",
-                spec.name
+                target.name
             )));
         }
-        targets.push(make_target(dir, spec));
     }
+    drop(seen);
+    targets.extend(made.into_iter().filter_map(|(target, _)| target.ok()));
     check_nesting(targets.iter().map(|t| t.name.as_str())).map_err(invalid)?;
     Ok(Plan {
         dir: dir.to_path_buf(),
@@ -343,10 +357,24 @@ fn plan_error(err: PlanError, path: PathBuf, program: &Program) -> Error {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PlanData {
+    #[serde(deserialize_with = "specs_in_parallel")]
     specs: Vec<(TargetSpec, String)>,
     policies: Vec<String>,
     output: OutputOptions,
     empty_generators: Vec<String>,
+}
+
+/// A kept plan's targets ([`crate::plan_cache`]), each parsed on its own,
+/// on every core: the array is only split first (a thousand clusters'
+/// plan is megabytes of JSON, read on every render that uses the cache).
+fn specs_in_parallel<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<(TargetSpec, String)>, D::Error> {
+    let raw: Vec<&'de serde_json::value::RawValue> = Deserialize::deserialize(deserializer)?;
+    raw.par_iter()
+        .map(|spec| serde_json::from_str(spec.get()))
+        .collect::<Result<_, _>>()
+        .map_err(serde::de::Error::custom)
 }
 
 enum PlanError {

@@ -11,7 +11,7 @@ use kcfg_lang::program::Program;
 
 use crate::error::Error;
 use crate::inputs::{self, Closure, Record, TargetInputs, RECORD_LIMIT};
-use crate::outdir::{OutDir, RootFile};
+use crate::outdir::{OutDir, RootFile, StampCursor};
 use crate::output::Output;
 use crate::plan::Target;
 use crate::policy::Policy;
@@ -221,8 +221,9 @@ impl Renderer {
     /// Whether `target` may be reused: its entry in the record matches its
     /// parameters now, every import resolves as recorded, every file hashes
     /// as recorded and its directory holds exactly the recorded files:
-    /// either its stamp is the recorded one (`stamps`: only for a `--cache`
-    /// record) or its files are read and hash as recorded.
+    /// either its stamp is the recorded one (`stamps`, a worker's cursor:
+    /// only for a `--cache` record) or its files are read and hash as
+    /// recorded.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn reusable<'r>(
         &self,
@@ -232,15 +233,13 @@ impl Renderer {
         program: &Arc<Program>,
         policies: &[Policy],
         out_dir: &OutDir,
-        stamps: bool,
+        stamps: Option<&mut StampCursor>,
     ) -> Option<Reuse<'r>> {
         let entry = self.same_inputs(record, target, output, program, policies)?;
         // The stamp is taken before the files are read, so an edit made
         // while they are read shows in the next one.
-        let stamp = match stamps {
-            true => out_dir.stamp_target(&target.name).ok().flatten(),
-            false => None,
-        };
+        let stamp =
+            stamps.and_then(|cursor| out_dir.stamp_target_at(cursor, &target.name).ok().flatten());
         if let (Some(now), Some(recorded)) = (&stamp, &entry.stamp) {
             if now.digest == *recorded {
                 return Some(Reuse {

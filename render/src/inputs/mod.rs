@@ -80,6 +80,7 @@
 //! files being the first's. [`Record::changed`] compares two records.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use kcfg_lang::eval::{ExtValue, Reads, ResolvedImport};
@@ -490,60 +491,88 @@ pub fn params_digest(
     hydrator_command: Option<&str>,
 ) -> String {
     let hydrator_command = hydrator_command.filter(|_| output.layout == Layout::Hydrator);
-    let mut hasher = Sha256::new();
-    let mut part = |bytes: &[u8]| {
-        hasher.update((bytes.len() as u64).to_be_bytes());
-        hasher.update(bytes);
-    };
+    let mut hasher = Feed(Vec::with_capacity(4096));
     let count = |n: usize| (n as u64).to_be_bytes();
-    let optional = |text: Option<&str>| -> Vec<u8> {
-        match text {
-            Some(text) => [b"+", text.as_bytes()].concat(),
-            None => b"-".to_vec(),
-        }
+    let optional = |hasher: &mut Feed, text: Option<&str>| match text {
+        Some(text) => hasher.part_with(|bytes| {
+            bytes.push(b'+');
+            bytes.extend_from_slice(text.as_bytes());
+        }),
+        None => hasher.part(b"-"),
     };
-    part(target.name.as_bytes());
-    part(target.entry.as_os_str().as_encoded_bytes());
-    part(&count(target.jpath.len()));
+    hasher.part(target.name.as_bytes());
+    hasher.part(target.entry.as_os_str().as_encoded_bytes());
+    hasher.part(&count(target.jpath.len()));
     for dir in &target.jpath {
-        part(dir.as_os_str().as_encoded_bytes());
+        hasher.part(dir.as_os_str().as_encoded_bytes());
     }
-    part(&optional(target.namespace.as_deref()));
-    part(format!("{output:?}").as_bytes());
-    part(&count(policies.len()));
+    optional(&mut hasher, target.namespace.as_deref());
+    hasher.part_with(|bytes| {
+        let _ = write!(bytes, "{output:?}");
+    });
+    hasher.part(&count(policies.len()));
     for policy in policies {
-        part(policy.path.as_os_str().as_encoded_bytes());
-        part(policy.default_rule.as_bytes());
+        hasher.part(policy.path.as_os_str().as_encoded_bytes());
+        hasher.part(policy.default_rule.as_bytes());
     }
-    part(&count(max_stack));
-    part(&optional(hydrator_command));
+    hasher.part(&count(max_stack));
+    optional(&mut hasher, hydrator_command);
     // Top-level arguments and external variables hold a whole cluster's
     // inventory entry as code: their bytes are hashed as they are.
     for vars in [&target.tlas, &target.ext_vars] {
-        part(&count(vars.len()));
+        hasher.part(&count(vars.len()));
         for (name, value) in vars {
-            part(name.as_bytes());
+            hasher.part(name.as_bytes());
             match value {
                 ExtValue::Str(text) => {
-                    part(b"str");
-                    part(text.as_bytes());
+                    hasher.part(b"str");
+                    hasher.part(text.as_bytes());
                 }
                 ExtValue::Code { name, text } => {
-                    part(format!("code {name:?}").as_bytes());
-                    part(text.as_bytes());
+                    hasher.part_with(|bytes| {
+                        let _ = write!(bytes, "code {name:?}");
+                    });
+                    hasher.part(text.as_bytes());
                 }
             }
         }
     }
     hash_json(&mut hasher, &target.info);
-    hex(&hasher.finalize())
+    hex(&Sha256::digest(&hasher.0))
+}
+
+/// The bytes of a digest, gathered before they are hashed in one call:
+/// a target's parameters are a few hundred small pieces, and one call per
+/// piece cost more than the hash itself. The digest is the same.
+struct Feed(Vec<u8>);
+
+impl Feed {
+    fn update(&mut self, bytes: impl AsRef<[u8]>) {
+        self.0.extend_from_slice(bytes.as_ref());
+    }
+
+    /// `bytes`, after their length.
+    fn part(&mut self, bytes: &[u8]) {
+        self.update((bytes.len() as u64).to_be_bytes());
+        self.update(bytes);
+    }
+
+    /// What `write` appends, after its length: the bytes of
+    /// [`Feed::part`], without a buffer of their own.
+    fn part_with(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+        let start = self.0.len();
+        self.0.extend_from_slice(&[0; 8]);
+        write(&mut self.0);
+        let len = (self.0.len() - start - 8) as u64;
+        self.0[start..start + 8].copy_from_slice(&len.to_be_bytes());
+    }
 }
 
 /// Feeds `value` into `hasher` as a tree: a tag per node, lengths before
 /// strings, arrays and objects, object fields in their order, numbers by
 /// their exact value. Two values feed the same bytes only if they are
 /// equal, as their JSON text would, without writing the text.
-fn hash_json(hasher: &mut Sha256, value: &serde_json::Value) {
+fn hash_json(hasher: &mut Feed, value: &serde_json::Value) {
     use serde_json::Value as Json;
     let len = |n: usize| (n as u64).to_be_bytes();
     match value {

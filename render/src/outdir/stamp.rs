@@ -47,12 +47,32 @@ pub struct TargetStamp {
     pub settled: bool,
 }
 
+/// The parent directory a worker last stamped a target in, kept open for
+/// the next target of the same parent: targets come in plan order, which
+/// keeps a cluster's applications together, so a worker opens each
+/// cluster's directory once instead of once per target. One per worker
+/// (`rayon`'s `map_init`); its descriptor is closed with it.
+#[derive(Debug, Default)]
+pub(crate) struct StampCursor {
+    parent: Option<(String, Dir)>,
+}
+
 impl OutDir {
     /// The stamp of the target `name`'s directory, or `None` when there is
     /// none or it holds an entry kcfg never writes (links, FIFOs, empty
     /// directories, names that are not UTF-8), which only reading the tree
     /// reports.
     pub fn stamp_target(&self, name: &str) -> Result<Option<TargetStamp>, String> {
+        self.stamp_target_at(&mut StampCursor::default(), name)
+    }
+
+    /// [`OutDir::stamp_target`], opening `name`'s parent directory through
+    /// `cursor` (again only when it is not the cursor's).
+    pub(crate) fn stamp_target_at(
+        &self,
+        cursor: &mut StampCursor,
+        name: &str,
+    ) -> Result<Option<TargetStamp>, String> {
         let Some(root) = &self.dir else {
             return Ok(None);
         };
@@ -67,7 +87,28 @@ impl OutDir {
                 .checked_sub(SETTLE)
                 .unwrap_or(SystemTime::UNIX_EPOCH),
         );
-        let dir = match root.walk(name, false) {
+        let (parent, leaf) = match name.rsplit_once('/') {
+            Some((parent, leaf)) => {
+                let open = cursor
+                    .parent
+                    .as_ref()
+                    .is_some_and(|(path, _)| path == parent);
+                if !open {
+                    cursor.parent = None;
+                    match root.walk(parent, false) {
+                        Ok(Some(dir)) => cursor.parent = Some((parent.to_string(), dir)),
+                        Ok(None) => return Ok(None),
+                        Err(err) => return Err(text(err)),
+                    }
+                }
+                match &cursor.parent {
+                    Some((_, dir)) => (dir, leaf),
+                    None => return Ok(None),
+                }
+            }
+            None => (root, name),
+        };
+        let mut dir = match parent.child(OsStr::new(leaf)) {
             Ok(Some(dir)) => dir,
             Ok(None) => return Ok(None),
             Err(err) => return Err(text(err)),
@@ -78,7 +119,7 @@ impl OutDir {
             settled: true,
             settled_before,
         };
-        if !walk.visit(&dir, "", 0).map_err(text)? {
+        if !walk.visit(&mut dir, "", 0).map_err(text)? {
             return Ok(None);
         }
         Ok(Some(TargetStamp {
@@ -121,12 +162,14 @@ impl Walk {
 
     /// Adds `dir` and what it holds; `false` when it holds something kcfg
     /// never writes, or changed while being walked.
-    fn visit(&mut self, dir: &Dir, prefix: &str, depth: usize) -> disk::Result<bool> {
+    fn visit(&mut self, dir: &mut Dir, prefix: &str, depth: usize) -> disk::Result<bool> {
         let Some(meta) = dir.stat(None)? else {
             return Ok(false);
         };
         self.add(prefix, &meta);
-        let entries = dir.entries()?;
+        // The walk's directories are its own: listed through their own
+        // descriptors, not reopened.
+        let entries = dir.entries_in_place()?;
         if entries.is_empty() && !prefix.is_empty() {
             return Ok(false);
         }
@@ -141,10 +184,10 @@ impl Walk {
             };
             match kind {
                 Kind::Dir if depth + 1 < disk::MAX_DEPTH => {
-                    let Some(child) = dir.child(&name)? else {
+                    let Some(mut child) = dir.child(&name)? else {
                         return Ok(false);
                     };
-                    if !self.visit(&child, &relative, depth + 1)? {
+                    if !self.visit(&mut child, &relative, depth + 1)? {
                         return Ok(false);
                     }
                 }

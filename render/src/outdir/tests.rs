@@ -422,3 +422,50 @@ fn issue18_root_files_and_their_temp_names() {
     }
     assert!(!is_temp_name(".kcfg-other.42.tmp", true));
 }
+
+#[test]
+fn issue18_a_stamp_through_a_cursor_is_the_stamp_of_a_fresh_walk() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("out");
+    let (out, _lock) = opened(&root);
+    let names = ["a/x", "a/y", "b/z", "top", "c/d/e"];
+    for name in names {
+        out.write_target(
+            name,
+            &files(&[("deployment.yaml", name), ("sub/cm.yaml", "data")]),
+        )
+        .unwrap();
+    }
+    let mut cursor = StampCursor::default();
+    // In plan order, then with the parents interleaved.
+    for name in names
+        .iter()
+        .chain(&["a/x", "b/z", "a/y", "missing/q", "a/x"])
+    {
+        assert_eq!(
+            out.stamp_target_at(&mut cursor, name).unwrap(),
+            out.stamp_target(name).unwrap(),
+            "{name}"
+        );
+    }
+    let stamp = out.stamp_target_at(&mut cursor, "a/x").unwrap().unwrap();
+    assert_eq!(
+        stamp.files.keys().collect::<Vec<_>>(),
+        ["deployment.yaml", "sub/cm.yaml"]
+    );
+    // A file edited, added, or a sibling target removed, seen through the
+    // cursor's open parent.
+    std::fs::write(root.join("a/x/deployment.yaml"), "edited").unwrap();
+    let edited = out.stamp_target_at(&mut cursor, "a/x").unwrap().unwrap();
+    assert_ne!(edited.digest, stamp.digest);
+    std::fs::write(root.join("a/x/extra.yaml"), "").unwrap();
+    let added = out.stamp_target_at(&mut cursor, "a/x").unwrap().unwrap();
+    assert_ne!(added.digest, edited.digest);
+    assert!(added.files.contains_key("extra.yaml"));
+    std::fs::remove_dir_all(root.join("a/y")).unwrap();
+    assert_eq!(out.stamp_target_at(&mut cursor, "a/y").unwrap(), None);
+    // A link where the target's directory was is not stamped.
+    std::fs::rename(root.join("a/x"), root.join("a/moved")).unwrap();
+    symlink("moved", root.join("a/x")).unwrap();
+    assert!(out.stamp_target_at(&mut cursor, "a/x").is_err());
+}

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use crate::check;
 use crate::error::{Error, Failure};
-use crate::outdir::{OutDir, TargetStamp, Written};
+use crate::outdir::{OutDir, StampCursor, TargetStamp, Written};
 use crate::output::Output;
 use crate::plan::Target;
 use crate::policy::Policy;
@@ -44,28 +44,37 @@ impl Renderer {
         let count = batch.targets.len();
         progress(Event::Started { targets: count });
         let stop = AtomicBool::new(false);
-        let one = |((target, output), program): ((&&Target, &Output), &Arc<Program>)| {
-            let report = if stop.load(Ordering::Relaxed) {
-                TargetReport {
-                    name: target.name.clone(),
-                    status: Status::Skipped,
-                    objects: 0,
-                    files: Vec::new(),
-                    bytes: 0,
-                    elapsed: Duration::ZERO,
-                    evaluated: false,
-                }
-            } else {
-                let report =
-                    self.render_one(target, output, program, batch.policies, sink, incremental);
-                if batch.fail_fast && report.status.is_failure() {
-                    stop.store(true, Ordering::Relaxed);
-                }
+        let one =
+            |cursor: &mut StampCursor,
+             ((target, output), program): ((&&Target, &Output), &Arc<Program>)| {
+                let report = if stop.load(Ordering::Relaxed) {
+                    TargetReport {
+                        name: target.name.clone(),
+                        status: Status::Skipped,
+                        objects: 0,
+                        files: Vec::new(),
+                        bytes: 0,
+                        elapsed: Duration::ZERO,
+                        evaluated: false,
+                    }
+                } else {
+                    let report = self.render_one(
+                        target,
+                        output,
+                        program,
+                        batch.policies,
+                        sink,
+                        incremental,
+                        cursor,
+                    );
+                    if batch.fail_fast && report.status.is_failure() {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                    report
+                };
+                progress(Event::TargetDone(&report));
                 report
             };
-            progress(Event::TargetDone(&report));
-            report
-        };
         let reports = if count > 1 && self.settings.jobs > 1 {
             let pool = threads::pool(self.settings.jobs.min(count)).map_err(Error::Threads)?;
             pool.install(|| {
@@ -74,21 +83,23 @@ impl Renderer {
                     .par_iter()
                     .zip(batch.outputs.par_iter())
                     .zip(programs.par_iter())
-                    .map(one)
+                    .map_init(StampCursor::default, one)
                     .collect()
             })
         } else {
+            let mut cursor = StampCursor::default();
             batch
                 .targets
                 .iter()
                 .zip(&batch.outputs)
                 .zip(&programs)
-                .map(one)
+                .map(|item| one(&mut cursor, item))
                 .collect()
         };
         Ok(reports)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn render_one(
         &self,
         target: &Target,
@@ -97,6 +108,7 @@ impl Renderer {
         policies: &[Policy],
         sink: Sink<'_>,
         incremental: Option<&Incremental<'_>>,
+        cursor: &mut StampCursor,
     ) -> TargetReport {
         let started = Instant::now();
         let mut report = TargetReport {
@@ -123,7 +135,7 @@ impl Renderer {
                 program,
                 policies,
                 out_dir,
-                incr.stamps,
+                incr.stamps.then_some(&mut *cursor),
             ) {
                 report.evaluated = false;
                 report.objects = reuse.entry.objects;
@@ -148,9 +160,9 @@ impl Renderer {
         // With a cache, the directory's stamp before it is compared with
         // (or written over by) the files: recorded when they were already
         // there and it is settled (see `outdir::stamp`).
-        let stamp = || {
+        let mut stamp = || {
             let out_dir = out_dir.filter(|_| incremental.is_some_and(|i| i.record && i.stamps))?;
-            out_dir.stamp_target(&target.name).ok().flatten()
+            out_dir.stamp_target_at(cursor, &target.name).ok().flatten()
         };
         let settled = |stamp: Option<TargetStamp>| {
             stamp
