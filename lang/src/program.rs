@@ -177,19 +177,52 @@ pub struct NativeFunction {
 pub struct LoadedFile {
     /// The file's path.
     pub path: PathBuf,
-    /// Its bytes.
-    pub bytes: Arc<[u8]>,
+    data: FileData,
     source: OnceLock<Result<Arc<SourceFile>, String>>,
     code: OnceLock<Result<Arc<Code>, Vec<Diagnostic>>>,
 }
 
+/// A file's content: its text when it is UTF-8, which its source shares
+/// (a file of megabytes is copied once, from the importer's buffer), else
+/// its bytes and why they are not text.
+enum FileData {
+    Text(Arc<str>),
+    Bytes(Arc<[u8]>, std::str::Utf8Error),
+}
+
 impl LoadedFile {
+    fn new(path: PathBuf, bytes: Vec<u8>) -> LoadedFile {
+        let data = match String::from_utf8(bytes) {
+            Ok(text) => FileData::Text(text.into()),
+            Err(err) => {
+                let why = err.utf8_error();
+                FileData::Bytes(err.into_bytes().into(), why)
+            }
+        };
+        LoadedFile {
+            path,
+            data,
+            source: OnceLock::new(),
+            code: OnceLock::new(),
+        }
+    }
+
+    /// Its bytes.
+    pub fn bytes(&self) -> &[u8] {
+        match &self.data {
+            FileData::Text(text) => text.as_bytes(),
+            FileData::Bytes(bytes, _) => bytes,
+        }
+    }
+
     /// The file as source text, registered in the program's source map.
     pub fn source(&self, sources: &SourceMap) -> Result<Arc<SourceFile>, String> {
         self.source
-            .get_or_init(|| match std::str::from_utf8(&self.bytes) {
-                Ok(text) => Ok(sources.add(SourceName::Path(self.path.clone()), text)),
-                Err(err) => Err(format!(
+            .get_or_init(|| match &self.data {
+                FileData::Text(text) => {
+                    Ok(sources.add(SourceName::Path(self.path.clone()), text.clone()))
+                }
+                FileData::Bytes(_, err) => Err(format!(
                     "{}: file is not valid UTF-8: {err}",
                     self.path.display()
                 )),
@@ -265,12 +298,7 @@ impl Program {
             return Ok(file.clone());
         }
         let bytes = self.importer.read(path)?;
-        let file = Arc::new(LoadedFile {
-            path: path.to_path_buf(),
-            bytes: bytes.into(),
-            source: OnceLock::new(),
-            code: OnceLock::new(),
-        });
+        let file = Arc::new(LoadedFile::new(path.to_path_buf(), bytes));
         let mut files = lock(&self.files);
         Ok(files.entry(path.to_path_buf()).or_insert(file).clone())
     }
@@ -312,6 +340,28 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_text_file_is_shared_with_its_source_and_other_bytes_are_kept() {
+        let sources = SourceMap::new();
+        let text = LoadedFile::new("a.jsonnet".into(), b"{ a: 1 }".to_vec());
+        assert_eq!(text.bytes(), b"{ a: 1 }");
+        let source = text.source(&sources).unwrap();
+        assert_eq!(&*source.text, "{ a: 1 }");
+        let FileData::Text(held) = &text.data else {
+            panic!("UTF-8 is text");
+        };
+        assert!(
+            Arc::ptr_eq(held, &source.text),
+            "the source copies the text"
+        );
+        let binary = LoadedFile::new("b.bin".into(), vec![b'x', 0xff, 0]);
+        assert_eq!(binary.bytes(), [b'x', 0xff, 0]);
+        assert_eq!(
+            binary.source(&sources).unwrap_err(),
+            "b.bin: file is not valid UTF-8: invalid utf-8 sequence of 1 bytes from index 1"
+        );
+    }
 
     #[test]
     fn normalize_folds_parents() {

@@ -210,7 +210,7 @@ impl Renderer {
         let digest = program
             .load(path)
             .ok()
-            .map(|file| inputs::file_digest(&file.bytes));
+            .map(|file| inputs::file_digest(file.bytes()));
         lock(&self.digests)
             .entry(key)
             .or_default()

@@ -651,12 +651,12 @@ impl<'a> Ctx<'a> {
         })?;
         match kind {
             ImportKind::Str => {
-                let text = String::from_utf8_lossy(&file.bytes);
+                let text = String::from_utf8_lossy(file.bytes());
                 Ok(self.str(&text))
             }
             ImportKind::Bin => {
                 let file: &'a crate::program::LoadedFile = self.arena.hold(file);
-                Ok(Value::Arr(Array::bytes(self.bump, &file.bytes)))
+                Ok(Value::Arr(Array::bytes(self.bump, file.bytes())))
             }
             ImportKind::Code => {
                 let lazy = match self.file_values.get(&resolved) {

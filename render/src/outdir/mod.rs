@@ -484,16 +484,17 @@ impl OutDir {
         }
         let mut found = Vec::new();
         for parent in parents {
-            let dir = if parent.is_empty() {
-                root.try_clone().map_err(text)?
+            let entries = if parent.is_empty() {
+                root.entries()
             } else {
                 match root.walk(parent, false) {
-                    Ok(Some(dir)) => dir,
+                    // Opened for this listing alone.
+                    Ok(Some(mut dir)) => dir.entries_in_place(),
                     Ok(None) | Err(disk::Error::NotDir(_)) => continue,
                     Err(err) => return Err(text(err)),
                 }
             };
-            for (name, _) in dir.entries().map_err(text)? {
+            for (name, _) in entries.map_err(text)? {
                 let Some(name) = name.to_str() else { continue };
                 if is_temp_name(name, parent.is_empty()) {
                     found.push(self.leftover(parent, name));
