@@ -917,3 +917,69 @@ fn issue18_directory_stamps_only_from_a_cache_and_an_edit_always_shows() {
         b"keep"
     );
 }
+
+#[test]
+fn issue18_default_cache_keeps_the_output_record_too() {
+    use std::os::unix::fs::MetadataExt;
+    let (tmp, plan, out) = small_fleet();
+    let cache = tmp.path().join("cache");
+    let mut beside = Destination::new(&out);
+    beside.cache = Some(cache.clone());
+    beside.keep_output_record = true;
+    let cache_file = || {
+        std::fs::read_dir(&cache)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path()
+    };
+    let cache_record = || {
+        kcfg_render::inputs::Record::parse(
+            &std::fs::read(cache_file()).unwrap(),
+            kcfg_render::settings::DEFAULT_BUILD,
+        )
+        .unwrap()
+    };
+    let unstamped = |mut record: kcfg_render::inputs::Record| {
+        record.forget_stamps();
+        record
+    };
+    assert_eq!(run(&plan, &beside, false).summary().evaluated, 3);
+    // Both records, the same but for the stamps (none yet: too recent).
+    assert_eq!(record_of(&out), cache_record());
+    std::thread::sleep(kcfg_render::outdir::SETTLE + std::time::Duration::from_millis(200));
+    assert_eq!(run(&plan, &beside, false).summary().reused, 3);
+    assert!(cache_record().targets.values().all(|t| t.stamp.is_some()));
+    assert!(record_of(&out).targets.values().all(|t| t.stamp.is_none()));
+    assert_eq!(record_of(&out), unstamped(cache_record()));
+    // Nothing changed: neither record is written again.
+    let identity = |path: &Path| {
+        let meta = std::fs::metadata(path).unwrap();
+        (meta.ino(), meta.mtime_nsec())
+    };
+    let record = out.join(kcfg_render::outdir::INPUTS);
+    let before = (identity(&record), identity(&cache_file()));
+    assert_eq!(run(&plan, &beside, false).summary().reused, 3);
+    assert_eq!((identity(&record), identity(&cache_file())), before);
+    // A check trusts the cache's record and still finds an edit.
+    let check = run(&plan, &beside, true);
+    assert_eq!((check.summary().reused, check.success()), (3, true));
+    let file = out.join("c2/web/configmap-web.yaml");
+    let good = std::fs::read(&file).unwrap();
+    std::fs::write(&file, "edited").unwrap();
+    let check = run(&plan, &beside, true);
+    assert_eq!(check.summary().evaluated, 1);
+    assert!(!check.success());
+    assert_eq!(run(&plan, &beside, false).summary().evaluated, 1);
+    assert_eq!(std::fs::read(&file).unwrap(), good);
+    // Without the cache's record (a new machine), a write reuses from the
+    // output's, reading the files.
+    std::fs::remove_dir_all(&cache).unwrap();
+    assert_eq!(run(&plan, &beside, false).summary().reused, 3);
+    assert_eq!(record_of(&out), unstamped(cache_record()));
+    assert_eq!(
+        std::fs::read(tmp.path().join("sacrificial/keep")).unwrap(),
+        b"keep"
+    );
+}

@@ -536,6 +536,7 @@ impl Render {
             shard: self.shard,
             incremental: self.incremental,
             cache: self.cache.clone(),
+            keep_output_record: false,
         };
         let on_event = |event: Event<'_>| match event {
             Event::WaitingForLock { lock, holder } => {

@@ -178,17 +178,21 @@ impl Renderer {
             .listed
             .iter()
             .any(|name| !rendering.contains(name.as_str()));
+        // A write with the default cache keeps the output's record too.
+        let beside = !check && cache.is_some() && destination.keep_output_record;
         let Records {
             merged: base,
             ignored: records_ignored,
             only_own,
+            own,
         } = if trusted && (destination.incremental || carry) {
-            self.read_records(&out_dir, cache, shard)
+            self.read_records(&out_dir, cache, shard, beside)
         } else {
             Records {
                 merged: Record::new(&self.settings.build),
                 ignored: Vec::new(),
                 only_own: false,
+                own: None,
             }
         };
         let incremental = Incremental {
@@ -245,16 +249,31 @@ impl Renderer {
             // A record that would be written with what its file holds is
             // not serialized again (a render that changed nothing writes
             // nothing; `write_root_file` skips identical content too).
-            if changed || !only_own {
-                match cache {
-                    Some(dir) => {
+            match (cache, beside) {
+                (Some(dir), true) => {
+                    // Both records, each only when it would change: the
+                    // cache's with the stamps, the output's without.
+                    let own = own.unwrap_or_default();
+                    if own.cache.as_ref() != Some(&record) {
                         inputs::write_cache(&inputs::cache_file(dir, root, shard), &record)
-                            .map_err(Error::OutDir)?
+                            .map_err(Error::OutDir)?;
                     }
-                    None => out_dir
-                        .write_root_file(&record_file, &record.to_bytes())
-                        .map_err(Error::OutDir)?,
+                    let mut unstamped = record;
+                    unstamped.forget_stamps();
+                    if own.output.as_ref() != Some(&unstamped) {
+                        out_dir
+                            .write_root_file(&record_file, &unstamped.to_bytes())
+                            .map_err(Error::OutDir)?;
+                    }
                 }
+                _ if !changed && only_own => {}
+                (Some(dir), false) => {
+                    inputs::write_cache(&inputs::cache_file(dir, root, shard), &record)
+                        .map_err(Error::OutDir)?
+                }
+                (None, _) => out_dir
+                    .write_root_file(&record_file, &record.to_bytes())
+                    .map_err(Error::OutDir)?,
             }
             if shard.is_none() {
                 out_dir.remove_shard_files().map_err(Error::OutDir)?;
