@@ -124,6 +124,32 @@ pub(crate) struct OwnRecords {
     pub(crate) output: Option<Record>,
     /// The cache's.
     pub(crate) cache: Option<Record>,
+    /// The entries of every cache record read: what kcfg itself found.
+    pub(crate) cache_targets: BTreeMap<String, TargetInputs>,
+}
+
+impl OwnRecords {
+    /// `record` less the entries the cache may not hold: a check believes
+    /// the cache, so it holds only what kcfg found itself, the targets
+    /// `evaluated` now and the entries that came from the cache, never one
+    /// taken on the word of the output directory's record (whoever changed
+    /// the output could have written it; see [`crate::inputs`]).
+    pub(crate) fn for_cache(&self, record: &Record, evaluated: &BTreeSet<String>) -> Record {
+        let mut kept = record.clone();
+        kept.retain(|name| {
+            evaluated.contains(name)
+                || match (self.cache_targets.get(name), record.targets.get(name)) {
+                    (Some(held), Some(now)) => {
+                        held.params == now.params
+                            && held.closure == now.closure
+                            && held.outputs == now.outputs
+                            && held.objects == now.objects
+                    }
+                    _ => false,
+                }
+        });
+        kept
+    }
 }
 
 /// A target that need not be evaluated.
@@ -212,8 +238,16 @@ impl Renderer {
                     .and_then(|bytes| bytes.map(|b| Record::parse(&b, build)).transpose());
                 match read {
                     Ok(Some(record)) => {
-                        if with_output && is_own {
-                            own.cache = Some(record.clone());
+                        if with_output {
+                            if is_own {
+                                own.cache = Some(record.clone());
+                            }
+                            own.cache_targets.extend(
+                                record
+                                    .targets
+                                    .iter()
+                                    .map(|(name, entry)| (name.clone(), entry.clone())),
+                            );
                         }
                         records.merged.absorb(record);
                         read_own.push(is_own);

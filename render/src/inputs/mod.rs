@@ -42,7 +42,9 @@
 //! render. Written atomically under the output's lock, after the marker.
 //! With `--cache DIR` ([`crate::Destination::cache`]) the record lives in
 //! `DIR/kcfg-inputs-<digest of the output's absolute path>.json` instead,
-//! and the output directory's is neither read nor written.
+//! and the output directory's is neither read nor written; with `kcfg
+//! render`'s default cache ([`crate::Destination::keep_output_record`]) a
+//! write keeps both, the cache's stamped.
 //!
 //! **Whose word.** A record is a claim: "these inputs gave these files".
 //! Checking the claim takes an evaluation, so whoever can write the record

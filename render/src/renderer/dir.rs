@@ -235,6 +235,14 @@ impl Renderer {
             // reused), and the recorded targets this run did not look at
             // that are still listed.
             let found = incremental.into_found();
+            let evaluated: BTreeSet<String> = match beside {
+                true => found
+                    .evaluated
+                    .iter()
+                    .map(|(name, ..)| name.clone())
+                    .collect(),
+                false => BTreeSet::new(),
+            };
             let (record, changed) = reuse::next_record(base, found, &listed, &written_names);
             let record_file = match shard {
                 Some(shard) => RootFile::ShardInputs(shard),
@@ -252,10 +260,12 @@ impl Renderer {
             match (cache, beside) {
                 (Some(dir), true) => {
                     // Both records, each only when it would change: the
-                    // cache's with the stamps, the output's without.
+                    // cache's with the stamps and only what kcfg found
+                    // itself, the output's without stamps.
                     let own = own.unwrap_or_default();
-                    if own.cache.as_ref() != Some(&record) {
-                        inputs::write_cache(&inputs::cache_file(dir, root, shard), &record)
+                    let cached = own.for_cache(&record, &evaluated);
+                    if own.cache.as_ref() != Some(&cached) {
+                        inputs::write_cache(&inputs::cache_file(dir, root, shard), &cached)
                             .map_err(Error::OutDir)?;
                     }
                     let mut unstamped = record;
