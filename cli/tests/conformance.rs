@@ -245,12 +245,14 @@ enum Invocation {
 
 impl Invocation {
     /// The command line up to the case's arguments; links live in `links`.
+    /// kcfg keeps no cache (issue 18: no test writes the user's).
     fn command(self, links: &Path) -> Command {
         let mut command = self.program(links);
         command.env("KCFG_CACHE_DIR", "off");
         command
     }
 
+    /// The program [`Invocation::command`] runs, before its environment.
     fn program(self, links: &Path) -> Command {
         match self {
             Invocation::KcfgEval | Invocation::KcfgFmt => {
