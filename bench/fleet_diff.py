@@ -14,7 +14,10 @@ replicas of large sites, 3 -> 4) and commits again. Times with hyperfine:
                   (every target evaluated at both sides: what the record saves)
 
 Each runs with --format json into /dev/null. Prints hyperfine's table and
-the diff's own summary line. Standard library only; needs git and hyperfine.
+the diff's own summary line. Every kcfg process runs with
+KCFG_CACHE_DIR=off: the diff trusts the committed record alone, as it did
+before kcfg had a default cache, and nothing reads or writes the user's
+own cache. Standard library only; needs git and hyperfine.
 """
 
 import argparse
@@ -26,7 +29,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from incremental import EXAMPLE, ROOT, grow_inventory  # noqa: E402
+from incremental import EXAMPLE, NO_CACHE, ROOT, grow_inventory  # noqa: E402
 
 
 def git(repo, *args):
@@ -52,7 +55,7 @@ def main():
         grow_inventory(plan, args.clusters)
     # Rendered as the diff spells the plan (`ef`, from the repository's
     # root): records name files as the render spells them.
-    subprocess.run([kcfg, "render", "-q", "ef"], check=True, cwd=repo)
+    subprocess.run([kcfg, "render", "-q", "ef"], check=True, cwd=repo, env=NO_CACHE)
     git(repo, "init", "-q")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "base")
@@ -67,7 +70,8 @@ def main():
     git(repo, "commit", "-q", "-a", "-m", "head: %s replicas" % args.app)
 
     diff = [kcfg, "fleet-diff", "--plan", "ef", "--format", "json"]
-    result = subprocess.run(diff + ["HEAD~1", "HEAD"], cwd=repo, capture_output=True, text=True)
+    result = subprocess.run(diff + ["HEAD~1", "HEAD"], cwd=repo, capture_output=True, text=True,
+                            env=NO_CACHE)
     if result.returncode != 2:
         sys.exit("kcfg fleet-diff exited %d: %s" % (result.returncode, result.stderr))
     summary = json.loads(result.stdout)["summary"]
@@ -82,7 +86,7 @@ def main():
                "--export-json", os.path.join(work, "hyperfine.json")]
     for name, argv in runs:
         command += ["-n", name, " ".join(argv)]
-    subprocess.run(command, check=True, cwd=repo)
+    subprocess.run(command, check=True, cwd=repo, env=NO_CACHE)
     with open(os.path.join(work, "hyperfine.json")) as file:
         results = {r["command"]: r for r in json.load(file)["results"]}
     print("\n| run | mean (s) | min (s) | max (s) |\n|---|---|---|---|")

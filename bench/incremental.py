@@ -9,14 +9,21 @@ a suffix and an address block of its own), renders it once, then times:
                                                   and recorded)
   base            BASE render (with --base: a kcfg without incremental
                   renders, to measure the cost of recording)
-  no change       kcfg render
+  no change       kcfg render (no cache: KCFG_CACHE_DIR=off)
   app change      kcfg render after an edit of apps/APP/main.kcfg
                   (each run appends a comment: the app's targets change)
   library change  kcfg render after an edit of lib/k8s.libsonnet (every
                   application target)
+  no change, default cache
+                  kcfg render with its default cache (KCFG_CACHE_DIR in
+                  the work directory), which also keeps rendered/'s record
   cache: ...      no change, app change with kcfg render --cache DIR
   check full      kcfg render --check (no cache: every target evaluated)
   check ...       no change, app change with kcfg render --check --cache DIR
+
+Every kcfg process gets KCFG_CACHE_DIR: `off` (no cache; a build older
+than the default cache ignores it and has none) or a directory in the work
+directory, so no run reads or writes the user's own cache.
 
 With --before OTHER_KCFG, every run is also made with that build, on a
 copy of its own (before/after tables from one run).
@@ -65,39 +72,57 @@ def grow_inventory(plan, clusters):
         file.write(head + "\nclusters:\n" + "\n".join(grown) + "\n")
 
 
+def environment(cache_dir):
+    """The environment of a kcfg process: KCFG_CACHE_DIR set (`off`, or a
+    directory in the work directory), never the user's own cache."""
+    env = dict(os.environ)
+    env["KCFG_CACHE_DIR"] = cache_dir
+    return env
+
+
+NO_CACHE = environment("off")
+
+
 def prepare(kcfg, work, label, clusters):
     """A copy of the example for one kcfg build, rendered once and checked
-    once into its cache."""
+    once into its cache; the cache directory and the default cache's."""
     plan = os.path.join(work, label, "ef")
     shutil.rmtree(os.path.join(work, label), ignore_errors=True)
     shutil.copytree(EXAMPLE, plan, ignore=shutil.ignore_patterns("rendered"))
     if clusters:
         grow_inventory(plan, clusters)
     cache = os.path.join(work, label, "cache")
-    subprocess.run([kcfg, "render", "-q", plan], check=True)
-    subprocess.run([kcfg, "render", "-q", "--check", "--cache", cache, plan], check=True)
-    subprocess.run([kcfg, "render", "-q", "--cache", cache, plan], check=True)
-    return plan, cache
+    default_cache = os.path.join(work, label, "default-cache")
+    subprocess.run([kcfg, "render", "-q", plan], check=True, env=NO_CACHE)
+    subprocess.run([kcfg, "render", "-q", "--check", "--cache", cache, plan], check=True, env=NO_CACHE)
+    subprocess.run([kcfg, "render", "-q", "--cache", cache, plan], check=True, env=NO_CACHE)
+    # The default cache holds only what kcfg found itself: a check fills it.
+    subprocess.run([kcfg, "render", "-q", "--check", plan], check=True, env=environment(default_cache))
+    subprocess.run([kcfg, "render", "-q", plan], check=True, env=environment(default_cache))
+    return plan, cache, default_cache
 
 
-def rows(kcfg, plan, cache, app):
-    """(name, prepare, command) of each measured run of one build."""
+def rows(kcfg, plan, cache, default_cache, app):
+    """(name, prepare, command, environment) of each measured run of one
+    build."""
     app_file = os.path.join(plan, "apps", app, "main.kcfg")
     lib_file = os.path.join(plan, "lib", "k8s.libsonnet")
     touch = lambda path: "sh -c 'echo // bench >> %s'" % path
     render = [kcfg, "render", "-q"]
+    default = environment(default_cache)
     return [
-        ("full", "true", render + ["--no-incremental", plan]),
-        ("no change", "true", render + [plan]),
-        ("app change", touch(app_file), render + [plan]),
-        ("library change", touch(lib_file), render + [plan]),
+        ("full", "true", render + ["--no-incremental", plan], NO_CACHE),
+        ("no change", "true", render + [plan], NO_CACHE),
+        ("app change", touch(app_file), render + [plan], NO_CACHE),
+        ("library change", touch(lib_file), render + [plan], NO_CACHE),
         # The runs before it changed files: a render with the cache first.
+        ("no change, default cache", " ".join(render + [plan]), render + [plan], default),
         ("cache: no change", " ".join(render + ["--cache", cache, plan]),
-         render + ["--cache", cache, plan]),
-        ("cache: app change", touch(app_file), render + ["--cache", cache, plan]),
-        ("check full", "true", render + ["--check", plan]),
-        ("check no change", "true", render + ["--check", "--cache", cache, plan]),
-        ("check app change", touch(app_file), render + ["--check", "--cache", cache, plan]),
+         render + ["--cache", cache, plan], NO_CACHE),
+        ("cache: app change", touch(app_file), render + ["--cache", cache, plan], NO_CACHE),
+        ("check full", "true", render + ["--check", plan], NO_CACHE),
+        ("check no change", "true", render + ["--check", "--cache", cache, plan], NO_CACHE),
+        ("check app change", touch(app_file), render + ["--check", "--cache", cache, plan], NO_CACHE),
     ]
 
 
@@ -117,13 +142,16 @@ def main():
         builds.insert(0, ("before", os.path.abspath(args.before)))
     runs = []
     for label, kcfg in builds:
-        plan, cache = prepare(kcfg, work, label, args.clusters)
-        runs += [(label, name, prep, argv) for name, prep, argv in rows(kcfg, plan, cache, args.app)]
+        plan, cache, default_cache = prepare(kcfg, work, label, args.clusters)
+        built = rows(kcfg, plan, cache, default_cache, args.app)
+        runs += [(label, name, prep, argv, env) for name, prep, argv, env in built]
         if args.base and label == builds[-1][0]:
             # The same full render by a build that records nothing, on this
-            # copy (its output is the same; it ignores the record).
-            runs.insert(len(runs) - 8, (label, "base (no recording)", "true",
-                                        [os.path.abspath(args.base), "render", "-q", plan]))
+            # copy (its output is the same; it ignores the record), after
+            # this build's full render.
+            runs.insert(len(runs) - len(built) + 1,
+                        (label, "base (no recording)", "true",
+                         [os.path.abspath(args.base), "render", "-q", plan], NO_CACHE))
     with open(os.path.join(plan, "rendered", ".kcfg-inputs")) as file:
         targets = json.load(file)["targets"]
     app = sum(1 for name in targets if name.endswith("/" + args.app))
@@ -131,7 +159,7 @@ def main():
     results = measure(runs, args.runs)
     labels = [label for label, _ in builds]
     names = []
-    for _, name, _, _ in runs:
+    for _, name, _, _, _ in runs:
         if name not in names:
             names.append(name)
     print_table(results, labels, names)
@@ -144,11 +172,11 @@ def measure(runs, rounds):
     CPU time (user + system of the process)."""
     times = {}
     for round_index in range(rounds + 1):
-        for label, name, prepare_run, argv in runs:
-            subprocess.run(prepare_run, shell=True, check=True)
+        for label, name, prepare_run, argv, env in runs:
+            subprocess.run(prepare_run, shell=True, check=True, env=env)
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
-            subprocess.run(argv, check=True)
+            subprocess.run(argv, check=True, env=env)
             wall = time.perf_counter() - started
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

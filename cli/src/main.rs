@@ -8,6 +8,7 @@
 //! `kcfg eval` ([`cmd::eval::is_implicit`]).
 
 mod argocd;
+mod cache_dir;
 mod cmd;
 mod color;
 mod memory;

@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 
 fn kcfg(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kcfg"))
+        .env("KCFG_CACHE_DIR", "off")
         .args(args)
         .output()
         .expect("run kcfg")
@@ -196,6 +197,7 @@ fn hydrate_commits_only_changes() {
 /// blocking read fails the test instead of hanging it.
 fn kcfg_within(args: &[&str], secs: u64) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kcfg"))
+        .env("KCFG_CACHE_DIR", "off")
         .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -308,6 +310,7 @@ fn issue13_input_errors_come_before_any_cluster() {
 /// `kcfg ARGS` with extra environment variables.
 fn kcfg_env(args: &[&str], envs: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kcfg"))
+        .env("KCFG_CACHE_DIR", "off")
         .args(args)
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR_FORCE")

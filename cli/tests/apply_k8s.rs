@@ -188,6 +188,7 @@ fn edit(path: &Path, from: &str, to: &str) {
 /// Runs `kcfg ARGS`: (exit code, stdout, stderr).
 fn kcfg(args: &[String]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_kcfg"))
+        .env("KCFG_CACHE_DIR", "off")
         .args(args)
         .env_remove("JSONNET_PATH")
         .env_remove("KUBECONFIG")
@@ -787,6 +788,7 @@ fn issue16_single_directory_exit_codes_context_and_log() {
     let mut json_args = args("apply", &["-o", "json", "--dry-run"]);
     json_args.drain(2..4);
     let out = Command::new(env!("CARGO_BIN_EXE_kcfg"))
+        .env("KCFG_CACHE_DIR", "off")
         .args(&json_args)
         .env("KUBECONFIG", &kubeconfig)
         .output()

@@ -163,6 +163,7 @@ fn argo_env(
 /// Runs `kcfg argocd ARGS` in `dir` with exactly `env`.
 fn plugin(dir: &Path, env: &BTreeMap<String, String>, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kcfg"))
+        .env("KCFG_CACHE_DIR", "off")
         .arg("argocd")
         .args(args)
         .current_dir(dir)
@@ -708,6 +709,7 @@ fn generate_code_peak(code: &str, args: &[&str]) -> (Output, i64) {
     let repo = Repo::new();
     repo.write("apps/bad/main.kcfg", code);
     let mut child = Command::new(env!("CARGO_BIN_EXE_kcfg"))
+        .env("KCFG_CACHE_DIR", "off")
         .arg("argocd")
         .arg("generate")
         .args(args)
@@ -841,6 +843,7 @@ fn sigterm_stops_at_once() {
         "local f(n) = if n == 0 then 0 else f(n - 1) + f(n - 1); f(60)",
     );
     let child = Command::new(env!("CARGO_BIN_EXE_kcfg"))
+        .env("KCFG_CACHE_DIR", "off")
         .args([
             "argocd",
             "generate",

@@ -84,6 +84,7 @@ fn plugin_yaml_is_a_config_management_plugin() {
     // The generate arguments are ones kcfg accepts.
     let args = command(&plugin, "/spec/generate/args");
     let output = Command::new(env!("CARGO_BIN_EXE_kcfg"))
+        .env("KCFG_CACHE_DIR", "off")
         .args(["argocd", "generate"])
         .args(&args)
         .arg("--help")
@@ -255,6 +256,7 @@ fn plugin(spec: &Json, app_name: &str, subcommand: &str) -> std::process::Output
         _ => &[],
     };
     Command::new(env!("CARGO_BIN_EXE_kcfg"))
+        .env("KCFG_CACHE_DIR", "off")
         .args(["argocd", subcommand])
         .args(budget)
         .current_dir(repository().join(path))

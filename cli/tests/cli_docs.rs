@@ -6,6 +6,7 @@ use std::process::{Command, Output};
 
 fn kcfg(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kcfg"))
+        .env("KCFG_CACHE_DIR", "off")
         .args(args)
         .output()
         .expect("run kcfg")

@@ -98,6 +98,7 @@ fn run_suite_case(dir: &Path, name: &str) -> (Verdict, Option<(String, String)>)
         &["--ext-str", "var1=test", "--ext-code", "var2={x:1,y:2}"]
     };
     let output = Command::new(kcfg())
+        .env("KCFG_CACHE_DIR", "off")
         .arg("eval")
         .args(flags)
         .arg(name)
@@ -244,7 +245,15 @@ enum Invocation {
 
 impl Invocation {
     /// The command line up to the case's arguments; links live in `links`.
+    /// kcfg keeps no cache (issue 18: no test writes the user's).
     fn command(self, links: &Path) -> Command {
+        let mut command = self.program(links);
+        command.env("KCFG_CACHE_DIR", "off");
+        command
+    }
+
+    /// The program [`Invocation::command`] runs, before its environment.
+    fn program(self, links: &Path) -> Command {
         match self {
             Invocation::KcfgEval | Invocation::KcfgFmt => {
                 let mut command = Command::new(kcfg());

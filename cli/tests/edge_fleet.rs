@@ -32,6 +32,7 @@ fn rendered_dir() -> PathBuf {
 /// Runs `kcfg ARGS` from the repository's root: (exit code, stdout, stderr).
 fn kcfg(args: &[&str]) -> (i32, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_kcfg"))
+        .env("KCFG_CACHE_DIR", "off")
         .args(args)
         .current_dir(repo_root())
         .env_remove("JSONNET_PATH")

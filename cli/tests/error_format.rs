@@ -58,6 +58,7 @@ impl Fixture {
     /// terminal, with `env` set.
     fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut command = Command::new(env!("CARGO_BIN_EXE_kcfg"));
+        command.env("KCFG_CACHE_DIR", "off");
         command
             .args(args)
             .current_dir(self.path())
@@ -384,6 +385,7 @@ fn issue16_rich_without_colour_and_the_defaults() {
     std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_kcfg"), &link).unwrap();
     let jsonnet = |args: &[&str]| {
         let output = Command::new(&link)
+            .env("KCFG_CACHE_DIR", "off")
             .args(args)
             .current_dir(fixture.path())
             .env_remove("NO_COLOR")

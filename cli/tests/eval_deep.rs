@@ -13,6 +13,7 @@ fn eval(stack_kib: &str, flags: &str, code: &str) -> (Option<i32>, String, Strin
         .arg("-c")
         .arg(script)
         .env("KCFG", env!("CARGO_BIN_EXE_kcfg"))
+        .env("KCFG_CACHE_DIR", "off")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

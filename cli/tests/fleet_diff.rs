@@ -90,6 +90,7 @@ impl Repo {
     /// [`Repo::commit`], rendering with `render_args` (the plan's inputs).
     fn commit_with(&self, message: &str, render_args: &[&str]) -> String {
         let rendered = Command::new(KCFG)
+            .env("KCFG_CACHE_DIR", "off")
             .current_dir(&self.root)
             .args(["render", "-q", "fleet"])
             .args(render_args)
@@ -112,6 +113,7 @@ impl Repo {
     fn kcfg_in(&self, dir: &Path, args: &[&str]) -> Run {
         let status_before = self.git(&["status", "--porcelain", "--ignored"]);
         let out = Command::new(KCFG)
+            .env("KCFG_CACHE_DIR", "off")
             .current_dir(dir)
             .arg("fleet-diff")
             .args(args)
@@ -406,6 +408,7 @@ fn issue18_errors_name_what_is_wrong() {
 
     // No git on PATH.
     let out = Command::new(KCFG)
+        .env("KCFG_CACHE_DIR", "off")
         .current_dir(&repo.root)
         .args(["fleet-diff", "--plan", "fleet"])
         .env("PATH", outside.path())
@@ -481,6 +484,7 @@ fn issue18_edge_fleet_history() {
     }
     let run = |args: &[&str]| {
         let out = Command::new(KCFG)
+            .env("KCFG_CACHE_DIR", "off")
             .current_dir(root)
             .args([
                 "fleet-diff",
@@ -725,4 +729,43 @@ fn issue18_only_selecting_the_targets_of_one_side_is_no_error() {
     assert_eq!(json["summary"]["added"], 6);
     assert_eq!(json["summary"]["removed"], 0);
     assert_eq!(json["groups"][0]["pattern"], "*/cache");
+}
+
+#[test]
+fn issue18_the_default_cache_record_is_trusted() {
+    let (repo, _) = fleet();
+    // A base that carries no record: only the cache can prove targets.
+    std::fs::remove_file(repo.root.join("fleet/rendered/.kcfg-inputs")).unwrap();
+    repo.git(&["commit", "-q", "-a", "-m", "no record"]);
+    let home = repo.root.parent().unwrap().join("home");
+    std::fs::create_dir(&home).unwrap();
+    // kcfg with a HOME of its own and its default cache there.
+    let kcfg = |args: &[&str]| {
+        Command::new(KCFG)
+            .env("HOME", &home)
+            .env_remove("XDG_CACHE_HOME")
+            .env_remove("KCFG_CACHE_DIR")
+            .env_remove("PAGER")
+            .current_dir(&repo.root)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let rendered = kcfg(&["render", "-q", "fleet"]);
+    assert!(rendered.status.success(), "{rendered:?}");
+    assert!(home.join(".cache/kcfg").is_dir());
+    let summary = |args: &[&str]| {
+        let mut all = vec!["fleet-diff", "--plan", "fleet", "--format", "json"];
+        all.extend(args);
+        let run = kcfg(&all);
+        assert_eq!(run.status.code(), Some(0), "{run:?}");
+        let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+        report["summary"].clone()
+    };
+    assert_eq!(summary(&["HEAD"])["proven"], 12);
+    assert_eq!(summary(&["--no-cache", "HEAD"])["proven"], 0);
+    assert_eq!(
+        std::fs::read_to_string(repo.sibling.join("keep")).unwrap(),
+        SIBLING_FILE
+    );
 }

@@ -33,6 +33,7 @@ fn repo_root() -> PathBuf {
 fn fmt_in(dir: &Path, args: &[&str], stdin: &str) -> Output {
     use std::io::Write as _;
     let mut child = Command::new(kcfg())
+        .env("KCFG_CACHE_DIR", "off")
         .arg("fmt")
         .args(args)
         .current_dir(dir)
@@ -718,6 +719,7 @@ fn evaluated(path: &Path) -> bool {
 /// uses.
 fn evaluate(path: &Path) -> Evaluation {
     let mut child = Command::new(kcfg())
+        .env("KCFG_CACHE_DIR", "off")
         .args([
             "eval",
             "--ext-str",
@@ -846,6 +848,7 @@ fn issue14_repository_round_trip_through_the_binary() {
     let before = parallel(&files, evaluate);
     let formatted = parallel(&files, |path| {
         let output = Command::new(kcfg())
+            .env("KCFG_CACHE_DIR", "off")
             .arg("fmt")
             .arg(path)
             .env("NO_COLOR", "1")
@@ -895,6 +898,7 @@ fn issue14_repository_round_trip_through_the_binary() {
     }
     // Idempotent: the outputs are formatted (one run over all of them).
     let output = Command::new(kcfg())
+        .env("KCFG_CACHE_DIR", "off")
         .args(["fmt", "--test"])
         .args(&outputs)
         .output()

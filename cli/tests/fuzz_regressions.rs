@@ -93,6 +93,7 @@ fn run(case: &Case) -> Result<(), String> {
     let stderr_path = dir.path().join("stderr");
     let script = "ulimit -v \"$1\" && ulimit -c 0 && shift && exec \"$@\"";
     let mut child = Command::new("sh")
+        .env("KCFG_CACHE_DIR", "off")
         .args(["-c", script, "sh"])
         .arg(case.ulimit_v.to_string())
         .arg(env!("CARGO_BIN_EXE_kcfg"))

@@ -16,11 +16,13 @@ fn eval(limit_kib: Option<u64>, args: &[&str]) -> Output {
                 .arg(format!("ulimit -v {kib}; exec \"$KCFG\" eval \"$@\""))
                 .arg("sh")
                 .args(args)
-                .env("KCFG", env!("CARGO_BIN_EXE_kcfg"));
+                .env("KCFG", env!("CARGO_BIN_EXE_kcfg"))
+                .env("KCFG_CACHE_DIR", "off");
             command
         }
         None => {
             let mut command = Command::new(env!("CARGO_BIN_EXE_kcfg"));
+            command.env("KCFG_CACHE_DIR", "off");
             command.arg("eval").args(args);
             command
         }
@@ -229,6 +231,7 @@ kcfg.plan {
         std::fs::write(dir.path().join(name), text).unwrap();
     }
     let output = Command::new(env!("CARGO_BIN_EXE_kcfg"))
+        .env("KCFG_CACHE_DIR", "off")
         .args(["render", "--max-memory", "64Mi"])
         .current_dir(dir.path())
         .env("NO_COLOR", "1")
@@ -245,6 +248,7 @@ kcfg.plan {
         .join("rendered/c/small/configmap-small.yaml")
         .is_file());
     let output = Command::new(env!("CARGO_BIN_EXE_kcfg"))
+        .env("KCFG_CACHE_DIR", "off")
         .args(["render", "--max-memory", "nonsense"])
         .current_dir(dir.path())
         .output()

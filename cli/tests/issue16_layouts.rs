@@ -53,6 +53,7 @@ impl Tree {
 
     fn run(&self, args: &[&str]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_kcfg"))
+            .env("KCFG_CACHE_DIR", "off")
             .args(args)
             .current_dir(self.path())
             .env_remove("JSONNET_PATH")

@@ -53,6 +53,7 @@ impl Drop for Dir {
 
 fn kcfg_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kcfg"))
+        .env("KCFG_CACHE_DIR", "off")
         .args(args)
         .current_dir(dir)
         .env_remove("JSONNET_PATH")
@@ -219,6 +220,7 @@ fn issue16_hydrator_files_record_the_command_that_reproduces_them() {
         .arg(command.replacen("kcfg", &bin.display().to_string(), 1) + " --quiet")
         .current_dir(dir.path().join("deploy"))
         .env("NO_COLOR", "1")
+        .env("KCFG_CACHE_DIR", "off")
         .output()
         .unwrap();
     assert!(shell.status.success(), "{}", stderr(&shell));
@@ -349,6 +351,7 @@ fn issue16_argocd_stats_count_one_object() {
         "{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } }\n",
     )]);
     let run = Command::new(env!("CARGO_BIN_EXE_kcfg"))
+        .env("KCFG_CACHE_DIR", "off")
         .args(["argocd", "generate", "--stats"])
         .current_dir(dir.path().join("repo/app"))
         .env_clear()

@@ -16,6 +16,7 @@ fn cases_dir() -> PathBuf {
 /// `kcfg eval ARGS` in `dir`: its JSON output, or its error text.
 fn eval(dir: &Path, args: &[&str]) -> Result<Value, String> {
     let output = Command::new(env!("CARGO_BIN_EXE_kcfg"))
+        .env("KCFG_CACHE_DIR", "off")
         .arg("eval")
         .args(args)
         .current_dir(dir)

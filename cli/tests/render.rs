@@ -60,6 +60,7 @@ impl Fixture {
     /// Runs `kcfg ARGS` in the fixture's directory.
     fn run(&self, args: &[&str]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_kcfg"))
+            .env("KCFG_CACHE_DIR", "off")
             .args(args)
             .current_dir(self.path())
             .env_remove("JSONNET_PATH")
@@ -790,6 +791,7 @@ fn the_benchmark_fleet_plan_renders_and_checks() {
     let out_dir = out.path().join("fleet");
     let run = |extra: &[&str]| {
         let output = Command::new(env!("CARGO_BIN_EXE_kcfg"))
+            .env("KCFG_CACHE_DIR", "off")
             .args([
                 "render",
                 "bench/fleet",

@@ -99,6 +99,7 @@ impl Sandbox {
     /// Runs `kcfg ARGS` in `work/`.
     fn run(&self, args: &[&str]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_kcfg"))
+            .env("KCFG_CACHE_DIR", "off")
             .args(args)
             .current_dir(self.work())
             .env_remove("JSONNET_PATH")
@@ -566,6 +567,7 @@ fn issue13_concurrent_renders_wait_for_each_other() {
         );
         let spawn = || {
             Command::new(env!("CARGO_BIN_EXE_kcfg"))
+                .env("KCFG_CACHE_DIR", "off")
                 .args(["render", "-q", "-j", "2"])
                 .current_dir(sandbox.work())
                 .env_remove("JSONNET_PATH")
@@ -726,6 +728,7 @@ fn issue13_killed_renders_leave_nothing_the_next_render_keeps() {
     let releases = std::fs::read_to_string(fleet.join("releases.yaml")).unwrap();
     let render = || {
         Command::new(env!("CARGO_BIN_EXE_kcfg"))
+            .env("KCFG_CACHE_DIR", "off")
             .args(["render", "-q"])
             .current_dir(&fleet)
             .env_remove("JSONNET_PATH")
@@ -776,6 +779,7 @@ fn issue13_killed_renders_leave_nothing_the_next_render_keeps() {
                 // --check reports every leftover a killed render left.
                 checked = true;
                 let output = Command::new(env!("CARGO_BIN_EXE_kcfg"))
+                    .env("KCFG_CACHE_DIR", "off")
                     .args(["render", "--check", "-q"])
                     .current_dir(&fleet)
                     .output()
@@ -794,6 +798,7 @@ fn issue13_killed_renders_leave_nothing_the_next_render_keeps() {
         }
     }
     let output = Command::new(env!("CARGO_BIN_EXE_kcfg"))
+        .env("KCFG_CACHE_DIR", "off")
         .args(["render", "-q"])
         .current_dir(&fleet)
         .output()
@@ -809,6 +814,7 @@ fn issue13_killed_renders_leave_nothing_the_next_render_keeps() {
     );
     assert_eq!(leftovers(&fleet.join("rendered")), Vec::<String>::new());
     let output = Command::new(env!("CARGO_BIN_EXE_kcfg"))
+        .env("KCFG_CACHE_DIR", "off")
         .args(["render", "--check", "-q"])
         .current_dir(&fleet)
         .output()

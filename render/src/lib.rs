@@ -102,6 +102,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 #![deny(clippy::disallowed_methods, clippy::disallowed_types)]
 
+pub mod cache_trim;
 pub mod check;
 pub mod diff;
 pub mod disk;

@@ -111,6 +111,45 @@ pub(crate) struct Records {
     /// Whether `merged` is exactly the content of the one record file this
     /// run writes (then an unchanged record need not be written again).
     pub(crate) only_own: bool,
+    /// When the run writes two records (the output directory's and the
+    /// cache's), what each held: a record is written again only when it
+    /// would change.
+    pub(crate) own: Option<OwnRecords>,
+}
+
+/// The records a run writes, as read (`None`: missing or not usable).
+#[derive(Default)]
+pub(crate) struct OwnRecords {
+    /// The output directory's, its stamps dropped.
+    pub(crate) output: Option<Record>,
+    /// The cache's.
+    pub(crate) cache: Option<Record>,
+    /// The entries of every cache record read: what kcfg itself found.
+    pub(crate) cache_targets: BTreeMap<String, TargetInputs>,
+}
+
+impl OwnRecords {
+    /// `record` less the entries the cache may not hold: a check believes
+    /// the cache, so it holds only what kcfg found itself, the targets
+    /// `evaluated` now and the entries that came from the cache, never one
+    /// taken on the word of the output directory's record (whoever changed
+    /// the output could have written it; see [`crate::inputs`]).
+    pub(crate) fn for_cache(&self, record: &Record, evaluated: &BTreeSet<String>) -> Record {
+        let mut kept = record.clone();
+        kept.retain(|name| {
+            evaluated.contains(name)
+                || match (self.cache_targets.get(name), record.targets.get(name)) {
+                    (Some(held), Some(now)) => {
+                        held.params == now.params
+                            && held.closure == now.closure
+                            && held.outputs == now.outputs
+                            && held.objects == now.objects
+                    }
+                    _ => false,
+                }
+        });
+        kept
+    }
 }
 
 /// A target that need not be evaluated.
@@ -130,44 +169,27 @@ impl Renderer {
     /// shard's (this run's shard last). A record that cannot be used is
     /// left out, with why. Which record a target comes from does not
     /// matter for correctness: a target is reused only when its files
-    /// and directory are as its entry says.
+    /// and directory are as its entry says. With a `cache`, its records are
+    /// read, and the output directory's too (first, so the cache's entries
+    /// win) when `with_output` ([`crate::Destination::keep_output_record`]).
     pub(crate) fn read_records(
         &self,
         out_dir: &OutDir,
         cache: Option<&Path>,
         shard: Option<Shard>,
+        with_output: bool,
     ) -> Records {
         let build = &self.settings.build;
         let mut records = Records {
             merged: Record::new(build),
             ignored: Vec::new(),
             only_own: false,
+            own: None,
         };
+        let mut own = OwnRecords::default();
         // Whether each file read was the one this run writes.
         let mut read_own = Vec::new();
-        if let Some(dir) = cache {
-            // The cache holds this machine's records: the main one and
-            // this run's shard's.
-            let mut files = vec![(
-                inputs::cache_file(dir, &out_dir.root, None),
-                shard.is_none(),
-            )];
-            if shard.is_some() {
-                files.push((inputs::cache_file(dir, &out_dir.root, shard), true));
-            }
-            for (file, own) in files {
-                let read = inputs::read_cache(&file)
-                    .and_then(|bytes| bytes.map(|b| Record::parse(&b, build)).transpose());
-                match read {
-                    Ok(Some(record)) => {
-                        records.merged.absorb(record);
-                        read_own.push(own);
-                    }
-                    Ok(None) => {}
-                    Err(why) => records.ignored.push(format!("{}: {why}", file.display())),
-                }
-            }
-        } else {
+        if cache.is_none() || with_output {
             let mut files = vec![RootFile::Inputs];
             let mut shards: Vec<Shard> = out_dir.shard_listed.keys().copied().collect();
             if let Some(own) = shard {
@@ -189,15 +211,56 @@ impl Renderer {
                         // A record that held stamps is written again
                         // without them.
                         let forged = record.forget_stamps();
+                        let is_own = file == own_file && !forged;
+                        if with_output && is_own {
+                            own.output = Some(record.clone());
+                        }
                         records.merged.absorb(record);
-                        read_own.push(file == own_file && !forged);
+                        read_own.push(is_own);
                     }
                     Ok(None) => {}
                     Err(why) => records.ignored.push(format!("{}: {why}", shown.display())),
                 }
             }
         }
+        if let Some(dir) = cache {
+            // The cache holds this machine's records: the main one and
+            // this run's shard's.
+            let mut files = vec![(
+                inputs::cache_file(dir, &out_dir.root, None),
+                shard.is_none(),
+            )];
+            if shard.is_some() {
+                files.push((inputs::cache_file(dir, &out_dir.root, shard), true));
+            }
+            for (file, is_own) in files {
+                let read = inputs::read_cache(&file)
+                    .and_then(|bytes| bytes.map(|b| Record::parse(&b, build)).transpose());
+                match read {
+                    Ok(Some(record)) => {
+                        if with_output {
+                            if is_own {
+                                own.cache = Some(record.clone());
+                            }
+                            own.cache_targets.extend(
+                                record
+                                    .targets
+                                    .iter()
+                                    .map(|(name, entry)| (name.clone(), entry.clone())),
+                            );
+                        }
+                        records.merged.absorb(record);
+                        read_own.push(is_own);
+                    }
+                    Ok(None) => {}
+                    Err(why) => records.ignored.push(format!("{}: {why}", file.display())),
+                }
+            }
+        }
         records.only_own = records.ignored.is_empty() && read_own == [true];
+        if with_output {
+            records.own = Some(own);
+        }
         records
     }
 

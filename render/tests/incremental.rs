@@ -917,3 +917,114 @@ fn issue18_directory_stamps_only_from_a_cache_and_an_edit_always_shows() {
         b"keep"
     );
 }
+
+#[test]
+fn issue18_default_cache_keeps_the_output_record_too() {
+    use std::os::unix::fs::MetadataExt;
+    let (tmp, plan, out) = small_fleet();
+    let cache = tmp.path().join("cache");
+    let mut beside = Destination::new(&out);
+    beside.cache = Some(cache.clone());
+    beside.keep_output_record = true;
+    let cache_file = || {
+        std::fs::read_dir(&cache)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path()
+    };
+    let cache_record = || {
+        kcfg_render::inputs::Record::parse(
+            &std::fs::read(cache_file()).unwrap(),
+            kcfg_render::settings::DEFAULT_BUILD,
+        )
+        .unwrap()
+    };
+    let unstamped = |mut record: kcfg_render::inputs::Record| {
+        record.forget_stamps();
+        record
+    };
+    assert_eq!(run(&plan, &beside, false).summary().evaluated, 3);
+    // Both records, the same but for the stamps (none yet: too recent).
+    assert_eq!(record_of(&out), cache_record());
+    std::thread::sleep(kcfg_render::outdir::SETTLE + std::time::Duration::from_millis(200));
+    assert_eq!(run(&plan, &beside, false).summary().reused, 3);
+    assert!(cache_record().targets.values().all(|t| t.stamp.is_some()));
+    assert!(record_of(&out).targets.values().all(|t| t.stamp.is_none()));
+    assert_eq!(record_of(&out), unstamped(cache_record()));
+    // Nothing changed: neither record is written again.
+    let identity = |path: &Path| {
+        let meta = std::fs::metadata(path).unwrap();
+        (meta.ino(), meta.mtime_nsec())
+    };
+    let record = out.join(kcfg_render::outdir::INPUTS);
+    let before = (identity(&record), identity(&cache_file()));
+    assert_eq!(run(&plan, &beside, false).summary().reused, 3);
+    assert_eq!((identity(&record), identity(&cache_file())), before);
+    // A check trusts the cache's record and still finds an edit.
+    let check = run(&plan, &beside, true);
+    assert_eq!((check.summary().reused, check.success()), (3, true));
+    let file = out.join("c2/web/configmap-web.yaml");
+    let good = std::fs::read(&file).unwrap();
+    std::fs::write(&file, "edited").unwrap();
+    let check = run(&plan, &beside, true);
+    assert_eq!(check.summary().evaluated, 1);
+    assert!(!check.success());
+    assert_eq!(run(&plan, &beside, false).summary().evaluated, 1);
+    assert_eq!(std::fs::read(&file).unwrap(), good);
+    // Without the cache's record (a new machine), a write reuses from the
+    // output's, reading the files, but the cache takes none of its word:
+    // only a check (or an evaluation) fills it.
+    std::fs::remove_dir_all(&cache).unwrap();
+    assert_eq!(run(&plan, &beside, false).summary().reused, 3);
+    assert!(cache_record().targets.is_empty());
+    assert_eq!(run(&plan, &beside, true).summary().evaluated, 3);
+    assert_eq!(record_of(&out), unstamped(cache_record()));
+    assert_eq!(run(&plan, &beside, true).summary().reused, 3);
+    assert_eq!(
+        std::fs::read(tmp.path().join("sacrificial/keep")).unwrap(),
+        b"keep"
+    );
+}
+
+#[test]
+fn issue18_default_cache_never_takes_the_word_of_the_output_record() {
+    let (tmp, plan, out) = small_fleet();
+    let mut beside = Destination::new(&out);
+    beside.cache = Some(tmp.path().join("cache"));
+    beside.keep_output_record = true;
+    run(&plan, &beside, false);
+    // A forger edits an output and the output's record with it,
+    // consistently, on a machine whose cache does not know the target.
+    let file = out.join("c2/web/configmap-web.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: evil\n",
+    )
+    .unwrap();
+    let mut record = record_of(&out);
+    let mut files = kcfg_render::output::Files::new();
+    files.insert("configmap-web.yaml".into(), std::fs::read(&file).unwrap());
+    record.targets.get_mut("c2/web").unwrap().outputs = kcfg_render::inputs::files_digest(&files);
+    std::fs::write(out.join(kcfg_render::outdir::INPUTS), record.to_bytes()).unwrap();
+    std::fs::remove_dir_all(tmp.path().join("cache")).unwrap();
+    // A write believes the output's record (as without a cache) and
+    // leaves the edit; the check after it, which believes only the
+    // cache, still finds it.
+    let write = run(&plan, &beside, false);
+    assert_eq!(write.summary().reused, 3);
+    let check = run(&plan, &beside, true);
+    assert_eq!(check.summary().evaluated, 3);
+    assert!(!check.success());
+    let differs: Vec<&str> = check
+        .targets
+        .iter()
+        .filter(|t| matches!(t.status, Status::Differs(_)))
+        .map(|t| t.name.as_str())
+        .collect();
+    assert_eq!(differs, ["c2/web"]);
+    // And again: the check did not record the edited target.
+    let again = run(&plan, &beside, true);
+    assert_eq!((again.summary().evaluated, again.success()), (1, false));
+}

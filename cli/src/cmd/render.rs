@@ -11,7 +11,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use clap::Args;
 use kcfg_lang::eval::ExtValue;
@@ -23,6 +23,7 @@ use kcfg_render::{Destination, Event, Renderer, Selection, Settings};
 
 use self::progress::Progress;
 use super::plan_input::PlanInputArgs;
+use crate::cache_dir;
 use crate::color::{ColorWhen, Painter};
 use crate::report::{self, ErrorFormat, Errors};
 
@@ -103,11 +104,19 @@ another build, unparsable or inconsistent is ignored (the summary says so)
 and its targets are evaluated. --no-incremental evaluates everything.
 --check proves the output current, so it never takes the word of a record
 that came with the output (whoever edits the output can edit the record):
-it is incremental only with --cache DIR, a directory of records kcfg alone
-writes (kcfg render --cache DIR keeps its record there too; a CI cache).
-With --cache, the plan's own evaluation is kept there as well, with every
-file, import and directory listing it looked at: the next run uses it when
-each of them is the same, and evaluates render.kcfg again otherwise.
+it believes only a cache's.
+
+Cache. kcfg render keeps, in $XDG_CACHE_HOME/kcfg (else ~/.cache/kcfg;
+~/Library/Caches/kcfg on macOS), the plan's evaluation with every file,
+import and directory listing it looked at (used again when each is the
+same), and a copy of the record that also remembers what stat said of
+each target's directory (the same stat then stands for reading its
+files). Only kcfg writes there, so --check trusts it and evaluates only
+what changed since. It is created with mode 0700 and used only when it is
+a directory (not a link) of this user's; otherwise kcfg runs without it,
+silently. KCFG_CACHE_DIR=DIR moves it, KCFG_CACHE_DIR=off or --no-cache
+turns it off, and --cache DIR keeps the record in DIR alone, not in OUT
+(a CI cache). Once a day a render removes the entries unused for 5 days.
 
 Shards. --shard I/N renders only the targets whose name hashes to bucket I
 of N (indexes from 0, as a Kubernetes Indexed Job's JOB_COMPLETION_INDEX:
@@ -240,9 +249,13 @@ pub struct RenderArgs {
     #[arg(long)]
     no_incremental: bool,
 
-    /// Keep the input record (and the plan's evaluation) in DIR, not in OUT/.kcfg-inputs; --check reuses only a record kept here
+    /// Keep the input record (and the plan's evaluation) in DIR only, not in OUT/.kcfg-inputs; --check reuses only a record kept in a cache [default: $KCFG_CACHE_DIR, else the user's cache directory + kcfg, beside OUT/.kcfg-inputs]
     #[arg(long, value_name = "DIR")]
     cache: Option<PathBuf>,
+
+    /// Use no cache directory, not even the default one (as KCFG_CACHE_DIR=off)
+    #[arg(long, conflicts_with = "cache")]
+    no_cache: bool,
 
     /// Once every shard finished: remove the targets that left the plan and fold the shards' markers into the main one (renders nothing)
     #[arg(long, conflicts_with_all = ["shard", "check"])]
@@ -344,8 +357,12 @@ struct Render {
     prune_shards: bool,
     /// Not `--no-incremental`.
     incremental: bool,
-    /// `--cache`.
+    /// The cache directory: `--cache`, else the default one
+    /// ([`crate::cache_dir`]).
     cache: Option<PathBuf>,
+    /// Whether the input record is also kept in the output directory: not
+    /// with `--cache DIR`, which keeps it in DIR alone.
+    keep_output_record: bool,
 }
 
 impl RenderArgs {
@@ -438,6 +455,13 @@ impl RenderArgs {
             .map(|text| Shard::parse(text).map_err(|err| format!("--shard {text}: {err}")))
             .transpose()?;
         let hydrator_command = self.reproducing_command();
+        // A default cache that cannot be used is no error: the render goes
+        // without one (see `cache_dir`).
+        let cache = cache_dir::resolve(self.cache, self.no_cache, cache_dir::Missing::Create)
+            .unwrap_or(None);
+        let keep_output_record = cache
+            .as_ref()
+            .is_some_and(|cache| cache.source != cache_dir::Source::Flag);
         Ok(Render {
             hydrator_command,
             plan_dir: self.path,
@@ -468,7 +492,8 @@ impl RenderArgs {
             shard,
             prune_shards: self.prune_shards,
             incremental: !self.no_incremental,
-            cache: self.cache,
+            cache: cache.map(|cache| cache.path),
+            keep_output_record,
         })
     }
 }
@@ -536,6 +561,7 @@ impl Render {
             shard: self.shard,
             incremental: self.incremental,
             cache: self.cache.clone(),
+            keep_output_record: self.keep_output_record,
         };
         let on_event = |event: Event<'_>| match event {
             Event::WaitingForLock { lock, holder } => {
@@ -559,6 +585,11 @@ impl Render {
             renderer.write(&plan, &destination, &on_event)
         };
         progress.finish();
+        if let Some(cache) = &self.cache {
+            // Keeps the cache bounded (at most once a day); a cache that
+            // cannot be trimmed only grows, which is no reason to fail.
+            let _ = kcfg_render::cache_trim::trim_if_due(cache, SystemTime::now());
+        }
         let code = match &result {
             Ok(report) => print::finish(
                 report,

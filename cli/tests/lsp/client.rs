@@ -45,6 +45,7 @@ impl Client {
     /// Starts `kcfg lsp` with `args`.
     pub fn start(args: &[&str]) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_kcfg"))
+            .env("KCFG_CACHE_DIR", "off")
             .arg("lsp")
             .args(args)
             .stdin(Stdio::piped())

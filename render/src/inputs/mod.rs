@@ -42,7 +42,9 @@
 //! render. Written atomically under the output's lock, after the marker.
 //! With `--cache DIR` ([`crate::Destination::cache`]) the record lives in
 //! `DIR/kcfg-inputs-<digest of the output's absolute path>.json` instead,
-//! and the output directory's is neither read nor written.
+//! and the output directory's is neither read nor written; with `kcfg
+//! render`'s default cache ([`crate::Destination::keep_output_record`]) a
+//! write keeps both, the cache's stamped.
 //!
 //! **Whose word.** A record is a claim: "these inputs gave these files".
 //! Checking the claim takes an evaluation, so whoever can write the record
@@ -402,7 +404,9 @@ pub fn cache_file(dir: &Path, root: &Path, shard: Option<Shard>) -> PathBuf {
 
 /// Reads a record of `--cache DIR` (`None` when there is none yet). The
 /// directory is the user's (a link to it is followed); the record in it is
-/// read only if it is a regular file, never through a symbolic link.
+/// read only if it is a regular file, never through a symbolic link. A
+/// record read is marked as used, so that trimming the cache keeps it
+/// ([`crate::cache_trim::refresh`]).
 pub fn read_cache(path: &Path) -> Result<Option<Vec<u8>>, String> {
     let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
         return Ok(None);
@@ -413,7 +417,10 @@ pub fn read_cache(path: &Path) -> Result<Option<Vec<u8>>, String> {
         Err(err) => return Err(format!("cannot read it: {err}")),
     };
     match dir.read_file(name, RECORD_LIMIT) {
-        Ok(bytes) => Ok(Some(bytes)),
+        Ok(bytes) => {
+            crate::cache_trim::refresh(&dir, name, std::time::SystemTime::now());
+            Ok(Some(bytes))
+        }
         Err(disk::Error::Io { err, .. }) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(disk::Error::Symlink(_) | disk::Error::NotFile(_)) => {
             Err("not a regular file (kcfg never reads a record through a symbolic link)".into())

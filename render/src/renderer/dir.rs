@@ -178,17 +178,21 @@ impl Renderer {
             .listed
             .iter()
             .any(|name| !rendering.contains(name.as_str()));
+        // A write with the default cache keeps the output's record too.
+        let beside = !check && cache.is_some() && destination.keep_output_record;
         let Records {
             merged: base,
             ignored: records_ignored,
             only_own,
+            own,
         } = if trusted && (destination.incremental || carry) {
-            self.read_records(&out_dir, cache, shard)
+            self.read_records(&out_dir, cache, shard, beside)
         } else {
             Records {
                 merged: Record::new(&self.settings.build),
                 ignored: Vec::new(),
                 only_own: false,
+                own: None,
             }
         };
         let incremental = Incremental {
@@ -231,6 +235,14 @@ impl Renderer {
             // reused), and the recorded targets this run did not look at
             // that are still listed.
             let found = incremental.into_found();
+            let evaluated: BTreeSet<String> = match beside {
+                true => found
+                    .evaluated
+                    .iter()
+                    .map(|(name, ..)| name.clone())
+                    .collect(),
+                false => BTreeSet::new(),
+            };
             let (record, changed) = reuse::next_record(base, found, &listed, &written_names);
             let record_file = match shard {
                 Some(shard) => RootFile::ShardInputs(shard),
@@ -245,16 +257,33 @@ impl Renderer {
             // A record that would be written with what its file holds is
             // not serialized again (a render that changed nothing writes
             // nothing; `write_root_file` skips identical content too).
-            if changed || !only_own {
-                match cache {
-                    Some(dir) => {
-                        inputs::write_cache(&inputs::cache_file(dir, root, shard), &record)
-                            .map_err(Error::OutDir)?
+            match (cache, beside) {
+                (Some(dir), true) => {
+                    // Both records, each only when it would change: the
+                    // cache's with the stamps and only what kcfg found
+                    // itself, the output's without stamps.
+                    let own = own.unwrap_or_default();
+                    let cached = own.for_cache(&record, &evaluated);
+                    if own.cache.as_ref() != Some(&cached) {
+                        inputs::write_cache(&inputs::cache_file(dir, root, shard), &cached)
+                            .map_err(Error::OutDir)?;
                     }
-                    None => out_dir
-                        .write_root_file(&record_file, &record.to_bytes())
-                        .map_err(Error::OutDir)?,
+                    let mut unstamped = record;
+                    unstamped.forget_stamps();
+                    if own.output.as_ref() != Some(&unstamped) {
+                        out_dir
+                            .write_root_file(&record_file, &unstamped.to_bytes())
+                            .map_err(Error::OutDir)?;
+                    }
                 }
+                _ if !changed && only_own => {}
+                (Some(dir), false) => {
+                    inputs::write_cache(&inputs::cache_file(dir, root, shard), &record)
+                        .map_err(Error::OutDir)?
+                }
+                (None, _) => out_dir
+                    .write_root_file(&record_file, &record.to_bytes())
+                    .map_err(Error::OutDir)?,
             }
             if shard.is_none() {
                 out_dir.remove_shard_files().map_err(Error::OutDir)?;

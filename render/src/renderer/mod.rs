@@ -175,6 +175,13 @@ pub struct Destination {
     /// so a check trusts it; a check never trusts the record in the output
     /// directory, which whoever changes the output can change with it.
     pub cache: Option<PathBuf>,
+    /// With a `cache`, a write keeps the input record in the output
+    /// directory too (without the directory stamps, as without a cache),
+    /// so that a committed output still carries it, and reads it beside
+    /// the cache's (whose entries win): `kcfg render`'s default per-user
+    /// cache. Without, the record lives in the cache alone (`--cache DIR`).
+    /// A check reads and writes only the cache's either way.
+    pub keep_output_record: bool,
 }
 
 impl Destination {
@@ -194,6 +201,7 @@ impl Destination {
             shard: None,
             incremental: true,
             cache: None,
+            keep_output_record: false,
         }
     }
 }

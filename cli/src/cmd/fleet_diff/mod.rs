@@ -35,6 +35,7 @@ use kcfg_render::project::ProjectSearch;
 use kcfg_render::{Error, Plan, Renderer, Selection, Settings};
 
 use super::plan_input::PlanInputArgs;
+use crate::cache_dir;
 use crate::color::ColorWhen;
 use crate::report::{self, Errors};
 
@@ -74,7 +75,8 @@ selects exactly them (`edge-eu-*/web`) or by their list.
 
 Incremental: a target in both plans is evaluated only when its inputs may
 differ. The input record committed at BASE (PLAN/rendered/.kcfg-inputs,
-written by kcfg render with this build) and the one in --cache DIR say
+written by kcfg render with this build) and the one in kcfg render's cache
+(the default one, KCFG_CACHE_DIR or --cache DIR; --no-cache: none) say
 which files each target read; a target whose recorded parameters and files
 are the same at both sides renders the same and is not evaluated. The work
 tree's record is not used: the change under review could have edited it.
@@ -131,9 +133,13 @@ pub struct FleetDiffArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 60_000)]
     max_size: usize,
 
-    /// Also trust the input record kept in this directory by `kcfg render --cache DIR`
+    /// Also trust the input record kept in this directory by `kcfg render --cache DIR` [default: kcfg render's default cache]
     #[arg(long, value_name = "DIR")]
     cache: Option<PathBuf>,
+
+    /// Trust no cache directory, not even the default one (as KCFG_CACHE_DIR=off)
+    #[arg(long, conflicts_with = "cache")]
+    no_cache: bool,
 
     /// Evaluate every target at both sides, trusting no input record
     #[arg(long)]
@@ -426,12 +432,17 @@ impl FleetDiffArgs {
             },
             Err(_) => ignored.push(format!("{shown}: not there")),
         }
-        if let Some(dir) = &self.cache {
-            let file = inputs::cache_file(dir, &output, None);
+        // The default cache is only read: a missing one, or a missing
+        // record in it, is no news (kcfg render may never have run here).
+        let cache = cache_dir::resolve(self.cache.clone(), self.no_cache, cache_dir::Missing::Skip)
+            .unwrap_or(None);
+        if let Some(cache) = cache {
+            let file = inputs::cache_file(&cache.path, &output, None);
             let cached = inputs::read_cache(&file)
                 .and_then(|bytes| bytes.map(|b| Record::parse(&b, crate::BUILD)).transpose());
             match cached {
                 Ok(Some(record)) => merged.absorb(record),
+                Ok(None) if cache.source != cache_dir::Source::Flag => {}
                 Ok(None) => ignored.push(format!("{}: not there", file.display())),
                 Err(why) => ignored.push(format!("{}: {why}", file.display())),
             }
