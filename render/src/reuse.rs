@@ -129,25 +129,29 @@ pub(crate) struct OwnRecords {
 }
 
 impl OwnRecords {
-    /// `record` less the entries the cache may not hold: a check believes
-    /// the cache, so it holds only what kcfg found itself, the targets
-    /// `evaluated` now and the entries that came from the cache, never one
-    /// taken on the word of the output directory's record (whoever changed
-    /// the output could have written it; see [`crate::inputs`]).
+    /// `record` as the cache keeps it. A check believes the cache, so an
+    /// entry is kept as kcfg's own only for the targets `evaluated` now
+    /// and the entries that came from the cache; the others were taken on
+    /// the word of the output directory's record (whoever changed the
+    /// output could have written it; see [`crate::inputs`]) and are kept
+    /// marked as such ([`TargetInputs::vouched`]): the next render reuses
+    /// them by their stamps, as it would by reading the files, and a check
+    /// ignores them.
     pub(crate) fn for_cache(&self, record: &Record, evaluated: &BTreeSet<String>) -> Record {
         let mut kept = record.clone();
-        kept.retain(|name| {
-            evaluated.contains(name)
-                || match (self.cache_targets.get(name), record.targets.get(name)) {
-                    (Some(held), Some(now)) => {
-                        held.params == now.params
-                            && held.closure == now.closure
-                            && held.outputs == now.outputs
-                            && held.objects == now.objects
-                    }
-                    _ => false,
-                }
-        });
+        for (name, now) in kept.targets.iter_mut() {
+            let own = evaluated.contains(name)
+                || self.cache_targets.get(name).is_some_and(|held| {
+                    held.params == now.params
+                        && held.closure == now.closure
+                        && held.outputs == now.outputs
+                        && held.objects == now.objects
+                        && held.vouched == now.vouched
+                });
+            if !own {
+                now.vouched = true;
+            }
+        }
         kept
     }
 }
@@ -473,6 +477,7 @@ impl Renderer {
             outputs: inputs::files_digest(&rendered.files),
             objects: rendered.objects.len(),
             stamp,
+            vouched: false,
         };
         lock(&incr.found)
             .evaluated

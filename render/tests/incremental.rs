@@ -974,12 +974,23 @@ fn issue18_default_cache_keeps_the_output_record_too() {
     assert_eq!(run(&plan, &beside, false).summary().evaluated, 1);
     assert_eq!(std::fs::read(&file).unwrap(), good);
     // Without the cache's record (a new machine), a write reuses from the
-    // output's, reading the files, but the cache takes none of its word:
-    // only a check (or an evaluation) fills it.
+    // output's, reading the files. The cache keeps those entries marked as
+    // taken on the output's word, with their stamps once settled: later
+    // writes reuse them as they would the output's record, and a check
+    // ignores them (it evaluates, and then records what it found itself).
     std::fs::remove_dir_all(&cache).unwrap();
+    std::thread::sleep(kcfg_render::outdir::SETTLE + std::time::Duration::from_millis(200));
     assert_eq!(run(&plan, &beside, false).summary().reused, 3);
-    assert!(cache_record().targets.is_empty());
+    assert!(cache_record()
+        .targets
+        .values()
+        .all(|t| t.vouched && t.stamp.is_some()));
+    assert_eq!(record_of(&out), unstamped(cache_record()));
+    let before = identity(&cache_file());
+    assert_eq!(run(&plan, &beside, false).summary().reused, 3);
+    assert_eq!(identity(&cache_file()), before);
     assert_eq!(run(&plan, &beside, true).summary().evaluated, 3);
+    assert!(cache_record().targets.values().all(|t| !t.vouched));
     assert_eq!(record_of(&out), unstamped(cache_record()));
     assert_eq!(run(&plan, &beside, true).summary().reused, 3);
     assert_eq!(

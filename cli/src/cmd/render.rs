@@ -112,7 +112,8 @@ import and directory listing it looked at (used again when each is the
 same), and a copy of the record that also remembers what stat said of
 each target's directory (the same stat then stands for reading its
 files). Only kcfg writes there, so --check trusts it and evaluates only
-what changed since. It is created with mode 0700 and used only when it is
+what changed since (never a target the cache holds only on the word of
+OUT/.kcfg-inputs, which a render may reuse). It is created with mode 0700 and used only when it is
 a directory (not a link) of this user's; otherwise kcfg runs without it,
 silently. KCFG_CACHE_DIR=DIR moves it, KCFG_CACHE_DIR=off or --no-cache
 turns it off, and --cache DIR keeps the record in DIR alone, not in OUT

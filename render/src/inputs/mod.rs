@@ -148,6 +148,13 @@ pub struct TargetInputs {
     /// found to be `outputs`: the same stamp now means the same files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stamp: Option<String>,
+    /// (Only in a cache record.) Taken on the word of the output
+    /// directory's record: a render read the target's files and found them
+    /// to be that record's, without evaluating it. A render may reuse it,
+    /// as it would reuse the output's record; a check never does
+    /// ([`Record::drop_vouched`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub vouched: bool,
 }
 
 impl Record {
@@ -270,14 +277,28 @@ impl Record {
         self.targets.insert(name, inputs);
     }
 
-    /// Drops the directory stamps: a record that is not a `--cache` one
-    /// may hold stamps only if someone forged them. Whether it held any.
+    /// Drops the directory stamps and the vouched marks: a record that is
+    /// not a `--cache` one may hold them only if someone forged them.
+    /// Whether it held any.
     pub fn forget_stamps(&mut self) -> bool {
         let mut held = false;
         for target in self.targets.values_mut() {
             held |= target.stamp.take().is_some();
+            held |= std::mem::take(&mut target.vouched);
         }
         held
+    }
+
+    /// Leaves out the entries taken on the word of an output directory's
+    /// record ([`TargetInputs::vouched`]); whether there were any.
+    pub fn drop_vouched(&mut self) -> bool {
+        let before = self.targets.len();
+        self.targets.retain(|_, target| !target.vouched);
+        let dropped = self.targets.len() != before;
+        if dropped {
+            self.retain(|_| true);
+        }
+        dropped
     }
 
     /// Keeps the targets `keep` says to keep, and the closures they use.

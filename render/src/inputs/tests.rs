@@ -25,6 +25,7 @@ fn inputs(params: &str) -> TargetInputs {
         outputs: file_digest(b"out"),
         objects: 2,
         stamp: None,
+        vouched: false,
     }
 }
 
@@ -399,4 +400,24 @@ fn issue18_parameter_digests_stay_those_of_earlier_records() {
         ),
         "87e5a4413778b2e932843ec95f4e48fb64a80572e51d6ee0bbe6492a3d9324e9"
     );
+}
+
+#[test]
+fn issue18_vouched_entries_are_dropped_for_checks_and_never_come_from_the_output() {
+    let mut record = sample();
+    record.targets.get_mut("edge-1/web").unwrap().vouched = true;
+    // An output directory's record that says so was forged: forgotten.
+    let mut output = record.clone();
+    assert!(output.forget_stamps());
+    assert!(output.targets.values().all(|t| !t.vouched));
+    // A check leaves them out, with the closures only they used.
+    let mut cache = record.clone();
+    assert!(cache.drop_vouched());
+    assert!(!cache.targets.contains_key("edge-1/web"));
+    assert_eq!(cache.targets.len(), record.targets.len() - 1);
+    assert!(!cache.drop_vouched());
+    // The mark is kept through a write and a read.
+    let read = Record::parse(&record.to_bytes(), BUILD).unwrap();
+    assert!(read.targets["edge-1/web"].vouched);
+    assert!(!read.targets["edge-2/web"].vouched);
 }

@@ -195,6 +195,11 @@ impl Renderer {
                 own: None,
             }
         };
+        // What a check proves rests only on what kcfg found itself.
+        let mut base = base;
+        if check {
+            base.drop_vouched();
+        }
         let incremental = Incremental {
             reuse: (destination.incremental && trusted).then_some(&base),
             record: mode == Mode::Write || (check && cache.is_some()),
