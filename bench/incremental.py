@@ -9,17 +9,21 @@ a suffix and an address block of its own), renders it once, then times:
                                                   and recorded)
   base            BASE render (with --base: a kcfg without incremental
                   renders, to measure the cost of recording)
-  no change       kcfg render (no cache: KCFG_CACHE_DIR=off)
+  no change       kcfg render, with its default cache (KCFG_CACHE_DIR in
+                  the work directory)
   app change      kcfg render after an edit of apps/APP/main.kcfg
-                  (each run appends a comment: the app's targets change)
+                  (each run appends a comment: the app's targets change;
+                  --app a,b edits several applications together)
   library change  kcfg render after an edit of lib/k8s.libsonnet (every
                   application target)
-  no change, default cache
-                  kcfg render with its default cache (KCFG_CACHE_DIR in
-                  the work directory), which also keeps rendered/'s record
-  cache: ...      no change, app change with kcfg render --cache DIR
-  check full      kcfg render --check (no cache: every target evaluated)
-  check ...       no change, app change with kcfg render --check --cache DIR
+  no cache: ...   no change, app change without a cache (KCFG_CACHE_DIR=off:
+                  the record in rendered/ alone, every file read)
+  --cache DIR: ...
+                  no change, app change with kcfg render --cache DIR
+  check full      kcfg render --check without a cache (every target
+                  evaluated)
+  check ...       no change, app change with kcfg render --check (default
+                  cache)
 
 Every kcfg process gets KCFG_CACHE_DIR: `off` (no cache; a build older
 than the default cache ignores it and has none) or a directory in the work
@@ -85,44 +89,48 @@ NO_CACHE = environment("off")
 
 def prepare(kcfg, work, label, clusters):
     """A copy of the example for one kcfg build, rendered once and checked
-    once into its cache; the cache directory and the default cache's."""
+    once into its caches; the --cache directory and the default cache's."""
     plan = os.path.join(work, label, "ef")
     shutil.rmtree(os.path.join(work, label), ignore_errors=True)
     shutil.copytree(EXAMPLE, plan, ignore=shutil.ignore_patterns("rendered"))
     if clusters:
         grow_inventory(plan, clusters)
     cache = os.path.join(work, label, "cache")
-    default_cache = os.path.join(work, label, "default-cache")
+    default = environment(os.path.join(work, label, "default-cache"))
     subprocess.run([kcfg, "render", "-q", plan], check=True, env=NO_CACHE)
+    # Directory stamps are recorded once every file is SETTLE (3 s) old.
+    time.sleep(3.5)
     subprocess.run([kcfg, "render", "-q", "--check", "--cache", cache, plan], check=True, env=NO_CACHE)
     subprocess.run([kcfg, "render", "-q", "--cache", cache, plan], check=True, env=NO_CACHE)
-    # The default cache holds only what kcfg found itself: a check fills it.
-    subprocess.run([kcfg, "render", "-q", "--check", plan], check=True, env=environment(default_cache))
-    subprocess.run([kcfg, "render", "-q", plan], check=True, env=environment(default_cache))
-    return plan, cache, default_cache
+    subprocess.run([kcfg, "render", "-q", "--check", plan], check=True, env=default)
+    subprocess.run([kcfg, "render", "-q", plan], check=True, env=default)
+    return plan, cache, default
 
 
-def rows(kcfg, plan, cache, default_cache, app):
+def rows(kcfg, plan, cache, default, apps):
     """(name, prepare, command, environment) of each measured run of one
-    build."""
-    app_file = os.path.join(plan, "apps", app, "main.kcfg")
+    build. `kcfg render` and `kcfg render --check` use the default cache
+    (in the work directory); "no cache" is KCFG_CACHE_DIR=off."""
+    app_files = [os.path.join(plan, "apps", app, "main.kcfg") for app in apps]
     lib_file = os.path.join(plan, "lib", "k8s.libsonnet")
-    touch = lambda path: "sh -c 'echo // bench >> %s'" % path
+    touch = lambda paths: "sh -c '%s'" % "; ".join("echo // bench >> %s" % p for p in paths)
     render = [kcfg, "render", "-q"]
-    default = environment(default_cache)
+    # Before a no-change run, a render brings the output and the caches
+    # up to date with the edits of the runs before it.
+    sync = " ".join(render + [plan])
     return [
         ("full", "true", render + ["--no-incremental", plan], NO_CACHE),
-        ("no change", "true", render + [plan], NO_CACHE),
-        ("app change", touch(app_file), render + [plan], NO_CACHE),
-        ("library change", touch(lib_file), render + [plan], NO_CACHE),
-        # The runs before it changed files: a render with the cache first.
-        ("no change, default cache", " ".join(render + [plan]), render + [plan], default),
-        ("cache: no change", " ".join(render + ["--cache", cache, plan]),
+        ("no change", sync, render + [plan], default),
+        ("app change", touch(app_files), render + [plan], default),
+        ("library change", touch([lib_file]), render + [plan], default),
+        ("no cache: no change", sync, render + [plan], NO_CACHE),
+        ("no cache: app change", touch(app_files), render + [plan], NO_CACHE),
+        ("--cache DIR: no change", " ".join(render + ["--cache", cache, plan]),
          render + ["--cache", cache, plan], NO_CACHE),
-        ("cache: app change", touch(app_file), render + ["--cache", cache, plan], NO_CACHE),
+        ("--cache DIR: app change", touch(app_files), render + ["--cache", cache, plan], NO_CACHE),
         ("check full", "true", render + ["--check", plan], NO_CACHE),
-        ("check no change", "true", render + ["--check", "--cache", cache, plan], NO_CACHE),
-        ("check app change", touch(app_file), render + ["--check", "--cache", cache, plan], NO_CACHE),
+        ("check no change", sync, render + ["--check", plan], default),
+        ("check app change", touch(app_files), render + ["--check", plan], default),
     ]
 
 
@@ -132,7 +140,8 @@ def main():
     parser.add_argument("--before", help="another kcfg build, measured beside --kcfg in the same run")
     parser.add_argument("--base", help="a kcfg build without incremental renders")
     parser.add_argument("--clusters", type=int, help="grow the inventory to N clusters")
-    parser.add_argument("--app", default="content-cache", help="the application edited")
+    parser.add_argument("--app", default="content-cache",
+                        help="the application edited (several: comma-separated, edited together)")
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--work", help="directory to work in (default: a temporary one)")
     args = parser.parse_args()
@@ -142,8 +151,8 @@ def main():
         builds.insert(0, ("before", os.path.abspath(args.before)))
     runs = []
     for label, kcfg in builds:
-        plan, cache, default_cache = prepare(kcfg, work, label, args.clusters)
-        built = rows(kcfg, plan, cache, default_cache, args.app)
+        plan, cache, default = prepare(kcfg, work, label, args.clusters)
+        built = rows(kcfg, plan, cache, default, args.app.split(","))
         runs += [(label, name, prep, argv, env) for name, prep, argv, env in built]
         if args.base and label == builds[-1][0]:
             # The same full render by a build that records nothing, on this
@@ -154,7 +163,8 @@ def main():
                          [os.path.abspath(args.base), "render", "-q", plan], NO_CACHE))
     with open(os.path.join(plan, "rendered", ".kcfg-inputs")) as file:
         targets = json.load(file)["targets"]
-    app = sum(1 for name in targets if name.endswith("/" + args.app))
+    apps = args.app.split(",")
+    app = sum(1 for name in targets if name.rsplit("/", 1)[-1] in apps)
     print("%d targets; %s: %d targets (%.1f%%)" % (len(targets), args.app, app, 100 * app / len(targets)))
     results = measure(runs, args.runs)
     labels = [label for label, _ in builds]

@@ -112,6 +112,7 @@ pub mod git;
 pub mod group;
 pub mod hydrator;
 pub mod importer;
+pub mod info;
 pub mod inputs;
 pub mod json;
 pub mod libraries;

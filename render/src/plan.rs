@@ -25,6 +25,7 @@ use serde_json::{Map, Value as Json};
 use crate::error::{Error, EvalError};
 use crate::generators::Generator;
 use crate::importer::{PlanFiles, Tree};
+use crate::info::Info;
 use crate::json::{from_json, to_code, to_json};
 use crate::output::{check_nesting, check_target_name, OutputOptions};
 use crate::policy::Policy;
@@ -52,7 +53,7 @@ pub struct Target {
     /// The target's output options.
     pub output: OutputOptions,
     /// The target as policies see it.
-    pub info: Json,
+    pub info: Info,
 }
 
 /// An evaluated plan.
@@ -289,6 +290,16 @@ pub(crate) fn evaluate(
 /// The plan whose evaluation said `data`: its targets checked (names,
 /// nesting) and made.
 pub(crate) fn build(dir: &Path, data: PlanData) -> Result<Plan, Error> {
+    build_in(dir, data, false).map(|(plan, _)| plan)
+}
+
+/// [`build`], and the plan as the cache keeps it (`None` when part of it
+/// cannot be kept, as JSON text that is not valid).
+pub(crate) fn build_keeping(dir: &Path, data: PlanData) -> Result<(Plan, Option<KeptPlan>), Error> {
+    build_in(dir, data, true)
+}
+
+fn build_in(dir: &Path, data: PlanData, keep: bool) -> Result<(Plan, Option<KeptPlan>), Error> {
     let PlanData {
         specs,
         policies,
@@ -302,17 +313,17 @@ pub(crate) fn build(dir: &Path, data: PlanData) -> Result<Plan, Error> {
     // Made on every core (a thousand clusters make thousands of targets,
     // each with its inventory entry as code); checked in plan order, so
     // the first problem reported is the first in the plan.
-    let made: Vec<(Result<Target, String>, String)> = specs
+    type Made = (Target, Option<KeptTarget>);
+    let made: Vec<(Result<Made, String>, String)> = specs
         .into_par_iter()
         .map(|(spec, origin)| {
-            let target = check_target_name(&spec.name).map(|()| make_target(dir, spec));
+            let target = check_target_name(&spec.name).map(|()| make_target(dir, spec, keep));
             (target, origin)
         })
         .collect();
-    let mut targets = Vec::with_capacity(made.len());
     let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
     for (target, origin) in &made {
-        let target = target
+        let (target, _) = target
             .as_ref()
             .map_err(|err| invalid(format!("{origin}: {err}")))?;
         if let Some(first) = seen.insert(&target.name, origin) {
@@ -323,9 +334,23 @@ pub(crate) fn build(dir: &Path, data: PlanData) -> Result<Plan, Error> {
         }
     }
     drop(seen);
-    targets.extend(made.into_iter().filter_map(|(target, _)| target.ok()));
+    let mut targets = Vec::with_capacity(made.len());
+    let mut kept_targets = Some(Vec::with_capacity(made.len())).filter(|_| keep);
+    for (target, kept) in made.into_iter().filter_map(|(made, _)| made.ok()) {
+        targets.push(target);
+        kept_targets = kept_targets.zip(kept).map(|(mut all, kept)| {
+            all.push(kept);
+            all
+        });
+    }
     check_nesting(targets.iter().map(|t| t.name.as_str())).map_err(invalid)?;
-    Ok(Plan {
+    let kept = kept_targets.map(|targets| KeptPlan {
+        targets,
+        policies: policies.clone(),
+        output: output.clone(),
+        empty_generators: empty_generators.clone(),
+    });
+    let plan = Plan {
         dir: dir.to_path_buf(),
         targets,
         policies: policies
@@ -334,7 +359,8 @@ pub(crate) fn build(dir: &Path, data: PlanData) -> Result<Plan, Error> {
             .collect(),
         output,
         empty_generators,
-    })
+    };
+    Ok((plan, kept))
 }
 
 fn plan_error(err: PlanError, path: PathBuf, program: &Program) -> Error {
@@ -357,24 +383,130 @@ fn plan_error(err: PlanError, path: PathBuf, program: &Program) -> Error {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PlanData {
-    #[serde(deserialize_with = "specs_in_parallel")]
     specs: Vec<(TargetSpec, String)>,
     policies: Vec<String>,
     output: OutputOptions,
     empty_generators: Vec<String>,
 }
 
-/// A kept plan's targets ([`crate::plan_cache`]), each parsed on its own,
-/// on every core: the array is only split first (a thousand clusters'
-/// plan is megabytes of JSON, read on every render that uses the cache).
-fn specs_in_parallel<'de, D: serde::Deserializer<'de>>(
+/// The name in messages of a target's top-level argument or external
+/// variable (`kind`: `tla` or `ext`) made of plan data.
+fn var_name(kind: &str, name: &str) -> SourceName {
+    SourceName::Virtual(format!("<{kind}:{name}>"))
+}
+
+/// A plan as the cache keeps it ([`crate::plan_cache`]): its targets as
+/// made, their variables as code and what policies see as JSON text, so
+/// that loading it parses strings, not the values of the plan's data (at
+/// a thousand clusters, most of a render that finds nothing to do).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct KeptPlan {
+    #[serde(deserialize_with = "kept_in_parallel")]
+    targets: Vec<KeptTarget>,
+    policies: Vec<String>,
+    output: OutputOptions,
+    empty_generators: Vec<String>,
+}
+
+/// A [`Target`] as kept.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeptTarget {
+    name: String,
+    entry: String,
+    tlas: Vec<(String, KeptVar)>,
+    ext_vars: Vec<(String, KeptVar)>,
+    jpath: Vec<String>,
+    namespace: Option<String>,
+    output: OutputOptions,
+    info: Box<serde_json::value::RawValue>,
+    info_digest: [u8; 32],
+}
+
+/// A target's variable as kept: a string, or code named by [`var_name`].
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+enum KeptVar {
+    Str(String),
+    Code(String),
+}
+
+/// A kept plan's targets, each parsed on its own, on every core: the
+/// array is only split first.
+fn kept_in_parallel<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
-) -> Result<Vec<(TargetSpec, String)>, D::Error> {
+) -> Result<Vec<KeptTarget>, D::Error> {
     let raw: Vec<&'de serde_json::value::RawValue> = Deserialize::deserialize(deserializer)?;
     raw.par_iter()
-        .map(|spec| serde_json::from_str(spec.get()))
+        .map(|target| serde_json::from_str(target.get()))
         .collect::<Result<_, _>>()
         .map_err(serde::de::Error::custom)
+}
+
+/// The plan in `dir` that `kept` keeps, its targets checked as [`build`]
+/// checks a plan's (their names, that no two are the same and that none
+/// lies in another's directory): a kept plan is the cache's word, and a
+/// name decides where a render writes.
+pub(crate) fn build_kept(dir: &Path, kept: KeptPlan) -> Result<Plan, Error> {
+    let invalid = |message: String| Error::PlanInvalid {
+        path: under(dir, PLAN_FILE),
+        message: format!("the plan kept in the cache: {message}"),
+    };
+    let vars = |kind: &str, vars: Vec<(String, KeptVar)>| -> Vec<(String, ExtValue)> {
+        vars.into_iter()
+            .map(|(name, value)| {
+                let value = match value {
+                    KeptVar::Str(text) => ExtValue::Str(text),
+                    KeptVar::Code(text) => ExtValue::Code {
+                        name: var_name(kind, &name),
+                        text,
+                    },
+                };
+                (name, value)
+            })
+            .collect()
+    };
+    let targets: Vec<Result<Target, String>> = kept
+        .targets
+        .into_par_iter()
+        .map(|kept| {
+            check_target_name(&kept.name)?;
+            Ok(Target {
+                name: kept.name,
+                entry: under(dir, &kept.entry),
+                tlas: vars("tla", kept.tlas),
+                ext_vars: vars("ext", kept.ext_vars),
+                jpath: kept.jpath.iter().map(|p| under(dir, p)).collect(),
+                namespace: kept.namespace,
+                output: kept.output,
+                info: Info::kept(kept.info, kept.info_digest),
+            })
+        })
+        .collect();
+    let targets = targets
+        .into_iter()
+        .collect::<Result<Vec<Target>, String>>()
+        .map_err(invalid)?;
+    let mut seen = std::collections::BTreeSet::new();
+    if let Some(twice) = targets
+        .iter()
+        .find(|target| !seen.insert(target.name.as_str()))
+    {
+        return Err(invalid(format!("two targets are named {:?}", twice.name)));
+    }
+    check_nesting(targets.iter().map(|target| target.name.as_str())).map_err(invalid)?;
+    Ok(Plan {
+        dir: dir.to_path_buf(),
+        targets,
+        policies: kept
+            .policies
+            .iter()
+            .map(|file| Policy::new(under(dir, file)))
+            .collect(),
+        output: kept.output,
+        empty_generators: kept.empty_generators,
+    })
 }
 
 enum PlanError {
@@ -503,14 +635,14 @@ fn target_spec(data: Json) -> Result<TargetSpec, String> {
     TargetSpec::deserialize(data).map_err(|err| suggest::unknown_field(err.to_string()))
 }
 
-fn make_target(dir: &Path, spec: TargetSpec) -> Target {
+fn make_target(dir: &Path, spec: TargetSpec, keep: bool) -> (Target, Option<KeptTarget>) {
     let values = |kind: &str, vars: &Map<String, Json>| -> Vec<(String, ExtValue)> {
         vars.iter()
             .map(|(name, value)| {
                 let value = match value {
                     Json::String(text) => ExtValue::Str(text.clone()),
                     other => ExtValue::Code {
-                        name: SourceName::Virtual(format!("<{kind}:{name}>")),
+                        name: var_name(kind, name),
                         text: to_code(other),
                     },
                 };
@@ -535,7 +667,23 @@ fn make_target(dir: &Path, spec: TargetSpec) -> Target {
         "params".into(),
         spec.params.unwrap_or(Json::Object(Map::new())),
     );
-    Target {
+    let info = Json::Object(info);
+    // Kept as the plan wrote it: paths relative to the plan's directory,
+    // which a later load may spell otherwise (`.` or its path).
+    let kept = keep.then(|| {
+        Some(KeptTarget {
+            name: spec.name.clone(),
+            entry: spec.entry.clone(),
+            tlas: keep_vars(&tlas),
+            ext_vars: keep_vars(&ext_vars),
+            jpath: spec.jpath.clone(),
+            namespace: spec.namespace.clone(),
+            output: spec.output.clone(),
+            info: serde_json::value::to_raw_value(&info).ok()?,
+            info_digest: [0; 32],
+        })
+    });
+    let target = Target {
         entry: under(dir, &spec.entry),
         tlas,
         ext_vars,
@@ -543,8 +691,26 @@ fn make_target(dir: &Path, spec: TargetSpec) -> Target {
         namespace: spec.namespace,
         output: spec.output,
         name: spec.name,
-        info: Json::Object(info),
-    }
+        info: Info::new(info),
+    };
+    let kept = kept.flatten().map(|kept| KeptTarget {
+        info_digest: *target.info.digest(),
+        ..kept
+    });
+    (target, kept)
+}
+
+/// A target's variables as kept ([`make_target`] names its code).
+fn keep_vars(vars: &[(String, ExtValue)]) -> Vec<(String, KeptVar)> {
+    vars.iter()
+        .map(|(name, value)| {
+            let kept = match value {
+                ExtValue::Str(text) => KeptVar::Str(text.clone()),
+                ExtValue::Code { text, .. } => KeptVar::Code(text.clone()),
+            };
+            (name.clone(), kept)
+        })
+        .collect()
 }
 
 /// `path` relative to the plan's directory, without a leading `./` when the

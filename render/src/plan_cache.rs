@@ -36,14 +36,14 @@ use sha2::{Digest, Sha256};
 use crate::error::Error;
 use crate::importer::Tree;
 use crate::inputs;
-use crate::plan::{self, Plan, PlanData};
+use crate::plan::{self, KeptPlan, Plan};
 use crate::reuse::lock;
 
 /// The entry's `format` field.
 const FORMAT: &str = "kcfg-plan";
 
 /// The entry's version: another version is ignored.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 /// One question the plan's evaluation asked of the files, with the answer
 /// it got. Paths are as asked (UTF-8: a plan that asks about another path
@@ -228,7 +228,7 @@ struct Entry {
     /// The digest of the inputs other than the files ([`key`]).
     key: String,
     queries: Vec<Query>,
-    plan: PlanData,
+    plan: KeptPlan,
 }
 
 /// The digest of everything a plan's result depends on besides the files
@@ -284,7 +284,7 @@ pub(crate) fn load(
     let key = key(build, dir, tlas, config, search);
     let file = entry_file(cache, &key);
     if let Some(data) = kept(&file, &key, build, &*importer, tree) {
-        if let Ok(plan) = plan::build(dir, data) {
+        if let Ok(plan) = plan::build_kept(dir, data) {
             return Ok(plan);
         }
     }
@@ -310,20 +310,22 @@ pub(crate) fn load(
     if log.unrecordable || traced.load(Ordering::Relaxed) {
         return plan::build(dir, data);
     }
+    // A plan whose targets are invalid is not kept.
+    let (plan, kept) = plan::build_keeping(dir, data)?;
+    let Some(kept) = kept else {
+        return Ok(plan);
+    };
     let entry = Entry {
         format: FORMAT.into(),
         version: VERSION,
         build: build.into(),
         key,
         queries: log.queries,
-        plan: data,
+        plan: kept,
     };
-    // Kept before the targets are made from it (which moves the data); a
-    // plan whose targets are invalid is not kept.
     let bytes = serde_json::to_vec(&entry).map_err(|err| {
         Error::OutDir(format!("cannot keep the plan in {}: {err}", file.display()))
     })?;
-    let plan = plan::build(dir, entry.plan)?;
     inputs::write_cache_bytes(&file, &bytes).map_err(|err| {
         Error::OutDir(format!("cannot keep the plan in {}: {err}", file.display()))
     })?;
@@ -338,7 +340,7 @@ fn kept(
     build: &str,
     importer: &dyn Importer,
     tree: &dyn Tree,
-) -> Option<PlanData> {
+) -> Option<KeptPlan> {
     let bytes = inputs::read_cache(file).ok()??;
     let entry: Entry = serde_json::from_slice(&bytes).ok()?;
     let usable = entry.format == FORMAT

@@ -176,7 +176,7 @@ fn evaluate<'a>(
     let mut violations = Vec::new();
     if !policies.is_empty() {
         let rules = Rules::load(ctx, policies)?;
-        let info = from_json(ctx, &target.info);
+        let info = from_json(ctx, target.info.value());
         for object in &found {
             violations.extend(rules.check(ctx, &object.id, Value::Obj(object.object), info)?);
         }

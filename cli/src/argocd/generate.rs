@@ -257,7 +257,9 @@ pub fn generate(
                 jpath: Vec::new(),
                 namespace: None,
                 output: OutputOptions::default(),
-                info: serde_json::json!({ "name": prepared.entry_shown }),
+                info: kcfg_render::info::Info::new(
+                    serde_json::json!({ "name": prepared.entry_shown }),
+                ),
             };
             let batch = Batch::new(vec![&target], Output::yaml_stream(), &[]);
             let reports = renderer.render(&batch, &|_| {}).map_err(failed)?;

@@ -509,8 +509,9 @@ pub fn files_digest(files: &Files) -> String {
 /// reproducing command its `hydrator.metadata` and `README.md` show. Each
 /// part is length-prefixed (paths by their bytes, the output options by
 /// their `Debug` form, which the build identifier pins), and the policies'
-/// view comes last, as JSON written straight into the hash: it is checked
-/// for every target of every render.
+/// view comes last, by its own digest ([`crate::info::Info`]: made once,
+/// and kept with a cached plan): it is checked for every target of every
+/// render.
 pub fn params_digest(
     target: &Target,
     output: &Output,
@@ -565,7 +566,9 @@ pub fn params_digest(
             }
         }
     }
-    hash_json(&mut hasher, &target.info);
+    // What policies see, by its own digest: made once per target, kept
+    // with a cached plan (`Info`).
+    hasher.part(target.info.digest());
     hex(&Sha256::digest(&hasher.0))
 }
 
@@ -596,48 +599,50 @@ impl Feed {
     }
 }
 
-/// Feeds `value` into `hasher` as a tree: a tag per node, lengths before
+/// Appends `value` to `bytes` as a tree: a tag per node, lengths before
 /// strings, arrays and objects, object fields in their order, numbers by
 /// their exact value. Two values feed the same bytes only if they are
 /// equal, as their JSON text would, without writing the text.
-fn hash_json(hasher: &mut Feed, value: &serde_json::Value) {
+pub(crate) fn feed_json(bytes: &mut Vec<u8>, value: &serde_json::Value) {
     use serde_json::Value as Json;
     let len = |n: usize| (n as u64).to_be_bytes();
     match value {
-        Json::Null => hasher.update(b"n"),
-        Json::Bool(false) => hasher.update(b"f"),
-        Json::Bool(true) => hasher.update(b"t"),
+        Json::Null => bytes.extend_from_slice(b"n"),
+        Json::Bool(false) => bytes.extend_from_slice(b"f"),
+        Json::Bool(true) => bytes.extend_from_slice(b"t"),
         Json::Number(number) => {
             if let Some(n) = number.as_u64() {
-                hasher.update(b"u");
-                hasher.update(n.to_be_bytes());
+                bytes.extend_from_slice(b"u");
+                bytes.extend_from_slice(&n.to_be_bytes());
             } else if let Some(n) = number.as_i64() {
-                hasher.update(b"i");
-                hasher.update(n.to_be_bytes());
+                bytes.extend_from_slice(b"i");
+                bytes.extend_from_slice(&n.to_be_bytes());
             } else {
-                hasher.update(b"d");
-                hasher.update(number.as_f64().unwrap_or(f64::NAN).to_bits().to_be_bytes());
+                bytes.extend_from_slice(b"d");
+                bytes.extend_from_slice(
+                    &number.as_f64().unwrap_or(f64::NAN).to_bits().to_be_bytes(),
+                );
             }
         }
         Json::String(text) => {
-            hasher.update(b"s");
-            hasher.update(len(text.len()));
-            hasher.update(text.as_bytes());
+            bytes.extend_from_slice(b"s");
+            bytes.extend_from_slice(&len(text.len()));
+            bytes.extend_from_slice(text.as_bytes());
         }
         Json::Array(items) => {
-            hasher.update(b"a");
-            hasher.update(len(items.len()));
+            bytes.extend_from_slice(b"a");
+            bytes.extend_from_slice(&len(items.len()));
             for item in items {
-                hash_json(hasher, item);
+                feed_json(bytes, item);
             }
         }
         Json::Object(fields) => {
-            hasher.update(b"o");
-            hasher.update(len(fields.len()));
+            bytes.extend_from_slice(b"o");
+            bytes.extend_from_slice(&len(fields.len()));
             for (name, field) in fields {
-                hasher.update(len(name.len()));
-                hasher.update(name.as_bytes());
-                hash_json(hasher, field);
+                bytes.extend_from_slice(&len(name.len()));
+                bytes.extend_from_slice(name.as_bytes());
+                feed_json(bytes, field);
             }
         }
     }
