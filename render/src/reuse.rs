@@ -124,8 +124,9 @@ pub(crate) struct OwnRecords {
     pub(crate) output: Option<Record>,
     /// The cache's.
     pub(crate) cache: Option<Record>,
-    /// The entries of every cache record read: what kcfg itself found.
-    pub(crate) cache_targets: BTreeMap<String, TargetInputs>,
+    /// The entries of the other cache records read (a shard's run reads
+    /// the main one too): with `cache`'s, what kcfg itself found.
+    pub(crate) other_cache_targets: BTreeMap<String, TargetInputs>,
 }
 
 impl OwnRecords {
@@ -141,13 +142,18 @@ impl OwnRecords {
         let mut kept = record.clone();
         for (name, now) in kept.targets.iter_mut() {
             let own = evaluated.contains(name)
-                || self.cache_targets.get(name).is_some_and(|held| {
-                    held.params == now.params
-                        && held.closure == now.closure
-                        && held.outputs == now.outputs
-                        && held.objects == now.objects
-                        && held.vouched == now.vouched
-                });
+                || self
+                    .cache
+                    .as_ref()
+                    .and_then(|cache| cache.targets.get(name))
+                    .or_else(|| self.other_cache_targets.get(name))
+                    .is_some_and(|held| {
+                        held.params == now.params
+                            && held.closure == now.closure
+                            && held.outputs == now.outputs
+                            && held.objects == now.objects
+                            && held.vouched == now.vouched
+                    });
             if !own {
                 now.vouched = true;
             }
@@ -193,7 +199,37 @@ impl Renderer {
         let mut own = OwnRecords::default();
         // Whether each file read was the one this run writes.
         let mut read_own = Vec::new();
-        if cache.is_none() || with_output {
+        // The cache holds this machine's records: the main one and this
+        // run's shard's. Read first, absorbed last (their entries win).
+        let mut cached = Vec::new();
+        if let Some(dir) = cache {
+            let mut files = vec![(
+                inputs::cache_file(dir, &out_dir.root, None),
+                shard.is_none(),
+            )];
+            if shard.is_some() {
+                files.push((inputs::cache_file(dir, &out_dir.root, shard), true));
+            }
+            for (file, is_own) in files {
+                let read = inputs::read_cache(&file)
+                    .and_then(|bytes| bytes.map(|b| Record::parse(&b, build)).transpose());
+                match read {
+                    Ok(Some(record)) => cached.push((record, is_own)),
+                    Ok(None) => {}
+                    Err(why) => records.ignored.push(format!("{}: {why}", file.display())),
+                }
+            }
+        }
+        // A cache record with an entry for every listed target leaves the
+        // output's nothing to add (the cache's entries win, and a record
+        // keeps listed targets only): it is not read, and is written again
+        // only if its bytes change (`OutDir::write_root_file`).
+        let complete = with_output
+            && shard.is_none()
+            && out_dir.shard_listed.is_empty()
+            && matches!(&cached[..], [(record, true)]
+                if out_dir.listed.iter().all(|name| record.targets.contains_key(name)));
+        if cache.is_none() || (with_output && !complete) {
             let mut files = vec![RootFile::Inputs];
             let mut shards: Vec<Shard> = out_dir.shard_listed.keys().copied().collect();
             if let Some(own) = shard {
@@ -227,39 +263,21 @@ impl Renderer {
                 }
             }
         }
-        if let Some(dir) = cache {
-            // The cache holds this machine's records: the main one and
-            // this run's shard's.
-            let mut files = vec![(
-                inputs::cache_file(dir, &out_dir.root, None),
-                shard.is_none(),
-            )];
-            if shard.is_some() {
-                files.push((inputs::cache_file(dir, &out_dir.root, shard), true));
-            }
-            for (file, is_own) in files {
-                let read = inputs::read_cache(&file)
-                    .and_then(|bytes| bytes.map(|b| Record::parse(&b, build)).transpose());
-                match read {
-                    Ok(Some(record)) => {
-                        if with_output {
-                            if is_own {
-                                own.cache = Some(record.clone());
-                            }
-                            own.cache_targets.extend(
-                                record
-                                    .targets
-                                    .iter()
-                                    .map(|(name, entry)| (name.clone(), entry.clone())),
-                            );
-                        }
-                        records.merged.absorb(record);
-                        read_own.push(is_own);
-                    }
-                    Ok(None) => {}
-                    Err(why) => records.ignored.push(format!("{}: {why}", file.display())),
+        for (record, is_own) in cached {
+            if with_output {
+                if is_own {
+                    own.cache = Some(record.clone());
+                } else {
+                    own.other_cache_targets.extend(
+                        record
+                            .targets
+                            .iter()
+                            .map(|(name, entry)| (name.clone(), entry.clone())),
+                    );
                 }
             }
+            records.merged.absorb(record);
+            read_own.push(is_own);
         }
         records.only_own = records.ignored.is_empty() && read_own == [true];
         if with_output {

@@ -962,6 +962,16 @@ fn issue18_default_cache_keeps_the_output_record_too() {
     let before = (identity(&record), identity(&cache_file()));
     assert_eq!(run(&plan, &beside, false).summary().reused, 3);
     assert_eq!((identity(&record), identity(&cache_file())), before);
+    // The cache's record has every target: the output's is not read, but
+    // it is still written back as it should be when it is not.
+    let mut forged = record_of(&out);
+    forged.targets.values_mut().for_each(|t| t.stamp = Some("0".repeat(64)));
+    std::fs::write(&record, forged.to_bytes()).unwrap();
+    assert_eq!(run(&plan, &beside, false).summary().reused, 3);
+    assert_eq!(record_of(&out), unstamped(cache_record()));
+    std::fs::remove_file(&record).unwrap();
+    assert_eq!(run(&plan, &beside, false).summary().reused, 3);
+    assert_eq!(record_of(&out), unstamped(cache_record()));
     // A check trusts the cache's record and still finds an edit.
     let check = run(&plan, &beside, true);
     assert_eq!((check.summary().reused, check.success()), (3, true));
