@@ -539,17 +539,7 @@ fn issue18_a_check_never_takes_the_word_of_the_record_in_the_output() {
     let (tmp, plan, out) = small_fleet();
     run(&plan, &Destination::new(&out), false);
     // A forger edits an output and the record with it, consistently.
-    let file = out.join("c2/web/configmap-web.yaml");
-    std::fs::write(
-        &file,
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: evil\n",
-    )
-    .unwrap();
-    let mut record = record_of(&out);
-    let mut files = kcfg_render::output::Files::new();
-    files.insert("configmap-web.yaml".into(), std::fs::read(&file).unwrap());
-    record.targets.get_mut("c2/web").unwrap().outputs = kcfg_render::inputs::files_digest(&files);
-    std::fs::write(out.join(kcfg_render::outdir::INPUTS), record.to_bytes()).unwrap();
+    let file = forge_web(&out);
 
     let check = run(&plan, &Destination::new(&out), true);
     assert!(!check.incremental);
@@ -965,7 +955,10 @@ fn issue18_default_cache_keeps_the_output_record_too() {
     // The cache's record has every target: the output's is not read, but
     // it is still written back as it should be when it is not.
     let mut forged = record_of(&out);
-    forged.targets.values_mut().for_each(|t| t.stamp = Some("0".repeat(64)));
+    forged
+        .targets
+        .values_mut()
+        .for_each(|t| t.stamp = Some("0".repeat(64)));
     std::fs::write(&record, forged.to_bytes()).unwrap();
     assert_eq!(run(&plan, &beside, false).summary().reused, 3);
     assert_eq!(record_of(&out), unstamped(cache_record()));
@@ -1018,17 +1011,7 @@ fn issue18_default_cache_never_takes_the_word_of_the_output_record() {
     run(&plan, &beside, false);
     // A forger edits an output and the output's record with it,
     // consistently, on a machine whose cache does not know the target.
-    let file = out.join("c2/web/configmap-web.yaml");
-    std::fs::write(
-        &file,
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: evil\n",
-    )
-    .unwrap();
-    let mut record = record_of(&out);
-    let mut files = kcfg_render::output::Files::new();
-    files.insert("configmap-web.yaml".into(), std::fs::read(&file).unwrap());
-    record.targets.get_mut("c2/web").unwrap().outputs = kcfg_render::inputs::files_digest(&files);
-    std::fs::write(out.join(kcfg_render::outdir::INPUTS), record.to_bytes()).unwrap();
+    forge_web(&out);
     std::fs::remove_dir_all(tmp.path().join("cache")).unwrap();
     // A write believes the output's record (as without a cache) and
     // leaves the edit; the check after it, which believes only the
@@ -1048,4 +1031,21 @@ fn issue18_default_cache_never_takes_the_word_of_the_output_record() {
     // And again: the check did not record the edited target.
     let again = run(&plan, &beside, true);
     assert_eq!((again.summary().evaluated, again.success()), (1, false));
+}
+
+/// Edits `c2/web`'s config map in `out`, and the output's record to match,
+/// as a forger would.
+fn forge_web(out: &Path) -> PathBuf {
+    let file = out.join("c2/web/configmap-web.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: evil\n",
+    )
+    .unwrap();
+    let mut record = record_of(out);
+    let mut files = kcfg_render::output::Files::new();
+    files.insert("configmap-web.yaml".into(), std::fs::read(&file).unwrap());
+    record.targets.get_mut("c2/web").unwrap().outputs = kcfg_render::inputs::files_digest(&files);
+    std::fs::write(out.join(kcfg_render::outdir::INPUTS), record.to_bytes()).unwrap();
+    file
 }

@@ -1,6 +1,6 @@
 use std::fs;
 use std::os::unix::fs::symlink;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use super::*;
@@ -24,6 +24,17 @@ fn modified(path: &Path) -> SystemTime {
 fn entry(dir: &Path, name: &str, now: SystemTime, ago: Duration) {
     fs::write(dir.join(name), name).unwrap();
     set_modified(&dir.join(name), now - ago);
+}
+
+/// A temporary directory with an empty cache and a sacrificial sibling,
+/// and the time now.
+fn setup() -> (tempfile::TempDir, PathBuf, PathBuf, SystemTime) {
+    let temp = tempfile::tempdir().unwrap();
+    let cache = temp.path().join("cache");
+    let sacrificial = temp.path().join("sacrificial");
+    fs::create_dir_all(&cache).unwrap();
+    fs::create_dir_all(&sacrificial).unwrap();
+    (temp, cache, sacrificial, SystemTime::now())
 }
 
 fn names(dir: &Path) -> Vec<String> {
@@ -66,12 +77,7 @@ fn issue18_entry_names_are_exactly_kcfgs() {
 
 #[test]
 fn issue18_trim_removes_only_old_kcfg_entries() {
-    let temp = tempfile::tempdir().unwrap();
-    let cache = temp.path().join("cache");
-    let sacrificial = temp.path().join("sacrificial");
-    fs::create_dir_all(&cache).unwrap();
-    fs::create_dir_all(&sacrificial).unwrap();
-    let now = SystemTime::now();
+    let (_temp, cache, sacrificial, now) = setup();
     let old_plan = format!("kcfg-plan-{KEY}.json");
     let old_tmp = format!("kcfg-inputs-{KEY}.json.99.tmp");
     let fresh_inputs = format!("kcfg-inputs-{KEY}.json");
@@ -152,12 +158,7 @@ fn issue18_trim_never_writes_its_stamp_through_a_link() {
 
 #[test]
 fn issue18_refresh_marks_an_entry_used_at_most_hourly() {
-    let temp = tempfile::tempdir().unwrap();
-    let cache = temp.path().join("cache");
-    let sacrificial = temp.path().join("sacrificial");
-    fs::create_dir_all(&cache).unwrap();
-    fs::create_dir_all(&sacrificial).unwrap();
-    let now = SystemTime::now();
+    let (_temp, cache, sacrificial, now) = setup();
     let old = format!("kcfg-plan-{KEY}.json");
     let recent = format!("kcfg-inputs-{KEY}.json");
     entry(&cache, &old, now, days(4));

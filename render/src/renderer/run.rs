@@ -48,15 +48,7 @@ impl Renderer {
             |cursor: &mut StampCursor,
              ((target, output), program): ((&&Target, &Output), &Arc<Program>)| {
                 let report = if stop.load(Ordering::Relaxed) {
-                    TargetReport {
-                        name: target.name.clone(),
-                        status: Status::Skipped,
-                        objects: 0,
-                        files: Vec::new(),
-                        bytes: 0,
-                        elapsed: Duration::ZERO,
-                        evaluated: false,
-                    }
+                    TargetReport::skipped(&target.name)
                 } else {
                     let report = self.render_one(
                         target,
@@ -112,13 +104,8 @@ impl Renderer {
     ) -> TargetReport {
         let started = Instant::now();
         let mut report = TargetReport {
-            name: target.name.clone(),
-            status: Status::Skipped,
-            objects: 0,
-            files: Vec::new(),
-            bytes: 0,
-            elapsed: Duration::ZERO,
             evaluated: true,
+            ..TargetReport::skipped(&target.name)
         };
         let out_dir = match sink {
             Sink::Memory => None,
@@ -235,5 +222,20 @@ impl Renderer {
         };
         report.elapsed = started.elapsed();
         report
+    }
+}
+
+impl TargetReport {
+    /// A target not rendered (yet): skipped, nothing evaluated or written.
+    fn skipped(name: &str) -> TargetReport {
+        TargetReport {
+            name: name.to_string(),
+            status: Status::Skipped,
+            objects: 0,
+            files: Vec::new(),
+            bytes: 0,
+            elapsed: Duration::ZERO,
+            evaluated: false,
+        }
     }
 }
