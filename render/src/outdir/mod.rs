@@ -47,6 +47,8 @@ use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use rayon::prelude::*;
+
 use super::disk::{self, Dir, Kind};
 use super::output::Files;
 use crate::shard::Shard;
@@ -64,6 +66,10 @@ pub use self::stamp::{TargetStamp, SETTLE};
 
 /// The largest marker kcfg reads (a fleet of a million targets fits).
 const MARKER_LIMIT: u64 = 64 << 20;
+
+/// How many targets one worker checks for links at a time (the walk of a
+/// parent directory is shared within a chunk).
+const CHECK_CHUNK: usize = 256;
 
 /// The largest file of a target kcfg reads back for comparing.
 const FILE_LIMIT: u64 = 1 << 30;
@@ -335,18 +341,31 @@ impl OutDir {
         if self.checked.get(name) == Some(&bytes) {
             return Ok(listed.into_values().collect());
         }
+        // Checked in chunks on every core, the bad lines kept in order. A
+        // marker lists targets sorted, so in a chunk siblings follow each
+        // other and share their parent's walk.
+        let lines: Vec<_> = listed.iter().collect();
+        let this = &*self;
+        let chunks: Vec<Result<Vec<String>, String>> = lines
+            .par_chunks(CHECK_CHUNK)
+            .map(|chunk| {
+                let mut bad = Vec::new();
+                let mut parent = None;
+                for (line, target) in chunk {
+                    if let Some(link) = this.link_on_path(target, &mut parent)? {
+                        bad.push(format!(
+                            "  {}:{line}: {target:?}: its path passes through the symbolic link {}",
+                            shown.display(),
+                            link.display()
+                        ));
+                    }
+                }
+                Ok(bad)
+            })
+            .collect();
         let mut bad = Vec::new();
-        // A marker lists targets sorted, so siblings follow each other and
-        // share their parent's walk.
-        let mut parent = None;
-        for (line, target) in &listed {
-            if let Some(link) = self.link_on_path(target, &mut parent)? {
-                bad.push(format!(
-                    "  {}:{line}: {target:?}: its path passes through the symbolic link {}",
-                    shown.display(),
-                    link.display()
-                ));
-            }
+        for chunk in chunks {
+            bad.extend(chunk?);
         }
         if !bad.is_empty() {
             return Err(bad_marker(&shown, bad));
@@ -399,30 +418,42 @@ impl OutDir {
         let Some(root) = &self.dir else {
             return Ok(());
         };
-        let mut problems = Vec::new();
-        // Targets come grouped by parent (`cluster/app`): a parent's walk
-        // is reused by the next target in it.
-        let mut last_parent: Option<(&str, Walked)> = None;
-        for name in names {
-            let (parent, base) = split_last(name);
-            let reuse = last_parent
-                .as_ref()
-                .is_some_and(|(walked, _)| *walked == parent);
-            if !reuse {
-                let walked = walk_checked(root, parent).map_err(text)?;
-                last_parent = Some((parent, walked));
-            }
-            let dir = match &last_parent {
-                Some((_, Walked::Dir(dir))) => dir,
-                Some((_, Walked::Missing)) | None => continue,
-                Some((_, Walked::Problem(problem))) => {
-                    problems.push(format!("target {name}: {problem}"));
-                    continue;
+        let names: Vec<&str> = names.into_iter().collect();
+        // Checked in chunks on every core, the problems kept in order.
+        // Targets come grouped by parent (`cluster/app`): in a chunk, a
+        // parent's walk is reused by the next target in it.
+        let chunks: Vec<Result<Vec<String>, String>> = names
+            .par_chunks(CHECK_CHUNK)
+            .map(|chunk| {
+                let mut problems = Vec::new();
+                let mut last_parent: Option<(&str, Walked)> = None;
+                for name in chunk {
+                    let (parent, base) = split_last(name);
+                    let reuse = last_parent
+                        .as_ref()
+                        .is_some_and(|(walked, _)| *walked == parent);
+                    if !reuse {
+                        let walked = walk_checked(root, parent).map_err(text)?;
+                        last_parent = Some((parent, walked));
+                    }
+                    let dir = match &last_parent {
+                        Some((_, Walked::Dir(dir))) => dir,
+                        Some((_, Walked::Missing)) | None => continue,
+                        Some((_, Walked::Problem(problem))) => {
+                            problems.push(format!("target {name}: {problem}"));
+                            continue;
+                        }
+                    };
+                    if let Some(problem) = check_component(dir, OsStr::new(base)).map_err(text)? {
+                        problems.push(format!("target {name}: {problem}"));
+                    }
                 }
-            };
-            if let Some(problem) = check_component(dir, OsStr::new(base)).map_err(text)? {
-                problems.push(format!("target {name}: {problem}"));
-            }
+                Ok(problems)
+            })
+            .collect();
+        let mut problems = Vec::new();
+        for chunk in chunks {
+            problems.extend(chunk?);
         }
         if problems.is_empty() {
             return Ok(());
@@ -482,24 +513,34 @@ impl OutDir {
                 prefix = parent;
             }
         }
+        // Listed on every core, in order.
+        let parents: Vec<&str> = parents.into_iter().collect();
+        let listed: Vec<Result<Vec<Leftover>, String>> = parents
+            .par_iter()
+            .map(|&parent| {
+                let entries = if parent.is_empty() {
+                    root.entries()
+                } else {
+                    match root.walk(parent, false) {
+                        // Opened for this listing alone.
+                        Ok(Some(mut dir)) => dir.entries_in_place(),
+                        Ok(None) | Err(disk::Error::NotDir(_)) => return Ok(Vec::new()),
+                        Err(err) => return Err(text(err)),
+                    }
+                };
+                let mut found = Vec::new();
+                for (name, _) in entries.map_err(text)? {
+                    let Some(name) = name.to_str() else { continue };
+                    if is_temp_name(name, parent.is_empty()) {
+                        found.push(self.leftover(parent, name));
+                    }
+                }
+                Ok(found)
+            })
+            .collect();
         let mut found = Vec::new();
-        for parent in parents {
-            let entries = if parent.is_empty() {
-                root.entries()
-            } else {
-                match root.walk(parent, false) {
-                    // Opened for this listing alone.
-                    Ok(Some(mut dir)) => dir.entries_in_place(),
-                    Ok(None) | Err(disk::Error::NotDir(_)) => continue,
-                    Err(err) => return Err(text(err)),
-                }
-            };
-            for (name, _) in entries.map_err(text)? {
-                let Some(name) = name.to_str() else { continue };
-                if is_temp_name(name, parent.is_empty()) {
-                    found.push(self.leftover(parent, name));
-                }
-            }
+        for leftovers in listed {
+            found.extend(leftovers?);
         }
         Ok(found)
     }

@@ -469,3 +469,48 @@ fn issue18_a_stamp_through_a_cursor_is_the_stamp_of_a_fresh_walk() {
     symlink("moved", root.join("a/x")).unwrap();
     assert!(out.stamp_target_at(&mut cursor, "a/x").is_err());
 }
+
+#[test]
+fn issue18_links_are_found_in_every_chunk_and_reported_in_order() {
+    // More targets than one worker checks at a time: the links are in
+    // different chunks, and reported in the marker's and the plan's order.
+    let tmp = tempfile::tempdir().unwrap();
+    let sacrificial = tmp.path().join("sacrificial");
+    std::fs::create_dir_all(sacrificial.join("t0")).unwrap();
+    std::fs::write(sacrificial.join("keep"), "keep").unwrap();
+    let root = tmp.path().join("out");
+    let names: Vec<String> = (0..70)
+        .flat_map(|p| (0..10).map(move |t| format!("p{p:03}/t{t}")))
+        .collect();
+    for name in &names {
+        std::fs::create_dir_all(root.join(name)).unwrap();
+    }
+    for parent in ["p005", "p040"] {
+        std::fs::remove_dir_all(root.join(parent)).unwrap();
+        symlink(&sacrificial, root.join(parent)).unwrap();
+    }
+    std::fs::remove_dir(root.join("p065/t3")).unwrap();
+    symlink(&sacrificial, root.join("p065/t3")).unwrap();
+    let before = snapshot(&sacrificial);
+    std::fs::write(root.join(MARKER), names.join("\n") + "\n").unwrap();
+    let err = OutDir::open(&root, false).unwrap_err();
+    assert!(err.contains("21 lines are not"), "{err}");
+    let first = err.find(":51: \"p005/t0\"").expect(&err);
+    let later = err.find(":401: \"p040/t0\"").expect(&err);
+    assert!(first < later, "{err}");
+    assert!(err.contains("… and 1 more"), "{err}");
+
+    std::fs::write(root.join(MARKER), "").unwrap();
+    let (out, _lock) = opened(&root);
+    let mut reversed = names.iter().map(String::as_str).collect::<Vec<_>>();
+    reversed.reverse();
+    let err = out.check_paths(reversed).unwrap_err();
+    assert!(err.starts_with("target p065/t3: "), "{err}");
+    assert!(err.contains("\ntarget p040/t9: "), "{err}");
+    assert!(err.contains("… and 1 more"), "{err}");
+    let err = out
+        .check_paths(names.iter().map(String::as_str))
+        .unwrap_err();
+    assert!(err.starts_with("target p005/t0: "), "{err}");
+    assert_eq!(snapshot(&sacrificial), before);
+}
