@@ -124,6 +124,9 @@ pub(crate) struct OwnRecords {
     pub(crate) output: Option<Record>,
     /// The cache's.
     pub(crate) cache: Option<Record>,
+    /// Whether the merged record is the cache's own record alone (the
+    /// output's was not read: [`Renderer::read_records`]).
+    pub(crate) cache_alone: bool,
     /// The entries of the other cache records read (a shard's run reads
     /// the main one too): with `cache`'s, what kcfg itself found.
     pub(crate) other_cache_targets: BTreeMap<String, TargetInputs>,
@@ -263,6 +266,7 @@ impl Renderer {
                 }
             }
         }
+        own.cache_alone = complete && records.ignored.is_empty();
         for (record, is_own) in cached {
             if with_output {
                 if is_own {

@@ -268,10 +268,15 @@ impl Renderer {
                     // cache's with the stamps and only what kcfg found
                     // itself, the output's without stamps.
                     let own = own.unwrap_or_default();
-                    let cached = own.for_cache(&record, &evaluated);
-                    if own.cache.as_ref() != Some(&cached) {
-                        inputs::write_cache(&inputs::cache_file(dir, root, shard), &cached)
-                            .map_err(Error::OutDir)?;
+                    // The record is the cache's, unchanged: nothing to
+                    // write there.
+                    let same = own.cache_alone && !changed;
+                    if !same {
+                        let cached = own.for_cache(&record, &evaluated);
+                        if own.cache.as_ref() != Some(&cached) {
+                            inputs::write_cache(&inputs::cache_file(dir, root, shard), &cached)
+                                .map_err(Error::OutDir)?;
+                        }
                     }
                     let mut unstamped = record;
                     unstamped.forget_stamps();
