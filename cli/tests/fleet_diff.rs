@@ -313,15 +313,20 @@ fn issue18_every_cluster_changes() {
     insta::assert_snapshot!(repo.diff(&["HEAD~1", "HEAD"], "markdown", 2));
 }
 
-#[test]
-fn issue18_an_application_added_and_one_removed() {
-    let (repo, _) = fleet();
+/// Commits the application `cache` in place of `db`.
+fn replace_db_with_cache(repo: &Repo) {
     repo.remove("fleet/apps/db");
     repo.write(&[(
         "fleet/apps/cache/main.kcfg",
         "function(cluster) { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cache' }, data: { size: cluster.size } }\n",
     )]);
     repo.commit("cache replaces db");
+}
+
+#[test]
+fn issue18_an_application_added_and_one_removed() {
+    let (repo, _) = fleet();
+    replace_db_with_cache(&repo);
     let json = repo.diff(&["HEAD~1", "HEAD"], "json", 2);
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(json["summary"]["added"], 6);
@@ -715,12 +720,7 @@ fn issue18_only_matching_nothing_and_bad_inputs_exit_1() {
 #[test]
 fn issue18_only_selecting_the_targets_of_one_side_is_no_error() {
     let (repo, _) = fleet();
-    repo.remove("fleet/apps/db");
-    repo.write(&[(
-        "fleet/apps/cache/main.kcfg",
-        "function(cluster) { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cache' }, data: { size: cluster.size } }\n",
-    )]);
-    repo.commit("cache replaces db");
+    replace_db_with_cache(&repo);
     // `*/cache` selects nothing at the base and six targets at the head.
     let json = repo.diff_with(&["--only", "*/cache"], &["HEAD~1", "HEAD"], "json", 2);
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();

@@ -490,6 +490,25 @@ fn issue18_incremental_renders_equal_full_renders() {
 
 /// A plan of three targets in a temporary directory, with a sacrificial
 /// sibling; returns (tmp, plan, out).
+/// The targets a check found different.
+fn differing(check: &kcfg_render::DirReport) -> Vec<&str> {
+    check
+        .targets
+        .iter()
+        .filter(|t| matches!(t.status, Status::Differs(_)))
+        .map(|t| t.name.as_str())
+        .collect()
+}
+
+/// Asserts that the sacrificial sibling of [`small_fleet`]'s plan and
+/// output is as it was made.
+fn sacrificial_kept(tmp: &tempfile::TempDir) {
+    assert_eq!(
+        std::fs::read(tmp.path().join("sacrificial/keep")).unwrap(),
+        b"keep"
+    );
+}
+
 fn small_fleet() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let plan = tmp.path().join("plan");
@@ -545,13 +564,7 @@ fn issue18_a_check_never_takes_the_word_of_the_record_in_the_output() {
     assert!(!check.incremental);
     assert_eq!(check.summary().evaluated, 3);
     assert!(!check.success());
-    let differs: Vec<&str> = check
-        .targets
-        .iter()
-        .filter(|t| matches!(t.status, Status::Differs(_)))
-        .map(|t| t.name.as_str())
-        .collect();
-    assert_eq!(differs, ["c2/web"]);
+    assert_eq!(differing(&check), ["c2/web"]);
     // With a cache (written by kcfg alone), a check is incremental and
     // still finds the edit: the cache's record has the true digest.
     let mut cached = Destination::new(&out);
@@ -566,10 +579,7 @@ fn issue18_a_check_never_takes_the_word_of_the_record_in_the_output() {
     let third = run(&plan, &cached, true);
     assert_eq!(third.summary().evaluated, 1);
     assert!(!third.success());
-    assert_eq!(
-        std::fs::read(tmp.path().join("sacrificial/keep")).unwrap(),
-        b"keep"
-    );
+    sacrificial_kept(&tmp);
 }
 
 #[test]
@@ -902,10 +912,7 @@ fn issue18_directory_stamps_only_from_a_cache_and_an_edit_always_shows() {
     assert_eq!(write.summary().evaluated, 1);
     assert_eq!(std::fs::read(&file).unwrap(), good);
     assert!(record_of(&out).targets.values().all(|t| t.stamp.is_none()));
-    assert_eq!(
-        std::fs::read(tmp.path().join("sacrificial/keep")).unwrap(),
-        b"keep"
-    );
+    sacrificial_kept(&tmp);
 }
 
 #[test]
@@ -996,10 +1003,7 @@ fn issue18_default_cache_keeps_the_output_record_too() {
     assert!(cache_record().targets.values().all(|t| !t.vouched));
     assert_eq!(record_of(&out), unstamped(cache_record()));
     assert_eq!(run(&plan, &beside, true).summary().reused, 3);
-    assert_eq!(
-        std::fs::read(tmp.path().join("sacrificial/keep")).unwrap(),
-        b"keep"
-    );
+    sacrificial_kept(&tmp);
 }
 
 #[test]
@@ -1021,13 +1025,7 @@ fn issue18_default_cache_never_takes_the_word_of_the_output_record() {
     let check = run(&plan, &beside, true);
     assert_eq!(check.summary().evaluated, 3);
     assert!(!check.success());
-    let differs: Vec<&str> = check
-        .targets
-        .iter()
-        .filter(|t| matches!(t.status, Status::Differs(_)))
-        .map(|t| t.name.as_str())
-        .collect();
-    assert_eq!(differs, ["c2/web"]);
+    assert_eq!(differing(&check), ["c2/web"]);
     // And again: the check did not record the edited target.
     let again = run(&plan, &beside, true);
     assert_eq!((again.summary().evaluated, again.success()), (1, false));

@@ -18,6 +18,21 @@ fn closure(files: &[(&str, &str)]) -> Closure {
     }
 }
 
+/// The target `edge-1/web` of `app/main.kcfg`, which policies see as
+/// `info`.
+fn web_target(info: serde_json::Value) -> Target {
+    Target {
+        name: "edge-1/web".into(),
+        entry: "app/main.kcfg".into(),
+        tlas: Vec::new(),
+        ext_vars: Vec::new(),
+        jpath: Vec::new(),
+        namespace: None,
+        output: Default::default(),
+        info: crate::info::Info::new(info),
+    }
+}
+
 fn inputs(params: &str) -> TargetInputs {
     TargetInputs {
         closure: String::new(),
@@ -199,17 +214,7 @@ fn issue18_changed_targets_between_records() {
 
 #[test]
 fn issue18_files_must_be_named_by_the_plan_or_an_import() {
-    use crate::output::OutputOptions;
-    let target = Target {
-        name: "edge-1/web".into(),
-        entry: "app/main.kcfg".into(),
-        tlas: Vec::new(),
-        ext_vars: Vec::new(),
-        jpath: Vec::new(),
-        namespace: None,
-        output: OutputOptions::default(),
-        info: crate::info::Info::new(serde_json::Value::Null),
-    };
+    let target = web_target(serde_json::Value::Null);
     let policies = [Policy::new("policies/p.kcfg".into())];
     let ok = closure(&[
         ("app/main.kcfg", ""),
@@ -224,16 +229,7 @@ fn issue18_files_must_be_named_by_the_plan_or_an_import() {
 #[test]
 fn issue18_the_hydrator_command_is_a_parameter_of_the_hydrator_layout() {
     use crate::output::{FileName, Format};
-    let target = Target {
-        name: "edge-1/web".into(),
-        entry: "app/main.kcfg".into(),
-        tlas: Vec::new(),
-        ext_vars: Vec::new(),
-        jpath: Vec::new(),
-        namespace: None,
-        output: Default::default(),
-        info: crate::info::Info::new(serde_json::Value::Null),
-    };
+    let target = web_target(serde_json::Value::Null);
     let output = |layout| Output {
         format: Format::Yaml,
         layout,
@@ -318,16 +314,7 @@ fn issue18_what_policies_see_is_hashed_as_exactly_as_its_json() {
         file_name: FileName::default_for(Format::Yaml),
     };
     let digest = |info: &str| {
-        let target = Target {
-            name: "edge-1/web".into(),
-            entry: "app/main.kcfg".into(),
-            tlas: Vec::new(),
-            ext_vars: Vec::new(),
-            jpath: Vec::new(),
-            namespace: None,
-            output: Default::default(),
-            info: crate::info::Info::new(serde_json::from_str(info).unwrap()),
-        };
+        let target = web_target(serde_json::from_str(info).unwrap());
         params_digest(&target, &output, &[], 500, None)
     };
     // Values whose JSON differs, however slightly, have digests that

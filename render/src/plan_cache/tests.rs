@@ -262,3 +262,20 @@ fn issue18_a_link_at_the_entry_is_neither_read_nor_written_through() {
     assert_eq!(fs::read(&sibling).unwrap(), before);
     assert!(!fs::symlink_metadata(&file).unwrap().is_symlink());
 }
+
+#[test]
+fn issue18_a_kept_plan_with_a_name_kcfg_never_makes_is_evaluated_over() {
+    // A target's name decides where a render writes: a kept plan's names
+    // are checked as an evaluated plan's are, and one that fails is not
+    // used (the plan is evaluated again).
+    let (_dir, plan_dir, cache, renderer) = setup();
+    let evaluated = names(&renderer, &plan_dir, &cache);
+    for hostile in ["../outside", "/etc", "a/../../b", "edge-1/web"] {
+        let file = entry(&cache);
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&fs::read(&file).unwrap()).unwrap();
+        json["plan"]["targets"][0]["name"] = hostile.into();
+        fs::write(&file, serde_json::to_vec(&json).unwrap()).unwrap();
+        assert_eq!(names(&renderer, &plan_dir, &cache), evaluated, "{hostile}");
+    }
+}
