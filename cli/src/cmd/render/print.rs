@@ -120,7 +120,7 @@ pub fn finish(report: &DirReport, style: Style, elapsed: Duration) -> ExitCode {
         for ignored in &report.records_ignored {
             let _ = writeln!(
                 stderr,
-                "note: input record not used: {ignored}; its targets were evaluated"
+                "note: input record not used: {ignored}; its targets were evaluated, unless another record proved them"
             );
         }
         let verb = if report.check { "checked" } else { "rendered" };
