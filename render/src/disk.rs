@@ -34,6 +34,31 @@ use rustix::io::Errno;
 /// a walk holds open (one per level).
 pub const MAX_DEPTH: usize = 128;
 
+/// A file's content: read into memory, or mapped ([`Dir::map_file`]).
+pub enum FileBytes {
+    /// Read.
+    Read(Vec<u8>),
+    /// Mapped.
+    Mapped(memmap2::Mmap),
+}
+
+impl std::ops::Deref for FileBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            FileBytes::Read(bytes) => bytes,
+            FileBytes::Mapped(map) => map,
+        }
+    }
+}
+
+impl fmt::Debug for FileBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FileBytes({} bytes)", self.len())
+    }
+}
+
 /// A failure of the disk layer, naming the path.
 #[derive(Debug)]
 pub enum Error {
@@ -362,13 +387,55 @@ impl Dir {
     /// link and refusing anything else (a FIFO is not opened for long: the
     /// open does not block).
     pub fn read_file(&self, name: &OsStr, limit: u64) -> Result<Vec<u8>> {
-        let file = self.open_file(name, OFlags::RDONLY | OFlags::NONBLOCK, 0)?;
-        let fail = |err| Error::Io {
+        let (file, len) = self.open_regular(name, limit)?;
+        let mut bytes = Vec::with_capacity(len as usize);
+        file.take(limit + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|err| Error::Io {
+                op: "read",
+                path: self.path_of(name),
+                err,
+            })?;
+        Ok(bytes)
+    }
+
+    /// The content of the regular file `name`, as [`Dir::read_file`]
+    /// checks it, mapped into memory rather than copied: the pages are the
+    /// kernel's cached ones, where a copy would take fresh memory, whose
+    /// first use costs more than reading the file (a kept plan of a
+    /// thousand clusters is megabytes).
+    ///
+    /// Only for kcfg's own cache files, which a writer replaces by renaming
+    /// a new file over them and never rewrites in place: the mapping then
+    /// keeps the file that was opened. A file truncated while mapped would
+    /// stop the process (`SIGBUS`), as it would git, which maps its index;
+    /// only a process of the cache's owner could do that. Bytes changed in
+    /// place would be read as they are, and fail the reader's checks.
+    pub fn map_file(&self, name: &OsStr, limit: u64) -> Result<FileBytes> {
+        let (file, len) = self.open_regular(name, limit)?;
+        if len == 0 {
+            return Ok(FileBytes::Read(Vec::new()));
+        }
+        // SAFETY: a read-only private mapping of a regular file that kcfg
+        // replaces only by rename (see above); the bytes are only read.
+        let mapped = unsafe { memmap2::MmapOptions::new().map_copy_read_only(&file) };
+        mapped.map(FileBytes::Mapped).map_err(|err| Error::Io {
             op: "read",
             path: self.path_of(name),
             err,
-        };
-        let meta = file.metadata().map_err(fail)?;
+        })
+    }
+
+    /// Opens the regular file `name` for reading, without following a
+    /// link, refusing anything else or more than `limit` bytes; with its
+    /// length.
+    fn open_regular(&self, name: &OsStr, limit: u64) -> Result<(File, u64)> {
+        let file = self.open_file(name, OFlags::RDONLY | OFlags::NONBLOCK, 0)?;
+        let meta = file.metadata().map_err(|err| Error::Io {
+            op: "read",
+            path: self.path_of(name),
+            err,
+        })?;
         if !meta.is_file() {
             return Err(Error::NotFile(self.path_of(name)));
         }
@@ -379,9 +446,7 @@ impl Dir {
                 err: io::Error::other(format!("larger than {limit} bytes")),
             });
         }
-        let mut bytes = Vec::with_capacity(meta.len() as usize);
-        file.take(limit + 1).read_to_end(&mut bytes).map_err(fail)?;
-        Ok(bytes)
+        Ok((file, meta.len()))
     }
 
     /// Creates the file `name`, which must not exist (so a link planted

@@ -99,6 +99,11 @@ pub(crate) fn next_record(
         }
     }
     base.retain(|_| true);
+    if changed {
+        // It was a stamp of the output's record holding the record as it
+        // was (see `Record::output_stamp`).
+        base.output_stamp = None;
+    }
     (base, changed)
 }
 
@@ -122,7 +127,11 @@ pub(crate) struct Records {
 pub(crate) struct OwnRecords {
     /// The output directory's, its stamps dropped.
     pub(crate) output: Option<Record>,
-    /// The cache's.
+    /// The stamp of the output directory's record taken before it was
+    /// read, when settled.
+    pub(crate) output_stamp: Option<String>,
+    /// The cache's (not kept when it is [`OwnRecords::cache_alone`]: the
+    /// merged record is it).
     pub(crate) cache: Option<Record>,
     /// Whether the merged record is the cache's own record alone (the
     /// output's was not read: [`Renderer::read_records`]).
@@ -246,6 +255,15 @@ impl Renderer {
             };
             for file in files {
                 let shown = out_dir.root.join(file.name());
+                if with_output && file == own_file {
+                    // Taken before it is read (see `Record::output_stamp`).
+                    own.output_stamp = out_dir
+                        .stamp_root_file(&file)
+                        .ok()
+                        .flatten()
+                        .filter(|stamp| stamp.settled)
+                        .map(|stamp| stamp.digest);
+                }
                 let read = out_dir
                     .read_root_file(&file, RECORD_LIMIT)
                     .and_then(|bytes| bytes.map(|b| Record::parse(&b, build)).transpose());
@@ -267,10 +285,17 @@ impl Renderer {
             }
         }
         own.cache_alone = complete && records.ignored.is_empty();
+        let output_stamp = cached
+            .iter_mut()
+            .find(|(_, is_own)| *is_own)
+            .and_then(|(record, _)| record.output_stamp.take());
         for (record, is_own) in cached {
             if with_output {
                 if is_own {
-                    own.cache = Some(record.clone());
+                    // Alone, it is the merged record (and needs no copy).
+                    if !own.cache_alone {
+                        own.cache = Some(record.clone());
+                    }
                 } else {
                     own.other_cache_targets.extend(
                         record
@@ -284,6 +309,11 @@ impl Renderer {
             read_own.push(is_own);
         }
         records.only_own = records.ignored.is_empty() && read_own == [true];
+        // The stamp of the output's record stands for the merged record only
+        // when that is the cache's own alone (`Record::output_stamp`).
+        if with_output && own.cache_alone {
+            records.merged.output_stamp = output_stamp;
+        }
         if with_output {
             records.own = Some(own);
         }

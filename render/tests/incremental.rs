@@ -959,6 +959,22 @@ fn issue18_default_cache_keeps_the_output_record_too() {
     let before = (identity(&record), identity(&cache_file()));
     assert_eq!(run(&plan, &beside, false).summary().reused, 3);
     assert_eq!((identity(&record), identity(&cache_file())), before);
+    // The cache's record keeps a stamp of the output's, which then need not
+    // be read to be known current; an edit in place changes the stamp even
+    // when it keeps the size and the modification time, and is undone.
+    assert!(cache_record().output_stamp.is_some());
+    let modified = std::fs::metadata(&record).unwrap().modified().unwrap();
+    let text = std::fs::read_to_string(&record).unwrap();
+    let at = text.find("\"outputs\": \"").unwrap() + 12;
+    let flipped = if &text[at..=at] == "0" { "1" } else { "0" };
+    let edited = format!("{}{flipped}{}", &text[..at], &text[at + 1..]);
+    std::fs::write(&record, &edited).unwrap();
+    let file = std::fs::File::options().write(true).open(&record).unwrap();
+    file.set_modified(modified).unwrap();
+    drop(file);
+    assert_eq!(run(&plan, &beside, false).summary().reused, 3);
+    assert_eq!(std::fs::read_to_string(&record).unwrap(), text);
+    assert_eq!(cache_record().output_stamp, None, "written: not settled");
     // The cache's record has every target: the output's is not read, but
     // it is still written back as it should be when it is not.
     let mut forged = record_of(&out);

@@ -118,6 +118,14 @@ pub struct Record {
     pub closures: BTreeMap<String, Closure>,
     /// The recorded targets, by name.
     pub targets: BTreeMap<String, TargetInputs>,
+    /// (Only in a cache record kept beside the output directory's,
+    /// [`crate::Destination::keep_output_record`].) The stamp of the
+    /// output directory's record ([`crate::outdir::FileStamp`]) when it was
+    /// last read and found to hold this record without its stamps: while
+    /// its stamp is the same and this record is unchanged, a render need
+    /// not serialize and read it again to know it current.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_stamp: Option<String>,
 }
 
 /// The files and imports of one or more targets' evaluations.
@@ -166,6 +174,7 @@ impl Record {
             build: build.into(),
             closures: BTreeMap::new(),
             targets: BTreeMap::new(),
+            output_stamp: None,
         }
     }
 
@@ -213,6 +222,9 @@ impl Record {
     }
 
     fn validate(&self) -> Result<(), String> {
+        if let Some(stamp) = &self.output_stamp {
+            check_digest(stamp).map_err(|err| format!("the output record's stamp: {err}"))?;
+        }
         for (id, closure) in &self.closures {
             if closure.digest() != *id {
                 return Err(format!("closure {id} is not what its digest says"));
@@ -277,11 +289,11 @@ impl Record {
         self.targets.insert(name, inputs);
     }
 
-    /// Drops the directory stamps and the vouched marks: a record that is
-    /// not a `--cache` one may hold them only if someone forged them.
-    /// Whether it held any.
+    /// Drops the directory stamps, the vouched marks and the output
+    /// record's stamp: a record that is not a `--cache` one may hold them
+    /// only if someone forged them. Whether it held any.
     pub fn forget_stamps(&mut self) -> bool {
-        let mut held = false;
+        let mut held = self.output_stamp.take().is_some();
         for target in self.targets.values_mut() {
             held |= target.stamp.take().is_some();
             held |= std::mem::take(&mut target.vouched);
@@ -428,7 +440,7 @@ pub fn cache_file(dir: &Path, root: &Path, shard: Option<Shard>) -> PathBuf {
 /// read only if it is a regular file, never through a symbolic link. A
 /// record read is marked as used, so that trimming the cache keeps it
 /// ([`crate::cache_trim::refresh`]).
-pub fn read_cache(path: &Path) -> Result<Option<Vec<u8>>, String> {
+pub fn read_cache(path: &Path) -> Result<Option<disk::FileBytes>, String> {
     let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
         return Ok(None);
     };
@@ -437,7 +449,7 @@ pub fn read_cache(path: &Path) -> Result<Option<Vec<u8>>, String> {
         Ok(None) => return Ok(None),
         Err(err) => return Err(format!("cannot read it: {err}")),
     };
-    match dir.read_file(name, RECORD_LIMIT) {
+    match dir.map_file(name, RECORD_LIMIT) {
         Ok(bytes) => {
             crate::cache_trim::refresh(&dir, name, std::time::SystemTime::now());
             Ok(Some(bytes))

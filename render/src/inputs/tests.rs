@@ -270,7 +270,10 @@ fn issue18_cache_records_are_never_read_or_written_through_a_link() {
     std::fs::write(&sacrificial, "keep").unwrap();
     let cache = tmp.path().join("cache");
     let path = cache_file(&cache, Path::new("/work/rendered"), None);
-    assert_eq!(read_cache(&path), Ok(None), "no cache directory yet");
+    assert!(
+        matches!(read_cache(&path), Ok(None)),
+        "no cache directory yet"
+    );
     std::fs::create_dir(&cache).unwrap();
     // A link at the record's name, and at this process's temporary name.
     std::os::unix::fs::symlink(&sacrificial, &path).unwrap();

@@ -62,7 +62,7 @@ mod tests;
 use self::marker::{bad_marker, parse_marker, MARKER_HEADER};
 pub use self::marker::{is_temp_name, RootFile, INPUTS, LOCK, MARKER};
 pub(crate) use self::stamp::StampCursor;
-pub use self::stamp::{TargetStamp, SETTLE};
+pub use self::stamp::{FileStamp, TargetStamp, SETTLE};
 
 /// The largest marker kcfg reads (a fleet of a million targets fits).
 const MARKER_LIMIT: u64 = 64 << 20;
@@ -230,6 +230,10 @@ pub struct OutDir {
     /// walked again; every path a render writes or deletes is checked
     /// under the lock anyway ([`OutDir::check_paths`]).
     checked: BTreeMap<String, Vec<u8>>,
+    /// The shards' markers and records the last listing found (holding the
+    /// lock, no other render adds one): what [`OutDir::remove_shard_files`]
+    /// removes.
+    shard_files: Vec<OsString>,
 }
 
 /// Turns a disk error into the renderer's error text.
@@ -260,6 +264,7 @@ impl OutDir {
             listed: BTreeSet::new(),
             shard_listed: BTreeMap::new(),
             checked: BTreeMap::new(),
+            shard_files: Vec::new(),
         };
         out.reload()?;
         Ok(out)
@@ -273,6 +278,17 @@ impl OutDir {
             return Ok(());
         };
         let entries = dir.entries().map_err(text)?;
+        self.shard_files = entries
+            .iter()
+            .filter(|(name, _)| {
+                name.to_str()
+                    .and_then(RootFile::from_name)
+                    .is_some_and(|file| {
+                        matches!(file, RootFile::ShardMarker(_) | RootFile::ShardInputs(_))
+                    })
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
         let marker = OsStr::new(MARKER);
         // A shard's marker makes the directory kcfg's as the main marker
         // does: shards rendered on several machines and copied together
@@ -564,37 +580,50 @@ impl OutDir {
     }
 
     /// Rewrites the marker with `targets` (unless it already says that).
-    pub fn write_marker(&self, targets: &BTreeSet<String>) -> Result<(), String> {
-        self.write_root_file(&RootFile::Marker, marker_text(targets).as_bytes())
+    pub fn write_marker(&mut self, targets: &BTreeSet<String>) -> Result<(), String> {
+        self.write_marker_file(&RootFile::Marker, targets)
     }
 
     /// Rewrites the marker of `shard` with `targets`.
     pub fn write_shard_marker(
-        &self,
+        &mut self,
         shard: Shard,
         targets: &BTreeSet<String>,
     ) -> Result<(), String> {
-        self.write_root_file(
-            &RootFile::ShardMarker(shard),
-            marker_text(targets).as_bytes(),
-        )
+        self.write_marker_file(&RootFile::ShardMarker(shard), targets)
+    }
+
+    /// Writes the marker `file` listing `targets`, unless it holds that
+    /// text: as it was read and checked (holding the lock, no other render
+    /// writes it), or on disk.
+    fn write_marker_file(
+        &mut self,
+        file: &RootFile,
+        targets: &BTreeSet<String>,
+    ) -> Result<(), String> {
+        let name = file.name();
+        let content = marker_text(targets);
+        if self
+            .checked
+            .get(&name)
+            .is_some_and(|read| *read == content.as_bytes())
+        {
+            return Ok(());
+        }
+        self.checked.remove(&name);
+        self.write_root_file(file, content.as_bytes()).map(drop)
     }
 
     /// Removes the markers and input records of every shard (call it
     /// holding the lock, once the main marker lists their targets).
-    pub fn remove_shard_files(&self) -> Result<(), String> {
+    pub fn remove_shard_files(&mut self) -> Result<(), String> {
         let Some(dir) = &self.dir else {
             return Ok(());
         };
-        for (name, _) in dir.entries().map_err(text)? {
-            let shard_file = name
-                .to_str()
-                .and_then(RootFile::from_name)
-                .is_some_and(|file| {
-                    matches!(file, RootFile::ShardMarker(_) | RootFile::ShardInputs(_))
-                });
-            if shard_file {
-                dir.remove_tree(&name).map_err(text)?;
+        for name in std::mem::take(&mut self.shard_files) {
+            dir.remove_tree(&name).map_err(text)?;
+            if let Some(name) = name.to_str() {
+                self.checked.remove(name);
             }
         }
         Ok(())
@@ -623,8 +652,8 @@ impl OutDir {
 
     /// Replaces one of kcfg's files in the output's root with `content`
     /// (unless it already holds it): written to `FILE.PID.tmp`, then
-    /// renamed over it. Call it holding the lock.
-    pub fn write_root_file(&self, file: &RootFile, content: &[u8]) -> Result<(), String> {
+    /// renamed over it. Call it holding the lock. Whether it was written.
+    pub fn write_root_file(&self, file: &RootFile, content: &[u8]) -> Result<bool, String> {
         let dir = self.dir()?;
         let name = file.name();
         let target = OsStr::new(&name);
@@ -633,7 +662,7 @@ impl OutDir {
                 .read_file(target, MARKER_LIMIT)
                 .is_ok_and(|old| old == content)
         {
-            return Ok(());
+            return Ok(false);
         }
         let temp = OsString::from(format!("{name}.{}.tmp", std::process::id()));
         dir.remove_tree(&temp).map_err(text)?;
@@ -643,7 +672,7 @@ impl OutDir {
         if result.is_err() {
             let _ = dir.remove_tree(&temp);
         }
-        result.map_err(text)
+        result.map(|()| true).map_err(text)
     }
 
     /// The target's directory as it is on disk, or `None` if it does not

@@ -26,7 +26,7 @@ use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
 
-use super::{text, OutDir};
+use super::{text, OutDir, RootFile};
 use crate::disk::{self, Dir, Kind, Meta};
 
 /// How long before a stamp's walk every entry must have last changed for
@@ -76,17 +76,6 @@ impl OutDir {
         let Some(root) = &self.dir else {
             return Ok(None);
         };
-        let since_epoch = |time: SystemTime| {
-            let since = time
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .unwrap_or_default();
-            (since.as_secs() as i64, i64::from(since.subsec_nanos()))
-        };
-        let settled_before = since_epoch(
-            SystemTime::now()
-                .checked_sub(SETTLE)
-                .unwrap_or(SystemTime::UNIX_EPOCH),
-        );
         let (parent, leaf) = match name.rsplit_once('/') {
             Some((parent, leaf)) => {
                 let open = cursor
@@ -113,18 +102,49 @@ impl OutDir {
             Ok(None) => return Ok(None),
             Err(err) => return Err(text(err)),
         };
-        let mut walk = Walk {
-            hasher: Sha256::new(),
-            files: BTreeMap::new(),
-            settled: true,
-            settled_before,
-        };
+        let mut walk = Walk::new();
         if !walk.visit(&mut dir, "", 0).map_err(text)? {
             return Ok(None);
         }
         Ok(Some(TargetStamp {
             digest: crate::inputs::hex(&walk.hasher.finalize()),
             files: walk.files,
+            settled: walk.settled,
+        }))
+    }
+}
+
+/// The stamp of one of kcfg's files in the output's root
+/// ([`OutDir::stamp_root_file`]): what a target's stamp is of its
+/// directory, for one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileStamp {
+    /// The SHA-256 (hex) of its name and metadata.
+    pub digest: String,
+    /// Whether it last changed at least [`SETTLE`] before the stamp was
+    /// taken: only a settled stamp may be recorded.
+    pub settled: bool,
+}
+
+impl OutDir {
+    /// The stamp of `file` in the output's root, or `None` when it is
+    /// missing or not a regular file. Take it before reading the file, so
+    /// that an edit made while it is read shows in the next stamp.
+    pub fn stamp_root_file(&self, file: &RootFile) -> Result<Option<FileStamp>, String> {
+        let Some(root) = &self.dir else {
+            return Ok(None);
+        };
+        let name = file.name();
+        let Some(meta) = root.stat(Some(OsStr::new(&name))).map_err(text)? else {
+            return Ok(None);
+        };
+        if meta.kind != Kind::File {
+            return Ok(None);
+        }
+        let mut walk = Walk::new();
+        walk.add(&name, &meta);
+        Ok(Some(FileStamp {
+            digest: crate::inputs::hex(&walk.hasher.finalize()),
             settled: walk.settled,
         }))
     }
@@ -138,6 +158,21 @@ struct Walk {
 }
 
 impl Walk {
+    /// A walk that begins now.
+    fn new() -> Walk {
+        let since = SystemTime::now()
+            .checked_sub(SETTLE)
+            .unwrap_or(SystemTime::UNIX_EPOCH)
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default();
+        Walk {
+            hasher: Sha256::new(),
+            files: BTreeMap::new(),
+            settled: true,
+            settled_before: (since.as_secs() as i64, i64::from(since.subsec_nanos())),
+        }
+    }
+
     fn add(&mut self, path: &str, meta: &Meta) {
         self.hasher.update((path.len() as u64).to_be_bytes());
         self.hasher.update(path.as_bytes());

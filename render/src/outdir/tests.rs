@@ -351,7 +351,7 @@ fn the_lock_serializes_and_leaves_no_file() {
 fn ownership() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("rendered");
-    let (out, _lock) = opened(&root);
+    let (mut out, _lock) = opened(&root);
     out.write_marker(&["a/x".to_string(), "b".to_string()].into())
         .unwrap();
     out.write_target("a/x", &files(&[("f.yaml", "x")])).unwrap();

@@ -265,25 +265,27 @@ impl Renderer {
             match (cache, beside) {
                 (Some(dir), true) => {
                     // Both records, each only when it would change: the
-                    // cache's with the stamps and only what kcfg found
-                    // itself, the output's without stamps.
+                    // output's without stamps, then the cache's with the
+                    // stamps (the output record's too) and only what kcfg
+                    // found itself.
                     let own = own.unwrap_or_default();
+                    let output_stamp =
+                        keep_output_record(&out_dir, &record_file, &record, &own, changed)?;
                     // The record is the cache's, unchanged: nothing to
                     // write there.
-                    let same = own.cache_alone && !changed;
+                    let same = own.cache_alone && !changed && record.output_stamp == output_stamp;
                     if !same {
-                        let cached = own.for_cache(&record, &evaluated);
+                        // The cache's record alone holds only entries kcfg
+                        // found itself (or vouched ones, still marked).
+                        let mut cached = match own.cache_alone {
+                            true => record,
+                            false => own.for_cache(&record, &evaluated),
+                        };
+                        cached.output_stamp = output_stamp;
                         if own.cache.as_ref() != Some(&cached) {
                             inputs::write_cache(&inputs::cache_file(dir, root, shard), &cached)
                                 .map_err(Error::OutDir)?;
                         }
-                    }
-                    let mut unstamped = record;
-                    unstamped.forget_stamps();
-                    if own.output.as_ref() != Some(&unstamped) {
-                        out_dir
-                            .write_root_file(&record_file, &unstamped.to_bytes())
-                            .map_err(Error::OutDir)?;
                     }
                 }
                 _ if !changed && only_own => {}
@@ -291,9 +293,11 @@ impl Renderer {
                     inputs::write_cache(&inputs::cache_file(dir, root, shard), &record)
                         .map_err(Error::OutDir)?
                 }
-                (None, _) => out_dir
-                    .write_root_file(&record_file, &record.to_bytes())
-                    .map_err(Error::OutDir)?,
+                (None, _) => {
+                    out_dir
+                        .write_root_file(&record_file, &record.to_bytes())
+                        .map_err(Error::OutDir)?;
+                }
             }
             if shard.is_none() {
                 out_dir.remove_shard_files().map_err(Error::OutDir)?;
@@ -323,6 +327,44 @@ impl Renderer {
             records_ignored,
         })
     }
+}
+
+/// Keeps the output directory's record (`file`) current beside the
+/// cache's: it is `record` without stamps, written again only when its
+/// bytes would change. Returns the stamp of the file to keep in the cache's
+/// record ([`Record::output_stamp`]): with the same stamp next time, and
+/// the cache's record unchanged (`!changed`, the output's not read:
+/// [`reuse::OwnRecords::cache_alone`]), the file is known current without
+/// serializing the record and reading the file.
+fn keep_output_record(
+    out_dir: &OutDir,
+    file: &RootFile,
+    record: &Record,
+    own: &reuse::OwnRecords,
+    changed: bool,
+) -> Result<Option<String>, Error> {
+    // Taken before the file is read, so that an edit made while it is read
+    // shows in the next stamp.
+    let stamp = out_dir.stamp_root_file(file).map_err(Error::OutDir)?;
+    let settled = stamp
+        .filter(|stamp| stamp.settled)
+        .map(|stamp| stamp.digest);
+    if own.cache_alone && !changed && settled.is_some() && settled == record.output_stamp {
+        return Ok(settled);
+    }
+    let mut unstamped = record.clone();
+    unstamped.forget_stamps();
+    if own.output.as_ref() == Some(&unstamped) {
+        // Read already, after a stamp of its own.
+        return Ok(own
+            .output_stamp
+            .clone()
+            .filter(|_| settled == own.output_stamp));
+    }
+    let wrote = out_dir
+        .write_root_file(file, &unstamped.to_bytes())
+        .map_err(Error::OutDir)?;
+    Ok(settled.filter(|_| !wrote))
 }
 
 /// The listed targets that left the plan. Targets the selection does not
