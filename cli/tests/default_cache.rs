@@ -301,3 +301,44 @@ fn issue18_trim_removes_only_old_kcfg_entries() {
     ok(sandbox.render(&[]));
     assert!(cache.join(&abandoned).exists());
 }
+
+#[test]
+fn issue18_records_do_not_depend_on_how_the_plan_directory_is_named() {
+    let sandbox = Sandbox::new();
+    let first = ok(sandbox.render(&[]));
+    assert!(first.contains("(3 written)"), "{first}");
+    let record = sandbox.path().join("plan/rendered/.kcfg-inputs");
+    let committed = fs::read_to_string(&record).unwrap();
+    assert!(committed.contains("<plan>/web.kcfg"), "{committed}");
+    let absolute = sandbox.path().join("plan");
+    // From inside the plan (`kcfg render`), and by its absolute path: the
+    // output's record (no cache) and the cache's both still prove every
+    // target, and the committed record keeps its bytes.
+    for (dir, plan, cache) in [
+        (absolute.clone(), PathBuf::from("."), Some("--no-cache")),
+        (PathBuf::from("/"), absolute.clone(), Some("--no-cache")),
+        (absolute.clone(), PathBuf::from("."), None),
+        (PathBuf::from("/"), absolute.clone(), None),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_kcfg"))
+            .arg("render")
+            .arg(&plan)
+            .args(cache)
+            .current_dir(&dir)
+            .env("HOME", sandbox.home())
+            .env_remove("XDG_CACHE_HOME")
+            .env_remove("KCFG_CACHE_DIR")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let summary = ok(output);
+        assert!(
+            summary.contains("3 unchanged, 3 reused"),
+            "{plan:?} {cache:?}: {summary}"
+        );
+        assert_eq!(fs::read_to_string(&record).unwrap(), committed);
+    }
+    let check = ok(sandbox.render(&["--check"]));
+    assert!(check.contains("3 identical, 3 reused"), "{check}");
+    sandbox.sacrificial_unchanged();
+}

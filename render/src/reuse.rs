@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use kcfg_lang::program::Program;
 
 use crate::error::Error;
-use crate::inputs::{self, Closure, Record, TargetInputs, RECORD_LIMIT};
+use crate::inputs::{self, Closure, Record, Spelling, TargetInputs, RECORD_LIMIT};
 use crate::outdir::{OutDir, RootFile, StampCursor};
 use crate::output::Output;
 use crate::plan::Target;
@@ -33,6 +33,8 @@ pub(crate) struct Incremental<'r> {
     /// The targets recorded by this run: evaluated ones with what they
     /// read, and reused ones, whose entry in `reuse` stands.
     pub(crate) found: Mutex<Found>,
+    /// How records spell the paths of the batch's plan.
+    pub(crate) spelling: Spelling,
 }
 
 /// What a run recorded.
@@ -351,10 +353,11 @@ impl Renderer {
         output: &Output,
         program: &Arc<Program>,
         policies: &[Policy],
+        spelling: &Spelling,
         out_dir: &OutDir,
         stamps: Option<&mut StampCursor>,
     ) -> Option<Reuse<'r>> {
-        let entry = self.same_inputs(record, target, output, program, policies)?;
+        let entry = self.same_inputs(record, target, output, program, policies, spelling)?;
         // The stamp is taken before the files are read, so an edit made
         // while they are read shows in the next one.
         let stamp =
@@ -395,6 +398,7 @@ impl Renderer {
         output: &Output,
         program: &Arc<Program>,
         policies: &[Policy],
+        spelling: &Spelling,
     ) -> Option<&'r TargetInputs> {
         let entry = record.targets.get(&target.name)?;
         let params = inputs::params_digest(
@@ -403,6 +407,7 @@ impl Renderer {
             policies,
             self.settings.max_stack,
             self.settings.hydrator_command.as_deref(),
+            spelling,
         );
         if entry.params != params {
             return None;
@@ -421,6 +426,7 @@ impl Renderer {
             target,
             program,
             policies,
+            spelling,
         );
         lock(&self.closures_checked).insert(key, holds);
         holds.then_some(entry)
@@ -435,20 +441,21 @@ impl Renderer {
         target: &Target,
         program: &Arc<Program>,
         policies: &[Policy],
+        spelling: &Spelling,
     ) -> bool {
         for (from, path, resolved) in &closure.imports {
-            let found = program.resolve(from.as_deref().map(Path::new), path);
-            if found.as_deref().and_then(Path::to_str) != Some(resolved.as_str()) {
+            let from = from.as_deref().map(|from| spelling.real(from));
+            let found = program.resolve(from.as_deref(), path);
+            if found.and_then(|found| spelling.record(&found)).as_ref() != Some(resolved) {
                 return false;
             }
         }
-        if !closure.files_are_accounted_for(target, policies) {
+        if !closure.files_are_accounted_for(target, policies, spelling) {
             return false;
         }
-        closure
-            .files
-            .iter()
-            .all(|(path, digest)| self.digest(program, Path::new(path)).as_ref() == Some(digest))
+        closure.files.iter().all(|(path, digest)| {
+            self.digest(program, &spelling.real(path)).as_ref() == Some(digest)
+        })
     }
 
     /// The targets of `batch` whose inputs differ from what `record` says
@@ -464,11 +471,12 @@ impl Renderer {
         record: &Record,
     ) -> Result<Vec<&'b Target>, Error> {
         let mut changed = Vec::new();
+        let spelling = Spelling::new(batch.plan_dir);
         let programs = self.programs_of(&batch.targets)?;
         for ((target, output), program) in batch.targets.iter().zip(&batch.outputs).zip(&programs) {
             let same = record.build == self.settings.build
                 && self
-                    .same_inputs(record, target, output, program, batch.policies)
+                    .same_inputs(record, target, output, program, batch.policies, &spelling)
                     .is_some();
             if !same {
                 changed.push(*target);
@@ -490,6 +498,7 @@ impl Renderer {
             record: true,
             stamps: false,
             found: Mutex::default(),
+            spelling: Spelling::new(batch.plan_dir),
         };
         let reports = self.run(batch, Sink::Memory, Some(&incremental), progress)?;
         let mut record = Record::new(&self.settings.build);
@@ -514,7 +523,9 @@ impl Renderer {
         reads: &kcfg_lang::eval::Reads,
         stamp: Option<String>,
     ) {
-        let Some(closure) = Closure::from_reads(reads, |path| self.digest(program, path)) else {
+        let Some(closure) =
+            Closure::from_reads(reads, &incr.spelling, |path| self.digest(program, path))
+        else {
             return;
         };
         let inputs = TargetInputs {
@@ -525,6 +536,7 @@ impl Renderer {
                 policies,
                 self.settings.max_stack,
                 self.settings.hydrator_command.as_deref(),
+                &incr.spelling,
             ),
             outputs: inputs::files_digest(&rendered.files),
             objects: rendered.objects.len(),

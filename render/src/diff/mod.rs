@@ -422,6 +422,7 @@ fn batch<'p>(
             outputs: Vec::new(),
             policies: &plan.policies,
             fail_fast: false,
+            plan_dir: Some(&plan.dir),
         }),
         other => other,
     })
@@ -493,6 +494,7 @@ fn pick<'b>(all: &Batch<'b>, indexes: impl Iterator<Item = usize>) -> Batch<'b> 
         outputs,
         policies: all.policies,
         fail_fast: false,
+        plan_dir: all.plan_dir,
     }
 }
 

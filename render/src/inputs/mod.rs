@@ -8,7 +8,10 @@
 //! no clock, environment or network. So a render records, per target, a
 //! digest of its parameters, the files it read with the SHA-256 of each,
 //! every import as resolved (where it was written, the path as written,
-//! the file found), a digest of the files it wrote, and the build. A later
+//! the file found), a digest of the files it wrote, and the build. Paths
+//! under the plan's directory are spelled from it (`<plan>/apps/web/…`,
+//! [`Spelling`]), so a record is the same however the directory was named
+//! on the command line, and a committed one holds no machine's path. A later
 //! render re-evaluates a target only when one of these differs:
 //!
 //! * the parameters' digest (the plan is evaluated anew every time, so an
@@ -99,7 +102,7 @@ use crate::shard::Shard;
 pub const FORMAT: &str = "kcfg-inputs";
 
 /// The record's version: another version is ignored, never read.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// The largest record kcfg reads.
 pub const RECORD_LIMIT: u64 = 256 << 20;
@@ -373,11 +376,12 @@ impl Closure {
     /// target is then not recorded).
     pub fn from_reads(
         reads: &Reads,
+        spelling: &Spelling,
         mut hash: impl FnMut(&Path) -> Option<String>,
     ) -> Option<Closure> {
         let mut files = BTreeMap::new();
         for path in &reads.files {
-            files.insert(path.to_str()?.to_string(), hash(path)?);
+            files.insert(spelling.record(path)?, hash(path)?);
         }
         let mut imports = Vec::with_capacity(reads.imports.len());
         for ResolvedImport {
@@ -387,10 +391,10 @@ impl Closure {
         } in &reads.imports
         {
             let from = match from {
-                Some(dir) => Some(dir.to_str()?.to_string()),
+                Some(dir) => Some(spelling.record(dir)?),
                 None => None,
             };
-            imports.push((from, path.clone(), resolved.to_str()?.to_string()));
+            imports.push((from, path.clone(), spelling.record(resolved)?));
         }
         imports.sort();
         Some(Closure { files, imports })
@@ -406,17 +410,18 @@ impl Closure {
     /// Whether every file is one the target may read without the record's
     /// word: its entry, a policy, or what one of the closure's imports
     /// resolves to.
-    pub fn files_are_accounted_for(&self, target: &Target, policies: &[Policy]) -> bool {
-        let named: BTreeSet<&str> = std::iter::once(target.entry.to_str())
-            .chain(policies.iter().map(|policy| policy.path.to_str()))
-            .flatten()
-            .chain(
-                self.imports
-                    .iter()
-                    .map(|(_, _, resolved)| resolved.as_str()),
-            )
+    pub fn files_are_accounted_for(
+        &self,
+        target: &Target,
+        policies: &[Policy],
+        spelling: &Spelling,
+    ) -> bool {
+        let named: BTreeSet<String> = std::iter::once(&target.entry)
+            .chain(policies.iter().map(|policy| &policy.path))
+            .filter_map(|path| spelling.record(path))
+            .chain(self.imports.iter().map(|(_, _, resolved)| resolved.clone()))
             .collect();
-        self.files.keys().all(|path| named.contains(path.as_str()))
+        self.files.keys().all(|path| named.contains(path))
     }
 }
 
@@ -530,8 +535,15 @@ pub fn params_digest(
     policies: &[Policy],
     max_stack: usize,
     hydrator_command: Option<&str>,
+    spelling: &Spelling,
 ) -> String {
     let hydrator_command = hydrator_command.filter(|_| output.layout == Layout::Hydrator);
+    // Paths as a record spells them (see `Spelling`), so that the digest
+    // does not depend on how the plan's directory was named.
+    let path = |hasher: &mut Feed, path: &Path| match spelling.record(path) {
+        Some(text) => hasher.part(text.as_bytes()),
+        None => hasher.part(path.as_os_str().as_encoded_bytes()),
+    };
     let mut hasher = Feed(Vec::with_capacity(4096));
     let count = |n: usize| (n as u64).to_be_bytes();
     let optional = |hasher: &mut Feed, text: Option<&str>| match text {
@@ -542,10 +554,10 @@ pub fn params_digest(
         None => hasher.part(b"-"),
     };
     hasher.part(target.name.as_bytes());
-    hasher.part(target.entry.as_os_str().as_encoded_bytes());
+    path(&mut hasher, &target.entry);
     hasher.part(&count(target.jpath.len()));
     for dir in &target.jpath {
-        hasher.part(dir.as_os_str().as_encoded_bytes());
+        path(&mut hasher, dir);
     }
     optional(&mut hasher, target.namespace.as_deref());
     hasher.part_with(|bytes| {
@@ -553,7 +565,7 @@ pub fn params_digest(
     });
     hasher.part(&count(policies.len()));
     for policy in policies {
-        hasher.part(policy.path.as_os_str().as_encoded_bytes());
+        path(&mut hasher, &policy.path);
         hasher.part(policy.default_rule.as_bytes());
     }
     hasher.part(&count(max_stack));
@@ -685,5 +697,8 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     text
 }
 
+mod spelling;
 #[cfg(test)]
 mod tests;
+
+pub use self::spelling::Spelling;

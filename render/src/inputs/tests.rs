@@ -106,8 +106,8 @@ fn issue18_records_that_cannot_be_used() {
         ),
         (
             "another version",
-            edited(|json| json["version"] = 2.into()),
-            "another version of the format (2; this kcfg reads 1)",
+            edited(|json| json["version"] = 1.into()),
+            "another version of the format (1; this kcfg reads 2)",
         ),
         (
             "another build",
@@ -221,9 +221,9 @@ fn issue18_files_must_be_named_by_the_plan_or_an_import() {
         ("lib/lib.libsonnet", ""),
         ("policies/p.kcfg", ""),
     ]);
-    assert!(ok.files_are_accounted_for(&target, &policies));
+    assert!(ok.files_are_accounted_for(&target, &policies, &Spelling::new(None)));
     let hostile = closure(&[("app/main.kcfg", ""), ("/etc/shadow", "")]);
-    assert!(!hostile.files_are_accounted_for(&target, &policies));
+    assert!(!hostile.files_are_accounted_for(&target, &policies, &Spelling::new(None)));
 }
 
 #[test]
@@ -235,7 +235,16 @@ fn issue18_the_hydrator_command_is_a_parameter_of_the_hydrator_layout() {
         layout,
         file_name: FileName::default_for(Format::Yaml),
     };
-    let digest = |layout, command| params_digest(&target, &output(layout), &[], 500, command);
+    let digest = |layout, command| {
+        params_digest(
+            &target,
+            &output(layout),
+            &[],
+            500,
+            command,
+            &Spelling::new(None),
+        )
+    };
     // hydrator.metadata and README.md show the command.
     assert_ne!(
         digest(Layout::Hydrator, Some("kcfg render --layout hydrator")),
@@ -318,7 +327,7 @@ fn issue18_what_policies_see_is_hashed_as_exactly_as_its_json() {
     };
     let digest = |info: &str| {
         let target = web_target(serde_json::from_str(info).unwrap());
-        params_digest(&target, &output, &[], 500, None)
+        params_digest(&target, &output, &[], 500, None, &Spelling::new(None))
     };
     // Values whose JSON differs, however slightly, have digests that
     // differ; the same JSON has the same digest.
@@ -387,7 +396,8 @@ fn issue18_parameter_digests_change_only_on_purpose() {
             &output,
             &[],
             500,
-            Some("kcfg render --layout hydrator")
+            Some("kcfg render --layout hydrator"),
+            &Spelling::new(None),
         ),
         "264944ff6f4a5cd37150cf6afb2839806271aa7e52e4510b83a879a657f35397"
     );

@@ -206,6 +206,7 @@ impl Renderer {
             // Only the cache's records are read then (`read_records`).
             stamps: cache.is_some(),
             found: Mutex::default(),
+            spelling: inputs::Spelling::new(Some(&plan.dir)),
         };
         let sink = if check {
             Sink::Check(&out_dir)

@@ -89,6 +89,9 @@ pub struct Batch<'b> {
     /// Stop starting targets once one failed or broke a policy; the rest
     /// are reported as [`Status::Skipped`].
     pub fail_fast: bool,
+    /// The plan's directory, as its targets' paths begin with it: input
+    /// records spell paths under it from it ([`crate::inputs::Spelling`]).
+    pub plan_dir: Option<&'b Path>,
 }
 
 impl<'b> Batch<'b> {
@@ -125,6 +128,7 @@ impl<'b> Batch<'b> {
             outputs,
             policies: &plan.policies,
             fail_fast: false,
+            plan_dir: Some(&plan.dir),
         })
     }
 
@@ -135,6 +139,7 @@ impl<'b> Batch<'b> {
             targets,
             policies,
             fail_fast: false,
+            plan_dir: None,
         }
     }
 }

@@ -121,6 +121,7 @@ impl Renderer {
                 output,
                 program,
                 policies,
+                &incr.spelling,
                 out_dir,
                 incr.stamps.then_some(&mut *cursor),
             ) {

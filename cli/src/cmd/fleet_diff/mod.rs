@@ -323,25 +323,26 @@ impl FleetDiffArgs {
         // every target reads, or a selection of changed targets only):
         // nothing to explain then.
         let spelled_alike = record.as_ref().is_some_and(|record| {
-            base_plan
-                .iter()
-                .flat_map(|plan| &plan.targets)
-                .any(|target| {
-                    let entry = target.entry.to_str();
+            base_plan.iter().any(|plan| {
+                let spelling = kcfg_render::inputs::Spelling::new(Some(&plan.dir));
+                plan.targets.iter().any(|target| {
+                    let entry = spelling.record(&target.entry);
                     record
                         .targets
                         .get(&target.name)
                         .and_then(|held| record.closures.get(&held.closure))
                         .is_some_and(|closure| {
-                            entry.is_some_and(|entry| closure.files.contains_key(entry))
+                            entry.is_some_and(|entry| closure.files.contains_key(&entry))
                         })
                 })
+            })
         });
         if common > 0 && fleet.proven == 0 && !self.no_incremental && !spelled_alike {
             // Say why every target was evaluated: a diff that could have
             // taken seconds took a full render of both sides.
             let why = if ignored.is_empty() {
-                "the input record proved no target unchanged (was the plan rendered with its path spelled otherwise, or from another directory?)".to_string()
+                "the input record proved no target unchanged (was it written for another plan?)"
+                    .to_string()
             } else {
                 format!("no input record to use ({})", ignored.join("; "))
             };
