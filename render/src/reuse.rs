@@ -4,6 +4,8 @@
 //! format and trust rules are [`crate::inputs`]'s.
 
 use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -44,7 +46,7 @@ pub(crate) struct Found {
     pub(crate) evaluated: Vec<(String, TargetInputs, Closure)>,
     /// Targets reused: their entry in the record they were reused from is
     /// still right, with a new stamp of their directory to record if any.
-    pub(crate) reused: BTreeMap<String, Option<String>>,
+    pub(crate) reused: FxHashMap<String, Option<String>>,
 }
 
 impl Incremental<'_> {
@@ -65,8 +67,8 @@ pub(crate) fn next_record(
     listed: &BTreeSet<String>,
     rendered: &[&str],
 ) -> (Record, bool) {
-    let in_batch: BTreeSet<&str> = rendered.iter().copied().collect();
-    let evaluated: BTreeSet<&str> = found
+    let in_batch: FxHashSet<&str> = rendered.iter().copied().collect();
+    let evaluated: FxHashSet<&str> = found
         .evaluated
         .iter()
         .map(|(name, ..)| name.as_str())
