@@ -399,10 +399,14 @@ fn var_name(kind: &str, name: &str) -> SourceName {
 /// made, their variables as code and what policies see as JSON text, so
 /// that loading it parses strings, not the values of the plan's data (at
 /// a thousand clusters, most of a render that finds nothing to do).
+///
+/// Its targets are not part of its JSON: the cache keeps them one per line
+/// after it ([`KeptPlan::target_lines`], [`KeptPlan::parse_targets`]), so
+/// that a load splits them at newlines and parses them on every core.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct KeptPlan {
-    #[serde(deserialize_with = "kept_in_parallel")]
+    #[serde(skip)]
     targets: Vec<KeptTarget>,
     policies: Vec<String>,
     output: OutputOptions,
@@ -432,16 +436,36 @@ enum KeptVar {
     Code(String),
 }
 
-/// A kept plan's targets, each parsed on its own, on every core: the
-/// array is only split first.
-fn kept_in_parallel<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Vec<KeptTarget>, D::Error> {
-    let raw: Vec<&'de serde_json::value::RawValue> = Deserialize::deserialize(deserializer)?;
-    raw.par_iter()
-        .map(|target| serde_json::from_str(target.get()))
-        .collect::<Result<_, _>>()
-        .map_err(serde::de::Error::custom)
+impl KeptPlan {
+    /// Its targets as JSON, one per line (compact JSON has no newline).
+    pub(crate) fn target_lines(&self) -> serde_json::Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        for target in &self.targets {
+            serde_json::to_writer(&mut bytes, target)?;
+            bytes.push(b'\n');
+        }
+        Ok(bytes)
+    }
+
+    /// How many targets it has.
+    pub(crate) fn target_count(&self) -> usize {
+        self.targets.len()
+    }
+
+    /// Sets its targets from `lines` as [`KeptPlan::target_lines`] wrote
+    /// them, each parsed on its own, on every core; how many.
+    pub(crate) fn parse_targets(&mut self, lines: &[u8]) -> serde_json::Result<usize> {
+        let lines: Vec<&[u8]> = lines
+            .split(|byte| *byte == b'\n')
+            .filter(|line| !line.is_empty())
+            .collect();
+        self.targets = lines
+            .par_iter()
+            .with_min_len(64)
+            .map(|line| serde_json::from_slice(line))
+            .collect::<Result<_, _>>()?;
+        Ok(self.targets.len())
+    }
 }
 
 /// The plan in `dir` that `kept` keeps, its targets checked as [`build`]

@@ -10,7 +10,9 @@
 //! evaluation with a cache records each question with its answer
 //! ([`Log`]), and keeps them with the result ([`PlanData`]) in
 //! `DIR/kcfg-plan-<digest of the inputs>.json`. The next load asks every
-//! question again through the renderer's importer and tree, and uses the
+//! question again through the renderer's importer and tree (while the
+//! kept targets are parsed: they follow the entry one per line, counted,
+//! so that they are split at newlines and parsed on every core), and uses the
 //! kept result only when every answer is the same (a file's answer is the
 //! SHA-256 of its bytes); otherwise the plan is evaluated, and the entry
 //! replaced.
@@ -43,7 +45,7 @@ use crate::reuse::lock;
 const FORMAT: &str = "kcfg-plan";
 
 /// The entry's version: another version is ignored.
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 
 /// One question the plan's evaluation asked of the files, with the answer
 /// it got. Paths are as asked (UTF-8: a plan that asks about another path
@@ -229,6 +231,9 @@ struct Entry {
     key: String,
     queries: Vec<Query>,
     plan: KeptPlan,
+    /// How many targets follow, one per line: an entry cut short at a
+    /// line's end is not a plan with fewer targets.
+    targets: usize,
 }
 
 /// The digest of everything a plan's result depends on besides the files
@@ -321,9 +326,16 @@ pub(crate) fn load(
         build: build.into(),
         key,
         queries: log.queries,
+        targets: kept.target_count(),
         plan: kept,
     };
-    let bytes = serde_json::to_vec(&entry).map_err(|err| {
+    // The entry on the first line, then the plan's targets, one per line.
+    let bytes = serde_json::to_vec(&entry).and_then(|mut bytes| {
+        bytes.push(b'\n');
+        bytes.extend(entry.plan.target_lines()?);
+        Ok(bytes)
+    });
+    let bytes = bytes.map_err(|err| {
         Error::OutDir(format!("cannot keep the plan in {}: {err}", file.display()))
     })?;
     inputs::write_cache_bytes(&file, &bytes).map_err(|err| {
@@ -342,16 +354,27 @@ fn kept(
     tree: &dyn Tree,
 ) -> Option<KeptPlan> {
     let bytes = inputs::read_cache(file).ok()??;
-    let entry: Entry = serde_json::from_slice(&bytes).ok()?;
+    let (head, targets) = bytes.split_at(bytes.iter().position(|byte| *byte == b'\n')?);
+    let mut entry: Entry = serde_json::from_slice(head).ok()?;
     let usable = entry.format == FORMAT
         && entry.version == VERSION
         && entry.build == build
-        && entry.key == key
-        && entry
-            .queries
-            .iter()
-            .all(|query| holds(query, importer, tree));
-    usable.then_some(entry.plan)
+        && entry.key == key;
+    if !usable {
+        return None;
+    }
+    // The targets are parsed while the questions are asked again.
+    let (parsed, holds) = rayon::join(
+        || entry.plan.parse_targets(targets),
+        || {
+            entry
+                .queries
+                .iter()
+                .all(|query| holds(query, importer, tree))
+        },
+    );
+    let whole = parsed.is_ok_and(|count| count == entry.targets);
+    (whole && holds).then_some(entry.plan)
 }
 
 #[cfg(test)]

@@ -89,6 +89,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use kcfg_lang::eval::{ExtValue, Reads, ResolvedImport};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -107,6 +108,51 @@ pub const VERSION: u32 = 2;
 /// The largest record kcfg reads.
 pub const RECORD_LIMIT: u64 = 256 << 20;
 
+/// How many targets a worker validates or parses at a time.
+const VALIDATE_CHUNK: usize = 256;
+
+/// A record's targets, each entry parsed on its own, on every core: the
+/// object is only split first (its keys are read, its values skipped).
+fn targets_in_parallel<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<String, TargetInputs>, D::Error> {
+    struct Entries;
+    impl<'de> serde::de::Visitor<'de> for Entries {
+        type Value = Vec<(String, &'de serde_json::value::RawValue)>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("the recorded targets, by name")
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut entries = Vec::new();
+            while let Some(entry) = map.next_entry()? {
+                entries.push(entry);
+            }
+            Ok(entries)
+        }
+    }
+    let entries = deserializer.deserialize_map(Entries)?;
+    let parsed: Vec<(String, TargetInputs)> = entries
+        .into_par_iter()
+        .with_min_len(VALIDATE_CHUNK)
+        .map(|(name, raw)| match serde_json::from_str(raw.get()) {
+            Ok(entry) => Ok((name, entry)),
+            Err(err) => Err(format!("target {name:?}: {err}")),
+        })
+        .collect::<Result<_, _>>()
+        .map_err(serde::de::Error::custom)?;
+    let count = parsed.len();
+    let targets: BTreeMap<String, TargetInputs> = parsed.into_iter().collect();
+    if targets.len() != count {
+        return Err(serde::de::Error::custom("a target is recorded twice"));
+    }
+    Ok(targets)
+}
+
 /// An input record: what each recorded target's files depend on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -120,6 +166,7 @@ pub struct Record {
     /// The sets of files and imports targets read, by their digest.
     pub closures: BTreeMap<String, Closure>,
     /// The recorded targets, by name.
+    #[serde(deserialize_with = "targets_in_parallel")]
     pub targets: BTreeMap<String, TargetInputs>,
     /// (Only in a cache record kept beside the output directory's,
     /// [`crate::Destination::keep_output_record`].) The stamp of the
@@ -236,24 +283,43 @@ impl Record {
                 check_digest(digest).map_err(|err| format!("file {path:?}: {err}"))?;
             }
         }
-        for (name, target) in &self.targets {
-            if let Some(why) = target_name_problem(name) {
-                return Err(format!("target {name:?}: {why}"));
-            }
-            for digest in [&target.params, &target.outputs, &target.closure]
-                .into_iter()
-                .chain(&target.stamp)
-            {
-                check_digest(digest).map_err(|err| format!("target {name:?}: {err}"))?;
-            }
-            if !self.closures.contains_key(&target.closure) {
-                return Err(format!(
-                    "target {name:?} names the closure {}, which the record lacks",
-                    target.closure
-                ));
+        // On every core (a thousand clusters record thousands of targets);
+        // the first problem in the record's order is the one reported.
+        let targets: Vec<(&String, &TargetInputs)> = self.targets.iter().collect();
+        let problems: Vec<String> = targets
+            .par_chunks(VALIDATE_CHUNK)
+            .filter_map(|chunk| {
+                chunk
+                    .iter()
+                    .find_map(|(name, target)| self.target_problem(name, target))
+            })
+            .collect();
+        match problems.into_iter().next() {
+            Some(problem) => Err(problem),
+            None => Ok(()),
+        }
+    }
+
+    /// Why the entry of target `name` cannot be used, if it cannot.
+    fn target_problem(&self, name: &str, target: &TargetInputs) -> Option<String> {
+        if let Some(why) = target_name_problem(name) {
+            return Some(format!("target {name:?}: {why}"));
+        }
+        for digest in [&target.params, &target.outputs, &target.closure]
+            .into_iter()
+            .chain(&target.stamp)
+        {
+            if let Err(err) = check_digest(digest) {
+                return Some(format!("target {name:?}: {err}"));
             }
         }
-        Ok(())
+        if !self.closures.contains_key(&target.closure) {
+            return Some(format!(
+                "target {name:?} names the closure {}, which the record lacks",
+                target.closure
+            ));
+        }
+        None
     }
 
     /// The record as its file holds it: pretty JSON, one field per line,

@@ -184,6 +184,12 @@ fn issue18_records_that_cannot_be_used() {
         let err = Record::parse(&bytes, BUILD).expect_err(what);
         assert!(err.contains(wanted), "{what}: {err}");
     }
+    // A target recorded twice (JSON allows it; a record never holds it).
+    let text = String::from_utf8(sample().to_bytes()).unwrap();
+    assert!(text.contains("\"edge-2/web\": {"));
+    let twice = text.replace("\"edge-2/web\": {", "\"edge-1/web\": {");
+    let err = Record::parse(twice.as_bytes(), BUILD).unwrap_err();
+    assert!(err.contains("recorded twice"), "{err}");
 }
 
 #[test]

@@ -73,16 +73,34 @@ fn entry(cache: &Path) -> std::path::PathBuf {
     entries[0].clone()
 }
 
+/// Edits the kept targets of the entry (its lines after the first).
+fn edit_targets(cache: &Path, edit: impl Fn(&mut Vec<serde_json::Value>)) {
+    let file = entry(cache);
+    let text = fs::read_to_string(&file).unwrap();
+    let (head, lines) = text.split_once('\n').unwrap();
+    let mut targets: Vec<serde_json::Value> = lines
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert!(!targets.is_empty());
+    edit(&mut targets);
+    let mut text = format!("{head}\n");
+    for target in targets {
+        text.push_str(&serde_json::to_string(&target).unwrap());
+        text.push('\n');
+    }
+    fs::write(&file, text).unwrap();
+}
+
 /// Renames every target in the kept entry, so that a load that uses it
 /// shows.
 fn mark(cache: &Path) {
-    let file = entry(cache);
-    let mut json: serde_json::Value = serde_json::from_slice(&fs::read(&file).unwrap()).unwrap();
-    for target in json["plan"]["targets"].as_array_mut().unwrap() {
-        let name = target["name"].as_str().unwrap();
-        target["name"] = format!("kept-{name}").into();
-    }
-    fs::write(&file, serde_json::to_vec(&json).unwrap()).unwrap();
+    edit_targets(cache, |targets| {
+        for target in targets {
+            let name = target["name"].as_str().unwrap();
+            target["name"] = format!("kept-{name}").into();
+        }
+    });
 }
 
 #[test]
@@ -233,12 +251,22 @@ fn issue18_a_broken_entry_is_evaluated_over() {
     let expected = names(&renderer, &plan_dir, &cache);
     let file = entry(&cache);
     let text = fs::read_to_string(&file).unwrap();
+    assert!(text.contains("\"version\":3"));
+    let (head, _) = text.split_once('\n').unwrap();
     for broken in [
         "{".to_string(),
-        text.replace("\"version\":1", "\"version\":2"),
+        text.replace("\"version\":3", "\"version\":2"),
         text.replace("\"queries\"", "\"extra\":1,\"queries\""),
         text.replace("\"ask\":\"load\"", "\"ask\":\"teleport\""),
+        // The targets: cut short, not JSON, or missing the first line.
+        text[..text.len() - 10].to_string(),
+        format!("{text}{{\n"),
+        text[head.len() + 1..].to_string(),
+        head.to_string(),
+        format!("{head}\n"),
+        text[..text.trim_end().rfind('\n').unwrap() + 1].to_string(),
     ] {
+        assert_ne!(broken, text);
         fs::write(&file, &broken).unwrap();
         assert_eq!(names(&renderer, &plan_dir, &cache), expected);
         assert_eq!(fs::read_to_string(&file).unwrap(), text, "written again");
@@ -271,11 +299,7 @@ fn issue18_a_kept_plan_with_a_name_kcfg_never_makes_is_evaluated_over() {
     let (_dir, plan_dir, cache, renderer) = setup();
     let evaluated = names(&renderer, &plan_dir, &cache);
     for hostile in ["../outside", "/etc", "a/../../b", "edge-1/web"] {
-        let file = entry(&cache);
-        let mut json: serde_json::Value =
-            serde_json::from_slice(&fs::read(&file).unwrap()).unwrap();
-        json["plan"]["targets"][0]["name"] = hostile.into();
-        fs::write(&file, serde_json::to_vec(&json).unwrap()).unwrap();
+        edit_targets(&cache, |targets| targets[0]["name"] = hostile.into());
         assert_eq!(names(&renderer, &plan_dir, &cache), evaluated, "{hostile}");
     }
 }
