@@ -75,20 +75,24 @@ pub(crate) fn next_record(
         .collect();
     let before = base.targets.len();
     // A target of the batch that was neither reused nor recorded (it
-    // failed, broke a policy, or differs) loses its entry.
-    base.targets.retain(|name, _| {
-        listed.contains(name)
+    // failed, broke a policy, or differs) loses its entry. Both `listed`
+    // and the record's targets are sorted, and `retain` visits them in
+    // order: whether one is listed is found walking `listed` alongside.
+    let mut listed = listed.iter().peekable();
+    let mut changed = false;
+    base.targets.retain(|name, held| {
+        while listed.next_if(|other| *other < name).is_some() {}
+        let keep = listed.peek().is_some_and(|other| *other == name)
             && (!in_batch.contains(name.as_str())
                 || found.reused.contains_key(name)
-                || evaluated.contains(name.as_str()))
-    });
-    let mut changed = base.targets.len() != before;
-    for (name, stamp) in found.reused {
-        if let (Some(stamp), Some(held)) = (stamp, base.targets.get_mut(&name)) {
-            held.stamp = Some(stamp);
+                || evaluated.contains(name.as_str()));
+        if let Some(Some(stamp)) = found.reused.get(name).filter(|_| keep) {
+            held.stamp = Some(stamp.clone());
             changed = true;
         }
-    }
+        keep
+    });
+    changed |= base.targets.len() != before;
     for (name, inputs, closure) in found.evaluated {
         let same = base.targets.get(&name).is_some_and(|held| {
             held.params == inputs.params

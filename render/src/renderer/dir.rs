@@ -236,7 +236,7 @@ impl Renderer {
                 listed.remove(name);
             }
             for report in &reports {
-                if matches!(report.status, Status::Written(_)) {
+                if matches!(report.status, Status::Written(_)) && !listed.contains(&report.name) {
                     listed.insert(report.name.clone());
                 }
             }
