@@ -225,11 +225,12 @@ pub struct OutDir {
     pub listed: BTreeSet<String>,
     /// The targets each shard's marker lists.
     pub shard_listed: BTreeMap<Shard, BTreeSet<String>>,
-    /// The bytes of each marker file read and checked: read again (once
-    /// the lock is held) with the same bytes, its targets' paths are not
-    /// walked again; every path a render writes or deletes is checked
-    /// under the lock anyway ([`OutDir::check_paths`]).
-    checked: BTreeMap<String, Vec<u8>>,
+    /// The bytes of each marker file read and checked, with the targets
+    /// it lists: read again (once the lock is held) with the same bytes,
+    /// it is not parsed and its targets' paths are not walked again; every
+    /// path a render writes or deletes is checked under the lock anyway
+    /// ([`OutDir::check_paths`]).
+    checked: BTreeMap<String, (Vec<u8>, BTreeSet<String>)>,
     /// The shards' markers and records the last listing found (holding the
     /// lock, no other render adds one): what [`OutDir::remove_shard_files`]
     /// removes.
@@ -353,10 +354,10 @@ impl OutDir {
         let bytes = dir
             .read_file(OsStr::new(name), MARKER_LIMIT)
             .map_err(|err| format!("{err}; nothing was deleted or written"))?;
-        let listed = parse_marker(&shown, &bytes)?;
-        if self.checked.get(name) == Some(&bytes) {
-            return Ok(listed.into_values().collect());
+        if let Some((_, listed)) = self.checked.get(name).filter(|(read, _)| *read == bytes) {
+            return Ok(listed.clone());
         }
+        let listed = parse_marker(&shown, &bytes)?;
         // Checked in chunks on every core, the bad lines kept in order. A
         // marker lists targets sorted, so in a chunk siblings follow each
         // other and share their parent's walk.
@@ -386,8 +387,10 @@ impl OutDir {
         if !bad.is_empty() {
             return Err(bad_marker(&shown, bad));
         }
-        self.checked.insert(name.to_string(), bytes);
-        Ok(listed.into_values().collect())
+        let listed: BTreeSet<String> = listed.into_values().collect();
+        self.checked
+            .insert(name.to_string(), (bytes, listed.clone()));
+        Ok(listed)
     }
 
     /// The first symbolic link on the path of target `name` (the target's
@@ -606,7 +609,7 @@ impl OutDir {
         if self
             .checked
             .get(&name)
-            .is_some_and(|read| *read == content.as_bytes())
+            .is_some_and(|(read, _)| *read == content.as_bytes())
         {
             return Ok(());
         }
