@@ -122,3 +122,29 @@ fn deep_values() {
         "RUNTIME ERROR: max stack frames exceeded."
     );
 }
+
+/// `google-jsonnet/bench07_lazy_closures`: calls nest 2^15 deep through
+/// closures and the thunks of their arguments, the path whose native frames
+/// `Ctx::eval_apply` keeps small. On a small stack it must grow, give the
+/// value, and with a low frame limit fail with the reference's message.
+#[test]
+fn bench07_lazy_closures() {
+    let program = |n: usize| {
+        format!(
+            "local f2(f) = function(x) f(f(x));
+             local id(x) = x;
+             local slowId = std.makeArray(20, function(i) if i == 0 then id else f2(slowId[i - 1]));
+             slowId[{n}](42)"
+        )
+    };
+    assert_eq!(eval_small(program(15), 200_000), "42");
+    assert_eq!(
+        eval_small(program(15), 20_000),
+        "RUNTIME ERROR: max stack frames exceeded."
+    );
+    // Not a function: the message of a call, at the call.
+    assert_eq!(
+        eval_small("local f = 1; f(2)".to_string(), 500),
+        "RUNTIME ERROR: only functions can be called, got number"
+    );
+}

@@ -20,7 +20,7 @@
 use std::cell::Cell;
 
 use super::builtin::{Args, Builtin, MAX_PARAMS};
-use super::error::{FrameName, Site};
+use super::error::{FrameName, Site, StackEntry};
 use super::expr::var_name;
 use super::value::{Env, Function, FunctionData, Lazy, Value};
 use super::{Ctx, Result};
@@ -117,6 +117,16 @@ fn site_span(site: Site) -> Span {
 
 impl<'a> Ctx<'a> {
     /// Evaluates a call expression.
+    ///
+    /// A recursion in the program nests the native frames of a call once
+    /// per call, and a deep one (`bench07_lazy_closures`, 2^15 nested
+    /// calls) spends most of its time faulting in fresh stack pages. So the
+    /// call of a closure, the common case, is made here in one native
+    /// frame between two of [`Ctx::eval`]: the arguments are bound out of
+    /// line ([`Ctx::bind_args`], which returns before the body runs) and
+    /// the frame is entered and the body run inline ([`Ctx::run_body`]).
+    /// Everything else goes through [`Ctx::call_from`].
+    #[inline(never)]
     pub(crate) fn eval_apply(
         &mut self,
         env: &'a Env<'a>,
@@ -125,18 +135,35 @@ impl<'a> Ctx<'a> {
     ) -> Result<Value<'a>> {
         let target = self.eval(env, &apply.target)?;
         let Value::Func(func) = target else {
-            return Err(self.error(
-                span,
-                format!("only functions can be called, got {}", target.type_name()),
-            ));
+            return Err(self.not_a_function(target, span));
         };
         let source = ArgSource::Exprs {
             env,
             apply,
             strict: apply.tailstrict,
         };
+        let site = Site::At(span);
         let hint = var_name(&apply.target);
-        self.call_from(func, source, Site::At(span), hint)
+        match func.0 {
+            FunctionData::Closure {
+                def,
+                env: closure_env,
+            } if !apply.tailstrict => {
+                let frame = self.bind_args(def, closure_env, source, site)?;
+                self.run_body(def, frame, site, FrameName::function(def.name.or(hint)))
+            }
+            _ => self.call_from(func, source, site, hint),
+        }
+    }
+
+    /// `only functions can be called`, for a call of `target`.
+    #[cold]
+    #[inline(never)]
+    fn not_a_function(&self, target: Value<'a>, span: Span) -> super::Error {
+        self.error(
+            span,
+            format!("only functions can be called, got {}", target.type_name()),
+        )
     }
 
     /// Calls `func` with positional and named arguments computed by Rust
@@ -295,6 +322,7 @@ impl<'a> Ctx<'a> {
     /// parameters not given to their defaults; for a `tailstrict` call the
     /// given arguments are left for [`Ctx::force_args`] to evaluate, once
     /// the callee's frame is entered.
+    #[inline(never)]
     fn bind_args(
         &mut self,
         def: &'a ir::FunctionDef,
@@ -435,6 +463,28 @@ impl<'a> Ctx<'a> {
         })
     }
 
+    /// [`Ctx::enter`] inline, for [`Ctx::eval_apply`]: the checks and the
+    /// shadow frame of [`Ctx::guard`] with the body run in the caller's
+    /// native frame. When the frame limit is reached or the native stack
+    /// runs low, [`Ctx::enter`] takes over (and reports or grows).
+    #[inline(always)]
+    fn run_body(
+        &mut self,
+        def: &'a ir::FunctionDef,
+        frame: &'a Env<'a>,
+        site: Site,
+        name: FrameName,
+    ) -> Result<Value<'a>> {
+        if self.stack.len() + 1 >= self.max_stack || !self.stack_bounds.have_room() {
+            return self.enter(def, frame, site, name);
+        }
+        self.check_limits_at(site)?;
+        self.stack.push(StackEntry { site, name });
+        let result = self.eval_body::<false>(def, frame);
+        self.stack.pop();
+        result
+    }
+
     /// Runs a closure's body in a new frame. Out of line: inlined into
     /// `call_from`, the frame's name was built in memory and read back at
     /// once, which stalls the store buffer on every call.
@@ -498,20 +548,15 @@ impl<'a> Ctx<'a> {
                             Some(otherwise) => expr = otherwise,
                             None => return Ok(Value::Null),
                         },
-                        other => {
-                            return Err(self.error(
-                                branch.cond.span,
-                                format!("condition must be boolean, got {}.", other.type_name()),
-                            ));
-                        }
+                        other => return Err(self.not_boolean(other, branch.cond.span)),
                     },
-                    I::Apply(apply) if apply.tailstrict => {
+                    // Outside a `tailstrict` frame, a `tailstrict` call is
+                    // an ordinary expression: `Ctx::eval_apply` gives it a
+                    // frame of its own (`Ctx::tail_call`).
+                    I::Apply(apply) if TAIL && apply.tailstrict => {
                         let target = self.eval(env, &apply.target)?;
                         let Value::Func(func) = target else {
-                            return Err(self.error(
-                                expr.span,
-                                format!("only functions can be called, got {}", target.type_name()),
-                            ));
+                            return Err(self.not_a_function(target, expr.span));
                         };
                         let source = ArgSource::Exprs {
                             env,
@@ -529,16 +574,6 @@ impl<'a> Ctx<'a> {
                                     self.bind_args(callee, closure_env, source, site)?;
                                 let name =
                                     FrameName::function(callee.name.or(var_name(&apply.target)));
-                                if !TAIL {
-                                    return self.tail_call(
-                                        callee,
-                                        callee_frame,
-                                        env,
-                                        apply,
-                                        site,
-                                        name,
-                                    );
-                                }
                                 if let Some(top) = self.stack.last_mut() {
                                     top.site = site;
                                     top.name = name;

@@ -8,7 +8,7 @@ use std::cell::Cell;
 
 use super::error::{FrameName, Site};
 use super::object::{CompLayer, Layer, LiteralLayer, Slot};
-use super::value::{Env, Lazy, Value};
+use super::value::{Env, Lazy, ThunkState, Value};
 use super::{Array, Ctx, Error, Object, Result, Str};
 use crate::ast::BinaryOp;
 use crate::ir::{self, Clause, ExprKind as I, ThunkName};
@@ -21,14 +21,32 @@ impl<'a> Ctx<'a> {
     ///
     /// Recursion through the tree (`1 + 1 + …` is one level per operator)
     /// makes sure of native stack at each level; calls and thunks go
-    /// through [`Ctx::guard`].
-    #[inline]
+    /// through [`Ctx::guard`]. Always inline, with the growth out of line,
+    /// so that it adds no native frame of its own to each level.
+    #[inline(always)]
     pub(crate) fn eval(&mut self, env: &'a Env<'a>, expr: &'a ir::Expr) -> Result<Value<'a>> {
+        if self.stack_bounds.have_room() {
+            self.eval_here(env, expr)
+        } else {
+            self.eval_on_new_stack(env, expr)
+        }
+    }
+
+    /// [`Ctx::eval`] when the stack runs low: its arguments in registers,
+    /// so that the callers' frames keep no room for a call they rarely
+    /// make.
+    #[cold]
+    #[inline(never)]
+    fn eval_on_new_stack(&mut self, env: &'a Env<'a>, expr: &'a ir::Expr) -> Result<Value<'a>> {
         self.with_stack(|| Site::At(expr.span), |ctx| ctx.eval_here(env, expr))
     }
 
     /// [`Ctx::eval`] on the current stack.
-    fn eval_here(&mut self, env: &'a Env<'a>, mut expr: &'a ir::Expr) -> Result<Value<'a>> {
+    pub(super) fn eval_here(
+        &mut self,
+        env: &'a Env<'a>,
+        mut expr: &'a ir::Expr,
+    ) -> Result<Value<'a>> {
         loop {
             return match &expr.kind {
                 I::Null => Ok(Value::Null),
@@ -46,7 +64,12 @@ impl<'a> Ctx<'a> {
                         self.check_depth(expr.span)?;
                         Ok(value)
                     }
-                    lazy => self.force(lazy, expr.span),
+                    // `Ctx::force` spelled out: a frame fewer on the way
+                    // into a thunk (see `Ctx::eval_apply` on native frames).
+                    Lazy::Thunk(thunk) => match thunk.state.get() {
+                        ThunkState::Done(value) => Ok(value),
+                        _ => self.force_thunk(thunk, Site::At(expr.span)),
+                    },
                 },
                 I::SelfValue => match env.this {
                     Some(obj) => Ok(Value::Obj(obj)),
@@ -122,7 +145,7 @@ impl<'a> Ctx<'a> {
 
     #[cold]
     #[inline(never)]
-    fn not_boolean(&self, value: Value<'a>, span: Span) -> super::Error {
+    pub(super) fn not_boolean(&self, value: Value<'a>, span: Span) -> super::Error {
         self.error(
             span,
             format!("condition must be boolean, got {}.", value.type_name()),

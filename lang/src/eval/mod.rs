@@ -385,50 +385,99 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Forces a thunk that is not done. Deep recursion goes through here
+    /// once per thunk, so only the path of an expression's thunk is inline
+    /// and the rest is out of line: each byte of this native frame is paid
+    /// once per level of such a recursion.
     #[inline(never)]
     fn force_thunk(&mut self, thunk: &'a Thunk<'a>, site: Site) -> Result<Value<'a>> {
         match thunk.state.get() {
             ThunkState::Done(value) => Ok(value),
-            ThunkState::Running => Err(self
-                .error_at(
-                    "kcfg::eval::infinite_recursion",
-                    site,
-                    "max stack frames exceeded.",
-                )
-                .with_note("infinite recursion: a value is needed to compute itself")),
+            ThunkState::Running => Err(self.thunk_cycle(site)),
             ThunkState::Pending(env, lazy) => {
-                thunk.state.set(ThunkState::Running);
-                let result = self.guard(site, FrameName::thunk(lazy.name), |ctx| {
-                    ctx.eval(env, &lazy.expr)
-                });
-                match result {
-                    Ok(value) => {
-                        thunk.state.set(ThunkState::Done(value));
-                        Ok(value)
-                    }
-                    Err(err) => {
-                        thunk.state.set(ThunkState::Pending(env, lazy));
-                        Err(err)
-                    }
+                // `Ctx::guard` with `Ctx::eval` inline, its rare paths (the
+                // frame limit, growing the stack) in `Ctx::force_pending`.
+                if self.stack.len() + 1 >= self.max_stack || !self.stack_bounds.have_room() {
+                    return self.force_pending(thunk, env, lazy, site);
                 }
+                self.check_limits_at(site)?;
+                thunk.state.set(ThunkState::Running);
+                self.stack.push(StackEntry {
+                    site,
+                    name: FrameName::thunk(lazy.name),
+                });
+                let result = self.eval_here(env, &lazy.expr);
+                self.stack.pop();
+                self.settle(thunk, result, ThunkState::Pending(env, lazy))
             }
-            ThunkState::Deferred(computation) => {
-                thunk.state.set(ThunkState::Running);
-                let result = self.guard(site, FrameName::thunk(computation.name()), |ctx| {
-                    computation.compute(ctx)
-                });
-                match result {
-                    Ok(value) => {
-                        thunk.state.set(ThunkState::Done(value));
-                        Ok(value)
-                    }
-                    Err(err) => {
-                        thunk.state.set(ThunkState::Deferred(computation));
-                        Err(err)
-                    }
-                }
+            ThunkState::Deferred(computation) => self.force_deferred(thunk, computation, site),
+        }
+    }
+
+    /// The end of forcing `thunk`: done with its value, or back to
+    /// `pending` after an error.
+    #[inline(always)]
+    fn settle(
+        &self,
+        thunk: &'a Thunk<'a>,
+        result: Result<Value<'a>>,
+        pending: ThunkState<'a>,
+    ) -> Result<Value<'a>> {
+        match result {
+            Ok(value) => {
+                thunk.state.set(ThunkState::Done(value));
+                Ok(value)
+            }
+            Err(err) => {
+                thunk.state.set(pending);
+                Err(err)
             }
         }
+    }
+
+    /// [`Ctx::force_thunk`] of an expression's thunk at the frame limit or
+    /// where the native stack runs low.
+    #[cold]
+    #[inline(never)]
+    fn force_pending(
+        &mut self,
+        thunk: &'a Thunk<'a>,
+        env: &'a Env<'a>,
+        lazy: &'a ir::Lazy,
+        site: Site,
+    ) -> Result<Value<'a>> {
+        thunk.state.set(ThunkState::Running);
+        let result = self.guard(site, FrameName::thunk(lazy.name), |ctx| {
+            ctx.eval(env, &lazy.expr)
+        });
+        self.settle(thunk, result, ThunkState::Pending(env, lazy))
+    }
+
+    /// [`Ctx::force_thunk`] of a thunk that runs a deferred computation.
+    #[inline(never)]
+    fn force_deferred(
+        &mut self,
+        thunk: &'a Thunk<'a>,
+        computation: &'a dyn value::Deferred<'a>,
+        site: Site,
+    ) -> Result<Value<'a>> {
+        thunk.state.set(ThunkState::Running);
+        let result = self.guard(site, FrameName::thunk(computation.name()), |ctx| {
+            computation.compute(ctx)
+        });
+        self.settle(thunk, result, ThunkState::Deferred(computation))
+    }
+
+    /// A thunk forced while it is being computed.
+    #[cold]
+    #[inline(never)]
+    fn thunk_cycle(&self, site: Site) -> Error {
+        self.error_at(
+            "kcfg::eval::infinite_recursion",
+            site,
+            "max stack frames exceeded.",
+        )
+        .with_note("infinite recursion: a value is needed to compute itself")
     }
 
     /// A lazy value for `lazy` evaluated in `env`: literals and functions
@@ -518,10 +567,18 @@ impl<'a> Ctx<'a> {
     // ----- std ------------------------------------------------------------
 
     /// The `std` object.
+    #[inline]
     pub fn std_object(&mut self) -> Object<'a> {
-        if let Some(obj) = self.std_object {
-            return obj;
+        match self.std_object {
+            Some(obj) => obj,
+            None => self.build_std_object(),
         }
+    }
+
+    /// Builds the `std` object, on its first use.
+    #[cold]
+    #[inline(never)]
+    fn build_std_object(&mut self) -> Object<'a> {
         let std = self.program.std();
         let bump = self.bump;
         let builtins = std
@@ -602,7 +659,9 @@ impl<'a> Ctx<'a> {
     }
 
     /// Evaluates `import`, `importstr` or `importbin` of `path` written at
-    /// `span`.
+    /// `span`. Out of line, so that its locals do not enlarge the native
+    /// frame of [`Ctx::eval`], which every level of a recursion pays.
+    #[inline(never)]
     pub(crate) fn import(
         &mut self,
         kind: ImportKind,
