@@ -4,12 +4,11 @@
 //! format and trust rules are [`crate::inputs`]'s.
 
 use std::collections::{BTreeMap, BTreeSet};
-
-use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use kcfg_lang::program::Program;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::error::Error;
 use crate::inputs::{self, Closure, Record, Spelling, TargetInputs, RECORD_LIMIT};
@@ -265,12 +264,7 @@ impl Renderer {
                 let shown = out_dir.root.join(file.name());
                 if with_output && file == own_file {
                     // Taken before it is read (see `Record::output_stamp`).
-                    own.output_stamp = out_dir
-                        .stamp_root_file(&file)
-                        .ok()
-                        .flatten()
-                        .filter(|stamp| stamp.settled)
-                        .map(|stamp| stamp.digest);
+                    own.output_stamp = out_dir.settled_stamp_of(&file).ok().flatten();
                 }
                 let read = out_dir
                     .read_root_file(&file, RECORD_LIMIT)

@@ -170,7 +170,7 @@ pub struct Record {
     pub targets: BTreeMap<String, TargetInputs>,
     /// (Only in a cache record kept beside the output directory's,
     /// [`crate::Destination::keep_output_record`].) The stamp of the
-    /// output directory's record ([`crate::outdir::FileStamp`]) when it was
+    /// output directory's record ([`crate::outdir::OutDir::settled_stamp_of`]) when it was
     /// last read and found to hold this record without its stamps: while
     /// its stamp is the same and this record is unchanged, a render need
     /// not serialize and read it again to know it current.

@@ -114,23 +114,14 @@ impl OutDir {
     }
 }
 
-/// The stamp of one of kcfg's files in the output's root
-/// ([`OutDir::stamp_root_file`]): what a target's stamp is of its
-/// directory, for one file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileStamp {
-    /// The SHA-256 (hex) of its name and metadata.
-    pub digest: String,
-    /// Whether it last changed at least [`SETTLE`] before the stamp was
-    /// taken: only a settled stamp may be recorded.
-    pub settled: bool,
-}
-
 impl OutDir {
-    /// The stamp of `file` in the output's root, or `None` when it is
-    /// missing or not a regular file. Take it before reading the file, so
-    /// that an edit made while it is read shows in the next stamp.
-    pub fn stamp_root_file(&self, file: &RootFile) -> Result<Option<FileStamp>, String> {
+    /// The stamp (SHA-256, hex) of `file` in the output's root, as a
+    /// target's stamp is of its directory, when it is settled (it last
+    /// changed at least [`SETTLE`] ago: only then may it be recorded);
+    /// `None` when it is missing, not a regular file, or not settled. Take
+    /// it before reading the file, so that an edit made while it is read
+    /// shows in the next stamp.
+    pub fn settled_stamp_of(&self, file: &RootFile) -> Result<Option<String>, String> {
         let Some(root) = &self.dir else {
             return Ok(None);
         };
@@ -143,10 +134,9 @@ impl OutDir {
         }
         let mut walk = Walk::new();
         walk.add(&name, &meta);
-        Ok(Some(FileStamp {
-            digest: crate::inputs::hex(&walk.hasher.finalize()),
-            settled: walk.settled,
-        }))
+        Ok(walk
+            .settled
+            .then(|| crate::inputs::hex(&walk.hasher.finalize())))
     }
 }
 

@@ -6,11 +6,11 @@
 //! written. See "What `kcfg render` owns" in ARCHITECTURE.md.
 
 use std::collections::BTreeSet;
+use std::sync::Mutex;
+use std::time::Instant;
 
 use rayon::slice::ParallelSliceMut as _;
 use rustc_hash::FxHashSet;
-use std::sync::Mutex;
-use std::time::Instant;
 
 use crate::error::{Error, MassDelete};
 use crate::inputs::{self, Record};
@@ -209,7 +209,7 @@ impl Renderer {
             // Only the cache's records are read then (`read_records`).
             stamps: cache.is_some(),
             found: Mutex::default(),
-            spelling: inputs::Spelling::new(Some(&plan.dir)),
+            spelling: inputs::Spelling::new(batch.plan_dir),
         };
         let sink = if check {
             Sink::Check(&out_dir)
@@ -351,10 +351,7 @@ fn keep_output_record(
 ) -> Result<Option<String>, Error> {
     // Taken before the file is read, so that an edit made while it is read
     // shows in the next stamp.
-    let stamp = out_dir.stamp_root_file(file).map_err(Error::OutDir)?;
-    let settled = stamp
-        .filter(|stamp| stamp.settled)
-        .map(|stamp| stamp.digest);
+    let settled = out_dir.settled_stamp_of(file).map_err(Error::OutDir)?;
     if own.cache_alone && !changed && settled.is_some() && settled == record.output_stamp {
         return Ok(settled);
     }
