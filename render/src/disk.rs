@@ -166,6 +166,9 @@ const DIR_FLAGS: OFlags = OFlags::RDONLY
 pub struct Dir {
     fd: OwnedFd,
     path: PathBuf,
+    /// Whether the descriptor's position was moved by a listing
+    /// ([`Dir::entries_in_place`]), which must then rewind it.
+    listed: bool,
 }
 
 impl Dir {
@@ -184,6 +187,7 @@ impl Dir {
             Ok(fd) => Ok(Some(Dir {
                 fd,
                 path: path.to_path_buf(),
+                listed: false,
             })),
             Err(Errno::NOENT) => Ok(None),
             Err(Errno::LOOP | Errno::NOTDIR | Errno::MLINK) => {
@@ -212,6 +216,8 @@ impl Dir {
                 err,
             })?,
             path: self.path.clone(),
+            // The copy shares the position, wherever a listing left it.
+            listed: true,
         })
     }
 
@@ -231,6 +237,7 @@ impl Dir {
             Ok(fd) => Ok(Some(Dir {
                 fd,
                 path: self.path_of(name),
+                listed: false,
             })),
             Err(Errno::NOENT) => Ok(None),
             Err(Errno::LOOP | Errno::NOTDIR | Errno::MLINK) => Err(self.not_a_dir(name)),
@@ -336,13 +343,18 @@ impl Dir {
     /// its start instead of a new one (three system calls fewer, which a
     /// walk of thousands of directories feels). `&mut`: the descriptor's
     /// position is the listing's, so it must not be shared while listing;
-    /// a handle from [`Dir::try_clone`] shares it, so only a directory
-    /// opened for one walk and never cloned is listed this way.
+    /// a handle from [`Dir::try_clone`] shares it, so a handle that was
+    /// cloned is not listed this way (the copy itself may be: it rewinds).
     #[cfg(any(target_os = "linux", target_os = "android"))]
     pub fn entries_in_place(&mut self) -> Result<Vec<(OsString, Kind)>> {
         use std::mem::MaybeUninit;
         let fail = |errno| io_error("list", self.path.clone(), errno);
-        rustix::fs::seek(&self.fd, rustix::fs::SeekFrom::Start(0)).map_err(fail)?;
+        // A descriptor shares its position with its copies (`try_clone`):
+        // one listed before, through this handle, is rewound.
+        if self.listed {
+            rustix::fs::seek(&self.fd, rustix::fs::SeekFrom::Start(0)).map_err(fail)?;
+        }
+        self.listed = true;
         let mut buf = [MaybeUninit::<u8>::uninit(); 8192];
         let mut reader = rustix::fs::RawDir::new(&self.fd, &mut buf);
         let mut entries = Vec::new();
@@ -782,5 +794,8 @@ mod tests {
         let again = root.entries_in_place().unwrap();
         assert_eq!(again.len(), 603);
         assert_eq!(again[0], ("added".into(), Kind::File));
+        // A copy shares the position the listings left at the end.
+        let mut copy = root.try_clone().unwrap();
+        assert_eq!(copy.entries_in_place().unwrap(), again);
     }
 }

@@ -346,6 +346,7 @@ fn build_in(dir: &Path, data: PlanData, keep: bool) -> Result<(Plan, Option<Kept
     check_nesting(targets.iter().map(|t| t.name.as_str())).map_err(invalid)?;
     let kept = kept_targets.map(|targets| KeptPlan {
         targets,
+        loaded: Vec::new(),
         policies: policies.clone(),
         output: output.clone(),
         empty_generators: empty_generators.clone(),
@@ -408,6 +409,10 @@ fn var_name(kind: &str, name: &str) -> SourceName {
 pub(crate) struct KeptPlan {
     #[serde(skip)]
     targets: Vec<KeptTarget>,
+    /// The targets as loaded ([`KeptPlan::parse_targets`]), made into
+    /// [`Target`]s as they were parsed (or why one cannot be).
+    #[serde(skip)]
+    loaded: Vec<Result<Target, String>>,
     policies: Vec<String>,
     output: OutputOptions,
     empty_generators: Vec<String>,
@@ -453,18 +458,53 @@ impl KeptPlan {
     }
 
     /// Sets its targets from `lines` as [`KeptPlan::target_lines`] wrote
-    /// them, each parsed on its own, on every core; how many.
-    pub(crate) fn parse_targets(&mut self, lines: &[u8]) -> serde_json::Result<usize> {
+    /// them, each parsed on its own and made into the target of the plan
+    /// in `dir`, on every core; how many.
+    pub(crate) fn parse_targets(&mut self, dir: &Path, lines: &[u8]) -> serde_json::Result<usize> {
         let lines: Vec<&[u8]> = lines
             .split(|byte| *byte == b'\n')
             .filter(|line| !line.is_empty())
             .collect();
-        self.targets = lines
+        self.loaded = lines
             .par_iter()
             .with_min_len(64)
-            .map(|line| serde_json::from_slice(line))
+            .map(|line| {
+                serde_json::from_slice::<KeptTarget>(line).map(|kept| kept.into_target(dir))
+            })
             .collect::<Result<_, _>>()?;
-        Ok(self.targets.len())
+        Ok(self.loaded.len())
+    }
+}
+
+impl KeptTarget {
+    /// The target of the plan in `dir` it keeps, if its name is one a
+    /// plan could give.
+    fn into_target(self, dir: &Path) -> Result<Target, String> {
+        let vars = |kind: &str, vars: Vec<(String, KeptVar)>| -> Vec<(String, ExtValue)> {
+            vars.into_iter()
+                .map(|(name, value)| {
+                    let value = match value {
+                        KeptVar::Str(text) => ExtValue::Str(text),
+                        KeptVar::Code(text) => ExtValue::Code {
+                            name: var_name(kind, &name),
+                            text,
+                        },
+                    };
+                    (name, value)
+                })
+                .collect()
+        };
+        check_target_name(&self.name)?;
+        Ok(Target {
+            name: self.name,
+            entry: under(dir, &self.entry),
+            tlas: vars("tla", self.tlas),
+            ext_vars: vars("ext", self.ext_vars),
+            jpath: self.jpath.iter().map(|p| under(dir, p)).collect(),
+            namespace: self.namespace,
+            output: self.output,
+            info: Info::kept(self.info, self.info_digest),
+        })
     }
 }
 
@@ -477,42 +517,17 @@ pub(crate) fn build_kept(dir: &Path, kept: KeptPlan) -> Result<Plan, Error> {
         path: under(dir, PLAN_FILE),
         message: format!("the plan kept in the cache: {message}"),
     };
-    let vars = |kind: &str, vars: Vec<(String, KeptVar)>| -> Vec<(String, ExtValue)> {
-        vars.into_iter()
-            .map(|(name, value)| {
-                let value = match value {
-                    KeptVar::Str(text) => ExtValue::Str(text),
-                    KeptVar::Code(text) => ExtValue::Code {
-                        name: var_name(kind, &name),
-                        text,
-                    },
-                };
-                (name, value)
-            })
-            .collect()
-    };
-    let targets: Vec<Result<Target, String>> = kept
+    let mut targets: Vec<Result<Target, String>> = kept
         .targets
         .into_par_iter()
-        .map(|kept| {
-            check_target_name(&kept.name)?;
-            Ok(Target {
-                name: kept.name,
-                entry: under(dir, &kept.entry),
-                tlas: vars("tla", kept.tlas),
-                ext_vars: vars("ext", kept.ext_vars),
-                jpath: kept.jpath.iter().map(|p| under(dir, p)).collect(),
-                namespace: kept.namespace,
-                output: kept.output,
-                info: Info::kept(kept.info, kept.info_digest),
-            })
-        })
+        .map(|kept| kept.into_target(dir))
         .collect();
+    targets.extend(kept.loaded);
     let targets = targets
         .into_iter()
         .collect::<Result<Vec<Target>, String>>()
         .map_err(invalid)?;
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = rustc_hash::FxHashSet::default();
     if let Some(twice) = targets
         .iter()
         .find(|target| !seen.insert(target.name.as_str()))

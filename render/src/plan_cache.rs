@@ -288,7 +288,7 @@ pub(crate) fn load(
 ) -> Result<Plan, Error> {
     let key = key(build, dir, tlas, config, search);
     let file = entry_file(cache, &key);
-    if let Some(data) = kept(&file, &key, build, &*importer, tree) {
+    if let Some(data) = kept(dir, &file, &key, build, &*importer, tree) {
         if let Ok(plan) = plan::build_kept(dir, data) {
             return Ok(plan);
         }
@@ -347,6 +347,7 @@ pub(crate) fn load(
 /// The kept result in `file`, when it is an entry for `key` by this build
 /// and every question gets the same answer now.
 fn kept(
+    dir: &Path,
     file: &Path,
     key: &str,
     build: &str,
@@ -365,7 +366,7 @@ fn kept(
     }
     // The targets are parsed while the questions are asked again.
     let (parsed, holds) = rayon::join(
-        || entry.plan.parse_targets(targets),
+        || entry.plan.parse_targets(dir, targets),
         || {
             entry
                 .queries

@@ -606,9 +606,11 @@ pub fn params_digest(
     let hydrator_command = hydrator_command.filter(|_| output.layout == Layout::Hydrator);
     // Paths as a record spells them (see `Spelling`), so that the digest
     // does not depend on how the plan's directory was named.
-    let path = |hasher: &mut Feed, path: &Path| match spelling.record(path) {
-        Some(text) => hasher.part(text.as_bytes()),
-        None => hasher.part(path.as_os_str().as_encoded_bytes()),
+    let path = |hasher: &mut Feed, path: &Path| {
+        spelling.with_record(path, |spelled| match spelled {
+            Some(text) => hasher.part(text.as_bytes()),
+            None => hasher.part(path.as_os_str().as_encoded_bytes()),
+        })
     };
     let mut hasher = Feed(Vec::with_capacity(4096));
     let count = |n: usize| (n as u64).to_be_bytes();

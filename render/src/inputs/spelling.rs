@@ -14,8 +14,10 @@
 //! as the program spells them, normalized.
 
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 use kcfg_lang::program::normalize;
+use rustc_hash::FxHashMap;
 
 use crate::plan::under;
 
@@ -30,7 +32,13 @@ pub struct Spelling {
     dir: Option<PathBuf>,
     /// The same, normalized (empty for `.`).
     normalized: PathBuf,
+    /// The paths spelled so far (by their bytes): every target of a plan
+    /// spells the same few entries, library directories and policies.
+    spelled: Arc<RwLock<Spelled>>,
 }
+
+/// Paths (by their bytes) and how a record spells them.
+type Spelled = FxHashMap<Box<[u8]>, Option<Box<str>>>;
 
 impl Spelling {
     /// The spelling for a plan in `dir` (as named on the command line).
@@ -38,7 +46,24 @@ impl Spelling {
         Spelling {
             dir: dir.map(Path::to_path_buf),
             normalized: dir.map(normalize).unwrap_or_default(),
+            spelled: Arc::default(),
         }
+    }
+
+    /// Calls `with` on [`Spelling::record`]'s answer for `path`, spelling
+    /// each path once.
+    pub fn with_record<R>(&self, path: &Path, with: impl FnOnce(Option<&str>) -> R) -> R {
+        let key = path.as_os_str().as_encoded_bytes();
+        if let Ok(spelled) = self.spelled.read() {
+            if let Some(found) = spelled.get(key) {
+                return with(found.as_deref());
+            }
+        }
+        let found = self.record(path);
+        if let Ok(mut spelled) = self.spelled.write() {
+            spelled.insert(key.into(), found.as_deref().map(Box::from));
+        }
+        with(found.as_deref())
     }
 
     /// `path` (as the program names it) as a record spells it; `None` when
@@ -100,6 +125,15 @@ mod tests {
             let spelling = Spelling::new(Some(Path::new(dir)));
             let recorded = spelling.record(Path::new(file)).unwrap();
             assert_eq!(recorded, "<plan>/apps/web/main.kcfg", "{dir} {file}");
+            // Spelled once, then remembered: the same answer both times.
+            for _ in 0..2 {
+                let remembered = spelling.with_record(Path::new(file), |s| s.map(str::to_owned));
+                assert_eq!(
+                    remembered.as_deref(),
+                    Some(recorded.as_str()),
+                    "{dir} {file}"
+                );
+            }
             assert_eq!(
                 normalize(&spelling.real(&recorded)),
                 normalize(Path::new(file)),

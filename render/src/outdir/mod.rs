@@ -44,6 +44,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ffi::{OsStr, OsString};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -67,9 +68,10 @@ pub use self::stamp::{TargetStamp, SETTLE};
 /// The largest marker kcfg reads (a fleet of a million targets fits).
 const MARKER_LIMIT: u64 = 64 << 20;
 
-/// How many targets one worker checks for links at a time (the walk of a
-/// parent directory is shared within a chunk).
-const CHECK_CHUNK: usize = 256;
+/// How many targets one worker checks for links at a time: the walk of a
+/// parent directory is shared within a chunk, and chunks small enough for
+/// every core to take a share of a few hundred targets.
+const CHECK_CHUNK: usize = 64;
 
 /// The largest file of a target kcfg reads back for comparing.
 const FILE_LIMIT: u64 = 1 << 30;
@@ -103,42 +105,77 @@ enum Walked {
 }
 
 /// Walks from `root` down the `/`-separated `path` (empty: `root`),
-/// checking each component as [`OutDir::check_paths`] does.
+/// opening each component without following a link: a link, or something
+/// that is not a directory, ends the walk with its problem.
 fn walk_checked(root: &Dir, path: &str) -> disk::Result<Walked> {
-    let mut dir = root.try_clone()?;
     if path.is_empty() {
-        return Ok(Walked::Dir(dir));
+        return Ok(Walked::Dir(root.try_clone()?));
     }
+    let mut dir: Option<Dir> = None;
     for component in path.split('/') {
-        let component = OsStr::new(component);
-        match dir.kind(component)? {
-            None => return Ok(Walked::Missing),
-            Some(Kind::Dir) => match dir.child(component) {
-                Ok(Some(child)) => dir = child,
-                Ok(None) => return Ok(Walked::Missing),
-                Err(err) => return Ok(Walked::Problem(err)),
-            },
-            Some(Kind::Symlink) => {
-                return Ok(Walked::Problem(disk::Error::Symlink(
-                    dir.path_of(component),
-                )))
-            }
-            Some(_) => return Ok(Walked::Problem(disk::Error::NotDir(dir.path_of(component)))),
-        }
+        let parent = dir.as_ref().unwrap_or(root);
+        dir = match parent.child(OsStr::new(component)) {
+            Ok(Some(child)) => Some(child),
+            Ok(None) => return Ok(Walked::Missing),
+            Err(problem) => return Ok(Walked::Problem(problem)),
+        };
     }
-    Ok(Walked::Dir(dir))
+    Ok(dir.map_or(Walked::Missing, Walked::Dir))
 }
 
-/// The problem with the last component `name` of a target's path in its
-/// parent `dir`, if any: a link, or something other than a directory, or
-/// a directory that cannot be opened.
-fn check_component(dir: &Dir, name: &OsStr) -> disk::Result<Option<disk::Error>> {
-    Ok(match dir.kind(name)? {
-        None => None,
-        Some(Kind::Dir) => dir.child(name).err(),
-        Some(Kind::Symlink) => Some(disk::Error::Symlink(dir.path_of(name))),
-        Some(_) => Some(disk::Error::NotDir(dir.path_of(name))),
-    })
+/// How many targets must share a parent directory for their check to list
+/// it once rather than inspect each target's name in it.
+const LIST_SIBLINGS: usize = 3;
+
+/// Checks the paths of the targets `names` below `root`, siblings next to
+/// each other: each parent directory is walked once for its targets (and
+/// listed once when it holds several), the targets' own directories are
+/// not opened. Returns the problems found, each with the indexes of the
+/// targets it concerns: a link, or something other than a directory, on
+/// the way to a target or at its place. A missing directory is none.
+fn check_targets(root: &Dir, names: &[&str]) -> disk::Result<Vec<(Range<usize>, disk::Error)>> {
+    let mut problems = Vec::new();
+    let mut start = 0;
+    while start < names.len() {
+        let (parent, _) = split_last(names[start]);
+        let end = start
+            + names[start..]
+                .iter()
+                .take_while(|name| split_last(name).0 == parent)
+                .count();
+        let group = start..end;
+        start = end;
+        let mut dir = match walk_checked(root, parent)? {
+            Walked::Dir(dir) => dir,
+            Walked::Missing => continue,
+            Walked::Problem(problem) => {
+                problems.push((group, problem));
+                continue;
+            }
+        };
+        let listing = if group.len() >= LIST_SIBLINGS {
+            Some(dir.entries_in_place()?)
+        } else {
+            None
+        };
+        for index in group {
+            let base = OsStr::new(split_last(names[index]).1);
+            let kind = match &listing {
+                Some(entries) => entries
+                    .binary_search_by(|(name, _)| name.as_os_str().cmp(base))
+                    .ok()
+                    .map(|at| entries[at].1),
+                None => dir.kind(base)?,
+            };
+            let problem = match kind {
+                None | Some(Kind::Dir) => continue,
+                Some(Kind::Symlink) => disk::Error::Symlink(dir.path_of(base)),
+                Some(_) => disk::Error::NotDir(dir.path_of(base)),
+            };
+            problems.push((index..index + 1, problem));
+        }
+    }
+    Ok(problems)
 }
 
 /// Reads the tree under `dir`, following no link.
@@ -361,15 +398,21 @@ impl OutDir {
         // Checked in chunks on every core, the bad lines kept in order. A
         // marker lists targets sorted, so in a chunk siblings follow each
         // other and share their parent's walk.
-        let lines: Vec<_> = listed.iter().collect();
-        let this = &*self;
+        let lines: Vec<(&usize, &String)> = listed.iter().collect();
         let chunks: Vec<Result<Vec<String>, String>> = lines
             .par_chunks(CHECK_CHUNK)
             .map(|chunk| {
+                let names: Vec<&str> = chunk.iter().map(|(_, target)| target.as_str()).collect();
                 let mut bad = Vec::new();
-                let mut parent = None;
-                for (line, target) in chunk {
-                    if let Some(link) = this.link_on_path(target, &mut parent)? {
+                for (indexes, problem) in check_targets(dir, &names).map_err(text)? {
+                    let link = match problem {
+                        disk::Error::Symlink(link) => link,
+                        // A file where the path cannot go on: nothing
+                        // below it to follow.
+                        disk::Error::NotDir(_) => continue,
+                        other => return Err(text(other)),
+                    };
+                    for (line, target) in &chunk[indexes] {
                         bad.push(format!(
                             "  {}:{line}: {target:?}: its path passes through the symbolic link {}",
                             shown.display(),
@@ -393,43 +436,6 @@ impl OutDir {
         Ok(listed)
     }
 
-    /// The first symbolic link on the path of target `name` (the target's
-    /// directory included), if there is one. `parent` keeps the walk of
-    /// the last target's parent directory, which the next target reuses
-    /// when it has the same parent.
-    fn link_on_path<'n>(
-        &self,
-        name: &'n str,
-        parent: &mut Option<(&'n str, Walked)>,
-    ) -> Result<Option<PathBuf>, String> {
-        let Some(root) = &self.dir else {
-            return Ok(None);
-        };
-        let (parent_path, base) = split_last(name);
-        if parent
-            .as_ref()
-            .is_none_or(|(walked, _)| *walked != parent_path)
-        {
-            *parent = Some((parent_path, walk_checked(root, parent_path).map_err(text)?));
-        }
-        let Some((_, walked)) = parent else {
-            return Ok(None);
-        };
-        Ok(match walked {
-            Walked::Problem(disk::Error::Symlink(link)) => Some(link.clone()),
-            // Missing, or a file where the path cannot go on.
-            Walked::Missing | Walked::Problem(disk::Error::NotDir(_)) => None,
-            Walked::Problem(err) => return Err(err.to_string()),
-            Walked::Dir(dir) => {
-                let base = OsStr::new(base);
-                match dir.kind(base).map_err(text)? {
-                    Some(Kind::Symlink) => Some(dir.path_of(base)),
-                    _ => None,
-                }
-            }
-        })
-    }
-
     /// Checks that the targets `names` can be written or read without
     /// passing a symbolic link or something that is not a directory:
     /// every problem is listed, before anything is changed.
@@ -445,25 +451,8 @@ impl OutDir {
             .par_chunks(CHECK_CHUNK)
             .map(|chunk| {
                 let mut problems = Vec::new();
-                let mut last_parent: Option<(&str, Walked)> = None;
-                for name in chunk {
-                    let (parent, base) = split_last(name);
-                    let reuse = last_parent
-                        .as_ref()
-                        .is_some_and(|(walked, _)| *walked == parent);
-                    if !reuse {
-                        let walked = walk_checked(root, parent).map_err(text)?;
-                        last_parent = Some((parent, walked));
-                    }
-                    let dir = match &last_parent {
-                        Some((_, Walked::Dir(dir))) => dir,
-                        Some((_, Walked::Missing)) | None => continue,
-                        Some((_, Walked::Problem(problem))) => {
-                            problems.push(format!("target {name}: {problem}"));
-                            continue;
-                        }
-                    };
-                    if let Some(problem) = check_component(dir, OsStr::new(base)).map_err(text)? {
+                for (indexes, problem) in check_targets(root, chunk).map_err(text)? {
+                    for name in &chunk[indexes] {
                         problems.push(format!("target {name}: {problem}"));
                     }
                 }

@@ -107,8 +107,39 @@ impl Renderer {
                 holder,
             })
         };
+        // The input records (read holding the lock, or, for a check,
+        // once no render holds it, while the paths are checked: neither
+        // changes anything): the base a target may be reused from, and
+        // what a write carries over for the targets it does not render.
+        let cache = destination.cache.as_deref();
+        // What a check proves must not rest on a record that came with the
+        // output it checks (see `inputs`): it reuses only a cache's, and
+        // without one reads none.
+        let trusted = !check || cache.is_some();
+        let rendering: FxHashSet<&str> = written_names.iter().copied().collect();
+        // A write with the default cache keeps the output's record too.
+        let beside = !check && cache.is_some() && destination.keep_output_record;
+        let records_of = |out_dir: &OutDir| {
+            // Without reuse, a record is read only to keep the entries of
+            // listed targets this run does not render.
+            let carry = out_dir
+                .listed
+                .iter()
+                .any(|name| !rendering.contains(name.as_str()));
+            if trusted && (destination.incremental || carry) {
+                self.read_records(out_dir, cache, shard, beside)
+            } else {
+                Records {
+                    merged: Record::new(&self.settings.build),
+                    ignored: Vec::new(),
+                    only_own: false,
+                    own: None,
+                }
+            }
+        };
         let mut leftovers = Vec::new();
         let mut lock = None;
+        let records;
         if check {
             check_paths(&out_dir, &stale)?;
             // A check writes nothing, not even the lock: it waits for a
@@ -118,7 +149,9 @@ impl Renderer {
                     .wait_for_render(&mut waiting, destination.lock_timeout)
                     .map_err(Error::OutDir)?,
             );
-            leftovers.extend(leftovers_of(&out_dir)?);
+            let (found, read) = rayon::join(|| leftovers_of(&out_dir), || records_of(&out_dir));
+            leftovers.extend(found?);
+            records = read;
         } else {
             mass_delete_guard(destination, plan, &out_dir, &stale)?;
             lock = Some(
@@ -128,10 +161,17 @@ impl Renderer {
             );
             // Another render may have changed the marker while this one
             // waited.
-            stale = stale_of(&out_dir.listed);
-            check_paths(&out_dir, &stale)?;
-            mass_delete_guard(destination, plan, &out_dir, &stale)?;
-            leftovers = leftovers_of(&out_dir)?;
+            let (checked, read) = rayon::join(
+                || {
+                    let stale = stale_of(&out_dir.listed);
+                    check_paths(&out_dir, &stale)?;
+                    mass_delete_guard(destination, plan, &out_dir, &stale)?;
+                    Ok::<_, Error>((stale, leftovers_of(&out_dir)?))
+                },
+                || records_of(&out_dir),
+            );
+            (stale, leftovers) = checked?;
+            records = read;
             out_dir
                 .remove_leftovers(&leftovers)
                 .map_err(Error::OutDir)?;
@@ -166,38 +206,12 @@ impl Renderer {
             }
         }
 
-        // The input records (read holding the lock, or, for a check,
-        // once no render holds it): the base a target may be reused from,
-        // and what a write carries over for the targets it does not render.
-        let cache = destination.cache.as_deref();
-        // What a check proves must not rest on a record that came with the
-        // output it checks (see `inputs`): it reuses only a cache's, and
-        // without one reads none.
-        let trusted = !check || cache.is_some();
-        // Without reuse, a record is read only to keep the entries of
-        // listed targets this run does not render.
-        let rendering: FxHashSet<&str> = written_names.iter().copied().collect();
-        let carry = out_dir
-            .listed
-            .iter()
-            .any(|name| !rendering.contains(name.as_str()));
-        // A write with the default cache keeps the output's record too.
-        let beside = !check && cache.is_some() && destination.keep_output_record;
         let Records {
             merged: base,
             ignored: records_ignored,
             only_own,
             own,
-        } = if trusted && (destination.incremental || carry) {
-            self.read_records(&out_dir, cache, shard, beside)
-        } else {
-            Records {
-                merged: Record::new(&self.settings.build),
-                ignored: Vec::new(),
-                only_own: false,
-                own: None,
-            }
-        };
+        } = records;
         // What a check proves rests only on what kcfg found itself.
         let mut base = base;
         if check {
