@@ -108,8 +108,9 @@ pub(crate) fn next_record(
     base.retain(|_| true);
     if changed {
         // It was a stamp of the output's record holding the record as it
-        // was (see `Record::output_stamp`).
+        // was (see `Record::output_stamp`), and so was the digest.
         base.output_stamp = None;
+        base.output_digest = None;
     }
     (base, changed)
 }
@@ -287,10 +288,11 @@ impl Renderer {
             }
         }
         own.cache_alone = complete && records.ignored.is_empty();
-        let output_stamp = cached
+        let (output_stamp, output_digest) = cached
             .iter_mut()
             .find(|(_, is_own)| *is_own)
-            .and_then(|(record, _)| record.output_stamp.take());
+            .map(|(record, _)| (record.output_stamp.take(), record.output_digest.take()))
+            .unwrap_or_default();
         for (record, is_own) in cached {
             if with_output {
                 if is_own {
@@ -315,6 +317,7 @@ impl Renderer {
         // when that is the cache's own alone (`Record::output_stamp`).
         if with_output && own.cache_alone {
             records.merged.output_stamp = output_stamp;
+            records.merged.output_digest = output_digest;
         }
         if with_output {
             records.own = Some(own);

@@ -943,8 +943,9 @@ fn issue18_default_cache_keeps_the_output_record_too() {
         record
     };
     assert_eq!(run(&plan, &beside, false).summary().evaluated, 3);
-    // Both records, the same but for the stamps (none yet: too recent).
-    assert_eq!(record_of(&out), cache_record());
+    // Both records, the same but for the cache's stamps (none yet: too
+    // recent) and its digest of the output's.
+    assert_eq!(record_of(&out), unstamped(cache_record()));
     std::thread::sleep(kcfg_render::outdir::SETTLE + std::time::Duration::from_millis(200));
     assert_eq!(run(&plan, &beside, false).summary().reused, 3);
     assert!(cache_record().targets.values().all(|t| t.stamp.is_some()));
@@ -1019,6 +1020,64 @@ fn issue18_default_cache_keeps_the_output_record_too() {
     assert!(cache_record().targets.values().all(|t| !t.vouched));
     assert_eq!(record_of(&out), unstamped(cache_record()));
     assert_eq!(run(&plan, &beside, true).summary().reused, 3);
+    sacrificial_kept(&tmp);
+}
+
+#[test]
+fn issue18_a_recent_output_record_is_known_by_its_digest() {
+    use std::os::unix::fs::MetadataExt;
+    let (tmp, plan, out) = small_fleet();
+    let cache = tmp.path().join("cache");
+    let mut beside = Destination::new(&out);
+    beside.cache = Some(cache.clone());
+    beside.keep_output_record = true;
+    let cache_file = || {
+        std::fs::read_dir(&cache)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path()
+    };
+    let cache_record = || {
+        kcfg_render::inputs::Record::parse(
+            &std::fs::read(cache_file()).unwrap(),
+            kcfg_render::settings::DEFAULT_BUILD,
+        )
+        .unwrap()
+    };
+    let record = out.join(kcfg_render::outdir::INPUTS);
+    let digest_of_file = || kcfg_render::inputs::file_digest(&std::fs::read(&record).unwrap());
+    let identity = |path: &Path| {
+        let meta = std::fs::metadata(path).unwrap();
+        (meta.ino(), meta.ctime(), meta.ctime_nsec())
+    };
+    // Written just now: no stamp to stand for it, but the digest of what
+    // was written.
+    assert_eq!(run(&plan, &beside, false).summary().evaluated, 3);
+    let kept = cache_record();
+    assert_eq!(kept.output_stamp, None);
+    assert_eq!(kept.output_digest, Some(digest_of_file()));
+    // At once again (the file too recent for a stamp): known by its
+    // digest, neither record written again.
+    let before = (identity(&record), identity(&cache_file()));
+    assert_eq!(run(&plan, &beside, false).summary().reused, 3);
+    assert_eq!((identity(&record), identity(&cache_file())), before);
+    assert_eq!(cache_record(), kept);
+    // An edit, at once, is not the digest: the file is written back.
+    let text = std::fs::read_to_string(&record).unwrap();
+    std::fs::write(&record, text.replace("\"objects\": ", "\"objects\": 1")).unwrap();
+    assert_ne!(Some(digest_of_file()), kept.output_digest);
+    assert_eq!(run(&plan, &beside, false).summary().reused, 3);
+    assert_eq!(std::fs::read_to_string(&record).unwrap(), text);
+    assert_eq!(cache_record().output_digest, Some(digest_of_file()));
+    // A digest in the output's own record is someone's word: dropped, and
+    // the file written back without it.
+    let mut forged = record_of(&out);
+    forged.output_digest = Some(digest_of_file());
+    std::fs::write(&record, forged.to_bytes()).unwrap();
+    assert_eq!(run(&plan, &beside, false).summary().reused, 3);
+    assert_eq!(std::fs::read_to_string(&record).unwrap(), text);
     sacrificial_kept(&tmp);
 }
 

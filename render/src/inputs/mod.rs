@@ -176,6 +176,13 @@ pub struct Record {
     /// not serialize and read it again to know it current.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_stamp: Option<String>,
+    /// (Only where `output_stamp` may be.) The SHA-256 (hex) of the output
+    /// directory's record file when it was last written, or found to hold
+    /// this record without its stamps: while this record is unchanged, a
+    /// file too recent for its stamp to stand is known current by the
+    /// digest of its bytes, without serializing the record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_digest: Option<String>,
 }
 
 /// The files and imports of one or more targets' evaluations.
@@ -225,6 +232,7 @@ impl Record {
             closures: BTreeMap::new(),
             targets: BTreeMap::new(),
             output_stamp: None,
+            output_digest: None,
         }
     }
 
@@ -274,6 +282,9 @@ impl Record {
     fn validate(&self) -> Result<(), String> {
         if let Some(stamp) = &self.output_stamp {
             check_digest(stamp).map_err(|err| format!("the output record's stamp: {err}"))?;
+        }
+        if let Some(digest) = &self.output_digest {
+            check_digest(digest).map_err(|err| format!("the output record's digest: {err}"))?;
         }
         for (id, closure) in &self.closures {
             if closure.digest() != *id {
@@ -359,10 +370,11 @@ impl Record {
     }
 
     /// Drops the directory stamps, the vouched marks and the output
-    /// record's stamp: a record that is not a `--cache` one may hold them
-    /// only if someone forged them. Whether it held any.
+    /// record's stamp and digest: a record that is not a `--cache` one may
+    /// hold them only if someone forged them. Whether it held any.
     pub fn forget_stamps(&mut self) -> bool {
         let mut held = self.output_stamp.take().is_some();
+        held |= self.output_digest.take().is_some();
         for target in self.targets.values_mut() {
             held |= target.stamp.take().is_some();
             held |= std::mem::take(&mut target.vouched);

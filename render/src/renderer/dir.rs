@@ -13,7 +13,7 @@ use rayon::slice::ParallelSliceMut as _;
 use rustc_hash::FxHashSet;
 
 use crate::error::{Error, MassDelete};
-use crate::inputs::{self, Record};
+use crate::inputs::{self, Record, RECORD_LIMIT};
 use crate::outdir::{self, OutDir, RootFile};
 use crate::plan::{Plan, Selection};
 use crate::reuse::{self, Incremental, Records};
@@ -287,11 +287,13 @@ impl Renderer {
                     // stamps (the output record's too) and only what kcfg
                     // found itself.
                     let own = own.unwrap_or_default();
-                    let output_stamp =
-                        keep_output_record(&out_dir, &record_file, &record, &own, changed)?;
+                    let kept = keep_output_record(&out_dir, &record_file, &record, &own, changed)?;
                     // The record is the cache's, unchanged: nothing to
                     // write there.
-                    let same = own.cache_alone && !changed && record.output_stamp == output_stamp;
+                    let same = own.cache_alone
+                        && !changed
+                        && record.output_stamp == kept.stamp
+                        && record.output_digest == kept.digest;
                     if !same {
                         // The cache's record alone holds only entries kcfg
                         // found itself (or vouched ones, still marked).
@@ -299,7 +301,8 @@ impl Renderer {
                             true => record,
                             false => own.for_cache(&record, &evaluated),
                         };
-                        cached.output_stamp = output_stamp;
+                        cached.output_stamp = kept.stamp;
+                        cached.output_digest = kept.digest;
                         if own.cache.as_ref() != Some(&cached) {
                             inputs::write_cache(&inputs::cache_file(dir, root, shard), &cached)
                                 .map_err(Error::OutDir)?;
@@ -349,39 +352,71 @@ impl Renderer {
     }
 }
 
+/// What the cache's record keeps of the output directory's record file
+/// ([`Record::output_stamp`], [`Record::output_digest`]).
+#[derive(Debug, Default)]
+struct KeptOutput {
+    stamp: Option<String>,
+    digest: Option<String>,
+}
+
 /// Keeps the output directory's record (`file`) current beside the
 /// cache's: it is `record` without stamps, written again only when its
-/// bytes would change. Returns the stamp of the file to keep in the cache's
-/// record ([`Record::output_stamp`]): with the same stamp next time, and
-/// the cache's record unchanged (`!changed`, the output's not read:
-/// [`reuse::OwnRecords::cache_alone`]), the file is known current without
-/// serializing the record and reading the file.
+/// bytes would change. Returns what to keep of the file in the cache's
+/// record: with the cache's record unchanged next time (`!changed`, the
+/// output's not read: [`reuse::OwnRecords::cache_alone`]), the same stamp,
+/// or else the same digest of the file's bytes, shows the file current
+/// without serializing the record.
 fn keep_output_record(
     out_dir: &OutDir,
     file: &RootFile,
     record: &Record,
     own: &reuse::OwnRecords,
     changed: bool,
-) -> Result<Option<String>, Error> {
+) -> Result<KeptOutput, Error> {
     // Taken before the file is read, so that an edit made while it is read
     // shows in the next stamp.
     let settled = out_dir.settled_stamp_of(file).map_err(Error::OutDir)?;
-    if own.cache_alone && !changed && settled.is_some() && settled == record.output_stamp {
-        return Ok(settled);
+    if own.cache_alone && !changed {
+        if settled.is_some() && settled == record.output_stamp {
+            return Ok(KeptOutput {
+                stamp: settled,
+                digest: record.output_digest.clone(),
+            });
+        }
+        // Too recent (or changed) for its stamp to stand: its bytes, read
+        // and hashed, are the record's as last written. A file that cannot
+        // be read is left to the write below, which says why.
+        if let Some(digest) = &record.output_digest {
+            let bytes = out_dir.read_root_file(file, RECORD_LIMIT).ok().flatten();
+            if bytes.is_some_and(|bytes| inputs::file_digest(&bytes) == *digest) {
+                return Ok(KeptOutput {
+                    stamp: settled,
+                    digest: Some(digest.clone()),
+                });
+            }
+        }
     }
     let mut unstamped = record.clone();
     unstamped.forget_stamps();
     if own.output.as_ref() == Some(&unstamped) {
         // Read already, after a stamp of its own.
-        return Ok(own
-            .output_stamp
-            .clone()
-            .filter(|_| settled == own.output_stamp));
+        return Ok(KeptOutput {
+            stamp: own
+                .output_stamp
+                .clone()
+                .filter(|_| settled == own.output_stamp),
+            digest: None,
+        });
     }
+    let bytes = unstamped.to_bytes();
     let wrote = out_dir
-        .write_root_file(file, &unstamped.to_bytes())
+        .write_root_file(file, &bytes)
         .map_err(Error::OutDir)?;
-    Ok(settled.filter(|_| !wrote))
+    Ok(KeptOutput {
+        stamp: settled.filter(|_| !wrote),
+        digest: Some(inputs::file_digest(&bytes)),
+    })
 }
 
 /// The listed targets that left the plan. Targets the selection does not
