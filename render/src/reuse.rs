@@ -4,7 +4,7 @@
 //! format and trust rules are [`crate::inputs`]'s.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use kcfg_lang::program::Program;
@@ -415,13 +415,26 @@ impl Renderer {
         if entry.params != params {
             return None;
         }
-        let key = (
-            Arc::as_ptr(program) as usize,
-            entry.closure.clone(),
-            target.entry.clone(),
-            policies.iter().map(|policy| policy.path.clone()).collect(),
-        );
-        if let Some(holds) = lock(&self.closures_checked).get(&key) {
+        // Looked up without copying the key: every target of an
+        // application on every cluster asks about the same closure.
+        let program_key = Arc::as_ptr(program) as usize;
+        let same_policies = |paths: &[PathBuf]| {
+            paths.len() == policies.len()
+                && paths
+                    .iter()
+                    .zip(policies)
+                    .all(|(path, policy)| *path == policy.path)
+        };
+        let known = lock(&self.closures_checked)
+            .get(&program_key)
+            .and_then(|closures| closures.get(entry.closure.as_str()))
+            .and_then(|answers| {
+                answers
+                    .iter()
+                    .find(|(file, paths, _)| *file == target.entry && same_policies(paths))
+                    .map(|(_, _, holds)| *holds)
+            });
+        if let Some(holds) = known {
             return holds.then_some(entry);
         }
         let holds = self.closure_holds(
@@ -431,7 +444,16 @@ impl Renderer {
             policies,
             spelling,
         );
-        lock(&self.closures_checked).insert(key, holds);
+        lock(&self.closures_checked)
+            .entry(program_key)
+            .or_default()
+            .entry(entry.closure.clone())
+            .or_default()
+            .push((
+                target.entry.clone(),
+                policies.iter().map(|policy| policy.path.clone()).collect(),
+                holds,
+            ));
         holds.then_some(entry)
     }
 

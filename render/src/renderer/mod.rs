@@ -52,8 +52,11 @@ use self::dir::Mode;
 pub use self::report::{DirReport, Event, Status, Summary, TargetReport};
 pub(crate) use self::run::Sink;
 
-/// What [`Renderer::closures_checked`] is keyed by.
-pub(crate) type ClosureKey = (usize, String, PathBuf, Vec<PathBuf>);
+/// [`Renderer::closures_checked`]: by the program's address and the
+/// closure's identifier, each entry and policies' files asked about, with
+/// the answer.
+pub(crate) type ClosuresChecked =
+    HashMap<usize, HashMap<String, Vec<(PathBuf, Vec<PathBuf>, bool)>>>;
 
 /// Renders plans and targets (see the module's documentation).
 ///
@@ -72,7 +75,7 @@ pub struct Renderer {
     /// application on every cluster shares one, and the answer cannot
     /// change while the renderer lives (its programs resolve and read each
     /// file once).
-    pub(crate) closures_checked: Mutex<HashMap<ClosureKey, bool>>,
+    pub(crate) closures_checked: Mutex<ClosuresChecked>,
     /// What the plan and project search look at (the importer's tree).
     tree: Arc<dyn crate::importer::Tree>,
 }
