@@ -68,8 +68,10 @@
 //! ```
 //!
 //! [`Renderer::write`] and [`Renderer::check`] do the same against an
-//! output directory ([`Destination`]); `render/examples/embed.rs` renders
-//! the edge-fleet example.
+//! output directory ([`Destination`]); [`Renderer::open_output`] opens and
+//! checks the directory ahead (while the plan loads, say), for
+//! [`Renderer::render_opened`]. `render/examples/embed.rs` renders the
+//! edge-fleet example.
 //!
 //! # Modules
 //!
@@ -136,7 +138,8 @@ pub use crate::error::{Error, EvalError, Failure, MassDelete};
 pub use crate::output::{Format, Layout, Output, OutputOptions};
 pub use crate::plan::{Plan, Selection, SelectionError, Target, PLAN_FILE};
 pub use crate::renderer::{
-    Batch, Destination, DirReport, Event, Renderer, Status, Summary, TargetReport,
+    Action, Batch, Destination, DirReport, Event, OpenedOutput, Renderer, Status, Summary,
+    TargetReport,
 };
 pub use crate::settings::Settings;
 pub use crate::target::{Rendered, RenderedObject};

@@ -84,7 +84,13 @@ impl Plan {
     /// Where the plan's targets go by default: `rendered/` in the plan's
     /// directory.
     pub fn default_output_dir(&self) -> PathBuf {
-        under(&self.dir, "rendered")
+        Plan::default_output_dir_of(&self.dir)
+    }
+
+    /// [`Plan::default_output_dir`] of the plan in `dir`, known before the
+    /// plan is loaded.
+    pub fn default_output_dir_of(dir: &Path) -> PathBuf {
+        under(dir, "rendered")
     }
 }
 

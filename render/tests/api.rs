@@ -17,8 +17,8 @@ use std::sync::{Arc, Mutex};
 use kcfg_render::importer::FileSystem;
 use kcfg_render::outdir::Written;
 use kcfg_render::{
-    Batch, Destination, Error, Event, Failure, OutputOptions, Renderer, Selection, Settings,
-    Status, Summary,
+    Action, Batch, Destination, Error, Event, Failure, OutputOptions, Renderer, Selection,
+    Settings, Status, Summary,
 };
 
 /// A plan directory made of `files` (path → text).
@@ -320,6 +320,69 @@ fn issue15_write_and_check_an_output_directory() {
     let report = renderer.check(&plan, &destination, &|_| {}).unwrap();
     assert!(report.success());
     assert_eq!(report.targets.len(), 1);
+
+    assert_eq!(snapshot(&sacrificial), before);
+}
+
+#[test]
+fn issue18_an_output_directory_opened_while_the_plan_loads() {
+    let two = "{ targets: [
+                 { name: 'edge-1/web', entry: 'web.kcfg', tlas: { replicas: 2 } },
+                 { name: 'edge-2/web', entry: 'web.kcfg', tlas: { replicas: 3 } },
+               ] }";
+    let dir = plan_dir(&[("render.kcfg", two), ("web.kcfg", WEB)]);
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("out");
+    let sacrificial = work.path().join("keep");
+    std::fs::create_dir_all(&sacrificial).unwrap();
+    std::fs::write(sacrificial.join("precious.yaml"), "kind: Precious\n").unwrap();
+    let before = snapshot(&sacrificial);
+    let renderer = Renderer::new(Settings::new(FileSystem::default()));
+    let destination = Destination::new(&out);
+
+    // Opened (nothing written), then the plan loaded, then written.
+    let opened = renderer.open_output(&destination).unwrap();
+    assert!(!out.exists());
+    let plan = renderer.load_plan(dir.path(), &[], &[]).unwrap();
+    let report = renderer
+        .render_opened(&plan, &destination, opened, Action::Write, &|_| {})
+        .unwrap();
+    assert_eq!(report.summary().written, 2);
+    assert!(out.join("edge-2/web/deployment-web.yaml").is_file());
+
+    // A check opened before another render changed the directory checks
+    // the directory as it is when the check runs: the marker is read again.
+    let opened = renderer.open_output(&destination).unwrap();
+    let one = plan_dir(&[
+        (
+            "render.kcfg",
+            "{ targets: [{ name: 'edge-1/web', entry: 'web.kcfg', tlas: { replicas: 2 } }] }",
+        ),
+        ("web.kcfg", WEB),
+    ]);
+    let fewer = renderer.load_plan(one.path(), &[], &[]).unwrap();
+    let mut allowed = destination.clone();
+    allowed.allow_mass_delete = true;
+    assert_eq!(
+        renderer.write(&fewer, &allowed, &|_| {}).unwrap().stale,
+        ["edge-2/web"]
+    );
+    let report = renderer
+        .render_opened(&fewer, &destination, opened, Action::Check, &|_| {})
+        .unwrap();
+    assert!(report.success(), "{:?}", report.stale);
+    assert!(report.stale.is_empty());
+
+    // Opened for another directory: that one is not used, the
+    // destination's is opened again.
+    let elsewhere = renderer
+        .open_output(&Destination::new(&work.path().join("other")))
+        .unwrap();
+    let report = renderer
+        .render_opened(&fewer, &destination, elsewhere, Action::Check, &|_| {})
+        .unwrap();
+    assert_eq!(report.summary().identical, 1);
+    assert!(!work.path().join("other").exists());
 
     assert_eq!(snapshot(&sacrificial), before);
 }

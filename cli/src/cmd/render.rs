@@ -19,7 +19,7 @@ use kcfg_render::importer::{split_path_list, FileSystem, Warnings};
 use kcfg_render::output::{Format, Layout, OutputOptions};
 use kcfg_render::project::ProjectSearch;
 use kcfg_render::shard::Shard;
-use kcfg_render::{Destination, Event, Renderer, Selection, Settings};
+use kcfg_render::{Action, Destination, Event, Plan, Renderer, Selection, Settings};
 
 use self::progress::Progress;
 use super::plan_input::PlanInputArgs;
@@ -533,17 +533,6 @@ impl Render {
             let _ = std::io::stderr().write_all(text.as_bytes());
             ExitCode::from(1)
         };
-        // --no-incremental evaluates everything, the plan included.
-        let plan = match self.cache.as_ref().filter(|_| self.incremental) {
-            Some(cache) => {
-                renderer.load_plan_cached(&self.plan_dir, &self.ext_vars, &self.tlas, cache)
-            }
-            None => renderer.load_plan(&self.plan_dir, &self.ext_vars, &self.tlas),
-        };
-        let plan = match plan {
-            Ok(plan) => plan,
-            Err(err) => return fail(&err),
-        };
         let destination = Destination {
             // The output directory named with --out may be a symbolic link
             // (the user's word); the default PLAN/rendered comes with the
@@ -551,7 +540,7 @@ impl Render {
             root: self
                 .out
                 .clone()
-                .unwrap_or_else(|| plan.default_output_dir()),
+                .unwrap_or_else(|| Plan::default_output_dir_of(&self.plan_dir)),
             follow_root: self.out.is_some(),
             selection: self.selection.clone(),
             overrides: self.output.clone(),
@@ -563,6 +552,26 @@ impl Render {
             incremental: self.incremental,
             cache: self.cache.clone(),
             keep_output_record: self.keep_output_record,
+        };
+        // The output directory is opened and its marker checked (nothing
+        // is written) while the plan loads, on a thread of its own: the
+        // plan's evaluation keeps this thread's large stack.
+        let (plan, opened) = std::thread::scope(|scope| {
+            let opening = scope.spawn(|| renderer.open_output(&destination));
+            // --no-incremental evaluates everything, the plan included.
+            let plan = match self.cache.as_ref().filter(|_| self.incremental) {
+                Some(cache) => {
+                    renderer.load_plan_cached(&self.plan_dir, &self.ext_vars, &self.tlas, cache)
+                }
+                None => renderer.load_plan(&self.plan_dir, &self.ext_vars, &self.tlas),
+            };
+            // A directory that could not be opened is opened again below,
+            // which reports why.
+            (plan, opening.join().ok().and_then(Result::ok))
+        });
+        let plan = match plan {
+            Ok(plan) => plan,
+            Err(err) => return fail(&err),
         };
         let on_event = |event: Event<'_>| match event {
             Event::WaitingForLock { lock, holder } => {
@@ -578,12 +587,20 @@ impl Render {
             Event::TargetDone(report) => progress.target_done(report.objects),
             _ => {}
         };
-        let result = if self.check {
-            renderer.check(&plan, &destination, &on_event)
+        let action = if self.check {
+            Action::Check
         } else if self.prune_shards {
-            renderer.prune_shards(&plan, &destination, &on_event)
+            Action::PruneShards
         } else {
-            renderer.write(&plan, &destination, &on_event)
+            Action::Write
+        };
+        let result = match opened {
+            Some(opened) => renderer.render_opened(&plan, &destination, opened, action, &on_event),
+            None => match action {
+                Action::Check => renderer.check(&plan, &destination, &on_event),
+                Action::PruneShards => renderer.prune_shards(&plan, &destination, &on_event),
+                Action::Write => renderer.write(&plan, &destination, &on_event),
+            },
         };
         progress.finish();
         if let Some(cache) = &self.cache {

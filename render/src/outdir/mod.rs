@@ -309,7 +309,7 @@ impl OutDir {
     }
 
     /// Reads and checks the marker, and the markers of shards, again.
-    fn reload(&mut self) -> Result<(), String> {
+    pub(crate) fn reload(&mut self) -> Result<(), String> {
         self.shard_listed = BTreeMap::new();
         let Some(dir) = &self.dir else {
             self.listed = BTreeSet::new();

@@ -35,6 +35,7 @@ impl Renderer {
         &self,
         plan: &Plan,
         destination: &Destination,
+        opened: Option<OutDir>,
         mode: Mode,
         progress: &(dyn Fn(Event<'_>) + Sync),
     ) -> Result<DirReport, Error> {
@@ -59,7 +60,18 @@ impl Renderer {
             batch.outputs = outputs;
         }
         let root = &destination.root;
-        let mut out_dir = OutDir::open(root, destination.follow_root).map_err(Error::OutDir)?;
+        let mut out_dir = match opened {
+            // Opened while the plan loaded: a write reads the marker again
+            // once it holds the lock, a check reads it again now (what it
+            // checked is kept, and not checked again while the same).
+            Some(mut out_dir) => {
+                if check {
+                    out_dir.reload().map_err(Error::OutDir)?;
+                }
+                out_dir
+            }
+            None => OutDir::open(root, destination.follow_root).map_err(Error::OutDir)?,
+        };
         let in_plan: FxHashSet<&str> = plan.targets.iter().map(|t| t.name.as_str()).collect();
         let written_names: Vec<&str> = batch.targets.iter().map(|t| t.name.as_str()).collect();
         let selection = &destination.selection;

@@ -37,6 +37,7 @@ use kcfg_lang::eval::ExtValue;
 use kcfg_lang::program::Program;
 
 use crate::error::Error;
+use crate::outdir::OutDir;
 use crate::output::{Output, OutputOptions};
 use crate::plan::{self, Plan, Selection, Target};
 use crate::policy::Policy;
@@ -57,6 +58,26 @@ pub(crate) use self::run::Sink;
 /// the answer.
 pub(crate) type ClosuresChecked =
     HashMap<usize, HashMap<String, Vec<(PathBuf, Vec<PathBuf>, bool)>>>;
+
+/// An output directory opened, its marker read and checked, ahead of a
+/// render into it ([`Renderer::open_output`]).
+#[derive(Debug)]
+pub struct OpenedOutput {
+    root: PathBuf,
+    follow_root: bool,
+    out_dir: OutDir,
+}
+
+/// What [`Renderer::render_opened`] does with an output directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// [`Renderer::write`].
+    Write,
+    /// [`Renderer::check`].
+    Check,
+    /// [`Renderer::prune_shards`].
+    PruneShards,
+}
 
 /// Renders plans and targets (see the module's documentation).
 ///
@@ -318,7 +339,44 @@ impl Renderer {
         destination: &Destination,
         progress: &(dyn Fn(Event<'_>) + Sync),
     ) -> Result<DirReport, Error> {
-        self.render_dir(plan, destination, Mode::Write, progress)
+        self.render_dir(plan, destination, None, Mode::Write, progress)
+    }
+
+    /// Opens `destination`'s directory and reads and checks its marker
+    /// (the first step of [`Renderer::write`], [`Renderer::check`] and
+    /// [`Renderer::prune_shards`]), writing nothing: a caller may do it
+    /// while its plan loads, then hand the result to
+    /// [`Renderer::render_opened`].
+    pub fn open_output(&self, destination: &Destination) -> Result<OpenedOutput, Error> {
+        Ok(OpenedOutput {
+            root: destination.root.clone(),
+            follow_root: destination.follow_root,
+            out_dir: OutDir::open(&destination.root, destination.follow_root)
+                .map_err(Error::OutDir)?,
+        })
+    }
+
+    /// [`Renderer::write`], [`Renderer::check`] or
+    /// [`Renderer::prune_shards`] (`action`) into a directory that
+    /// [`Renderer::open_output`] opened. The lock and every check made
+    /// holding it are as theirs; a directory opened for another root is
+    /// opened again.
+    pub fn render_opened(
+        &self,
+        plan: &Plan,
+        destination: &Destination,
+        opened: OpenedOutput,
+        action: Action,
+        progress: &(dyn Fn(Event<'_>) + Sync),
+    ) -> Result<DirReport, Error> {
+        let same = opened.root == destination.root && opened.follow_root == destination.follow_root;
+        let out_dir = same.then_some(opened.out_dir);
+        let mode = match action {
+            Action::Write => Mode::Write,
+            Action::Check => Mode::Check,
+            Action::PruneShards => Mode::Prune,
+        };
+        self.render_dir(plan, destination, out_dir, mode, progress)
     }
 
     /// Finishes a sharded render once every shard is done (`kcfg render
@@ -332,7 +390,7 @@ impl Renderer {
         destination: &Destination,
         progress: &(dyn Fn(Event<'_>) + Sync),
     ) -> Result<DirReport, Error> {
-        self.render_dir(plan, destination, Mode::Prune, progress)
+        self.render_dir(plan, destination, None, Mode::Prune, progress)
     }
 
     /// Renders the plan's selected targets in memory and compares them with
@@ -343,7 +401,7 @@ impl Renderer {
         destination: &Destination,
         progress: &(dyn Fn(Event<'_>) + Sync),
     ) -> Result<DirReport, Error> {
-        self.render_dir(plan, destination, Mode::Check, progress)
+        self.render_dir(plan, destination, None, Mode::Check, progress)
     }
 
     /// The library directories, in command-line order (the right-most
