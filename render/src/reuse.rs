@@ -525,7 +525,7 @@ impl Renderer {
             found: Mutex::default(),
             spelling: Spelling::new(batch.plan_dir),
         };
-        let reports = self.run(batch, Sink::Memory, Some(&incremental), progress)?;
+        let reports = self.run(batch, Sink::Memory, Some(&incremental), None, progress)?;
         let mut record = Record::new(&self.settings.build);
         for (name, inputs, closure) in incremental.into_found().evaluated {
             record.insert(name, inputs, closure);

@@ -376,7 +376,7 @@ fn issue18_an_output_directory_opened_while_the_plan_loads() {
     // Opened for another directory: that one is not used, the
     // destination's is opened again.
     let elsewhere = renderer
-        .open_output(&Destination::new(&work.path().join("other")))
+        .open_output(&Destination::new(work.path().join("other")))
         .unwrap();
     let report = renderer
         .render_opened(&fewer, &destination, elsewhere, Action::Check, &|_| {})

@@ -548,9 +548,13 @@ pub fn read_cache(path: &Path) -> Result<Option<disk::FileBytes>, String> {
 /// Writes a record of `--cache DIR`: into a new temporary file beside it
 /// (created, never opened through a link planted there), then renamed
 /// over it, so a reader sees the old record or the new one and a link at
-/// the record's name is replaced, not written through.
+/// the record's name is replaced, not written through. Compact JSON: no
+/// one reads the cache's records but kcfg (the output directory's, which
+/// people review, are indented: [`Record::to_bytes`]).
 pub fn write_cache(path: &Path, record: &Record) -> Result<(), String> {
-    write_cache_bytes(path, &record.to_bytes())
+    let mut bytes = serde_json::to_vec(record).expect("a record is always JSON");
+    bytes.push(b'\n');
+    write_cache_bytes(path, &bytes)
 }
 
 /// Writes `bytes` to `path` in a cache directory, as [`write_cache`] does.

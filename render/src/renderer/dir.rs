@@ -149,9 +149,13 @@ impl Renderer {
                 }
             }
         };
+        // The targets' programs (the project search looks at the disk) are
+        // made meanwhile too.
+        let programs_of = || self.programs_of(&batch.targets);
         let mut leftovers = Vec::new();
         let mut lock = None;
         let records;
+        let programs;
         if check {
             check_paths(&out_dir, &stale)?;
             // A check writes nothing, not even the lock: it waits for a
@@ -161,9 +165,13 @@ impl Renderer {
                     .wait_for_render(&mut waiting, destination.lock_timeout)
                     .map_err(Error::OutDir)?,
             );
-            let (found, read) = rayon::join(|| leftovers_of(&out_dir), || records_of(&out_dir));
+            let (found, (read, made)) = rayon::join(
+                || leftovers_of(&out_dir),
+                || rayon::join(|| records_of(&out_dir), programs_of),
+            );
             leftovers.extend(found?);
             records = read;
+            programs = made?;
         } else {
             mass_delete_guard(destination, plan, &out_dir, &stale)?;
             lock = Some(
@@ -173,17 +181,18 @@ impl Renderer {
             );
             // Another render may have changed the marker while this one
             // waited.
-            let (checked, read) = rayon::join(
+            let (checked, (read, made)) = rayon::join(
                 || {
                     let stale = stale_of(&out_dir.listed);
                     check_paths(&out_dir, &stale)?;
                     mass_delete_guard(destination, plan, &out_dir, &stale)?;
                     Ok::<_, Error>((stale, leftovers_of(&out_dir)?))
                 },
-                || records_of(&out_dir),
+                || rayon::join(|| records_of(&out_dir), programs_of),
             );
             (stale, leftovers) = checked?;
             records = read;
+            programs = made?;
             out_dir
                 .remove_leftovers(&leftovers)
                 .map_err(Error::OutDir)?;
@@ -242,7 +251,7 @@ impl Renderer {
         } else {
             Sink::Write(&out_dir)
         };
-        let mut reports = self.run(&batch, sink, Some(&incremental), progress)?;
+        let mut reports = self.run(&batch, sink, Some(&incremental), Some(programs), progress)?;
 
         if !check {
             // The marker lists what is on disk: the targets listed before,

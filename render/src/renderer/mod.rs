@@ -325,7 +325,7 @@ impl Renderer {
         batch: &Batch<'_>,
         progress: &(dyn Fn(Event<'_>) + Sync),
     ) -> Result<Vec<TargetReport>, Error> {
-        self.run(batch, Sink::Memory, None, progress)
+        self.run(batch, Sink::Memory, None, None, progress)
     }
 
     /// Renders the plan's selected targets into `destination`: checks

@@ -32,15 +32,21 @@ pub(crate) enum Sink<'s> {
 }
 impl Renderer {
     /// Renders the batch's targets, on a pool of worker threads when there
-    /// is more than one target and more than one job, else on this thread.
+    /// is more than one target and more than one job, else on this thread;
+    /// with their `programs` when the caller has them
+    /// ([`Renderer::programs_of`]).
     pub(crate) fn run(
         &self,
         batch: &Batch<'_>,
         sink: Sink<'_>,
         incremental: Option<&Incremental<'_>>,
+        programs: Option<Vec<Arc<Program>>>,
         progress: &(dyn Fn(Event<'_>) + Sync),
     ) -> Result<Vec<TargetReport>, Error> {
-        let programs = self.programs_of(&batch.targets)?;
+        let programs = match programs {
+            Some(programs) => programs,
+            None => self.programs_of(&batch.targets)?,
+        };
         let count = batch.targets.len();
         progress(Event::Started { targets: count });
         let stop = AtomicBool::new(false);
