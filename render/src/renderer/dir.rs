@@ -308,25 +308,61 @@ impl Renderer {
                     // stamps (the output record's too) and only what kcfg
                     // found itself.
                     let own = own.unwrap_or_default();
-                    let kept = keep_output_record(&out_dir, &record_file, &record, &own, changed)?;
-                    // The record is the cache's, unchanged: nothing to
-                    // write there.
-                    let same = own.cache_alone
-                        && !changed
-                        && record.output_stamp == kept.stamp
-                        && record.output_digest == kept.digest;
-                    if !same {
-                        // The cache's record alone holds only entries kcfg
-                        // found itself (or vouched ones, still marked).
-                        let mut cached = match own.cache_alone {
-                            true => record,
-                            false => own.for_cache(&record, &evaluated),
-                        };
-                        cached.output_stamp = kept.stamp;
-                        cached.output_digest = kept.digest;
-                        if own.cache.as_ref() != Some(&cached) {
-                            inputs::write_cache(&inputs::cache_file(dir, root, shard), &cached)
-                                .map_err(Error::OutDir)?;
+                    let cache_file = inputs::cache_file(dir, root, shard);
+                    // The cache's record alone holds only entries kcfg
+                    // found itself (or vouched ones, still marked).
+                    let for_cache = |record: Record| match own.cache_alone {
+                        true => record,
+                        false => own.for_cache(&record, &evaluated),
+                    };
+                    if changed {
+                        // The output's is serialized first: the cache's
+                        // keeps its digest, and its stamp when the file
+                        // holds it already (only stamps changed, which the
+                        // output's has none of). Then both are written at
+                        // once.
+                        let mut unstamped = record.clone();
+                        unstamped.forget_stamps();
+                        let bytes = unstamped.to_bytes();
+                        // Taken before the file is read (see
+                        // `keep_output_record`).
+                        let settled = out_dir
+                            .settled_stamp_of(&record_file)
+                            .map_err(Error::OutDir)?;
+                        let holds = out_dir
+                            .read_root_file(&record_file, RECORD_LIMIT)
+                            .ok()
+                            .flatten()
+                            .is_some_and(|old| old == bytes);
+                        let mut cached = for_cache(record);
+                        cached.output_stamp = settled.filter(|_| holds);
+                        cached.output_digest = Some(inputs::file_digest(&bytes));
+                        let (output, cache) = rayon::join(
+                            || match holds {
+                                true => Ok(false),
+                                false => out_dir.write_root_file(&record_file, &bytes),
+                            },
+                            || match own.cache.as_ref() == Some(&cached) {
+                                true => Ok(()),
+                                false => inputs::write_cache(&cache_file, &cached),
+                            },
+                        );
+                        output.map_err(Error::OutDir)?;
+                        cache.map_err(Error::OutDir)?;
+                    } else {
+                        let kept = keep_output_record(&out_dir, &record_file, &record, &own)?;
+                        // The record is the cache's, unchanged: nothing to
+                        // write there.
+                        let same = own.cache_alone
+                            && record.output_stamp == kept.stamp
+                            && record.output_digest == kept.digest;
+                        if !same {
+                            let mut cached = for_cache(record);
+                            cached.output_stamp = kept.stamp;
+                            cached.output_digest = kept.digest;
+                            if own.cache.as_ref() != Some(&cached) {
+                                inputs::write_cache(&cache_file, &cached).map_err(Error::OutDir)?;
+                            }
                         }
                     }
                 }
@@ -382,23 +418,22 @@ struct KeptOutput {
 }
 
 /// Keeps the output directory's record (`file`) current beside the
-/// cache's: it is `record` without stamps, written again only when its
-/// bytes would change. Returns what to keep of the file in the cache's
-/// record: with the cache's record unchanged next time (`!changed`, the
-/// output's not read: [`reuse::OwnRecords::cache_alone`]), the same stamp,
-/// or else the same digest of the file's bytes, shows the file current
-/// without serializing the record.
+/// cache's when this run did not change the record: it is `record` without
+/// stamps, written again only when its bytes are not that. Returns what to
+/// keep of the file in the cache's record: when the cache's record is the
+/// one read (the output's not read: [`reuse::OwnRecords::cache_alone`]),
+/// the same stamp, or else the same digest of the file's bytes, shows the
+/// file current without serializing the record.
 fn keep_output_record(
     out_dir: &OutDir,
     file: &RootFile,
     record: &Record,
     own: &reuse::OwnRecords,
-    changed: bool,
 ) -> Result<KeptOutput, Error> {
     // Taken before the file is read, so that an edit made while it is read
     // shows in the next stamp.
     let settled = out_dir.settled_stamp_of(file).map_err(Error::OutDir)?;
-    if own.cache_alone && !changed {
+    if own.cache_alone {
         if settled.is_some() && settled == record.output_stamp {
             return Ok(KeptOutput {
                 stamp: settled,
