@@ -915,29 +915,45 @@ fn issue18_directory_stamps_only_from_a_cache_and_an_edit_always_shows() {
     sacrificial_kept(&tmp);
 }
 
-#[test]
-fn issue18_default_cache_keeps_the_output_record_too() {
-    use std::os::unix::fs::MetadataExt;
-    let (tmp, plan, out) = small_fleet();
+/// A destination `out` with a default cache in `tmp` (the output's record
+/// kept too), and that cache.
+fn with_default_cache(tmp: &tempfile::TempDir, out: &Path) -> (Destination, CacheDir) {
     let cache = tmp.path().join("cache");
-    let mut beside = Destination::new(&out);
+    let mut beside = Destination::new(out);
     beside.cache = Some(cache.clone());
     beside.keep_output_record = true;
-    let cache_file = || {
-        std::fs::read_dir(&cache)
+    (beside, CacheDir(cache))
+}
+
+/// A cache directory holding one record.
+struct CacheDir(PathBuf);
+
+impl CacheDir {
+    fn file(&self) -> PathBuf {
+        std::fs::read_dir(&self.0)
             .unwrap()
             .next()
             .unwrap()
             .unwrap()
             .path()
-    };
-    let cache_record = || {
+    }
+
+    fn record(&self) -> kcfg_render::inputs::Record {
         kcfg_render::inputs::Record::parse(
-            &std::fs::read(cache_file()).unwrap(),
+            &std::fs::read(self.file()).unwrap(),
             kcfg_render::settings::DEFAULT_BUILD,
         )
         .unwrap()
-    };
+    }
+}
+
+#[test]
+fn issue18_default_cache_keeps_the_output_record_too() {
+    use std::os::unix::fs::MetadataExt;
+    let (tmp, plan, out) = small_fleet();
+    let (beside, cache) = with_default_cache(&tmp, &out);
+    let cache_file = || cache.file();
+    let cache_record = || cache.record();
     let unstamped = |mut record: kcfg_render::inputs::Record| {
         record.forget_stamps();
         record
@@ -1005,7 +1021,7 @@ fn issue18_default_cache_keeps_the_output_record_too() {
     // taken on the output's word, with their stamps once settled: later
     // writes reuse them as they would the output's record, and a check
     // ignores them (it evaluates, and then records what it found itself).
-    std::fs::remove_dir_all(&cache).unwrap();
+    std::fs::remove_dir_all(&cache.0).unwrap();
     std::thread::sleep(kcfg_render::outdir::SETTLE + std::time::Duration::from_millis(200));
     assert_eq!(run(&plan, &beside, false).summary().reused, 3);
     assert!(cache_record()
@@ -1027,25 +1043,9 @@ fn issue18_default_cache_keeps_the_output_record_too() {
 fn issue18_a_recent_output_record_is_known_by_its_digest() {
     use std::os::unix::fs::MetadataExt;
     let (tmp, plan, out) = small_fleet();
-    let cache = tmp.path().join("cache");
-    let mut beside = Destination::new(&out);
-    beside.cache = Some(cache.clone());
-    beside.keep_output_record = true;
-    let cache_file = || {
-        std::fs::read_dir(&cache)
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap()
-            .path()
-    };
-    let cache_record = || {
-        kcfg_render::inputs::Record::parse(
-            &std::fs::read(cache_file()).unwrap(),
-            kcfg_render::settings::DEFAULT_BUILD,
-        )
-        .unwrap()
-    };
+    let (beside, cache) = with_default_cache(&tmp, &out);
+    let cache_file = || cache.file();
+    let cache_record = || cache.record();
     let record = out.join(kcfg_render::outdir::INPUTS);
     let digest_of_file = || kcfg_render::inputs::file_digest(&std::fs::read(&record).unwrap());
     let identity = |path: &Path| {
