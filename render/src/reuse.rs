@@ -328,7 +328,9 @@ impl Renderer {
     /// The digest of `path` as `program` read it (once per program).
     pub(crate) fn digest(&self, program: &Arc<Program>, path: &Path) -> Option<String> {
         let key = Arc::as_ptr(program) as usize;
-        if let Some(found) = lock(&self.digests).get(&key).and_then(|of| of.get(path)) {
+        // By the path's bytes: a `Path` hashes component by component.
+        let bytes = path.as_os_str().as_encoded_bytes();
+        if let Some(found) = lock(&self.digests).get(&key).and_then(|of| of.get(bytes)) {
             return found.clone();
         }
         let digest = program
@@ -338,7 +340,7 @@ impl Renderer {
         lock(&self.digests)
             .entry(key)
             .or_default()
-            .insert(path.to_path_buf(), digest.clone());
+            .insert(bytes.into(), digest.clone());
         digest
     }
 

@@ -457,9 +457,12 @@ impl Closure {
         spelling: &Spelling,
         mut hash: impl FnMut(&Path) -> Option<String>,
     ) -> Option<Closure> {
+        // Every target of an application reads the same files: each is
+        // spelled once ([`Spelling::with_record`]).
+        let spell = |path: &Path| spelling.with_record(path, |spelled| spelled.map(str::to_owned));
         let mut files = BTreeMap::new();
         for path in &reads.files {
-            files.insert(spelling.record(path)?, hash(path)?);
+            files.insert(spell(path)?, hash(path)?);
         }
         let mut imports = Vec::with_capacity(reads.imports.len());
         for ResolvedImport {
@@ -469,10 +472,10 @@ impl Closure {
         } in &reads.imports
         {
             let from = match from {
-                Some(dir) => Some(spelling.record(dir)?),
+                Some(dir) => Some(spell(dir)?),
                 None => None,
             };
-            imports.push((from, path.clone(), spelling.record(resolved)?));
+            imports.push((from, path.clone(), spell(resolved)?));
         }
         imports.sort();
         Some(Closure { files, imports })

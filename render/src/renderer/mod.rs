@@ -35,6 +35,7 @@ use std::time::Duration;
 
 use kcfg_lang::eval::ExtValue;
 use kcfg_lang::program::Program;
+use rustc_hash::FxHashMap;
 
 use crate::error::Error;
 use crate::outdir::OutDir;
@@ -52,6 +53,9 @@ mod run;
 use self::dir::Mode;
 pub use self::report::{DirReport, Event, Status, Summary, TargetReport};
 pub(crate) use self::run::Sink;
+
+/// The digest of each file one program read, by the path's bytes.
+pub(crate) type FileDigests = FxHashMap<Box<[u8]>, Option<String>>;
 
 /// [`Renderer::closures_checked`]: by the program's address and the
 /// closure's identifier, each entry and policies' files asked about, with
@@ -89,7 +93,7 @@ pub struct Renderer {
     programs: Mutex<HashMap<Vec<PathBuf>, Arc<Program>>>,
     /// The digest of each file a program read (by the program's address
     /// and the path): what the input record holds ([`crate::inputs`]).
-    pub(crate) digests: Mutex<HashMap<usize, HashMap<PathBuf, Option<String>>>>,
+    pub(crate) digests: Mutex<HashMap<usize, FileDigests>>,
     /// Whether a recorded closure holds now for targets of a program with
     /// an entry and policies (by the program's address, the closure's
     /// identifier, the entry and the policies' files): every target of an
