@@ -656,6 +656,16 @@ impl OutDir {
         {
             return Ok(false);
         }
+        self.replace_root_file(file, content).map(|()| true)
+    }
+
+    /// Writes `file` in the output's root with `content`, whatever it
+    /// holds: into a new temporary file, then renamed over it (a link at
+    /// its name is replaced, not written through). Call it holding the lock.
+    pub fn replace_root_file(&self, file: &RootFile, content: &[u8]) -> Result<(), String> {
+        let dir = self.dir()?;
+        let name = file.name();
+        let target = OsStr::new(&name);
         let temp = OsString::from(format!("{name}.{}.tmp", std::process::id()));
         dir.remove_tree(&temp).map_err(text)?;
         let result = dir
@@ -664,7 +674,7 @@ impl OutDir {
         if result.is_err() {
             let _ = dir.remove_tree(&temp);
         }
-        result.map(|()| true).map_err(text)
+        result.map_err(text)
     }
 
     /// The target's directory as it is on disk, or `None` if it does not

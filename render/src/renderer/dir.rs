@@ -338,9 +338,10 @@ impl Renderer {
                         cached.output_stamp = settled.filter(|_| holds);
                         cached.output_digest = Some(inputs::file_digest(&bytes));
                         let (output, cache) = rayon::join(
+                            // Compared already: written only when it differs.
                             || match holds {
-                                true => Ok(false),
-                                false => out_dir.write_root_file(&record_file, &bytes),
+                                true => Ok(()),
+                                false => out_dir.replace_root_file(&record_file, &bytes),
                             },
                             || match own.cache.as_ref() == Some(&cached) {
                                 true => Ok(()),
