@@ -12,7 +12,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::error::Error;
 use crate::inputs::{self, Closure, Record, Spelling, TargetInputs, RECORD_LIMIT};
-use crate::outdir::{OutDir, RootFile, StampCursor};
+use crate::outdir::{KeptStamp, OutDir, RootFile, StampCursor};
 use crate::output::Output;
 use crate::plan::Target;
 use crate::policy::Policy;
@@ -45,7 +45,7 @@ pub(crate) struct Found {
     pub(crate) evaluated: Vec<(String, TargetInputs, Closure)>,
     /// Targets reused: their entry in the record they were reused from is
     /// still right, with a new stamp of their directory to record if any.
-    pub(crate) reused: FxHashMap<String, Option<String>>,
+    pub(crate) reused: FxHashMap<String, Option<KeptStamp>>,
 }
 
 impl Incremental<'_> {
@@ -86,7 +86,8 @@ pub(crate) fn next_record(
                 || found.reused.contains_key(name)
                 || evaluated.contains(name.as_str()));
         if let Some(Some(stamp)) = found.reused.get(name).filter(|_| keep) {
-            held.stamp = Some(stamp.clone());
+            held.stamp = Some(stamp.digest.clone());
+            held.stamp_names = stamp.names.clone();
             changed = true;
         }
         keep
@@ -98,6 +99,7 @@ pub(crate) fn next_record(
                 && held.outputs == inputs.outputs
                 && held.objects == inputs.objects
                 && held.stamp == inputs.stamp
+                && held.stamp_names == inputs.stamp_names
                 && base.closures.get(&held.closure) == Some(&closure)
         });
         if !same {
@@ -191,7 +193,7 @@ pub(crate) struct Reuse<'r> {
     /// Their size.
     pub(crate) bytes: usize,
     /// A stamp of its directory to record, when it has none or another.
-    pub(crate) new_stamp: Option<String>,
+    pub(crate) new_stamp: Option<KeptStamp>,
 }
 
 impl Renderer {
@@ -364,16 +366,32 @@ impl Renderer {
     ) -> Option<Reuse<'r>> {
         let entry = self.same_inputs(record, target, output, program, policies, spelling)?;
         // The stamp is taken before the files are read, so an edit made
-        // while they are read shows in the next one.
-        let stamp =
-            stamps.and_then(|cursor| out_dir.stamp_target_at(cursor, &target.name).ok().flatten());
+        // while they are read shows in the next one: by `stat` alone when
+        // the record has the names of the files, else (or when that stamp
+        // is not the recorded one) by listing the directory.
+        let mut by_name = None;
+        let stamp = stamps.and_then(|cursor| {
+            if let (Some(recorded), Some(names)) = (&entry.stamp, &entry.stamp_names) {
+                let now = out_dir
+                    .stamp_target_named(cursor, &target.name, names)
+                    .ok()
+                    .flatten();
+                by_name = Some(now.as_ref().is_some_and(|now| now.digest == *recorded));
+                if by_name == Some(true) {
+                    return now;
+                }
+            }
+            out_dir.stamp_target_at(cursor, &target.name).ok().flatten()
+        });
         if let (Some(now), Some(recorded)) = (&stamp, &entry.stamp) {
             if now.digest == *recorded {
                 return Some(Reuse {
                     entry,
                     bytes: now.files.values().map(|size| *size as usize).sum(),
                     files: now.files.keys().cloned().collect(),
-                    new_stamp: None,
+                    // The directory is as stamped, but the recorded names
+                    // are not its files': the listing's are recorded.
+                    new_stamp: (by_name == Some(false) && now.settled).then(|| now.kept()),
                 });
             }
         }
@@ -383,7 +401,7 @@ impl Renderer {
         }
         let new_stamp = stamp
             .filter(|stamp| stamp.settled && Some(&stamp.digest) != entry.stamp.as_ref())
-            .map(|stamp| stamp.digest);
+            .map(|stamp| stamp.kept());
         Some(Reuse {
             entry,
             bytes: tree.files.values().map(Vec::len).sum(),
@@ -548,7 +566,7 @@ impl Renderer {
         policies: &[Policy],
         rendered: &Rendered,
         reads: &kcfg_lang::eval::Reads,
-        stamp: Option<String>,
+        stamp: Option<KeptStamp>,
     ) {
         let Some(closure) =
             Closure::from_reads(reads, &incr.spelling, |path| self.digest(program, path))
@@ -567,7 +585,8 @@ impl Renderer {
             ),
             outputs: inputs::files_digest(&rendered.files),
             objects: rendered.objects.len(),
-            stamp,
+            stamp_names: stamp.as_ref().and_then(|stamp| stamp.names.clone()),
+            stamp: stamp.map(|stamp| stamp.digest),
             vouched: false,
         };
         lock(&incr.found)

@@ -915,6 +915,92 @@ fn issue18_directory_stamps_only_from_a_cache_and_an_edit_always_shows() {
     sacrificial_kept(&tmp);
 }
 
+#[test]
+fn issue18_a_stamp_taken_by_name_sees_what_a_listing_would() {
+    let (tmp, plan, out) = small_fleet();
+    let cache = tmp.path().join("cache");
+    let mut cached = Destination::new(&out);
+    cached.cache = Some(cache.clone());
+    let cache_file = || {
+        std::fs::read_dir(&cache)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .find(|path| path.to_string_lossy().contains("kcfg-inputs-"))
+            .unwrap()
+    };
+    let cache_record = || {
+        kcfg_render::inputs::Record::parse(
+            &std::fs::read(cache_file()).unwrap(),
+            kcfg_render::settings::DEFAULT_BUILD,
+        )
+        .unwrap()
+    };
+    let settle = || {
+        std::thread::sleep(kcfg_render::outdir::SETTLE + std::time::Duration::from_millis(200))
+    };
+    run(&plan, &cached, false);
+    settle();
+    assert_eq!(run(&plan, &cached, false).summary().reused, 3);
+    let record = cache_record();
+    for target in record.targets.values() {
+        assert_eq!(target.stamp_names.as_deref(), Some("configmap-web.yaml"));
+    }
+    assert_eq!(run(&plan, &cached, false).summary().reused, 3);
+    assert_eq!(cache_record(), record);
+
+    // A file added, removed or renamed in a stamped directory: the target is
+    // evaluated, a check fails, and a write puts back what it owns.
+    let dir = out.join("c2/web");
+    let good = std::fs::read(dir.join("configmap-web.yaml")).unwrap();
+    std::fs::write(dir.join("extra.yaml"), "kind: Secret\n").unwrap();
+    let check = run(&plan, &cached, true);
+    assert_eq!(check.summary().evaluated, 1);
+    assert!(!check.success());
+    assert_eq!(run(&plan, &cached, false).summary().evaluated, 1);
+    assert!(!dir.join("extra.yaml").exists());
+    settle();
+    assert_eq!(run(&plan, &cached, false).summary().reused, 3);
+    std::fs::rename(dir.join("configmap-web.yaml"), dir.join("other.yaml")).unwrap();
+    assert!(!run(&plan, &cached, true).success());
+    assert_eq!(run(&plan, &cached, false).summary().evaluated, 1);
+    assert_eq!(std::fs::read(dir.join("configmap-web.yaml")).unwrap(), good);
+    assert!(!dir.join("other.yaml").exists());
+    settle();
+    assert_eq!(run(&plan, &cached, false).summary().reused, 3);
+    std::fs::remove_file(dir.join("configmap-web.yaml")).unwrap();
+    assert!(!run(&plan, &cached, true).success());
+    assert_eq!(run(&plan, &cached, false).summary().evaluated, 1);
+    assert_eq!(std::fs::read(dir.join("configmap-web.yaml")).unwrap(), good);
+
+    // Names that are not the directory's (here, forged in the cache) are
+    // only tried: the directory is listed, the targets are reused by the
+    // listing's stamp, and the record keeps the listing's names.
+    settle();
+    assert_eq!(run(&plan, &cached, false).summary().reused, 3);
+    let mut forged = cache_record();
+    for target in forged.targets.values_mut() {
+        target.stamp_names = Some("../../sacrificial/keep".into());
+    }
+    std::fs::write(cache_file(), forged.to_bytes()).unwrap();
+    assert_eq!(run(&plan, &cached, false).summary().reused, 3);
+    for target in cache_record().targets.values() {
+        assert_eq!(target.stamp_names.as_deref(), Some("configmap-web.yaml"));
+    }
+    // Names in the output directory's record are dropped, as its stamps are.
+    run(&plan, &Destination::new(&out), false);
+    let mut forged = record_of(&out);
+    for target in forged.targets.values_mut() {
+        target.stamp_names = Some("configmap-web.yaml".into());
+    }
+    std::fs::write(out.join(kcfg_render::outdir::INPUTS), forged.to_bytes()).unwrap();
+    run(&plan, &Destination::new(&out), false);
+    assert!(record_of(&out)
+        .targets
+        .values()
+        .all(|t| t.stamp_names.is_none()));
+    sacrificial_kept(&tmp);
+}
+
 /// A destination `out` with a default cache in `tmp` (the output's record
 /// kept too), and that cache.
 fn with_default_cache(tmp: &tempfile::TempDir, out: &Path) -> (Destination, CacheDir) {

@@ -213,6 +213,14 @@ pub struct TargetInputs {
     /// found to be `outputs`: the same stamp now means the same files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stamp: Option<String>,
+    /// (Only in a `--cache` record, beside `stamp`.) Its files' names when
+    /// the stamp was taken, one per line ([`crate::outdir::TargetStamp::names`]): the next
+    /// render takes the stamp again by `stat` alone, without listing the
+    /// directory ([`crate::outdir::OutDir::stamp_target_named`]). Names
+    /// that are not the directory's give another digest, so they are
+    /// never trusted, only tried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stamp_names: Option<String>,
     /// (Only in a cache record.) Taken on the word of the output
     /// directory's record: a render read the target's files and found them
     /// to be that record's, without evaluating it. A render may reuse it,
@@ -377,6 +385,7 @@ impl Record {
         held |= self.output_digest.take().is_some();
         for target in self.targets.values_mut() {
             held |= target.stamp.take().is_some();
+            held |= target.stamp_names.take().is_some();
             held |= std::mem::take(&mut target.vouched);
         }
         held

@@ -40,6 +40,7 @@ fn inputs(params: &str) -> TargetInputs {
         outputs: file_digest(b"out"),
         objects: 2,
         stamp: None,
+        stamp_names: None,
         vouched: false,
     }
 }

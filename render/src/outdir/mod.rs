@@ -63,7 +63,7 @@ mod tests;
 use self::marker::{bad_marker, parse_marker, MARKER_HEADER};
 pub use self::marker::{is_temp_name, RootFile, INPUTS, LOCK, MARKER};
 pub(crate) use self::stamp::StampCursor;
-pub use self::stamp::{TargetStamp, SETTLE};
+pub use self::stamp::{KeptStamp, TargetStamp, SETTLE};
 
 /// The largest marker kcfg reads (a fleet of a million targets fits).
 const MARKER_LIMIT: u64 = 64 << 20;

@@ -73,29 +73,8 @@ impl OutDir {
         cursor: &mut StampCursor,
         name: &str,
     ) -> Result<Option<TargetStamp>, String> {
-        let Some(root) = &self.dir else {
+        let Some((parent, leaf)) = self.parent_of(cursor, name)? else {
             return Ok(None);
-        };
-        let (parent, leaf) = match name.rsplit_once('/') {
-            Some((parent, leaf)) => {
-                let open = cursor
-                    .parent
-                    .as_ref()
-                    .is_some_and(|(path, _)| path == parent);
-                if !open {
-                    cursor.parent = None;
-                    match root.walk(parent, false) {
-                        Ok(Some(dir)) => cursor.parent = Some((parent.to_string(), dir)),
-                        Ok(None) => return Ok(None),
-                        Err(err) => return Err(text(err)),
-                    }
-                }
-                match &cursor.parent {
-                    Some((_, dir)) => (dir, leaf),
-                    None => return Ok(None),
-                }
-            }
-            None => (root, name),
         };
         let mut dir = match parent.child(OsStr::new(leaf)) {
             Ok(Some(dir)) => dir,
@@ -106,11 +85,116 @@ impl OutDir {
         if !walk.visit(&mut dir, "", 0).map_err(text)? {
             return Ok(None);
         }
-        Ok(Some(TargetStamp {
-            digest: crate::inputs::hex(&walk.hasher.finalize()),
-            files: walk.files,
-            settled: walk.settled,
-        }))
+        Ok(Some(walk.finish()))
+    }
+
+    /// The stamp of the target `name`'s directory taken by `stat` alone:
+    /// the directory, then each of `names` in it (a record's
+    /// [`TargetStamp::names`]), without opening or listing it. It is the
+    /// stamp [`OutDir::stamp_target_at`] takes when the directory holds
+    /// exactly those files and no subdirectory; otherwise its digest
+    /// differs, since every entry's name and the directory's own times are
+    /// in it, and adding, removing or renaming an entry changes those
+    /// times. `None` when an entry is missing or not what kcfg writes, or
+    /// a name is not a plain file name.
+    pub(crate) fn stamp_target_named(
+        &self,
+        cursor: &mut StampCursor,
+        name: &str,
+        names: &str,
+    ) -> Result<Option<TargetStamp>, String> {
+        let Some((parent, leaf)) = self.parent_of(cursor, name)? else {
+            return Ok(None);
+        };
+        let mut walk = Walk::new();
+        match parent.stat(Some(OsStr::new(leaf))).map_err(text)? {
+            Some(meta) if meta.kind == Kind::Dir => walk.add("", &meta),
+            _ => return Ok(None),
+        }
+        let mut path = format!("{leaf}/");
+        let base = path.len();
+        for file in names.split('\n').filter(|file| !file.is_empty()) {
+            if file == "." || file == ".." || file.contains(['/', '\0']) {
+                return Ok(None);
+            }
+            path.truncate(base);
+            path.push_str(file);
+            match parent.stat(Some(OsStr::new(&path))).map_err(text)? {
+                Some(meta) if meta.kind == Kind::File => {
+                    walk.add(file, &meta);
+                    walk.files.insert(file.to_string(), meta.size);
+                }
+                _ => return Ok(None),
+            }
+        }
+        Ok(Some(walk.finish()))
+    }
+
+    /// The directory holding the target `name`, opened through `cursor`
+    /// (again only when it is not the cursor's), and the target's name in
+    /// it; `None` when a directory on the way is missing.
+    fn parent_of<'c, 'n>(
+        &'c self,
+        cursor: &'c mut StampCursor,
+        name: &'n str,
+    ) -> Result<Option<(&'c Dir, &'n str)>, String> {
+        let Some(root) = &self.dir else {
+            return Ok(None);
+        };
+        let Some((parent, leaf)) = name.rsplit_once('/') else {
+            return Ok(Some((root, name)));
+        };
+        let open = cursor
+            .parent
+            .as_ref()
+            .is_some_and(|(path, _)| path == parent);
+        if !open {
+            cursor.parent = None;
+            match root.walk(parent, false) {
+                Ok(Some(dir)) => cursor.parent = Some((parent.to_string(), dir)),
+                Ok(None) => return Ok(None),
+                Err(err) => return Err(text(err)),
+            }
+        }
+        Ok(cursor.parent.as_ref().map(|(_, dir)| (dir, leaf)))
+    }
+}
+
+/// A settled stamp as a `--cache` record keeps it
+/// ([`crate::inputs::TargetInputs::stamp`] and `stamp_names`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptStamp {
+    /// [`TargetStamp::digest`].
+    pub digest: String,
+    /// [`TargetStamp::names`].
+    pub names: Option<String>,
+}
+
+impl TargetStamp {
+    /// What a record keeps of it.
+    pub fn kept(&self) -> KeptStamp {
+        KeptStamp {
+            digest: self.digest.clone(),
+            names: self.names(),
+        }
+    }
+
+    /// Its files' names, one per line, as a `--cache` record keeps them
+    /// beside the digest, for [`OutDir::stamp_target_named`]: `None` when
+    /// one is in a subdirectory (that stamp covers a flat directory only)
+    /// or holds a line break.
+    pub fn names(&self) -> Option<String> {
+        let mut names = String::new();
+        for file in self.files.keys() {
+            if file.contains(['/', '\n']) {
+                return None;
+            }
+            if !names.is_empty() {
+                names.push('\n');
+            }
+            names.push_str(file);
+        }
+        Some(names)
     }
 }
 
@@ -160,6 +244,14 @@ impl Walk {
             files: BTreeMap::new(),
             settled: true,
             settled_before: (since.as_secs() as i64, i64::from(since.subsec_nanos())),
+        }
+    }
+
+    fn finish(self) -> TargetStamp {
+        TargetStamp {
+            digest: crate::inputs::hex(&self.hasher.finalize()),
+            files: self.files,
+            settled: self.settled,
         }
     }
 

@@ -471,6 +471,76 @@ fn issue18_a_stamp_through_a_cursor_is_the_stamp_of_a_fresh_walk() {
 }
 
 #[test]
+fn issue18_a_stamp_by_name_is_the_listed_stamp_of_the_same_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("out");
+    let (out, _lock) = opened(&root);
+    out.write_target("a/x", &files(&[("b.yaml", "b"), ("a.yaml", "a")]))
+        .unwrap();
+    out.write_target("flat", &files(&[("only.yaml", "1")]))
+        .unwrap();
+    out.write_target("a/nested", &files(&[("x.yaml", "x"), ("sub/y.yaml", "y")]))
+        .unwrap();
+    let mut cursor = StampCursor::default();
+    let named = |cursor: &mut StampCursor, name: &str, names: &str| {
+        out.stamp_target_named(cursor, name, names).unwrap()
+    };
+    for name in ["a/x", "flat"] {
+        let listed = out.stamp_target(name).unwrap().unwrap();
+        let names = listed.names().unwrap();
+        assert_eq!(named(&mut cursor, name, &names), Some(listed.clone()), "{name}");
+        assert_eq!(listed.kept().names, Some(names));
+    }
+    assert_eq!(
+        out.stamp_target("a/x").unwrap().unwrap().names().as_deref(),
+        Some("a.yaml\nb.yaml")
+    );
+    // A subdirectory is not covered by names: a record keeps none.
+    assert_eq!(out.stamp_target("a/nested").unwrap().unwrap().names(), None);
+
+    // Names that are not the directory's, in another order, or missing one:
+    // another digest.
+    let listed = out.stamp_target("a/x").unwrap().unwrap();
+    for names in ["b.yaml\na.yaml", "a.yaml", "a.yaml\na.yaml\nb.yaml"] {
+        let now = named(&mut cursor, "a/x", names).unwrap();
+        assert_ne!(now.digest, listed.digest, "{names:?}");
+    }
+    // Names that are not plain file names are not looked up.
+    for names in ["a.yaml\n../x/a.yaml", "..", "sub/y.yaml", "a\0b"] {
+        assert_eq!(named(&mut cursor, "a/x", names), None, "{names:?}");
+    }
+    assert_eq!(named(&mut cursor, "a/x", "missing.yaml"), None);
+    assert_eq!(named(&mut cursor, "a/gone", "a.yaml"), None);
+    assert_eq!(named(&mut cursor, "gone/x", "a.yaml"), None);
+
+    // A file added, removed or renamed changes the directory's times, and
+    // so the stamp taken by the old names; an edit changes the file's. Each
+    // change comes a tick of the kernel's coarse clock after the last (a
+    // render records only stamps older than `SETTLE`).
+    let tick = || std::thread::sleep(std::time::Duration::from_millis(30));
+    let names = listed.names().unwrap();
+    let dir = root.join("a/x");
+    tick();
+    std::fs::write(dir.join("extra.yaml"), "").unwrap();
+    assert_ne!(named(&mut cursor, "a/x", &names).unwrap().digest, listed.digest);
+    std::fs::remove_file(dir.join("extra.yaml")).unwrap();
+    let listed = out.stamp_target("a/x").unwrap().unwrap();
+    assert_eq!(named(&mut cursor, "a/x", &names).unwrap(), listed);
+    tick();
+    std::fs::rename(dir.join("b.yaml"), dir.join("c.yaml")).unwrap();
+    std::fs::rename(dir.join("c.yaml"), dir.join("b.yaml")).unwrap();
+    assert_ne!(named(&mut cursor, "a/x", &names).unwrap().digest, listed.digest);
+    let listed = out.stamp_target("a/x").unwrap().unwrap();
+    tick();
+    std::fs::write(dir.join("a.yaml"), "A").unwrap();
+    assert_ne!(named(&mut cursor, "a/x", &names).unwrap().digest, listed.digest);
+    // A link where the directory was: no stamp.
+    std::fs::rename(&dir, root.join("a/moved")).unwrap();
+    symlink("moved", &dir).unwrap();
+    assert_eq!(named(&mut cursor, "a/x", &names), None);
+}
+
+#[test]
 fn issue18_links_are_found_in_every_chunk_and_reported_in_order() {
     // More targets than one worker checks at a time: the links are in
     // different chunks, and reported in the marker's and the plan's order.

@@ -161,7 +161,7 @@ impl Renderer {
         let settled = |stamp: Option<TargetStamp>| {
             stamp
                 .filter(|stamp| stamp.settled)
-                .map(|stamp| stamp.digest)
+                .map(|stamp| stamp.kept())
         };
         report.status = match result {
             Err(failure) => Status::Failed(failure),
