@@ -4,6 +4,7 @@
 //! ([`crate::reuse`]), then kept in memory, written or compared.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use std::sync::Arc;
@@ -22,6 +23,9 @@ use crate::target;
 use crate::threads;
 
 use super::{Batch, Event, Renderer, Status, TargetReport};
+
+/// How many targets a worker takes at a time, at most.
+const PIECE: usize = 4;
 
 /// What a rendered target is done with.
 #[derive(Clone, Copy)]
@@ -74,14 +78,24 @@ impl Renderer {
                 report
             };
         let reports = if count > 1 && self.settings.jobs > 1 {
-            let pool = threads::pool(self.settings.jobs.min(count)).map_err(Error::Threads)?;
+            let jobs = self.settings.jobs.min(count);
+            let pool = threads::pool(jobs).map_err(Error::Threads)?;
+            // One stamp cursor per worker, kept across the pieces it takes:
+            // the pieces are small, so that a worker that is done takes
+            // part of another's (a target evaluated costs a hundred reused
+            // ones, and they are not spread evenly in the plan).
+            let cursors: Vec<Mutex<StampCursor>> = (0..jobs).map(|_| Mutex::default()).collect();
             pool.install(|| {
                 batch
                     .targets
                     .par_iter()
                     .zip(batch.outputs.par_iter())
                     .zip(programs.par_iter())
-                    .map_init(StampCursor::default, one)
+                    .with_max_len(PIECE)
+                    .map(|item| {
+                        let worker = rayon::current_thread_index().unwrap_or(0) % jobs;
+                        one(&mut lock(&cursors[worker]), item)
+                    })
                     .collect()
             })
         } else {
