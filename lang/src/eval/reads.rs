@@ -11,9 +11,11 @@
 //! ([`crate::program::Program`]), so this is the only place that knows what
 //! one evaluation among many used.
 
+use std::hash::Hasher as _;
 use std::path::{Path, PathBuf};
 
-use rustc_hash::FxHashSet;
+use hashbrown::HashTable;
+use rustc_hash::FxHasher;
 
 /// One import as an evaluation resolved it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -37,31 +39,73 @@ pub struct Reads {
     pub files: Vec<PathBuf>,
 }
 
-/// The log behind [`Reads`], deduplicating as it goes.
+/// The log behind [`Reads`], deduplicating as it goes. Its indexes hold
+/// positions in `reads`, found by the paths' bytes: a lookup copies no key
+/// (every evaluation of a fleet's target makes dozens), and a `Path` would
+/// hash component by component.
 #[derive(Debug, Default)]
 pub(crate) struct ReadLog {
     reads: Reads,
-    seen_imports: FxHashSet<(Option<PathBuf>, String)>,
-    seen_files: FxHashSet<PathBuf>,
+    /// `reads.imports`, by where written and path.
+    imports: HashTable<usize>,
+    /// `reads.files`.
+    files: HashTable<usize>,
+}
+
+fn bytes(path: &Path) -> &[u8] {
+    path.as_os_str().as_encoded_bytes()
+}
+
+fn import_hash(from: Option<&Path>, path: &str) -> u64 {
+    let mut hasher = FxHasher::default();
+    if let Some(from) = from {
+        hasher.write_usize(bytes(from).len());
+        hasher.write(bytes(from));
+    }
+    hasher.write_u8(u8::from(from.is_some()));
+    hasher.write(path.as_bytes());
+    hasher.finish()
+}
+
+fn file_hash(path: &Path) -> u64 {
+    let mut hasher = FxHasher::default();
+    hasher.write(bytes(path));
+    hasher.finish()
 }
 
 impl ReadLog {
     pub(crate) fn import(&mut self, from: Option<&Path>, path: &str, resolved: &Path) {
-        let key = (from.map(Path::to_path_buf), path.to_string());
-        if self.seen_imports.insert(key) {
+        let hash = import_hash(from, path);
+        let imports = &self.reads.imports;
+        let same = |&at: &usize| {
+            imports[at].path == path && imports[at].from.as_deref().map(bytes) == from.map(bytes)
+        };
+        if self.imports.find(hash, same).is_none() {
             self.reads.imports.push(ResolvedImport {
                 from: from.map(Path::to_path_buf),
                 path: path.to_string(),
                 resolved: resolved.to_path_buf(),
+            });
+            let imports = &self.reads.imports;
+            self.imports.insert_unique(hash, imports.len() - 1, |&at| {
+                import_hash(imports[at].from.as_deref(), &imports[at].path)
             });
         }
         self.file(resolved);
     }
 
     pub(crate) fn file(&mut self, path: &Path) {
-        if !self.seen_files.contains(path) {
-            self.seen_files.insert(path.to_path_buf());
+        let hash = file_hash(path);
+        let files = &self.reads.files;
+        if self
+            .files
+            .find(hash, |&at| bytes(&files[at]) == bytes(path))
+            .is_none()
+        {
             self.reads.files.push(path.to_path_buf());
+            let files = &self.reads.files;
+            self.files
+                .insert_unique(hash, files.len() - 1, |&at| file_hash(&files[at]));
         }
     }
 
@@ -77,6 +121,38 @@ mod tests {
     use super::*;
     use crate::eval::{Arena, Ctx, EvalConfig};
     use crate::program::{MapImporter, Program, Std};
+
+    #[test]
+    fn issue18_the_log_keeps_each_import_and_file_once_in_first_seen_order() {
+        let mut log = ReadLog::default();
+        let lib = Some(Path::new("lib"));
+        // Two files of `lib` import the same path; a snippet imports it too.
+        log.import(lib, "k.libsonnet", Path::new("lib/k.libsonnet"));
+        log.import(lib, "k.libsonnet", Path::new("lib/k.libsonnet"));
+        log.import(None, "k.libsonnet", Path::new("lib/k.libsonnet"));
+        log.import(Some(Path::new("li")), "bk.libsonnet", Path::new("lib/k.libsonnet"));
+        log.file(Path::new("app/main.kcfg"));
+        log.file(Path::new("lib/k.libsonnet"));
+        log.file(Path::new("app/main.kcfg"));
+        let reads = log.into_reads();
+        let imports: Vec<(Option<&str>, &str)> = reads
+            .imports
+            .iter()
+            .map(|i| (i.from.as_ref().and_then(|f| f.to_str()), i.path.as_str()))
+            .collect();
+        assert_eq!(
+            imports,
+            [
+                (Some("lib"), "k.libsonnet"),
+                (None, "k.libsonnet"),
+                (Some("li"), "bk.libsonnet")
+            ]
+        );
+        assert_eq!(
+            reads.files,
+            [PathBuf::from("lib/k.libsonnet"), PathBuf::from("app/main.kcfg")]
+        );
+    }
 
     #[test]
     fn issue18_an_evaluation_lists_what_it_read_once() {
