@@ -36,13 +36,85 @@ pub(crate) struct Incremental<'r> {
     pub(crate) found: Mutex<Found>,
     /// How records spell the paths of the batch's plan.
     pub(crate) spelling: Spelling,
+    /// The closures made so far, by a hash of the program's address and
+    /// the reads they were made from: the targets of an application read
+    /// the same files, and share one.
+    pub(crate) closures: Mutex<FxHashMap<u64, Vec<MadeClosure>>>,
+}
+
+/// A closure and its identifier ([`Closure::digest`]), shared by the
+/// targets whose evaluations read the same.
+pub(crate) type SharedClosure = Arc<(String, Closure)>;
+
+/// A closure made from what an evaluation through a program read.
+pub(crate) struct MadeClosure {
+    program: usize,
+    reads: kcfg_lang::eval::Reads,
+    closure: SharedClosure,
+}
+
+impl<'r> Incremental<'r> {
+    /// The state of a run that reuses targets from `reuse` (if any) and
+    /// records what it renders if `record`, with `stamps` if `reuse` is a
+    /// cache's record.
+    pub(crate) fn new(
+        reuse: Option<&'r Record>,
+        record: bool,
+        stamps: bool,
+        plan_dir: Option<&Path>,
+    ) -> Incremental<'r> {
+        Incremental {
+            reuse,
+            record,
+            stamps,
+            found: Mutex::default(),
+            spelling: Spelling::new(plan_dir),
+            closures: Mutex::default(),
+        }
+    }
+}
+
+/// A hash of a program's address and what an evaluation through it read,
+/// by the paths' bytes.
+fn reads_hash(program: usize, reads: &kcfg_lang::eval::Reads) -> u64 {
+    use std::hash::Hasher as _;
+    let mut hasher = rustc_hash::FxHasher::default();
+    hasher.write_usize(program);
+    let mut path = |path: &Path| {
+        let bytes = path.as_os_str().as_encoded_bytes();
+        hasher.write_usize(bytes.len());
+        hasher.write(bytes);
+    };
+    for file in &reads.files {
+        path(file);
+    }
+    for import in &reads.imports {
+        path(&import.resolved);
+    }
+    hasher.finish()
+}
+
+/// Whether two evaluations read the same, comparing the paths' bytes (a
+/// `Path` compares component by component).
+fn same_reads(a: &kcfg_lang::eval::Reads, b: &kcfg_lang::eval::Reads) -> bool {
+    fn bytes(path: &Path) -> &[u8] {
+        path.as_os_str().as_encoded_bytes()
+    }
+    a.files.len() == b.files.len()
+        && a.imports.len() == b.imports.len()
+        && a.files.iter().zip(&b.files).all(|(a, b)| bytes(a) == bytes(b))
+        && a.imports.iter().zip(&b.imports).all(|(a, b)| {
+            a.path == b.path
+                && bytes(&a.resolved) == bytes(&b.resolved)
+                && a.from.as_deref().map(bytes) == b.from.as_deref().map(bytes)
+        })
 }
 
 /// What a run recorded.
 #[derive(Debug, Default)]
 pub(crate) struct Found {
     /// Targets evaluated, with their inputs and closure.
-    pub(crate) evaluated: Vec<(String, TargetInputs, Closure)>,
+    pub(crate) evaluated: Vec<(String, TargetInputs, SharedClosure)>,
     /// Targets reused: their entry in the record they were reused from is
     /// still right, with a new stamp of their directory to record if any.
     pub(crate) reused: FxHashMap<String, Option<KeptStamp>>,
@@ -94,17 +166,18 @@ pub(crate) fn next_record(
     });
     changed |= base.targets.len() != before;
     for (name, inputs, closure) in found.evaluated {
+        // Closures are named by their digest (`Record::parse` checks it).
         let same = base.targets.get(&name).is_some_and(|held| {
             held.params == inputs.params
                 && held.outputs == inputs.outputs
                 && held.objects == inputs.objects
                 && held.stamp == inputs.stamp
                 && held.stamp_names == inputs.stamp_names
-                && base.closures.get(&held.closure) == Some(&closure)
+                && held.closure == inputs.closure
         });
         if !same {
             changed = true;
-            base.insert(name, inputs, closure);
+            base.insert_shared(name, inputs, &closure.1);
         }
     }
     base.retain(|_| true);
@@ -538,17 +611,11 @@ impl Renderer {
         batch: &Batch<'_>,
         progress: &(dyn Fn(Event<'_>) + Sync),
     ) -> Result<(Vec<TargetReport>, Record), Error> {
-        let incremental = Incremental {
-            reuse: None,
-            record: true,
-            stamps: false,
-            found: Mutex::default(),
-            spelling: Spelling::new(batch.plan_dir),
-        };
+        let incremental = Incremental::new(None, true, false, batch.plan_dir);
         let reports = self.run(batch, Sink::Memory, Some(&incremental), None, progress)?;
         let mut record = Record::new(&self.settings.build);
         for (name, inputs, closure) in incremental.into_found().evaluated {
-            record.insert(name, inputs, closure);
+            record.insert_shared(name, inputs, &closure.1);
         }
         Ok((reports, record))
     }
@@ -568,13 +635,35 @@ impl Renderer {
         reads: &kcfg_lang::eval::Reads,
         stamp: Option<KeptStamp>,
     ) {
-        let Some(closure) =
-            Closure::from_reads(reads, &incr.spelling, |path| self.digest(program, path))
-        else {
-            return;
+        let address = Arc::as_ptr(program) as usize;
+        let hash = reads_hash(address, reads);
+        let made = lock(&incr.closures).get(&hash).and_then(|made| {
+            made.iter()
+                .find(|made| made.program == address && same_reads(&made.reads, reads))
+                .map(|made| made.closure.clone())
+        });
+        let closure = match made {
+            Some(closure) => closure,
+            None => {
+                let Some(closure) =
+                    Closure::from_reads(reads, &incr.spelling, |path| self.digest(program, path))
+                else {
+                    return;
+                };
+                let closure = Arc::new((closure.digest(), closure));
+                lock(&incr.closures)
+                    .entry(hash)
+                    .or_default()
+                    .push(MadeClosure {
+                        program: address,
+                        reads: reads.clone(),
+                        closure: closure.clone(),
+                    });
+                closure
+            }
         };
         let inputs = TargetInputs {
-            closure: String::new(),
+            closure: closure.0.clone(),
             params: inputs::params_digest(
                 target,
                 output,

@@ -349,6 +349,16 @@ impl Record {
         bytes
     }
 
+    /// Records `name` with its inputs, whose `closure` is the identifier
+    /// ([`Closure::digest`]) of `closure`: kept once, however many targets
+    /// share it.
+    pub fn insert_shared(&mut self, name: String, inputs: TargetInputs, closure: &Closure) {
+        if !self.closures.contains_key(&inputs.closure) {
+            self.closures.insert(inputs.closure.clone(), closure.clone());
+        }
+        self.targets.insert(name, inputs);
+    }
+
     /// Records `name` with its inputs and closure. An entry taken from a
     /// record (whose `closure` names a closure this record holds) keeps its
     /// identifier; otherwise the closure's digest is computed.

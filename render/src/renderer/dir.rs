@@ -6,7 +6,6 @@
 //! written. See "What `kcfg render` owns" in ARCHITECTURE.md.
 
 use std::collections::BTreeSet;
-use std::sync::Mutex;
 use std::time::Instant;
 
 use rayon::slice::ParallelSliceMut as _;
@@ -238,14 +237,13 @@ impl Renderer {
         if check {
             base.drop_vouched();
         }
-        let incremental = Incremental {
-            reuse: (destination.incremental && trusted).then_some(&base),
-            record: mode == Mode::Write || (check && cache.is_some()),
+        let incremental = Incremental::new(
+            (destination.incremental && trusted).then_some(&base),
+            mode == Mode::Write || (check && cache.is_some()),
             // Only the cache's records are read then (`read_records`).
-            stamps: cache.is_some(),
-            found: Mutex::default(),
-            spelling: inputs::Spelling::new(batch.plan_dir),
-        };
+            cache.is_some(),
+            batch.plan_dir,
+        );
         let sink = if check {
             Sink::Check(&out_dir)
         } else {
