@@ -851,22 +851,8 @@ fn issue18_a_render_that_changes_nothing_writes_nothing() {
 #[test]
 fn issue18_directory_stamps_only_from_a_cache_and_an_edit_always_shows() {
     let (tmp, plan, out) = small_fleet();
-    let cache = tmp.path().join("cache");
-    let mut cached = Destination::new(&out);
-    cached.cache = Some(cache.clone());
-    let cache_record = || {
-        let file = std::fs::read_dir(&cache)
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap()
-            .path();
-        kcfg_render::inputs::Record::parse(
-            &std::fs::read(file).unwrap(),
-            kcfg_render::settings::DEFAULT_BUILD,
-        )
-        .unwrap()
-    };
+    let (cached, cache) = with_cache_dir(&tmp, &out);
+    let cache_record = || cache.record();
     assert_eq!(run(&plan, &cached, false).summary().evaluated, 3);
     // Files written less than `SETTLE` ago are read, not stamped.
     assert_eq!(run(&plan, &cached, false).summary().reused, 3);
@@ -918,23 +904,9 @@ fn issue18_directory_stamps_only_from_a_cache_and_an_edit_always_shows() {
 #[test]
 fn issue18_a_stamp_taken_by_name_sees_what_a_listing_would() {
     let (tmp, plan, out) = small_fleet();
-    let cache = tmp.path().join("cache");
-    let mut cached = Destination::new(&out);
-    cached.cache = Some(cache.clone());
-    let cache_file = || {
-        std::fs::read_dir(&cache)
-            .unwrap()
-            .map(|entry| entry.unwrap().path())
-            .find(|path| path.to_string_lossy().contains("kcfg-inputs-"))
-            .unwrap()
-    };
-    let cache_record = || {
-        kcfg_render::inputs::Record::parse(
-            &std::fs::read(cache_file()).unwrap(),
-            kcfg_render::settings::DEFAULT_BUILD,
-        )
-        .unwrap()
-    };
+    let (cached, cache) = with_cache_dir(&tmp, &out);
+    let cache_file = || cache.file();
+    let cache_record = || cache.record();
     let settle = || {
         std::thread::sleep(kcfg_render::outdir::SETTLE + std::time::Duration::from_millis(200))
     };
@@ -1004,11 +976,17 @@ fn issue18_a_stamp_taken_by_name_sees_what_a_listing_would() {
 /// A destination `out` with a default cache in `tmp` (the output's record
 /// kept too), and that cache.
 fn with_default_cache(tmp: &tempfile::TempDir, out: &Path) -> (Destination, CacheDir) {
-    let cache = tmp.path().join("cache");
-    let mut beside = Destination::new(out);
-    beside.cache = Some(cache.clone());
+    let (mut beside, cache) = with_cache_dir(tmp, out);
     beside.keep_output_record = true;
-    (beside, CacheDir(cache))
+    (beside, cache)
+}
+
+/// A destination `out` with `--cache` `tmp/cache`, and that cache.
+fn with_cache_dir(tmp: &tempfile::TempDir, out: &Path) -> (Destination, CacheDir) {
+    let cache = tmp.path().join("cache");
+    let mut cached = Destination::new(out);
+    cached.cache = Some(cache.clone());
+    (cached, CacheDir(cache))
 }
 
 /// A cache directory holding one record.
@@ -1018,10 +996,9 @@ impl CacheDir {
     fn file(&self) -> PathBuf {
         std::fs::read_dir(&self.0)
             .unwrap()
-            .next()
+            .map(|entry| entry.unwrap().path())
+            .find(|path| path.to_string_lossy().contains("kcfg-inputs-"))
             .unwrap()
-            .unwrap()
-            .path()
     }
 
     fn record(&self) -> kcfg_render::inputs::Record {
