@@ -216,7 +216,7 @@ pub struct TargetInputs {
     /// (Only in a `--cache` record, beside `stamp`.) Its files' names when
     /// the stamp was taken, one per line ([`crate::outdir::TargetStamp::names`]): the next
     /// render takes the stamp again by `stat` alone, without listing the
-    /// directory ([`crate::outdir::OutDir::stamp_target_named`]). Names
+    /// directory (`OutDir::stamp_target_named`). Names
     /// that are not the directory's give another digest, so they are
     /// never trusted, only tried.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -15,6 +15,14 @@
 //! clean" index entries; and it is taken *before* the files are read and
 //! checked, so an edit between the two shows in the next stamp.
 //!
+//! A stamp can be taken again without listing the directory, by `stat`
+//! of the directory and of each file a record names
+//! ([`OutDir::stamp_target_named`]): it is the listing's stamp exactly when
+//! the directory still holds those files, since POSIX has creating,
+//! removing or renaming an entry update its directory's modification and
+//! change times, which the stamp holds; any other set of names gives
+//! another digest, and the directory is then listed.
+//!
 //! Stamps are machine-local (inodes, times): they are kept only in a
 //! `--cache` record, never in the record of the output directory, whose
 //! stamps would change on every checkout and could be written by anyone
@@ -180,7 +188,7 @@ impl TargetStamp {
     }
 
     /// Its files' names, one per line, as a `--cache` record keeps them
-    /// beside the digest, for [`OutDir::stamp_target_named`]: `None` when
+    /// beside the digest, for `OutDir::stamp_target_named`: `None` when
     /// one is in a subdirectory (that stamp covers a flat directory only)
     /// or holds a line break.
     pub fn names(&self) -> Option<String> {
