@@ -102,7 +102,10 @@ fn same_reads(a: &kcfg_lang::eval::Reads, b: &kcfg_lang::eval::Reads) -> bool {
     }
     a.files.len() == b.files.len()
         && a.imports.len() == b.imports.len()
-        && a.files.iter().zip(&b.files).all(|(a, b)| bytes(a) == bytes(b))
+        && a.files
+            .iter()
+            .zip(&b.files)
+            .all(|(a, b)| bytes(a) == bytes(b))
         && a.imports.iter().zip(&b.imports).all(|(a, b)| {
             a.path == b.path
                 && bytes(&a.resolved) == bytes(&b.resolved)

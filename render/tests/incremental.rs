@@ -907,9 +907,8 @@ fn issue18_a_stamp_taken_by_name_sees_what_a_listing_would() {
     let (cached, cache) = with_cache_dir(&tmp, &out);
     let cache_file = || cache.file();
     let cache_record = || cache.record();
-    let settle = || {
-        std::thread::sleep(kcfg_render::outdir::SETTLE + std::time::Duration::from_millis(200))
-    };
+    let settle =
+        || std::thread::sleep(kcfg_render::outdir::SETTLE + std::time::Duration::from_millis(200));
     run(&plan, &cached, false);
     settle();
     assert_eq!(run(&plan, &cached, false).summary().reused, 3);

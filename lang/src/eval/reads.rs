@@ -130,7 +130,11 @@ mod tests {
         log.import(lib, "k.libsonnet", Path::new("lib/k.libsonnet"));
         log.import(lib, "k.libsonnet", Path::new("lib/k.libsonnet"));
         log.import(None, "k.libsonnet", Path::new("lib/k.libsonnet"));
-        log.import(Some(Path::new("li")), "bk.libsonnet", Path::new("lib/k.libsonnet"));
+        log.import(
+            Some(Path::new("li")),
+            "bk.libsonnet",
+            Path::new("lib/k.libsonnet"),
+        );
         log.file(Path::new("app/main.kcfg"));
         log.file(Path::new("lib/k.libsonnet"));
         log.file(Path::new("app/main.kcfg"));
@@ -150,7 +154,10 @@ mod tests {
         );
         assert_eq!(
             reads.files,
-            [PathBuf::from("lib/k.libsonnet"), PathBuf::from("app/main.kcfg")]
+            [
+                PathBuf::from("lib/k.libsonnet"),
+                PathBuf::from("app/main.kcfg")
+            ]
         );
     }
 

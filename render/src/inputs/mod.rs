@@ -354,7 +354,8 @@ impl Record {
     /// share it.
     pub fn insert_shared(&mut self, name: String, inputs: TargetInputs, closure: &Closure) {
         if !self.closures.contains_key(&inputs.closure) {
-            self.closures.insert(inputs.closure.clone(), closure.clone());
+            self.closures
+                .insert(inputs.closure.clone(), closure.clone());
         }
         self.targets.insert(name, inputs);
     }

@@ -488,7 +488,11 @@ fn issue18_a_stamp_by_name_is_the_listed_stamp_of_the_same_files() {
     for name in ["a/x", "flat"] {
         let listed = out.stamp_target(name).unwrap().unwrap();
         let names = listed.names().unwrap();
-        assert_eq!(named(&mut cursor, name, &names), Some(listed.clone()), "{name}");
+        assert_eq!(
+            named(&mut cursor, name, &names),
+            Some(listed.clone()),
+            "{name}"
+        );
         assert_eq!(listed.kept().names, Some(names));
     }
     assert_eq!(
@@ -522,18 +526,27 @@ fn issue18_a_stamp_by_name_is_the_listed_stamp_of_the_same_files() {
     let dir = root.join("a/x");
     tick();
     std::fs::write(dir.join("extra.yaml"), "").unwrap();
-    assert_ne!(named(&mut cursor, "a/x", &names).unwrap().digest, listed.digest);
+    assert_ne!(
+        named(&mut cursor, "a/x", &names).unwrap().digest,
+        listed.digest
+    );
     std::fs::remove_file(dir.join("extra.yaml")).unwrap();
     let listed = out.stamp_target("a/x").unwrap().unwrap();
     assert_eq!(named(&mut cursor, "a/x", &names).unwrap(), listed);
     tick();
     std::fs::rename(dir.join("b.yaml"), dir.join("c.yaml")).unwrap();
     std::fs::rename(dir.join("c.yaml"), dir.join("b.yaml")).unwrap();
-    assert_ne!(named(&mut cursor, "a/x", &names).unwrap().digest, listed.digest);
+    assert_ne!(
+        named(&mut cursor, "a/x", &names).unwrap().digest,
+        listed.digest
+    );
     let listed = out.stamp_target("a/x").unwrap().unwrap();
     tick();
     std::fs::write(dir.join("a.yaml"), "A").unwrap();
-    assert_ne!(named(&mut cursor, "a/x", &names).unwrap().digest, listed.digest);
+    assert_ne!(
+        named(&mut cursor, "a/x", &names).unwrap().digest,
+        listed.digest
+    );
     // A link where the directory was: no stamp.
     std::fs::rename(&dir, root.join("a/moved")).unwrap();
     symlink("moved", &dir).unwrap();
