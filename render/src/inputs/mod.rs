@@ -349,6 +349,16 @@ impl Record {
         bytes
     }
 
+    /// [`Record::to_bytes`] of the record [`Record::forget_stamps`] would
+    /// leave, serialized as it is, without copying it (the output
+    /// directory's record, written after every change).
+    pub fn to_bytes_unstamped(&self) -> Vec<u8> {
+        let mut bytes =
+            serde_json::to_vec_pretty(&Unstamped(self)).expect("a record is always JSON");
+        bytes.push(b'\n');
+        bytes
+    }
+
     /// Records `name` with its inputs, whose `closure` is the identifier
     /// ([`Closure::digest`]) of `closure`: kept once, however many targets
     /// share it.
@@ -465,6 +475,69 @@ impl Record {
             }
         }
         names
+    }
+}
+
+/// A record seen without its stamps, its vouched marks and the output
+/// record's stamp and digest: what [`Record::forget_stamps`] leaves. The
+/// fields are taken apart in full, so that a field added to the record or
+/// its entries cannot be left out here unnoticed.
+struct Unstamped<'r>(&'r Record);
+
+impl Serialize for Unstamped<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let Record {
+            format,
+            version,
+            build,
+            closures,
+            targets,
+            output_stamp: _,
+            output_digest: _,
+        } = self.0;
+        let mut record = serializer.serialize_struct("Record", 5)?;
+        record.serialize_field("format", format)?;
+        record.serialize_field("version", version)?;
+        record.serialize_field("build", build)?;
+        record.serialize_field("closures", closures)?;
+        record.serialize_field("targets", &UnstampedTargets(targets))?;
+        record.end()
+    }
+}
+
+struct UnstampedTargets<'r>(&'r BTreeMap<String, TargetInputs>);
+
+impl Serialize for UnstampedTargets<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(
+            self.0
+                .iter()
+                .map(|(name, target)| (name, UnstampedTarget(target))),
+        )
+    }
+}
+
+struct UnstampedTarget<'r>(&'r TargetInputs);
+
+impl Serialize for UnstampedTarget<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let TargetInputs {
+            closure,
+            params,
+            outputs,
+            objects,
+            stamp: _,
+            stamp_names: _,
+            vouched: _,
+        } = self.0;
+        let mut target = serializer.serialize_struct("TargetInputs", 4)?;
+        target.serialize_field("closure", closure)?;
+        target.serialize_field("params", params)?;
+        target.serialize_field("outputs", outputs)?;
+        target.serialize_field("objects", objects)?;
+        target.end()
     }
 }
 

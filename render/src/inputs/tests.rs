@@ -429,3 +429,22 @@ fn issue18_vouched_entries_are_dropped_for_checks_and_never_come_from_the_output
     assert!(read.targets["edge-1/web"].vouched);
     assert!(!read.targets["edge-2/web"].vouched);
 }
+
+#[test]
+fn issue18_a_record_serialized_unstamped_is_the_record_with_its_stamps_forgotten() {
+    let plain = sample();
+    let mut stamped = plain.clone();
+    stamped.output_stamp = Some(file_digest(b"stamp"));
+    stamped.output_digest = Some(file_digest(b"digest"));
+    for (index, target) in stamped.targets.values_mut().enumerate() {
+        target.stamp = Some(file_digest(b"dir"));
+        target.stamp_names = Some("a.yaml\nb.yaml".into());
+        target.vouched = index % 2 == 0;
+    }
+    for record in [&plain, &stamped] {
+        let mut forgotten = record.clone();
+        forgotten.forget_stamps();
+        assert_eq!(record.to_bytes_unstamped(), forgotten.to_bytes());
+    }
+    assert_eq!(plain.to_bytes_unstamped(), plain.to_bytes());
+}

@@ -319,19 +319,19 @@ impl Renderer {
                         // holds it already (only stamps changed, which the
                         // output's has none of). Then both are written at
                         // once.
-                        let mut unstamped = record.clone();
-                        unstamped.forget_stamps();
-                        let bytes = unstamped.to_bytes();
-                        // Taken before the file is read (see
-                        // `keep_output_record`).
-                        let settled = out_dir
-                            .settled_stamp_of(&record_file)
-                            .map_err(Error::OutDir)?;
-                        let holds = out_dir
-                            .read_root_file(&record_file, RECORD_LIMIT)
-                            .ok()
-                            .flatten()
-                            .is_some_and(|old| old == bytes);
+                        // The file as it is (its stamp taken before it
+                        // is read: see `keep_output_record`), read while
+                        // the record is serialized.
+                        let (bytes, (settled, old)) = rayon::join(
+                            || record.to_bytes_unstamped(),
+                            || {
+                                let settled = out_dir.settled_stamp_of(&record_file);
+                                let old = out_dir.read_root_file(&record_file, RECORD_LIMIT);
+                                (settled, old.ok().flatten())
+                            },
+                        );
+                        let settled = settled.map_err(Error::OutDir)?;
+                        let holds = old.is_some_and(|old| old == bytes);
                         let mut cached = for_cache(record);
                         cached.output_stamp = settled.filter(|_| holds);
                         cached.output_digest = Some(inputs::file_digest(&bytes));
