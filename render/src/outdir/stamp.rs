@@ -121,8 +121,16 @@ impl OutDir {
         }
         let mut path = format!("{leaf}/");
         let base = path.len();
-        for file in names.split('\n').filter(|file| !file.is_empty()) {
-            if file == "." || file == ".." || file.contains(['/', '\0']) {
+        // Split and checked by bytes (a `char` pattern searches slowly):
+        // names come at a thousand clusters by the ten thousand.
+        let plain =
+            |file: &str| file != "." && file != ".." && !file.bytes().any(|b| b == b'/' || b == 0);
+        let mut rest = names;
+        while !rest.is_empty() {
+            let end = rest.bytes().position(|b| b == b'\n').unwrap_or(rest.len());
+            let file = &rest[..end];
+            rest = rest.get(end + 1..).unwrap_or_default();
+            if !plain(file) {
                 return Ok(None);
             }
             path.truncate(base);
