@@ -93,8 +93,15 @@ impl Renderer {
                     .zip(programs.par_iter())
                     .with_max_len(PIECE)
                     .map(|item| {
+                        // A worker's own cursor is free unless this worker
+                        // is inside a target already (a target that waited
+                        // on work of its own): then it takes a fresh one,
+                        // never waiting on itself.
                         let worker = rayon::current_thread_index().unwrap_or(0) % jobs;
-                        one(&mut lock(&cursors[worker]), item)
+                        match cursors[worker].try_lock() {
+                            Ok(mut cursor) => one(&mut cursor, item),
+                            Err(_) => one(&mut StampCursor::default(), item),
+                        }
                     })
                     .collect()
             })
