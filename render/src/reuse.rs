@@ -74,43 +74,13 @@ impl<'r> Incremental<'r> {
     }
 }
 
-/// A hash of a program's address and what an evaluation through it read,
-/// by the paths' bytes.
+/// A hash of a program's address and what an evaluation through it read.
 fn reads_hash(program: usize, reads: &kcfg_lang::eval::Reads) -> u64 {
     use std::hash::Hasher as _;
     let mut hasher = rustc_hash::FxHasher::default();
     hasher.write_usize(program);
-    let mut path = |path: &Path| {
-        let bytes = path.as_os_str().as_encoded_bytes();
-        hasher.write_usize(bytes.len());
-        hasher.write(bytes);
-    };
-    for file in &reads.files {
-        path(file);
-    }
-    for import in &reads.imports {
-        path(&import.resolved);
-    }
+    reads.hash_paths(&mut hasher);
     hasher.finish()
-}
-
-/// Whether two evaluations read the same, comparing the paths' bytes (a
-/// `Path` compares component by component).
-fn same_reads(a: &kcfg_lang::eval::Reads, b: &kcfg_lang::eval::Reads) -> bool {
-    fn bytes(path: &Path) -> &[u8] {
-        path.as_os_str().as_encoded_bytes()
-    }
-    a.files.len() == b.files.len()
-        && a.imports.len() == b.imports.len()
-        && a.files
-            .iter()
-            .zip(&b.files)
-            .all(|(a, b)| bytes(a) == bytes(b))
-        && a.imports.iter().zip(&b.imports).all(|(a, b)| {
-            a.path == b.path
-                && bytes(&a.resolved) == bytes(&b.resolved)
-                && a.from.as_deref().map(bytes) == b.from.as_deref().map(bytes)
-        })
 }
 
 /// What a run recorded.
@@ -642,7 +612,7 @@ impl Renderer {
         let hash = reads_hash(address, reads);
         let made = lock(&incr.closures).get(&hash).and_then(|made| {
             made.iter()
-                .find(|made| made.program == address && same_reads(&made.reads, reads))
+                .find(|made| made.program == address && made.reads.same_as(reads))
                 .map(|made| made.closure.clone())
         });
         let closure = match made {

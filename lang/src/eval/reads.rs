@@ -39,6 +39,38 @@ pub struct Reads {
     pub files: Vec<PathBuf>,
 }
 
+impl Reads {
+    /// Whether `other` read the same, in the same order, comparing the
+    /// paths' bytes (a `Path` compares component by component).
+    pub fn same_as(&self, other: &Reads) -> bool {
+        self.files.len() == other.files.len()
+            && self.imports.len() == other.imports.len()
+            && self
+                .files
+                .iter()
+                .zip(&other.files)
+                .all(|(a, b)| bytes(a) == bytes(b))
+            && self.imports.iter().zip(&other.imports).all(|(a, b)| {
+                a.path == b.path
+                    && bytes(&a.resolved) == bytes(&b.resolved)
+                    && a.from.as_deref().map(bytes) == b.from.as_deref().map(bytes)
+            })
+    }
+
+    /// Feeds the paths read to `hasher`, by their bytes: reads that are
+    /// [`Reads::same_as`] each other feed the same.
+    pub fn hash_paths(&self, hasher: &mut impl std::hash::Hasher) {
+        for path in self
+            .files
+            .iter()
+            .chain(self.imports.iter().map(|i| &i.resolved))
+        {
+            hasher.write_usize(bytes(path).len());
+            hasher.write(bytes(path));
+        }
+    }
+}
+
 /// The log behind [`Reads`], deduplicating as it goes. Its indexes hold
 /// positions in `reads`, found by the paths' bytes: a lookup copies no key
 /// (every evaluation of a fleet's target makes dozens), and a `Path` would
@@ -159,6 +191,30 @@ mod tests {
                 PathBuf::from("app/main.kcfg")
             ]
         );
+    }
+
+    #[test]
+    fn issue18_reads_compare_and_hash_by_their_paths() {
+        let read = |from: &str| {
+            let mut log = ReadLog::default();
+            log.import(
+                Some(Path::new(from)),
+                "k.libsonnet",
+                Path::new("lib/k.libsonnet"),
+            );
+            log.file(Path::new("app/main.kcfg"));
+            log.into_reads()
+        };
+        let hash = |reads: &Reads| {
+            let mut hasher = FxHasher::default();
+            reads.hash_paths(&mut hasher);
+            hasher.finish()
+        };
+        let (a, b, other) = (read("lib"), read("lib"), read("app"));
+        assert!(a.same_as(&b) && b.same_as(&a));
+        assert_eq!(hash(&a), hash(&b));
+        assert!(!a.same_as(&other));
+        assert!(!a.same_as(&Reads::default()));
     }
 
     #[test]

@@ -370,32 +370,10 @@ impl Record {
         self.targets.insert(name, inputs);
     }
 
-    /// Records `name` with its inputs and closure. An entry taken from a
-    /// record (whose `closure` names a closure this record holds) keeps its
-    /// identifier; otherwise the closure's digest is computed.
+    /// Records `name` with its inputs and closure, named by its digest.
     pub fn insert(&mut self, name: String, mut inputs: TargetInputs, closure: Closure) {
-        let known = self
-            .closures
-            .get(&inputs.closure)
-            .is_some_and(|held| *held == closure);
-        if !known {
-            // Many targets read the same files: an equal closure is found
-            // faster than a digest is computed.
-            let held = self
-                .closures
-                .iter()
-                .find(|(_, held)| **held == closure)
-                .map(|(id, _)| id.clone());
-            inputs.closure = match held {
-                Some(id) => id,
-                None => {
-                    let id = closure.digest();
-                    self.closures.insert(id.clone(), closure);
-                    id
-                }
-            };
-        }
-        self.targets.insert(name, inputs);
+        inputs.closure = closure.digest();
+        self.insert_shared(name, inputs, &closure);
     }
 
     /// Drops the directory stamps, the vouched marks and the output

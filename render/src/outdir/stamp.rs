@@ -136,10 +136,7 @@ impl OutDir {
             path.truncate(base);
             path.push_str(file);
             match parent.stat(Some(OsStr::new(&path))).map_err(text)? {
-                Some(meta) if meta.kind == Kind::File => {
-                    walk.add(file, &meta);
-                    walk.files.insert(file.to_string(), meta.size);
-                }
+                Some(meta) if meta.kind == Kind::File => walk.add_file(file.to_string(), &meta),
                 _ => return Ok(None),
             }
         }
@@ -271,6 +268,12 @@ impl Walk {
         }
     }
 
+    /// Adds the regular file at `path`, and keeps its size.
+    fn add_file(&mut self, path: String, meta: &Meta) {
+        self.add(&path, meta);
+        self.files.insert(path, meta.size);
+    }
+
     fn add(&mut self, path: &str, meta: &Meta) {
         self.hasher.update((path.len() as u64).to_be_bytes());
         self.hasher.update(path.as_bytes());
@@ -331,8 +334,7 @@ impl Walk {
                     if meta.kind != Kind::File {
                         return Ok(false);
                     }
-                    self.add(&relative, &meta);
-                    self.files.insert(relative, meta.size);
+                    self.add_file(relative, &meta);
                 }
                 _ => return Ok(false),
             }
